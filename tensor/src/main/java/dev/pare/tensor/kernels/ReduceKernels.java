@@ -1,0 +1,141 @@
+package dev.pare.tensor.kernels;
+
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Reductions and the two level-1 BLAS updates that the rest of Pare leans on, each with its
+ * scalar twin:
+ * <ul>
+ *   <li>{@link #sum} and {@link #max} of a run;</li>
+ *   <li>{@link #dot}, Σ x[i]·y[i];</li>
+ *   <li>{@link #axpy}, y[i] += α·x[i] (gradient accumulation, optimizer steps, column sums).</li>
+ * </ul>
+ *
+ * <p>Trap: a vector sum adds in a different order from the scalar loop, so the two differ in the
+ * last bits. Tests compare them with a tolerance that grows with n; what must hold exactly is
+ * that the same kernel on the same input always gives the same bits, which it does because the
+ * order depends only on n and the species, never on threads or timing.
+ */
+public final class ReduceKernels {
+    private ReduceKernels() {}
+
+    /** Scalar twin of {@link #sum}: Σ x[o + i·s] for i &lt; n, left to right. */
+    public static float sumScalar(float[] x, int o, int s, int n) {
+        float acc = 0f;
+        for (int i = 0; i < n; i++) {
+            acc += x[o + i * s];
+        }
+        return acc;
+    }
+
+    /** Σ x[o + i·s] for i &lt; n; contiguous runs use four vector accumulators. */
+    public static float sum(float[] x, int o, int s, int n) {
+        if (s != 1) {
+            return sumScalar(x, o, s, n);
+        }
+        int lanes = FLOAT.length();
+        // Four independent accumulators hide the latency of the vector add (4 cycles on most
+        // cores): one accumulator would make each add wait for the previous one.
+        FloatVector a0 = FloatVector.zero(FLOAT);
+        FloatVector a1 = FloatVector.zero(FLOAT);
+        FloatVector a2 = FloatVector.zero(FLOAT);
+        FloatVector a3 = FloatVector.zero(FLOAT);
+        int i = 0;
+        int bound4 = n - 4 * lanes + 1;
+        for (; i < bound4; i += 4 * lanes) {
+            a0 = a0.add(FloatVector.fromArray(FLOAT, x, o + i));
+            a1 = a1.add(FloatVector.fromArray(FLOAT, x, o + i + lanes));
+            a2 = a2.add(FloatVector.fromArray(FLOAT, x, o + i + 2 * lanes));
+            a3 = a3.add(FloatVector.fromArray(FLOAT, x, o + i + 3 * lanes));
+        }
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += lanes) {
+            a0 = a0.add(FloatVector.fromArray(FLOAT, x, o + i));
+        }
+        float acc = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        return acc + sumScalar(x, o + i, 1, n - i);
+    }
+
+    /** Scalar twin of {@link #max}: the largest of x[o + i·s], NaN if any is NaN, −∞ if n = 0. */
+    public static float maxScalar(float[] x, int o, int s, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, x[o + i * s]);
+        }
+        return m;
+    }
+
+    /** The largest of x[o + i·s] (NaN if any is NaN, −∞ if n = 0). */
+    public static float max(float[] x, int o, int s, int n) {
+        if (s != 1) {
+            return maxScalar(x, o, s, n);
+        }
+        FloatVector m = FloatVector.broadcast(FLOAT, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += FLOAT.length()) {
+            m = m.max(FloatVector.fromArray(FLOAT, x, o + i));
+        }
+        return Math.max(m.reduceLanes(VectorOperators.MAX), maxScalar(x, o + i, 1, n - i));
+    }
+
+    /** Scalar twin of {@link #dot}. */
+    public static float dotScalar(float[] x, int xo, int xs, float[] y, int yo, int ys, int n) {
+        float acc = 0f;
+        for (int i = 0; i < n; i++) {
+            acc += x[xo + i * xs] * y[yo + i * ys];
+        }
+        return acc;
+    }
+
+    /** Σ x[xo + i·xs]·y[yo + i·ys] for i &lt; n, with fused multiply-adds on contiguous runs. */
+    public static float dot(float[] x, int xo, int xs, float[] y, int yo, int ys, int n) {
+        if (xs != 1 || ys != 1) {
+            return dotScalar(x, xo, xs, y, yo, ys, n);
+        }
+        int lanes = FLOAT.length();
+        FloatVector a0 = FloatVector.zero(FLOAT);
+        FloatVector a1 = FloatVector.zero(FLOAT);
+        int i = 0;
+        int bound2 = n - 2 * lanes + 1;
+        for (; i < bound2; i += 2 * lanes) {
+            a0 = FloatVector.fromArray(FLOAT, x, xo + i).fma(FloatVector.fromArray(FLOAT, y, yo + i), a0);
+            a1 = FloatVector.fromArray(FLOAT, x, xo + i + lanes)
+                    .fma(FloatVector.fromArray(FLOAT, y, yo + i + lanes), a1);
+        }
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += lanes) {
+            a0 = FloatVector.fromArray(FLOAT, x, xo + i).fma(FloatVector.fromArray(FLOAT, y, yo + i), a0);
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD) + dotScalar(x, xo + i, 1, y, yo + i, 1, n - i);
+    }
+
+    /** Scalar twin of {@link #axpy}. */
+    public static void axpyScalar(float alpha, float[] x, int xo, int xs, float[] y, int yo, int ys, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yo + i * ys] += alpha * x[xo + i * xs];
+        }
+    }
+
+    /**
+     * y[yo + i·ys] += α·x[xo + i·xs] for i &lt; n. Contiguous runs use one multiply and one add
+     * per lane, not a fused multiply-add, so that they give the same bits as the scalar twin.
+     */
+    public static void axpy(float alpha, float[] x, int xo, int xs, float[] y, int yo, int ys, int n) {
+        if (xs != 1 || ys != 1) {
+            axpyScalar(alpha, x, xo, xs, y, yo, ys, n);
+            return;
+        }
+        int i = 0;
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector vx = FloatVector.fromArray(FLOAT, x, xo + i);
+            FloatVector vy = FloatVector.fromArray(FLOAT, y, yo + i);
+            vy.add(vx.mul(alpha)).intoArray(y, yo + i);
+        }
+        axpyScalar(alpha, x, xo + i, 1, y, yo + i, 1, n - i);
+    }
+}

@@ -1,0 +1,123 @@
+package dev.pare.tensor.kernels;
+
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Pointwise kernels of one argument over a 1-D run of floats: {@code dst[i] = f(src[i])}.
+ *
+ * <p>Read {@link #scalar} first: it is the definition. {@link #apply} is the same thing on the
+ * Vector API when both runs are contiguous (stride 1), and falls back to the scalar twin for
+ * strided runs and for the functions that have no vector form here.
+ *
+ * <p>Which functions are vectorised: the cheap lanewise ones (NEG, ABS, SQUARE, SQRT, RELU, CLAMP,
+ * SCALE, SHIFT) and EXP, through the polynomial in {@link #exp(FloatVector)}. Pare does not use the
+ * Vector API's own transcendental operators, because whether they compile to SIMD instructions or
+ * to a per-lane call depends on the JDK build; TANH, SIGMOID, LOG, GELU and POW therefore run the
+ * scalar twin. They are not on the hot path of the models Pare trains (ReLU networks).
+ */
+public final class UnaryKernels {
+    // Same bit width as FLOAT, so a float vector and an int vector have the same number of lanes.
+    private static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
+
+    private UnaryKernels() {}
+
+    /** True when {@link #apply} has a vector form for {@code op}. */
+    public static boolean isVectorised(Unary op) {
+        switch (op) {
+            case NEG: case ABS: case SQUARE: case SQRT: case RELU: case CLAMP: case SCALE: case SHIFT: case EXP:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * The scalar twin: {@code dst[d + i·ds] = op(src[s + i·ss])} for {@code i < n}.
+     */
+    public static void scalar(Unary op, float p, float q,
+                              float[] src, int s, int ss, float[] dst, int d, int ds, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[d + i * ds] = op.apply(src[s + i * ss], p, q);
+        }
+    }
+
+    /**
+     * {@code dst[d + i·ds] = op(src[s + i·ss])} for {@code i < n}, on the Vector API when both
+     * strides are 1 and the function has a vector form.
+     */
+    public static void apply(Unary op, float p, float q,
+                             float[] src, int s, int ss, float[] dst, int d, int ds, int n) {
+        if (ss != 1 || ds != 1 || !isVectorised(op)) {
+            scalar(op, p, q, src, s, ss, dst, d, ds, n);
+            return;
+        }
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+            lanewise(op, p, q, x).intoArray(dst, d + i);
+        }
+        scalar(op, p, q, src, s + i, 1, dst, d + i, 1, n - i);
+    }
+
+    // Each case calls its own operator: a VectorOperators constant chosen at run time would not be
+    // a compile-time constant for C2, and the intrinsic (and the registers) would be lost.
+    private static FloatVector lanewise(Unary op, float p, float q, FloatVector x) {
+        switch (op) {
+            case NEG: return x.neg();
+            case ABS: return x.abs();
+            case SQUARE: return x.mul(x);
+            case SQRT: return x.sqrt();
+            // max(x, 0) would turn NaN into 0 on some paths; blend on "x < 0" keeps NaN, as the twin.
+            case RELU: return x.blend(0f, x.compare(VectorOperators.LT, 0f));
+            case CLAMP: return x.blend(p, x.compare(VectorOperators.LT, p))
+                    .blend(q, x.compare(VectorOperators.GT, q));
+            case SCALE: return x.mul(p);
+            case SHIFT: return x.add(p);
+            case EXP: return exp(x);
+            default: throw new AssertionError(op);
+        }
+    }
+
+    // Cephes' expf constants: ln 2 split into a part exact in float (C1) and a correction (C2), so
+    // that x − n·ln2 loses no bits; then a degree-6 minimax polynomial on [−ln2/2, ln2/2].
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float C1 = 0.693359375f;
+    private static final float C2 = -2.12194440e-4f;
+    // Adding 1.5·2^23 rounds a float of magnitude < 2^22 to the nearest integer (ties to even).
+    private static final float ROUND_MAGIC = 12582912f;
+    // Below −87.3, e^x is subnormal: 2^n would need n < −126, which the exponent trick cannot
+    // build. Above 88.8, n reaches 128 and the exponent bits become those of +Infinity, as wanted.
+    private static final float EXP_LO = -87.3f;
+    private static final float EXP_HI = 88.8f;
+
+    /**
+     * e^x on the Vector API, within 2 ulp of {@code Math.exp} on [−87.3, 88.7], +Infinity above
+     * and NaN for NaN. Below −87.3 it returns e^−87.3 ≈ 1.2e−38 instead of a subnormal number.
+     *
+     * <p>Method: write x = n·ln2 + r with n an integer and |r| ≤ ln2/2, evaluate e^r by a
+     * polynomial, and multiply by 2^n, built directly in the exponent bits of a float.
+     */
+    public static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+        FloatVector r = xc.sub(n.mul(C1)).sub(n.mul(C2));
+        FloatVector r2 = r.mul(r);
+        FloatVector poly = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
+                .mul(r).add(8.3334519073E-3f)
+                .mul(r).add(4.1665795894E-2f)
+                .mul(r).add(1.6666665459E-1f)
+                .mul(r).add(5.0000001201E-1f)
+                .mul(r2).add(r).add(1f);
+        IntVector bits = ((IntVector) n.convertShape(VectorOperators.F2I, INT, 0))
+                .add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector pow2n = bits.reinterpretAsFloats();
+        // NaN survives max/min and the polynomial, so the product is NaN as it should be.
+        return poly.mul(pow2n);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.pare.tensor.parallel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that decides how many threads Pare's kernels use and how work is split.
+ *
+ * <p>The thread count defaults to the number of available processors. It can be set with the
+ * system property {@code pare.threads} at start-up, or with {@link #setThreads} at run time (for
+ * example by a benchmark comparing 1 and 2 threads).
+ *
+ * <p>What is guaranteed: a kernel that splits its work with {@link #forRange} gives each output
+ * element to exactly one task, and computes it the same way whoever runs it. Results are therefore
+ * identical for any thread count. Kernels must not split a single sum across tasks, because
+ * adding partial sums would change the rounding with the number of threads.
+ */
+public final class Parallel {
+    private static final Logger LOG = LoggerFactory.getLogger(Parallel.class);
+
+    /** The body of a parallel loop: handles indices {@code [from, to)}. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+
+    private static volatile int threads = initialThreads();
+    private static volatile ForkJoinPool pool;
+
+    private Parallel() {}
+
+    private static int initialThreads() {
+        String prop = System.getProperty("pare.threads");
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (prop == null || prop.isBlank()) {
+            return cpus;
+        }
+        try {
+            int t = Integer.parseInt(prop.trim());
+            if (t < 1) {
+                throw new IllegalArgumentException("pare.threads: must be at least 1, got " + t);
+            }
+            return t;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("pare.threads: not an integer: '" + prop + "'", e);
+        }
+    }
+
+    /** Number of threads kernels may use. */
+    public static int threads() {
+        return threads;
+    }
+
+    /**
+     * Sets the number of threads kernels may use (1 runs everything on the calling thread).
+     *
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
+    public static synchronized void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("Parallel.setThreads: must be at least 1, got " + n);
+        }
+        if (n != threads) {
+            threads = n;
+            ForkJoinPool old = pool;
+            pool = null;
+            if (old != null) {
+                old.shutdown();
+            }
+            LOG.debug("Pare kernels now use {} thread(s)", n);
+        }
+    }
+
+    private static ForkJoinPool pool() {
+        ForkJoinPool p = pool;
+        if (p == null) {
+            synchronized (Parallel.class) {
+                p = pool;
+                if (p == null) {
+                    p = new ForkJoinPool(threads, ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, false);
+                    pool = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into contiguous chunks of at least {@code grain}
+     * indices, at most one chunk per thread. Runs inline when one chunk suffices, or when called
+     * from inside a Pare worker (nested parallelism would only add overhead on few cores).
+     */
+    public static void forRange(int n, int grain, RangeBody body) {
+        if (n <= 0) {
+            return;
+        }
+        int t = threads;
+        int chunks = (int) Math.min(t, Math.max(1, ((long) n + grain - 1) / Math.max(1, grain)));
+        if (chunks <= 1 || ForkJoinTask.inForkJoinPool() && Thread.currentThread() instanceof
+                java.util.concurrent.ForkJoinWorkerThread w && w.getPool() == pool) {
+            body.run(0, n);
+            return;
+        }
+        List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
+        ForkJoinPool p = pool();
+        for (int c = 1; c < chunks; c++) {
+            int from = (int) ((long) n * c / chunks);
+            int to = (int) ((long) n * (c + 1) / chunks);
+            tasks.add(p.submit(() -> body.run(from, to)));
+        }
+        // The caller does the first chunk itself instead of idling while it waits.
+        body.run(0, (int) ((long) n / chunks));
+        for (ForkJoinTask<?> task : tasks) {
+            try {
+                task.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Parallel.forRange: interrupted", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException) {
+                    throw (RuntimeException) cause;
+                }
+                if (cause instanceof Error) {
+                    throw (Error) cause;
+                }
+                throw new IllegalStateException(cause);
+            }
+        }
+    }
+}
