@@ -30,7 +30,7 @@ final class Autograd {
      * input requires a gradient. Each differentiable op calls this right after its forward code,
      * passing its backward code as {@code backward}.
      */
-    static Tensor record(String op, Tensor out, Node.Backward backward, Tensor... inputs) {
+    static Tensor record(String op, Tensor out, BackwardFn backward, Tensor... inputs) {
         if (!GradMode.isEnabled()) {
             return out;
         }

@@ -9,17 +9,11 @@ package dev.pare.tensor;
  * walks these nodes backwards.
  */
 final class Node {
-    /** Turns the gradient of the output into one gradient per input (null where not needed). */
-    @FunctionalInterface
-    interface Backward {
-        Tensor[] apply(Tensor gradOutput);
-    }
-
     final String op;
     final Tensor[] inputs;
-    final Backward backward;
+    final BackwardFn backward;
 
-    Node(String op, Tensor[] inputs, Backward backward) {
+    Node(String op, Tensor[] inputs, BackwardFn backward) {
         this.op = op;
         this.inputs = inputs;
         this.backward = backward;

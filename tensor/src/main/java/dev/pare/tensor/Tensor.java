@@ -641,6 +641,21 @@ public final class Tensor {
         return new Tensor(data, shape, strides, offset);
     }
 
+    /**
+     * Records a differentiable operation written outside this package, the way
+     * {@code torch.autograd.Function} does: compute {@code output} from {@code inputs} (with grad
+     * mode on or off, it does not matter), then call this with the backward code. Returns
+     * {@code output}, now attached to the graph if grad mode is on and an input requires grad.
+     * Layers such as {@code Conv2d} (im2col) use it.
+     */
+    public static Tensor recordOp(String name, Tensor output, BackwardFn backward, Tensor... inputs) {
+        if (output.gradFn != null) {
+            throw new IllegalArgumentException("recordOp(" + name + "): the output already belongs to the graph"
+                    + " (made by " + output.gradFn.op + "); compute it under noGrad() or from detached inputs");
+        }
+        return Autograd.record(name, output, backward, inputs);
+    }
+
     /** Disables graph recording on this thread until the returned scope closes. */
     public static GradMode.Scope noGrad() {
         return GradMode.disable();
