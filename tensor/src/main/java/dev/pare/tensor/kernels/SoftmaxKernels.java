@@ -7,8 +7,11 @@ import jdk.incubator.vector.FloatVector;
 /**
  * Softmax and log-softmax of one contiguous row, each with its scalar twin.
  *
- * <p>softmax(x)ᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m) and logsoftmax(x)ᵢ = xᵢ − m − log Σⱼ e^(xⱼ−m), with m the
+ * <p>softmax(x)ᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m) and logsoftmax(x)ᵢ = (xᵢ − m) − log Σⱼ e^(xⱼ−m), with m the
  * row maximum: subtracting it keeps every exponent ≤ 0, so nothing overflows.
+ *
+ * <p>Trap: computing xᵢ − (m + log Σ) instead rounds m + log Σ to the precision of m, so for
+ * logits near 1e4 (float spacing 0.001) the result loses three digits. Subtract m first.
  */
 public final class SoftmaxKernels {
     private SoftmaxKernels() {}
@@ -43,9 +46,9 @@ public final class SoftmaxKernels {
         for (int i = 0; i < n; i++) {
             s += (float) Math.exp(x[xo + i] - m);
         }
-        float shift = m + (float) Math.log(s);
+        float logSum = (float) Math.log(s);
         for (int i = 0; i < n; i++) {
-            y[yo + i] = x[xo + i] - shift;
+            y[yo + i] = (x[xo + i] - m) - logSum;
         }
     }
 
@@ -64,8 +67,14 @@ public final class SoftmaxKernels {
         for (; i < n; i++) {
             s += (float) Math.exp(x[xo + i] - m);
         }
-        float shift = m + (float) Math.log(s);
-        UnaryKernels.apply(Unary.SHIFT, -shift, 0f, x, xo, 1, y, yo, 1, n);
+        float logSum = (float) Math.log(s);
+        i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector.fromArray(FLOAT, x, xo + i).sub(m).sub(logSum).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] = (x[xo + i] - m) - logSum;
+        }
     }
 
     private static void expShifted(float[] x, int xo, float[] y, int yo, int n, float m) {

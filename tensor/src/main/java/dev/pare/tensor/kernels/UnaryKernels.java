@@ -91,14 +91,14 @@ public final class UnaryKernels {
     private static final float C2 = -2.12194440e-4f;
     // Adding 1.5·2^23 rounds a float of magnitude < 2^22 to the nearest integer (ties to even).
     private static final float ROUND_MAGIC = 12582912f;
-    // Below −87.3, e^x is subnormal: 2^n would need n < −126, which the exponent trick cannot
-    // build. Above 88.8, n reaches 128 and the exponent bits become those of +Infinity, as wanted.
+    // Below −87.3, e^x is subnormal, which this method does not produce (it flushes to 0).
+    // At 88.8, e^x is already above Float.MAX_VALUE, so clamping there keeps +Infinity.
     private static final float EXP_LO = -87.3f;
     private static final float EXP_HI = 88.8f;
 
     /**
      * e^x on the Vector API, within 2 ulp of {@code Math.exp} on [−87.3, 88.7], +Infinity above
-     * and NaN for NaN. Below −87.3 it returns e^−87.3 ≈ 1.2e−38 instead of a subnormal number.
+     * and NaN for NaN. Below −87.3, where e^x is subnormal (under 1.2e−38), it returns 0.
      *
      * <p>Method: write x = n·ln2 + r with n an integer and |r| ≤ ln2/2, evaluate e^r by a
      * polynomial, and multiply by 2^n, built directly in the exponent bits of a float.
@@ -114,10 +114,14 @@ public final class UnaryKernels {
                 .mul(r).add(1.6666665459E-1f)
                 .mul(r).add(5.0000001201E-1f)
                 .mul(r2).add(r).add(1f);
-        IntVector bits = ((IntVector) n.convertShape(VectorOperators.F2I, INT, 0))
-                .add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector pow2n = bits.reinterpretAsFloats();
+        // 2^n is built as 2^h · 2^(n−h) with h = n/2: n reaches 128 just below the overflow
+        // threshold (e^88.5 ≈ 2^127.7 rounds to n = 128), and 2^128 itself is not a float.
+        IntVector ni = (IntVector) n.convertShape(VectorOperators.F2I, INT, 0);
+        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+        FloatVector pow2h = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector pow2rest = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         // NaN survives max/min and the polynomial, so the product is NaN as it should be.
-        return poly.mul(pow2n);
+        // Below EXP_LO the true value is subnormal or 0; return 0 (flush to zero), not e^EXP_LO.
+        return poly.mul(pow2h).mul(pow2rest).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
     }
 }

@@ -1,0 +1,115 @@
+package dev.pare.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.pare.tensor.parallel.Parallel;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/** matmul against a triple loop over {@link Tensor#get}, for every shape rule and layout. */
+class MatMulProperties {
+
+    private static void checkAgainstLoops(Tensor a, Tensor b, Tensor c) {
+        int m = a.size(-2);
+        int k = a.size(-1);
+        int n = b.size(-1);
+        int[] batch = java.util.Arrays.copyOf(c.shape(), c.dim() - 2);
+        TestTensors.forEachIndex(batch, bi -> {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double acc = 0;
+                    double mag = 0;
+                    for (int p = 0; p < k; p++) {
+                        float x = TestTensors.getBroadcast(a, concat(bi, i, p));
+                        float y = TestTensors.getBroadcast(b, concat(bi, p, j));
+                        acc += (double) x * y;
+                        mag += Math.abs((double) x * y);
+                    }
+                    float got = c.get(concat(bi, i, j));
+                    if (Math.abs(got - acc) > 1e-5 * mag + 1e-6) {
+                        fail(TestTensors.str(a.shape()) + " @ " + TestTensors.str(b.shape()) + " at batch "
+                                + TestTensors.str(bi) + " (" + i + ", " + j + "): expected " + acc + ", got " + got);
+                    }
+                }
+            }
+        });
+    }
+
+    private static int[] concat(int[] batch, int r, int c) {
+        int[] idx = java.util.Arrays.copyOf(batch, batch.length + 2);
+        idx[batch.length] = r;
+        idx[batch.length + 1] = c;
+        return idx;
+    }
+
+    @Property(tries = 60)
+    void matrixProductsMatchTripleLoopsForEveryTransposeForm(@ForAll @IntRange(min = 1, max = 40) int m,
+                                                              @ForAll @IntRange(min = 1, max = 40) int k,
+                                                              @ForAll @IntRange(min = 1, max = 40) int n,
+                                                              @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        Tensor a = Tensor.randn(rng, m, k);
+        Tensor b = Tensor.randn(rng, k, n);
+        Tensor at = Tensor.randn(rng, k, m).t();
+        Tensor bt = Tensor.randn(rng, n, k).t();
+        checkAgainstLoops(a, b, a.matmul(b));
+        checkAgainstLoops(at, b, at.matmul(b));
+        checkAgainstLoops(a, bt, a.matmul(bt));
+        checkAgainstLoops(at, bt, at.matmul(bt));
+        Tensor sliced = Tensor.randn(rng, m, 2 * k + 1).slice(1, 1, 2 * k + 1, 2); // neither layout: copied
+        checkAgainstLoops(sliced, b, sliced.matmul(b));
+    }
+
+    @Property(tries = 30)
+    void batchDimsBroadcast(@ForAll @IntRange(min = 1, max = 9) int m, @ForAll @IntRange(min = 1, max = 9) int k,
+                            @ForAll @IntRange(min = 1, max = 9) int n, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        Tensor a = Tensor.randn(rng, 3, 1, m, k);
+        Tensor b = Tensor.randn(rng, 2, k, n);
+        Tensor c = a.matmul(b);
+        assertArrayEquals(new int[] {3, 2, m, n}, c.shape());
+        checkAgainstLoops(a, b, c);
+        Tensor shared = Tensor.randn(rng, k, n);
+        checkAgainstLoops(a, shared, a.matmul(shared));
+    }
+
+    @Test
+    void vectorsFollowNumpyRules() {
+        Tensor v = Tensor.fromArray(1, 2, 3);
+        Tensor mat = Tensor.arange(6).reshape(3, 2);
+        assertArrayEquals(new float[] {14}, v.matmul(v).toArray(), 0f);
+        assertArrayEquals(new int[] {}, v.matmul(v).shape());
+        assertArrayEquals(new float[] {16, 22}, v.matmul(mat).toArray(), 0f);
+        assertArrayEquals(new float[] {2, 3}, mat.t().matmul(Tensor.fromArray(0, 1, 0)).toArray(), 0f);
+    }
+
+    @Test
+    void innerDimensionMismatchNamesBothShapes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.zeros(2, 3).matmul(Tensor.zeros(4, 5)));
+        assertTrue(e.getMessage().startsWith("matmul: [2, 3] @ [4, 5]: inner dimensions 3 and 4 differ"), e.getMessage());
+    }
+
+    @Test
+    void resultBitsDoNotDependOnTheThreadCount() {
+        Rng rng = new Rng(7);
+        Tensor a = Tensor.randn(rng, 300, 257);
+        Tensor b = Tensor.randn(rng, 257, 129);
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            float[] one = a.matmul(b).toArray();
+            float[] oneT = a.t().t().matmul(b.t().contiguous().t()).toArray();
+            Parallel.setThreads(3);
+            assertArrayEquals(one, a.matmul(b).toArray(), 0f, "1 vs 3 threads");
+            assertArrayEquals(oneT, a.t().t().matmul(b.t().contiguous().t()).toArray(), 0f, "1 vs 3 threads, Bᵀ form");
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}

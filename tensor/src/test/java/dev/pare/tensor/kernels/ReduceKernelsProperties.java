@@ -1,0 +1,88 @@
+package dev.pare.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pare.tensor.Rng;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reductions and axpy against their scalar twins. Sums and dots add in a different order, so
+ * they are compared with a tolerance of 1e-6·n relative to the sum of magnitudes (the bound on
+ * the rounding error of any summation order); max and axpy are exact.
+ */
+class ReduceKernelsProperties {
+
+    @Provide
+    Arbitrary<Integer> sizes() {
+        return KernelSizes.sizes();
+    }
+
+    private static double absSum(float[] x, int o, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += Math.abs(x[o + i]);
+        }
+        return s;
+    }
+
+    @Property(tries = 200)
+    void sumEqualsScalarTwin(@ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 4) int off, @ForAll long seed) {
+        float[] x = KernelSizes.values(new Rng(seed), off, n, 10f);
+        float expected = ReduceKernels.sumScalar(x, off, 1, n);
+        float actual = ReduceKernels.sum(x, off, 1, n);
+        double tol = 1e-6 * Math.max(1, n) * absSum(x, off, n) / Math.max(1, n) + 1e-6;
+        assertTrue(Math.abs(expected - actual) <= tol,
+                "sum n=" + n + " off=" + off + ": scalar twin " + expected + ", vector " + actual + ", tolerance " + tol);
+    }
+
+    @Property(tries = 200)
+    void dotEqualsScalarTwin(@ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 4) int off, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        float[] x = KernelSizes.values(rng, off, n, 3f);
+        float[] y = KernelSizes.values(rng, 1, n, 3f);
+        float expected = ReduceKernels.dotScalar(x, off, 1, y, 1, 1, n);
+        float actual = ReduceKernels.dot(x, off, 1, y, 1, 1, n);
+        double mag = 0;
+        for (int i = 0; i < n; i++) {
+            mag += Math.abs(x[off + i] * y[1 + i]);
+        }
+        double tol = 1e-6 * mag + 1e-6;
+        assertTrue(Math.abs(expected - actual) <= tol,
+                "dot n=" + n + ": scalar twin " + expected + ", vector " + actual + ", tolerance " + tol);
+    }
+
+    @Property(tries = 200)
+    void maxEqualsScalarTwinExactly(@ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 4) int off, @ForAll long seed) {
+        float[] x = KernelSizes.values(new Rng(seed), off, n, 10f);
+        assertEquals(ReduceKernels.maxScalar(x, off, 1, n), ReduceKernels.max(x, off, 1, n), 0f, "max n=" + n);
+    }
+
+    @Property(tries = 200)
+    void axpyEqualsScalarTwinExactly(@ForAll("sizes") int n, @ForAll float alpha, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        float[] x = KernelSizes.values(rng, 2, n, 3f);
+        float[] y1 = KernelSizes.values(rng, 1, n, 3f);
+        float[] y2 = y1.clone();
+        ReduceKernels.axpyScalar(alpha, x, 2, 1, y1, 1, 1, n);
+        ReduceKernels.axpy(alpha, x, 2, 1, y2, 1, 1, n);
+        for (int i = 0; i < y1.length; i++) {
+            assertTrue(Float.compare(y1[i], y2[i]) == 0,
+                    "axpy n=" + n + " alpha=" + alpha + " index " + i + ": scalar twin " + y1[i] + ", vector " + y2[i]);
+        }
+    }
+
+    @Test
+    void maxPropagatesNaNAndIsMinusInfinityWhenEmpty() {
+        float[] x = new float[50];
+        x[41] = Float.NaN;
+        assertTrue(Float.isNaN(ReduceKernels.max(x, 0, 1, 50)));
+        assertEquals(Float.NEGATIVE_INFINITY, ReduceKernels.max(x, 0, 1, 0));
+        assertEquals(0f, ReduceKernels.sum(x, 0, 1, 0));
+    }
+}
