@@ -1,0 +1,26 @@
+/**
+ * Every SIMD kernel of Pare, on the Java Vector API, each beside its plain scalar twin.
+ *
+ * <p>Kernels work on 1-D runs of a {@code float[]} (an offset, a stride, a length) or, for
+ * matrix multiply, on row-major matrices given by an offset and a leading dimension; they know
+ * nothing of tensors or autograd. Read the scalar twin of each first: it is the definition, and
+ * the oracle the tests compare the vector version against, at awkward sizes and also with
+ * 128-bit vectors forced ({@code -Dpare.vector.bits=128}) so that every tail path runs.
+ *
+ * <h2>Where to start reading</h2>
+ * {@link dev.pare.tensor.kernels.VectorConfig} (the one species), {@link dev.pare.tensor.kernels.Unary}
+ * and {@link dev.pare.tensor.kernels.Binary} (the scalar definitions), then
+ * {@link dev.pare.tensor.kernels.UnaryKernels}, {@link dev.pare.tensor.kernels.BinaryKernels},
+ * {@link dev.pare.tensor.kernels.ReduceKernels}, {@link dev.pare.tensor.kernels.SoftmaxKernels},
+ * and finally {@link dev.pare.tensor.kernels.GemmScalar} followed by
+ * {@link dev.pare.tensor.kernels.Gemm}.
+ *
+ * <h2>Rules every kernel here follows</h2>
+ * <ul>
+ *   <li>The species is a {@code static final} field, so C2 can keep vectors in registers.</li>
+ *   <li>The vector loop runs to {@code loopBound(n)}; a scalar tail (usually the twin itself)
+ *       finishes the run. No masks in hot loops.</li>
+ *   <li>Nothing is allocated, boxed or streamed inside a loop.</li>
+ * </ul>
+ */
+package dev.pare.tensor.kernels;
