@@ -22,6 +22,23 @@ import jdk.incubator.vector.VectorOperators;
 public final class ReduceKernels {
     private ReduceKernels() {}
 
+    /**
+     * The sum of the lanes of {@code v}, added in lane order.
+     *
+     * <p>Trap: {@code v.reduceLanes(ADD)} leaves the order of the additions unspecified, and it
+     * really differs: interpreted and C1-compiled code add the lanes one after the other, while
+     * C2 on JDK 21+ adds them as a tree. The same kernel on the same input then gives different
+     * bits before and after warm-up, and determinism is lost. A fixed-order loop costs a few
+     * cycles once per reduction.
+     */
+    public static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     /** Scalar twin of {@link #sum}: Σ x[o + i·s] for i &lt; n, left to right. */
     public static float sumScalar(float[] x, int o, int s, int n) {
         float acc = 0f;
@@ -55,7 +72,7 @@ public final class ReduceKernels {
         for (; i < bound; i += lanes) {
             a0 = a0.add(FloatVector.fromArray(FLOAT, x, o + i));
         }
-        float acc = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float acc = sumLanes(a0.add(a1).add(a2.add(a3)));
         return acc + sumScalar(x, o + i, 1, n - i);
     }
 
@@ -110,7 +127,7 @@ public final class ReduceKernels {
         for (; i < bound; i += lanes) {
             a0 = FloatVector.fromArray(FLOAT, x, xo + i).fma(FloatVector.fromArray(FLOAT, y, yo + i), a0);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) + dotScalar(x, xo + i, 1, y, yo + i, 1, n - i);
+        return sumLanes(a0.add(a1)) + dotScalar(x, xo + i, 1, y, yo + i, 1, n - i);
     }
 
     /** Scalar twin of {@link #axpy}. */

@@ -63,7 +63,7 @@ public final class SoftmaxKernels {
         for (; i < bound; i += FLOAT.length()) {
             acc = acc.add(UnaryKernels.exp(FloatVector.fromArray(FLOAT, x, xo + i).sub(m)));
         }
-        s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        s = ReduceKernels.sumLanes(acc);
         for (; i < n; i++) {
             s += (float) Math.exp(x[xo + i] - m);
         }

@@ -85,4 +85,17 @@ class ReduceKernelsProperties {
         assertEquals(Float.NEGATIVE_INFINITY, ReduceKernels.max(x, 0, 1, 0));
         assertEquals(0f, ReduceKernels.sum(x, 0, 1, 0));
     }
+
+    @Test
+    void sumAndDotGiveTheSameBitsBeforeAndAfterTheJitWarmsUp() {
+        // The first calls run interpreted, later ones C2-compiled; a lane reduction whose order
+        // depended on the compiler would change the bits (see ReduceKernels.sumLanes).
+        float[] x = KernelSizes.values(new Rng(5), 0, 1000, 1f);
+        float firstSum = ReduceKernels.sum(x, 0, 1, 1000);
+        float firstDot = ReduceKernels.dot(x, 0, 1, x, 0, 1, 1000);
+        for (int i = 0; i < 30_000; i++) {
+            assertEquals(firstSum, ReduceKernels.sum(x, 0, 1, 1000), 0f, "sum changed at call " + i);
+            assertEquals(firstDot, ReduceKernels.dot(x, 0, 1, x, 0, 1, 1000), 0f, "dot changed at call " + i);
+        }
+    }
 }
