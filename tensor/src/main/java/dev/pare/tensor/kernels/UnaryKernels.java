@@ -5,7 +5,6 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Pointwise kernels of one argument over a 1-D run of floats: {@code dst[i] = f(src[i])}.
@@ -21,9 +20,6 @@ import jdk.incubator.vector.VectorSpecies;
  * scalar twin. They are not on the hot path of the models Pare trains (ReLU networks).
  */
 public final class UnaryKernels {
-    // Same bit width as FLOAT, so a float vector and an int vector have the same number of lanes.
-    private static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
-
     private UnaryKernels() {}
 
     /** True when {@link #apply} has a vector form for {@code op}. */
@@ -58,9 +54,17 @@ public final class UnaryKernels {
         }
         int bound = FLOAT.loopBound(n);
         int i = 0;
-        for (; i < bound; i += FLOAT.length()) {
-            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
-            lanewise(op, p, q, x).intoArray(dst, d + i);
+        if (op == Unary.EXP) {
+            // exp gets a loop of its own: inlined through lanewise's switch, the whole tree of
+            // vector calls grows past C2's inlining budget and the vectors end up on the heap.
+            for (; i < bound; i += FLOAT.length()) {
+                exp(FloatVector.fromArray(FLOAT, src, s + i)).intoArray(dst, d + i);
+            }
+        } else {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+                lanewise(op, p, q, x).intoArray(dst, d + i);
+            }
         }
         scalar(op, p, q, src, s + i, 1, dst, d + i, 1, n - i);
     }
@@ -79,7 +83,6 @@ public final class UnaryKernels {
                     .blend(q, x.compare(VectorOperators.GT, q));
             case SCALE: return x.mul(p);
             case SHIFT: return x.add(p);
-            case EXP: return exp(x);
             default: throw new AssertionError(op);
         }
     }
@@ -91,6 +94,7 @@ public final class UnaryKernels {
     private static final float C2 = -2.12194440e-4f;
     // Adding 1.5·2^23 rounds a float of magnitude < 2^22 to the nearest integer (ties to even).
     private static final float ROUND_MAGIC = 12582912f;
+    private static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
     // Below −87.3, e^x is subnormal, which this method does not produce (it flushes to 0).
     // At 88.8, e^x is already above Float.MAX_VALUE, so clamping there keeps +Infinity.
     private static final float EXP_LO = -87.3f;
@@ -105,7 +109,8 @@ public final class UnaryKernels {
      */
     public static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
-        FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+        FloatVector t = xc.mul(LOG2E).add(ROUND_MAGIC);
+        FloatVector n = t.sub(ROUND_MAGIC);
         FloatVector r = xc.sub(n.mul(C1)).sub(n.mul(C2));
         FloatVector r2 = r.mul(r);
         FloatVector poly = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
@@ -116,7 +121,9 @@ public final class UnaryKernels {
                 .mul(r2).add(r).add(1f);
         // 2^n is built as 2^h · 2^(n−h) with h = n/2: n reaches 128 just below the overflow
         // threshold (e^88.5 ≈ 2^127.7 rounds to n = 128), and 2^128 itself is not a float.
-        IntVector ni = (IntVector) n.convertShape(VectorOperators.F2I, INT, 0);
+        // n as an int comes for free from the rounding trick: t = n + 1.5·2^23 holds n in the low
+        // bits of its mantissa, so bits(t) − bits(1.5·2^23) = n (no float-to-int conversion).
+        IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
         IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
         FloatVector pow2h = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector pow2rest = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
