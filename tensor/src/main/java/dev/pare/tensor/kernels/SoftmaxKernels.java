@@ -7,7 +7,7 @@ import jdk.incubator.vector.FloatVector;
 /**
  * Softmax and log-softmax of one contiguous row, each with its scalar twin.
  *
- * <p>softmax(x)ᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m) and logsoftmax(x)ᵢ = xᵢ − m − log Σⱼ e^(xⱼ−m), with m the
+ * <p>softmax(x)ᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m) and logsoftmax(x)ᵢ = (xᵢ − m) − log Σⱼ e^(xⱼ−m), with m the
  * row maximum: subtracting it keeps every exponent ≤ 0, so nothing overflows.
  */
 public final class SoftmaxKernels {
@@ -43,9 +43,9 @@ public final class SoftmaxKernels {
         for (int i = 0; i < n; i++) {
             s += (float) Math.exp(x[xo + i] - m);
         }
-        float shift = m + (float) Math.log(s);
+        float logSum = (float) Math.log(s);
         for (int i = 0; i < n; i++) {
-            y[yo + i] = x[xo + i] - shift;
+            y[yo + i] = (x[xo + i] - m) - logSum;
         }
     }
 
@@ -64,8 +64,10 @@ public final class SoftmaxKernels {
         for (; i < n; i++) {
             s += (float) Math.exp(x[xo + i] - m);
         }
-        float shift = m + (float) Math.log(s);
-        UnaryKernels.apply(Unary.SHIFT, -shift, 0f, x, xo, 1, y, yo, 1, n);
+        // (x − m) − log s, not x − (m + log s): for logits near ±1e4 the float m + log s keeps only
+        // three decimals of log s, which is a 1e-3 relative error in every probability.
+        UnaryKernels.apply(Unary.SHIFT, -m, 0f, x, xo, 1, y, yo, 1, n);
+        UnaryKernels.apply(Unary.SHIFT, -(float) Math.log(s), 0f, y, yo, 1, y, yo, 1, n);
     }
 
     private static void expShifted(float[] x, int xo, float[] y, int yo, int n, float m) {
