@@ -44,6 +44,11 @@ public final class LrScheduler {
         return t;
     }
 
+    /** The optimizer whose learning rate this sets. */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
     /** The optimizer's learning rate when this scheduler was made. */
     public double baseLr() {
         return baseLr;
