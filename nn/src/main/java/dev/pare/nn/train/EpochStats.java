@@ -19,9 +19,11 @@ public record EpochStats(int epoch, double trainLoss, double trainAccuracy, doub
 
     /** One line, as logged at the end of each epoch. */
     public String summary() {
-        String test = Double.isNaN(testAccuracy) ? ""
-                : String.format(Locale.ROOT, " | test loss %.4f acc %.2f%%", testLoss, 100 * testAccuracy);
-        return String.format(Locale.ROOT, "epoch %d: train loss %.4f acc %.2f%%%s | lr %.3g | %.2f s, %,.0f samples/s",
-                epoch, trainLoss, 100 * trainAccuracy, test, learningRate, seconds, samplesPerSecond);
+        String test = Double.isNaN(testLoss) ? ""
+                : String.format(Locale.ROOT, " | test loss %.4f", testLoss)
+                + (Double.isNaN(testAccuracy) ? "" : String.format(Locale.ROOT, " acc %.2f%%", 100 * testAccuracy));
+        String acc = Double.isNaN(trainAccuracy) ? "" : String.format(Locale.ROOT, " acc %.2f%%", 100 * trainAccuracy);
+        return String.format(Locale.ROOT, "epoch %d: train loss %.4f%s%s | lr %.3g | %.2f s, %,.0f samples/s",
+                epoch, trainLoss, acc, test, learningRate, seconds, samplesPerSecond);
     }
 }

@@ -75,27 +75,41 @@ abstract class Progress implements AutoCloseable {
 
     /** The terminal bar, drawn by me.tongfei:progressbar on its own thread. */
     private static final class Bar extends Progress {
+        /** Ten redraws a second look smooth and cost nothing next to training. */
+        private static final int REDRAW_MILLIS = 100;
         private final ProgressBar bar;
+        private final long total;
+        private long lastMessage = System.nanoTime() - REDRAW_MILLIS * 1_000_000L;
+        private long lastBatches;
 
         Bar(int epoch, int epochs, long totalBatches) {
+            total = totalBatches;
             bar = new ProgressBarBuilder()
                     .setTaskName("epoch " + epoch + "/" + epochs)
                     .setInitialMax(totalBatches)
                     .setUnit(" batches", 1)
                     .setStyle(ProgressBarStyle.ASCII)
-                    // Ten redraws a second is smooth to the eye and costs nothing next to a training step.
-                    .setUpdateIntervalMillis(100)
+                    .setUpdateIntervalMillis(REDRAW_MILLIS)
                     .build();
         }
 
         @Override
         void update(long batches, double meanLoss, double accuracy, double samplesPerSecond) {
-            bar.stepTo(batches);
-            bar.setExtraMessage(metrics(meanLoss, accuracy, samplesPerSecond));
+            // Formatting the message costs microseconds, as much as a small model's whole step, and
+            // the bar's methods synchronise with its drawing thread: touch it only as often as it
+            // is redrawn, and for the final state.
+            lastBatches = batches;
+            long now = System.nanoTime();
+            if (now - lastMessage >= REDRAW_MILLIS * 1_000_000L || batches == total) {
+                lastMessage = now;
+                bar.stepTo(batches);
+                bar.setExtraMessage(metrics(meanLoss, accuracy, samplesPerSecond));
+            }
         }
 
         @Override
         public void close() {
+            bar.stepTo(lastBatches);
             bar.close();
         }
     }

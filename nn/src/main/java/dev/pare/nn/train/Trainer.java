@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The loss must be a scalar that averages over the batch (a {@code MEAN} reduction): the
  * reported loss per sample weights each batch's value by its size. Accuracy is reported when the
- * model's output is [B, C] scores and the labels are [B]; otherwise it is NaN. A loss that
+ * model's output is [B, C] scores (C ≥ 2) and the labels are [B]; otherwise it is NaN. A loss that
  * becomes NaN or infinite stops training with an {@link IllegalStateException} naming the epoch
  * and batch: continuing would only update the weights with NaN.
  */
@@ -120,9 +120,11 @@ public final class Trainer {
         long correct = 0;
         long scored = 0;
         long batches = 0;
-        long start = System.nanoTime();
         long total = train instanceof Collection ? ((Collection<?>) train).size() : -1;
+        long start;
         try (Progress bar = Progress.start(progress, LOG, epoch, epochs, total)) {
+            // Started after the bar: opening the terminal the first time takes a fraction of a second.
+            start = System.nanoTime();
             for (LabeledBatch batch : train) {
                 Tensor x = batch.inputs();
                 Tensor y = batch.labels();
@@ -207,8 +209,12 @@ public final class Trainer {
         return l.item();
     }
 
+    /**
+     * Whether {@code out} looks like class scores for labels {@code y}: [B, C] against [B] with at
+     * least two classes (a [B, 1] output is a regression or a single logit, where argmax means nothing).
+     */
     private static boolean isScores(Tensor out, Tensor y) {
-        return out.dim() == 2 && y.dim() == 1 && out.size(0) == y.size(0) && out.size(1) > 0;
+        return out.dim() == 2 && y.dim() == 1 && out.size(0) == y.size(0) && out.size(1) >= 2;
     }
 
     /** Configuration of a {@link Trainer}; every setting but the three required ones is optional. */

@@ -243,6 +243,7 @@ class TrainerTest {
         assertTrue(line.startsWith("epoch 2: train loss 0.5000 acc 75.00%"), line);
         assertTrue(line.contains("test loss 0.6000 acc 70.00%") && line.contains("1,234 samples/s"), line);
         assertFalse(new EpochStats(1, 1, 1, Double.NaN, Double.NaN, 0.1, 1, 1).summary().contains("test"));
+        assertFalse(new EpochStats(1, 1, Double.NaN, 2, Double.NaN, 0.1, 1, 1).summary().contains("acc"));
         assertNotNull(new FitResult(List.of(s), 2, null).last());
         assertThrows(IllegalStateException.class, () -> new FitResult(List.of(), 0, null).last());
     }
