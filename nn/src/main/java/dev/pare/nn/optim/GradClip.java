@@ -24,6 +24,7 @@ public final class GradClip {
      * @return the global norm before clipping (to log: a growing norm warns of divergence). If it
      *     is NaN or infinite the gradients are left as they are; the caller decides what to do.
      */
+    @SuppressWarnings("try") // the scope is used only for its close()
     public static double clipGradNorm(List<Tensor> params, double maxNorm) {
         if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
             throw new IllegalArgumentException("clipGradNorm: maxNorm " + maxNorm + " must be finite and > 0");

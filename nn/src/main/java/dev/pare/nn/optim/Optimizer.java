@@ -93,6 +93,7 @@ public abstract class Optimizer {
     }
 
     /** Updates every parameter that has a gradient; parameters whose grad() is null are skipped. */
+    @SuppressWarnings("try") // the scope is used only for its close()
     public final void step() {
         steps++;
         try (var ignored = Tensor.noGrad()) {
@@ -121,6 +122,7 @@ public abstract class Optimizer {
      * {@code zero_grad(set_to_none=False)}; Adam's moments therefore still decay on a step where a
      * parameter's gradient stayed zero, exactly as in PyTorch.)
      */
+    @SuppressWarnings("try") // the scope is used only for its close()
     public final void zeroGrad() {
         try (var ignored = Tensor.noGrad()) {
             for (Tensor p : params) {

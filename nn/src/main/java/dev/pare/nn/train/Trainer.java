@@ -172,6 +172,7 @@ public final class Trainer {
      * and no graph recorded; the model is left in evaluation mode ({@link #trainEpoch} switches it
      * back).
      */
+    @SuppressWarnings("try") // the scope is used only for its close()
     public Evaluation evaluate(Iterable<? extends LabeledBatch> data) {
         model.setTraining(false);
         double lossSum = 0;

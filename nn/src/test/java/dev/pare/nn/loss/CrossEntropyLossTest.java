@@ -86,6 +86,7 @@ class CrossEntropyLossTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the scope is used only for its close()
     void outputUnderNoGradHasNoHistory() {
         Tensor x = Tensor.randn(new Rng(1), 2, 3).requiresGrad(true);
         try (var ignored = Tensor.noGrad()) {

@@ -247,4 +247,33 @@ class TrainerTest {
         assertNotNull(new FitResult(List.of(s), 2, null).last());
         assertThrows(IllegalStateException.class, () -> new FitResult(List.of(), 0, null).last());
     }
+
+    @Test
+    void evaluateReportsLossAccuracyAndConfusionOfAFixedModel() {
+        // Always predicts class 1: accuracy is the share of class-1 labels, recall 1 for class 1 and 0 elsewhere.
+        Model constant = x -> Tensor.fromArray(new float[] {0f, 1f, 0f}).expand(x.size(0), 3).contiguous();
+        List<LabeledBatch> data = List.of(
+                LabeledBatch.of(Tensor.zeros(2, 1), Tensor.fromArray(1f, 0f)),
+                LabeledBatch.of(Tensor.zeros(2, 1), Tensor.fromArray(1f, 2f)));
+        Tensor dummy = Tensor.zeros(1).requiresGrad(true);
+        Evaluation e = Trainer.builder(constant, new CrossEntropyLoss(), new SGD(List.of(dummy), 0.1))
+                .build().evaluate(data);
+        assertEquals(0.5, e.accuracy(), 1e-15);
+        assertEquals(4, e.samples());
+        assertEquals(1.0, e.confusion().recall(1));
+        assertEquals(0.0, e.confusion().recall(0));
+        // Per-sample losses: −log softmax([0, 1, 0]) at the label.
+        double z = 2 + Math.E;
+        double expected = (2 * -Math.log(Math.E / z) + 2 * -Math.log(1 / z)) / 4;
+        assertEquals(expected, e.loss(), 1e-6);
+    }
+
+    @Test
+    void fitResultAveragesThroughputOverTrainingTime() {
+        EpochStats a = new EpochStats(1, 1, 1, Double.NaN, Double.NaN, 0.1, 1.0, 100);
+        EpochStats b = new EpochStats(2, 1, 1, Double.NaN, Double.NaN, 0.1, 3.0, 300);
+        // (100·1 + 300·3) samples over 4 s
+        assertEquals(250.0, new FitResult(List.of(a, b), 5, null).samplesPerSecond(), 1e-12);
+        assertTrue(Double.isNaN(new FitResult(List.of(), 0, null).samplesPerSecond()));
+    }
 }
