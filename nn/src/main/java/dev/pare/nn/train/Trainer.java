@@ -50,7 +50,7 @@ public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
     private final Model model;
-    private final Loss loss;
+    private final BatchLoss loss;
     private final Optimizer optimizer;
     private final int epochs;
     private final LrScheduler scheduler;
@@ -73,7 +73,23 @@ public final class Trainer {
 
     /** A builder for a trainer of {@code model} that minimises {@code loss} with {@code optimizer}. */
     public static Builder builder(Model model, Loss loss, Optimizer optimizer) {
+        if (loss == null) {
+            throw new IllegalArgumentException("Trainer: model, loss and optimizer must not be null");
+        }
+        return new Builder(model, (out, batch) -> loss.apply(out, batch.labels()), optimizer);
+    }
+
+    /**
+     * A builder for a trainer whose loss needs the whole batch (e.g. distillation, which runs a
+     * teacher on the inputs). A separate name, not an overload, so that a lambda is never ambiguous.
+     */
+    public static Builder builderWithBatchLoss(Model model, BatchLoss loss, Optimizer optimizer) {
         return new Builder(model, loss, optimizer);
+    }
+
+    /** {@link #fit(Iterable, Iterable)} without test data. */
+    public FitResult fit(Iterable<? extends LabeledBatch> train) {
+        return fit(train, null);
     }
 
     /**
@@ -132,7 +148,7 @@ public final class Trainer {
 
                 optimizer.zeroGrad();
                 Tensor out = model.forward(x);
-                Tensor l = loss.apply(out, y);
+                Tensor l = loss.apply(out, batch);
                 float value = scalar(l);
                 if (!Float.isFinite(value)) {
                     throw new IllegalStateException("Trainer: loss is " + value + " at epoch " + epoch + ", batch "
@@ -184,7 +200,7 @@ public final class Trainer {
                 Tensor y = batch.labels();
                 Tensor out = model.forward(batch.inputs());
                 int b = y.size(0);
-                lossSum += (double) scalar(loss.apply(out, y)) * b;
+                lossSum += (double) scalar(loss.apply(out, batch)) * b;
                 samples += b;
                 scores &= isScores(out, y);
                 if (scores) {
@@ -221,7 +237,7 @@ public final class Trainer {
     /** Configuration of a {@link Trainer}; every setting but the three required ones is optional. */
     public static final class Builder {
         private final Model model;
-        private final Loss loss;
+        private final BatchLoss loss;
         private final Optimizer optimizer;
         private int epochs = 1;
         private LrScheduler scheduler;
@@ -230,7 +246,7 @@ public final class Trainer {
         private ProgressMode progress = ProgressMode.AUTO;
         private Consumer<EpochStats> onEpochEnd;
 
-        private Builder(Model model, Loss loss, Optimizer optimizer) {
+        private Builder(Model model, BatchLoss loss, Optimizer optimizer) {
             if (model == null || loss == null || optimizer == null) {
                 throw new IllegalArgumentException("Trainer: model, loss and optimizer must not be null");
             }

@@ -7,7 +7,9 @@
  * {@link dev.pare.nn.train.Model} and the data through {@link dev.pare.nn.train.LabeledBatch},
  * two deliberately small interfaces: {@code dev.pare.nn.Module} and
  * {@code dev.pare.nn.data.DataLoader}'s batches implement (or are adapted to) them, and a test can
- * pass a lambda and a {@code List} of batches. {@link dev.pare.nn.train.Accuracy} and
+ * pass a lambda and a {@code List} of batches. A loss that needs more than the labels (the
+ * distillation loss runs a teacher on the inputs) is a {@link dev.pare.nn.train.BatchLoss}.
+ * {@link dev.pare.nn.train.Accuracy} and
  * {@link dev.pare.nn.train.ConfusionMatrix} are the metrics; {@link dev.pare.nn.train.FitResult}
  * and {@link dev.pare.nn.train.EpochStats} what a run returns.
  *

@@ -276,4 +276,24 @@ class TrainerTest {
         assertEquals(250.0, new FitResult(List.of(a, b), 5, null).samplesPerSecond(), 1e-12);
         assertTrue(Double.isNaN(new FitResult(List.of(), 0, null).samplesPerSecond()));
     }
+
+    @Test
+    void batchLossSeesTheInputs() {
+        // Distillation-shaped: the loss runs a frozen "teacher" on the inputs and pulls the student to it.
+        Linear teacher = new Linear(21, 2, 3);
+        Linear student = new Linear(22, 2, 3);
+        List<LabeledBatch> data = Blobs.gaussian(23, 256, 3, 0.5, 32);
+        BatchLoss distill = (out, batch) -> {
+            Tensor t;
+            try (var ignored = Tensor.noGrad()) {
+                t = teacher.forward(batch.inputs());
+            }
+            return dev.pare.nn.loss.KlDivLoss.klDiv(out, t, 2f).mul(4f);
+        };
+        double before = Trainer.builderWithBatchLoss(student, distill, new SGD(student.parameters(), 0.5))
+                .build().evaluate(data).loss();
+        FitResult r = Trainer.builderWithBatchLoss(student, distill, new Adam(student.parameters(), 0.05))
+                .epochs(5).progress(ProgressMode.NONE).build().fit(data);
+        assertTrue(r.last().trainLoss() < before / 5, "KL to the teacher " + before + " -> " + r.last().trainLoss());
+    }
 }
