@@ -233,7 +233,6 @@ final class SafeTensorsHeader {
             throw error(file, where + ": shape must be an array of integers, got " + kind(shapeNode));
         }
         int[] shape = new int[shapeNode.size()];
-        long numel = 1;
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeNode.get(i);
             if (!d.isIntegralNumber() || !d.canConvertToLong() || d.longValue() < 0 || d.longValue() > Integer.MAX_VALUE) {
@@ -241,11 +240,17 @@ final class SafeTensorsHeader {
                         + "; sizes must be integers from 0 to " + Integer.MAX_VALUE);
             }
             shape[i] = d.intValue();
-            // Saturate rather than overflow: any count past int range is refused just below.
-            numel = Math.min(numel * shape[i], 1L << 40);
         }
-        if (numel > Integer.MAX_VALUE) {
-            throw error(file, where + ": shape " + Shape.str(shape) + " has more than 2^31-1 elements, too many for a Java array");
+        // Pare's tensors count elements in an int and refuse a shape as soon as the running
+        // product passes 2^31-1, even if a later size is 0, so the same rule applies here. Each
+        // factor is below 2^31 and so is the running product, so the long never overflows.
+        long numel = 1;
+        for (int i = 0; i < shape.length; i++) {
+            numel *= shape[i];
+            if (numel > Integer.MAX_VALUE) {
+                throw error(file, where + ": shape " + Shape.str(shape)
+                        + " has more than 2^31-1 elements, too many for a Pare tensor");
+            }
         }
 
         JsonNode offsets = required(value, "data_offsets", where, file);

@@ -239,4 +239,12 @@ class SafeTensorsBadFileTest {
         SafeTensorsFormatException e = assertThrows(SafeTensorsFormatException.class, () -> SafeTensors.load(p));
         assertTrue(e.getMessage().contains("exceeds the limit"), e.getMessage());
     }
+
+    @Test
+    void shapeWhoseRunningProductPassesTheIntRangeIsRefusedEvenWithAZeroLater() {
+        // Its product is 0, but a Pare tensor cannot take the shape: refused here, not deep in Tensor.
+        String m = String.valueOf(Integer.MAX_VALUE);
+        assertRefused(fileWith("{" + entry("a", "I8", "[" + m + "," + m + "," + m + ",0]", 0, 0) + "}", 0),
+                "shape [2147483647, 2147483647, 2147483647, 0] has more than 2^31-1 elements");
+    }
 }
