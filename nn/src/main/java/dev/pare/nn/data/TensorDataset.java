@@ -36,13 +36,8 @@ public final class TensorDataset implements Dataset {
                         + " is negative; labels are class indices 0, 1, 2, ...");
             }
         }
-        Tensor detached = inputs.detach();
-        if (!detached.isContiguous()) {
-            try (var scope = Tensor.noGrad()) {
-                detached = detached.contiguous();
-            }
-        }
-        this.inputs = detached;
+        // detach() first: the copy below then records no graph, and the data set holds no history.
+        this.inputs = inputs.detach().contiguous();
         this.labels = labels.clone();
         int[] shape = inputs.shape();
         this.exampleShape = Arrays.copyOfRange(shape, 1, shape.length);

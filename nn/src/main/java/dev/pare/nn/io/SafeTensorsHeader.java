@@ -195,8 +195,7 @@ final class SafeTensorsHeader {
         if (!value.isObject()) {
             throw error(file, Checkpoint.METADATA_KEY + " must be an object of strings, got " + kind(value));
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : value.properties()) {
             if (!e.getValue().isTextual()) {
                 throw error(file, Checkpoint.METADATA_KEY + " value of \"" + e.getKey() + "\" must be a string, got "
                         + kind(e.getValue()));

@@ -33,12 +33,8 @@ public final class TensorEntry {
      * is copied into row-major order once; the gradient and graph are dropped.
      */
     public static TensorEntry of(Tensor tensor) {
-        Tensor t = tensor.detach();
-        if (!t.isContiguous()) {
-            try (var scope = Tensor.noGrad()) {
-                t = t.contiguous();
-            }
-        }
+        // detach() first, so the copy that contiguous() may make records no graph.
+        Tensor t = tensor.detach().contiguous();
         return new TensorEntry(DType.F32, t.shape(), t, null, null);
     }
 

@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -44,10 +43,9 @@ class SafeTensorsFixtureTest {
         Checkpoint c = SafeTensorsTestSupport.readBytes(resource("torch_written.safetensors"), "torch_written.safetensors");
         JsonNode want = expected();
         assertEquals(want.get("metadata").size(), c.metadata().size());
-        want.get("metadata").fields().forEachRemaining(e -> assertEquals(e.getValue().textValue(), c.metadata().get(e.getKey())));
+        want.get("metadata").properties().forEach(e -> assertEquals(e.getValue().textValue(), c.metadata().get(e.getKey())));
         assertEquals(want.get("tensors").size(), c.entries().size());
-        for (Iterator<Map.Entry<String, JsonNode>> it = want.get("tensors").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : want.get("tensors").properties()) {
             TensorEntry got = c.entry(e.getKey());
             JsonNode spec = e.getValue();
             assertEquals(spec.get("dtype").textValue(), got.dtype().name(), e.getKey());
@@ -103,9 +101,8 @@ class SafeTensorsFixtureTest {
     private static Checkpoint fromExpected() throws IOException {
         JsonNode want = expected();
         Checkpoint c = new Checkpoint();
-        want.get("metadata").fields().forEachRemaining(e -> c.putMetadata(e.getKey(), e.getValue().textValue()));
-        for (Iterator<Map.Entry<String, JsonNode>> it = want.get("tensors").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        want.get("metadata").properties().forEach(e -> c.putMetadata(e.getKey(), e.getValue().textValue()));
+        for (Map.Entry<String, JsonNode> e : want.get("tensors").properties()) {
             int[] shape = ints(e.getValue().get("shape"));
             int[] values = ints(e.getValue().get("values"));
             switch (e.getValue().get("dtype").textValue()) {

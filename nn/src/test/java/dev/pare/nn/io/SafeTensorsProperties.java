@@ -145,7 +145,7 @@ class SafeTensorsProperties {
         for (int i = 0; i < positions.size(); i++) {
             // Header bytes are the interesting ones; data bytes only change values.
             int limit = Math.min(f.length, 8 + 400);
-            f[positions.get(i) % limit] ^= (byte) (xors[i] == 0 ? 1 : xors[i]);
+            f[positions.get(i) % limit] ^= xors[i] == 0 ? 1 : xors[i];
         }
         readsOrRefusesCleanly(f);
     }
