@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  *       download(false)});</li>
  *   <li>the subset bundled in the jar: the first 10,000 training and 2,000 test images.</li>
  * </ol>
- * A directory counts when it holds all four files, each gzipped or not. The choice is logged
- * on one line, with the way to get the full set when only the subset is left.
+ * A directory counts when it holds all four files, each gzipped or not. Their content is checked
+ * when {@link FashionMnist#train()} or {@link FashionMnist#test()} reads them, and a damaged file
+ * is then an error, not a silent switch to other data. The choice is logged on one line, with
+ * the way to get the full set when only the subset is left.
  */
 public final class FashionMnistLocator {
     private static final Logger LOG = LoggerFactory.getLogger(FashionMnistLocator.class);

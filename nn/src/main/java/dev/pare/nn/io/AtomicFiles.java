@@ -3,10 +3,12 @@ package dev.pare.nn.io;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Replacing a file so that a crash at any moment leaves either the old file or the new one,
@@ -20,6 +22,9 @@ import java.nio.file.StandardOpenOption;
  * run that took hours.
  */
 final class AtomicFiles {
+    /** Makes temporary names unique within this JVM; the pid separates JVMs. */
+    private static final AtomicLong COUNTER = new AtomicLong();
+
     private AtomicFiles() {}
 
     /** Writes the body of a file to an open channel. */
@@ -34,7 +39,7 @@ final class AtomicFiles {
     static void write(Path target, Body body) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
-        Path tmp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
+        Path tmp = createSibling(dir, absolute.getFileName().toString());
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -52,6 +57,24 @@ final class AtomicFiles {
         } finally {
             if (!done) {
                 Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /**
+     * A new empty file {@code .<name>.<n>.tmp} in {@code dir}. Not {@code Files.createTempFile}:
+     * that makes the file readable by its owner only (0600), and the checkpoint would keep those
+     * permissions after the rename; {@code createFile} applies the usual umask instead.
+     */
+    private static Path createSibling(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path p = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + ".tmp");
+            try {
+                return Files.createFile(p);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e; // a hundred leftovers with our pid and counter: something else is wrong
+                }
             }
         }
     }

@@ -112,4 +112,12 @@ class AtomicFilesTest {
         AtomicFiles.write(target, ch -> ch.write(ByteBuffer.wrap(new byte[] {7})));
         assertArrayEquals(new byte[] {7}, Files.readAllBytes(target));
     }
+
+    @Test
+    void savedFileGetsTheUsualPermissionsNotThoseOfATemporaryFile() throws IOException {
+        Path ordinary = Files.createFile(dir.resolve("ordinary"));
+        Path saved = dir.resolve("saved.safetensors");
+        SafeTensors.save(saved, Map.of("w", Tensor.zeros(1)));
+        assertEquals(Files.getPosixFilePermissions(ordinary), Files.getPosixFilePermissions(saved));
+    }
 }
