@@ -140,8 +140,8 @@ final class SafeTensorsHeader {
     static SafeTensorsHeader parse(byte[] header, long dataLength, String file) throws SafeTensorsFormatException {
         String text = decodeUtf8(header, file);
         if (!text.startsWith("{")) {
-            throw error(file, "header does not start with '{' (first byte 0x"
-                    + (header.length == 0 ? "none" : Integer.toHexString(header[0] & 0xFF)) + "): not a safetensors file");
+            throw error(file, "header does not start with '{' (" + (header.length == 0 ? "it is empty"
+                    : "first byte 0x" + Integer.toHexString(header[0] & 0xFF)) + "): not a safetensors file");
         }
         List<Slot> slots = new ArrayList<>();
         Map<String, String> metadata = new LinkedHashMap<>();

@@ -68,12 +68,12 @@ class SafeTensorsBadFileTest {
 
     @Test
     void headerThatIsNotAnObjectIsRefused() {
-        assertRefused(fileWith("[1, 2]", 0), "header does not start with '{'");
+        assertRefused(fileWith("[1, 2]", 0), "header does not start with '{' (first byte 0x5b)");
     }
 
     @Test
     void emptyHeaderIsRefused() {
-        assertRefused(fileWith("", 0), "header does not start with '{'");
+        assertRefused(fileWith("", 0), "header does not start with '{' (it is empty)");
     }
 
     @Test
