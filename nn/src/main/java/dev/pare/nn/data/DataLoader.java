@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -145,10 +146,11 @@ public final class DataLoader {
     }
 
     /**
-     * The seed of one epoch's generator. {@link Rng} already scrambles its seed with SplitMix64,
-     * but it does so by adding multiples of the golden-ratio constant γ, so seeds that differ
-     * by γ would give overlapping streams; multiplying the epoch by a different odd constant and
-     * XOR-ing keeps (seed, epoch) pairs from landing on such neighbours in practice.
+     * The seed of one epoch's generator. {@link Rng} builds its state with SplitMix64 from
+     * {@code seed + γ} and {@code seed + 2γ} (γ the golden-ratio constant), so two seeds exactly γ
+     * apart would share half their state. Spreading the epoch number with a different odd
+     * multiplier (another SplitMix-family constant) and XOR-ing it in keeps the seeds of
+     * different epochs away from that pattern.
      */
     static long epochSeed(long seed, int epoch) {
         return seed ^ ((epoch + 1L) * 0xD1B54A32D192ED03L);
@@ -226,8 +228,13 @@ public final class DataLoader {
             }
         }
 
+        /** The batch being built in the background, or null if the loader was closed meanwhile. */
         private Future<Batch> submit(int b) {
-            return worker().submit(() -> assemble(order, b));
+            try {
+                return worker().submit(() -> assemble(order, b));
+            } catch (RejectedExecutionException closedMeanwhile) {
+                return null; // next() then builds the batch on the caller's thread
+            }
         }
 
         @Override
