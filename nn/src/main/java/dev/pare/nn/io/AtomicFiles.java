@@ -1,0 +1,94 @@
+package dev.pare.nn.io;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Replacing a file so that a crash at any moment leaves either the old file or the new one,
+ * never a torn mixture.
+ *
+ * <p>The recipe: write the new contents to a temporary file <em>in the same directory</em> (a
+ * rename is only atomic within one file system), {@code fsync} it (otherwise the rename can
+ * reach the disk before the data does, and a power cut leaves an empty file under the real
+ * name), rename it over the target, then {@code fsync} the directory so the rename itself is
+ * durable. Writing the target in place would, on a crash, destroy the last good checkpoint of a
+ * run that took hours.
+ */
+final class AtomicFiles {
+    /** Makes temporary names unique within this JVM; the pid separates JVMs. */
+    private static final AtomicLong COUNTER = new AtomicLong();
+
+    private AtomicFiles() {}
+
+    /** Writes the body of a file to an open channel. */
+    interface Body {
+        void writeTo(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Writes {@code target} atomically. If {@code body} throws, the temporary file is deleted,
+     * {@code target} is untouched and the exception propagates.
+     */
+    static void write(Path target, Body body) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path dir = absolute.getParent();
+        Path tmp = createSibling(dir, absolute.getFileName().toString());
+        boolean done = false;
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                body.writeTo(ch);
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot replace " + absolute + " atomically: the file system of " + dir
+                        + " does not support an atomic rename", e);
+            }
+            done = true;
+            forceDirectory(dir);
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /**
+     * A new empty file {@code .<name>.<n>.tmp} in {@code dir}. Not {@code Files.createTempFile}:
+     * that makes the file readable by its owner only (0600), and the checkpoint would keep those
+     * permissions after the rename; {@code createFile} applies the usual umask instead.
+     */
+    private static Path createSibling(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path p = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + ".tmp");
+            try {
+                return Files.createFile(p);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e; // a hundred leftovers with our pid and counter: something else is wrong
+                }
+            }
+        }
+    }
+
+    /**
+     * Makes the rename durable. POSIX systems allow opening a directory to fsync it; Windows does
+     * not, and there the rename is already durable enough (NTFS journals metadata), so a failure
+     * here is ignored.
+     */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // See above: not supported everywhere, and the data itself is already on disk.
+        }
+    }
+}
