@@ -1,5 +1,6 @@
 package dev.pare.nn.data;
 
+import dev.pare.nn.train.LabeledBatch;
 import dev.pare.tensor.Tensor;
 
 /**
@@ -15,7 +16,7 @@ import dev.pare.tensor.Tensor;
  * Each batch owns fresh arrays: keeping it, or changing it in place, does not affect the dataset
  * or other batches.
  */
-public final class Batch {
+public final class Batch implements LabeledBatch {
     private final Tensor inputs;
     private final Tensor labels;
     private final int[] labelIndices;
@@ -29,11 +30,13 @@ public final class Batch {
     }
 
     /** The inputs, {@code [B, …]}. */
+    @Override
     public Tensor inputs() {
         return inputs;
     }
 
     /** The class indices as a float tensor {@code [B]}. */
+    @Override
     public Tensor labels() {
         return labels;
     }

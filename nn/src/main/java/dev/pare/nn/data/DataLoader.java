@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * writes each example once, plus its two label arrays. Batches are not recycled: the caller may
  * keep one (say, for a visualisation) without it changing under them.
  */
-public final class DataLoader {
+public final class DataLoader implements Iterable<Batch> {
     private final Dataset dataset;
     private final int batchSize;
     private final boolean shuffle;
@@ -46,6 +46,7 @@ public final class DataLoader {
     private final boolean dropLast;
     private final boolean prefetch;
     private ExecutorService worker;
+    private int nextEpoch;
 
     private DataLoader(Builder b) {
         this.dataset = b.dataset;
@@ -160,6 +161,17 @@ public final class DataLoader {
     public Iterable<Batch> epoch(int epoch) {
         int[] order = order(epoch);
         return () -> new EpochIterator(order);
+    }
+
+    /**
+     * The batches of the next epoch: the first call iterates epoch 0, the next epoch 1, and so on.
+     * This is what lets a training loop that simply iterates the loader once per epoch (such as
+     * {@link dev.pare.nn.train.Trainer}) see a new shuffle each epoch, reproducibly. Use
+     * {@link #epoch(int)} to choose the epoch explicitly.
+     */
+    @Override
+    public synchronized Iterator<Batch> iterator() {
+        return epoch(nextEpoch++).iterator();
     }
 
     /** Stops the prefetch thread, if one was started (it also stops by itself when idle). */

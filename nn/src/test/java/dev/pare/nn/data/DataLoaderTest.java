@@ -225,4 +225,18 @@ class DataLoaderTest {
     private static int[] flatIndices(Iterable<Batch> epoch) {
         return all(epoch).stream().flatMapToInt(b -> Arrays.stream(b.indices())).toArray();
     }
+
+    @Test
+    void iteratingTheLoaderItselfWalksEpochZeroThenOneThenTwo() {
+        DataLoader loader = DataLoader.builder(tenExamples()).batchSize(4).shuffle(11).build();
+        for (int epoch = 0; epoch < 3; epoch++) {
+            List<Batch> viaIterator = new ArrayList<>();
+            loader.forEach(viaIterator::add);
+            List<Batch> explicit = all(loader.epoch(epoch));
+            assertEquals(explicit.size(), viaIterator.size());
+            for (int b = 0; b < explicit.size(); b++) {
+                assertArrayEquals(explicit.get(b).indices(), viaIterator.get(b).indices(), "epoch " + epoch + " batch " + b);
+            }
+        }
+    }
 }
