@@ -130,6 +130,7 @@ public abstract class BatchNorm extends Module {
         return normalised.mul(weight.view(channelShape)).add(bias.view(channelShape));
     }
 
+    @SuppressWarnings("try") // the scope is used only for closing
     private void updateRunningStats(Tensor mean, Tensor biasedVar, int m) {
         float mom = (float) momentum;
         // Bessel's correction: the running variance estimates the population variance.

@@ -189,6 +189,7 @@ public final class Conv2dOp {
     }
 
     /** A row-major version of {@code t} that records nothing (the op records itself once). */
+    @SuppressWarnings("try") // the scope is used only for closing
     static Tensor contiguous(Tensor t) {
         try (GradMode.Scope ignored = Tensor.noGrad()) {
             return t.detach().contiguous();

@@ -176,12 +176,14 @@ public final class Init {
     }
 
     /** Sets every element of {@code t} to {@code value}. */
+    @SuppressWarnings("try") // the scope is used only for closing
     public static Tensor constant(Tensor t, float value) {
         try (GradMode.Scope ignored = Tensor.noGrad()) {
             return t.fill(value);
         }
     }
 
+    @SuppressWarnings("try") // the scope is used only for closing
     private static Tensor fill(Tensor t, float[] values) {
         try (GradMode.Scope ignored = Tensor.noGrad()) {
             return t.copyFrom(Tensor.fromArray(values, t.shape()));

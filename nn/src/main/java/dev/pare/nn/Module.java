@@ -53,6 +53,11 @@ import java.util.Map;
  * {@link #train()} and {@link #eval()} set a flag on the whole tree; only layers whose behaviour
  * differs ({@link Dropout}, {@link BatchNorm2d}, …) read it. Neither turns gradient recording off:
  * evaluate inside {@code Tensor.noGrad()} for that.
+ *
+ * <h2>Trap: the name</h2>
+ * {@code java.lang.Module} exists too. Code outside this package that writes
+ * {@code import dev.pare.nn.*;} and then uses {@code Module} gets "reference to Module is
+ * ambiguous"; add the single-type import {@code import dev.pare.nn.Module;}, which wins.
  */
 public abstract class Module {
     private final LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
@@ -309,6 +314,7 @@ public abstract class Module {
      * @return the missing and unexpected keys (both empty when {@code strict})
      * @throws IllegalArgumentException naming every mismatch
      */
+    @SuppressWarnings("try") // the scope is used only for closing
     public final LoadResult loadStateDict(Map<String, Tensor> state, boolean strict) {
         LinkedHashMap<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>();

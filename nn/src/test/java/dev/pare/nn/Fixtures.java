@@ -60,6 +60,7 @@ final class Fixtures {
     }
 
     /** Copies fixture {@code name} into {@code target} (a parameter), outside autograd. */
+    @SuppressWarnings("try") // the scope is used only for closing
     void copyInto(String name, Tensor target) {
         try (GradMode.Scope ignored = Tensor.noGrad()) {
             target.copyFrom(get(name));

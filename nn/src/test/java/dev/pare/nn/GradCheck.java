@@ -73,6 +73,7 @@ final class GradCheck {
         check(what, f, 1e-2, 1e-3, 5e-3, inputs);
     }
 
+    @SuppressWarnings("try") // the scope is used only for closing
     private static double project(Function<Tensor[], Tensor> f, Tensor[] inputs, float[] r) {
         try (GradMode.Scope ignored = Tensor.noGrad()) {
             float[] out = f.apply(inputs).toArray();

@@ -62,6 +62,7 @@ class LayerFixtureTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the scope is used only for closing
     void batchNorm2dTrainingStepsRunningStatsAndEvalMatchPyTorch() {
         BatchNorm2d bn = new BatchNorm2d(3);
         F.copyInto("bn2d.weight", bn.weight());

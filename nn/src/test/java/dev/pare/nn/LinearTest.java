@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 class LinearTest {
 
     @Test
+    @SuppressWarnings("try") // the scope is used only for closing
     void computesXTimesWTransposedPlusBias() {
         Linear fc = new Linear(3, 2, new Rng(1));
         try (var ignored = Tensor.noGrad()) {
