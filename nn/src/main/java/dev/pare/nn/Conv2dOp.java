@@ -35,6 +35,9 @@ import java.util.Arrays;
  * done by one thread in a fixed order, so results are identical for any thread count.
  */
 public final class Conv2dOp {
+    /** The largest array length every JVM accepts (a few header words below Integer.MAX_VALUE). */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     private Conv2dOp() {}
 
     /**
@@ -89,6 +92,13 @@ public final class Conv2dOp {
         int kg = k / groups;
         int og = o / groups;
 
+        // The patch matrix (rows × k) and the pixel-major output (rows × o) are single arrays.
+        int widest = Math.max(k, o);
+        if ((long) rowsCount * widest > MAX_ARRAY) {
+            throw new IllegalArgumentException("conv2d: input [" + n + ", " + g.c() + ", " + g.h() + ", " + g.w()
+                    + "] needs a buffer of " + (long) rowsCount * widest + " floats (" + rowsCount + " output pixels x "
+                    + widest + "), more than a Java array holds; use a smaller batch");
+        }
         float[] rows = new float[rowsCount * k];
         Im2Col.im2row(g, x.storage(), x.offset(), x.strides(), rows);
 

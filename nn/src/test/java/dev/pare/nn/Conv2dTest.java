@@ -272,6 +272,17 @@ class Conv2dTest {
     }
 
     @Test
+    void batchTooLargeToUnfoldIsRejectedBeforeAllocating() {
+        // An expanded view: 4096 images of 256×256 described by one stored float. Unfolded for a
+        // 3×3 kernel that is 2.4·10⁹ values, past the largest Java array.
+        Tensor huge = Tensor.zeros(1, 1, 1, 1).expand(4096, 1, 256, 256);
+        Conv2d conv = new Conv2d(1, 1, 3, 1, 1, new Rng(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> conv.forward(huge));
+        assertTrue(e.getMessage().startsWith("conv2d: input [4096, 1, 256, 256] needs a buffer of 2415919104 floats"),
+                e.getMessage());
+    }
+
+    @Test
     void functionalFormChecksWeightAgainstInput() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Conv2dOp.conv2d(Tensor.zeros(1, 4, 5, 5), Tensor.zeros(2, 3, 3, 3), null, 1, 0, 1, 1));
