@@ -30,6 +30,9 @@ import java.util.Arrays;
  * {@code running_var}, {@code num_batches_tracked}. The last is an int64 in PyTorch and a 0-d float
  * tensor here (exact up to 2²⁴ batches); the checkpoint code converts it.
  *
+ * <p>Training mode runs as one op with a hand-derived backward pass ({@link BatchNormOp});
+ * evaluation mode is an affine map per channel, written with tensor operations.
+ *
  * <p>Momentum is a fixed number; PyTorch's {@code momentum=None} (a cumulative average) is not
  * supported.
  */
@@ -72,9 +75,6 @@ public abstract class BatchNorm extends Module {
         }
     }
 
-    /** The dimensions statistics are taken over, for an input of {@code rank} dimensions. */
-    abstract int[] reducedDims(int rank);
-
     /** Fails with a clear message unless {@code x} has a shape this layer accepts. */
     abstract void checkInput(Tensor x);
 
@@ -104,26 +104,24 @@ public abstract class BatchNorm extends Module {
         int[] channelShape = new int[shape.length];
         Arrays.fill(channelShape, 1);
         channelShape[1] = numFeatures;
-        int[] dims = reducedDims(shape.length);
 
-        Tensor normalised;
         if (isTraining() || runningMean == null) {
             int m = x.numel() / numFeatures;
             if (m < 2) {
                 throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(shape)
                         + ": training needs more than 1 value per channel to estimate a variance");
             }
-            Tensor mean = x.mean(dims, true);
-            Tensor centred = x.sub(mean);
-            Tensor var = centred.square().mean(dims, true);
-            normalised = centred.div(var.add((float) eps).sqrt());
+            float[] mean = new float[numFeatures];
+            float[] var = new float[numFeatures];
+            Tensor y = BatchNormOp.train(x, weight, bias, eps, mean, var);
             if (isTraining() && runningMean != null) {
                 updateRunningStats(mean, var, m);
             }
-        } else {
-            Tensor scale = runningVar.add((float) eps).sqrt().view(channelShape);
-            normalised = x.sub(runningMean.view(channelShape)).div(scale);
+            return y;
         }
+        // Evaluation: fixed statistics make this a per-channel affine map; autograd handles it.
+        Tensor scale = runningVar.add((float) eps).sqrt().view(channelShape);
+        Tensor normalised = x.sub(runningMean.view(channelShape)).div(scale);
         if (weight == null) {
             return normalised;
         }
@@ -131,13 +129,13 @@ public abstract class BatchNorm extends Module {
     }
 
     @SuppressWarnings("try") // the scope is used only for closing
-    private void updateRunningStats(Tensor mean, Tensor biasedVar, int m) {
+    private void updateRunningStats(float[] mean, float[] biasedVar, int m) {
         float mom = (float) momentum;
         // Bessel's correction: the running variance estimates the population variance.
         float unbias = (float) m / (m - 1);
         try (GradMode.Scope ignored = Tensor.noGrad()) {
-            runningMean.mulInPlace(1f - mom).addInPlace(mean.detach().reshape(numFeatures), mom);
-            runningVar.mulInPlace(1f - mom).addInPlace(biasedVar.detach().reshape(numFeatures), mom * unbias);
+            runningMean.mulInPlace(1f - mom).addInPlace(Tensor.wrap(mean, 0, numFeatures), mom);
+            runningVar.mulInPlace(1f - mom).addInPlace(Tensor.wrap(biasedVar, 0, numFeatures), mom * unbias);
             numBatchesTracked.addInPlace(1f);
         }
     }

@@ -26,9 +26,6 @@ import java.util.Arrays;
  * }</pre>
  */
 public final class BatchNorm1d extends BatchNorm {
-    private static final int[] DIMS_2D = {0};
-    private static final int[] DIMS_3D = {0, 2};
-
     /** eps = 1e-5, momentum = 0.1, affine, tracking running statistics: PyTorch's defaults. */
     public BatchNorm1d(int numFeatures) {
         this(numFeatures, 1e-5, 0.1, true, true);
@@ -36,11 +33,6 @@ public final class BatchNorm1d extends BatchNorm {
 
     public BatchNorm1d(int numFeatures, double eps, double momentum, boolean affine, boolean trackRunningStats) {
         super(numFeatures, eps, momentum, affine, trackRunningStats);
-    }
-
-    @Override
-    int[] reducedDims(int rank) {
-        return rank == 2 ? DIMS_2D : DIMS_3D;
     }
 
     @Override

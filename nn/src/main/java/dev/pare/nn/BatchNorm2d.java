@@ -26,8 +26,6 @@ import java.util.Arrays;
  * }</pre>
  */
 public final class BatchNorm2d extends BatchNorm {
-    private static final int[] DIMS = {0, 2, 3};
-
     /** eps = 1e-5, momentum = 0.1, affine, tracking running statistics: PyTorch's defaults. */
     public BatchNorm2d(int numFeatures) {
         this(numFeatures, 1e-5, 0.1, true, true);
@@ -35,11 +33,6 @@ public final class BatchNorm2d extends BatchNorm {
 
     public BatchNorm2d(int numFeatures, double eps, double momentum, boolean affine, boolean trackRunningStats) {
         super(numFeatures, eps, momentum, affine, trackRunningStats);
-    }
-
-    @Override
-    int[] reducedDims(int rank) {
-        return DIMS;
     }
 
     @Override

@@ -32,7 +32,9 @@
  * {@link dev.pare.nn.Module}, then {@link dev.pare.nn.Linear} (the smallest complete layer), then
  * {@link dev.pare.nn.Conv2d} with {@link dev.pare.nn.Conv2dOp} and {@link dev.pare.nn.Im2Col},
  * which show how a convolution becomes a matrix multiply and how a custom differentiable op is
- * written with {@link dev.pare.tensor.Tensor#recordOp}. {@link dev.pare.nn.BatchNorm} shows a
- * layer built from tensor operations only, where autograd derives the backward pass.
+ * written with {@link dev.pare.tensor.Tensor#recordOp}. {@link dev.pare.nn.BatchNorm} with
+ * {@link dev.pare.nn.BatchNormOp} derives a backward pass by hand (training mode) and lets
+ * autograd derive it from tensor operations (evaluation mode); {@link dev.pare.nn.Linear} and
+ * {@link dev.pare.nn.Dropout} are tensor operations only.
  */
 package dev.pare.nn;

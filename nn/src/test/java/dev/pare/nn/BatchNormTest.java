@@ -83,6 +83,31 @@ class BatchNormTest {
     }
 
     @Test
+    void trainingStepIsBitIdenticalForOneAndTwoThreads() {
+        int before = dev.pare.tensor.parallel.Parallel.threads();
+        float[][] results = new float[2][];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                dev.pare.tensor.parallel.Parallel.setThreads(t);
+                BatchNorm2d bn = new BatchNorm2d(5);
+                Tensor x = Tensor.randn(new Rng(4), 6, 5, 7, 7).requiresGrad(true);
+                Tensor y = bn.forward(x);
+                y.mul(y).mul(x).sum().backward();
+                float[] a = y.toArray();
+                float[] g = x.grad().toArray();
+                float[] r = java.util.Arrays.copyOf(a, a.length + g.length + 10);
+                System.arraycopy(g, 0, r, a.length, g.length);
+                System.arraycopy(bn.runningVar().toArray(), 0, r, a.length + g.length, 5);
+                System.arraycopy(bn.weight().grad().toArray(), 0, r, a.length + g.length + 5, 5);
+                results[t - 1] = r;
+            }
+        } finally {
+            dev.pare.tensor.parallel.Parallel.setThreads(before);
+        }
+        assertArrayEquals(results[0], results[1]);
+    }
+
+    @Test
     void resetParametersRestoresTheInitialState() {
         BatchNorm2d bn = new BatchNorm2d(2);
         bn.forward(Tensor.randn(new Rng(1), 4, 2, 3, 3).add(5f));
