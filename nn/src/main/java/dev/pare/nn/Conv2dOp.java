@@ -30,7 +30,10 @@ import java.util.Arrays;
  *       each output pixel mattered;</li>
  *   <li>{@code db[o] = Σ_{n,y,x} dOut[n, o, y, x]}.</li>
  * </ul>
- * The forward pass keeps {@code rows} for the weight gradient: memory for speed, like PyTorch's
+ * Depthwise convolutions (one filter per channel) skip the unfolding and go to
+ * {@link DepthwiseConvOp}, where it would cost more than the arithmetic.
+ *
+ * <p>The forward pass keeps {@code rows} for the weight gradient: memory for speed, like PyTorch's
  * saved tensors. Every matrix multiply splits its output rows over threads, and each reduction is
  * done by one thread in a fixed order, so results are identical for any thread count.
  */
@@ -78,6 +81,14 @@ public final class Conv2dOp {
             throw new IllegalArgumentException(op + ": input " + Arrays.toString(xs) + " padded by " + padding
                     + " is smaller than the dilated kernel " + (dilation * (ws[2] - 1) + 1) + "x"
                     + (dilation * (ws[3] - 1) + 1));
+        }
+        if ((long) xs[0] * o * g.outH() * g.outW() > MAX_ARRAY) {
+            throw new IllegalArgumentException(op + ": input " + Arrays.toString(xs) + ", weight " + Arrays.toString(ws)
+                    + ": the output [" + xs[0] + ", " + o + ", " + g.outH() + ", " + g.outW()
+                    + "] has more elements than a Java array holds; use a smaller batch");
+        }
+        if (groups == xs[1] && o == groups && ws[2] == ws[3]) {
+            return DepthwiseConvOp.conv(g, x, weight, bias);
         }
         return forward(g, x, weight, bias, o, groups);
     }

@@ -206,8 +206,9 @@ class Conv2dTest {
         GradCheck.check("conv2d then transpose", in -> conv.forward(in[0]).transpose(2, 3).mul(2f), x, conv.weight());
     }
 
-    @Test
-    void resultsAreBitIdenticalForOneAndTwoThreads() {
+    @ParameterizedTest(name = "groups={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 8})
+    void resultsAreBitIdenticalForOneAndTwoThreads(int groups) {
         int before = Parallel.threads();
         try {
             float[][] runs = new float[2][];
@@ -215,14 +216,15 @@ class Conv2dTest {
             for (int t = 1; t <= 2; t++) {
                 Parallel.setThreads(t);
                 Rng rng = new Rng(11);
-                Conv2d conv = new Conv2d(3, 8, 3, 1, 1, rng);
-                Tensor x = Tensor.randn(rng, 16, 3, 12, 12).requiresGrad(true);
+                int in = groups == 1 ? 3 : 8;   // groups 8 with 8 channels: the depthwise path
+                Conv2d conv = new Conv2d(in, 8, 3, 1, 1, 1, groups, true, rng);
+                Tensor x = Tensor.randn(rng, 16, in, 12, 12).requiresGrad(true);
                 Tensor y = conv.forward(x);
                 y.mul(y).sum().backward();
                 runs[t - 1] = y.toArray();
                 float[] gx = x.grad().toArray();
                 float[] gw = conv.weight().grad().toArray();
-                grads[t - 1] = concat(gx, gw);
+                grads[t - 1] = concat(concat(gx, gw), conv.bias().grad().toArray());
             }
             assertArrayEquals(runs[0], runs[1]);
             assertArrayEquals(grads[0], grads[1]);
@@ -276,9 +278,18 @@ class Conv2dTest {
         // An expanded view: 4096 images of 256×256 described by one stored float. Unfolded for a
         // 3×3 kernel that is 2.4·10⁹ values, past the largest Java array.
         Tensor huge = Tensor.zeros(1, 1, 1, 1).expand(4096, 1, 256, 256);
-        Conv2d conv = new Conv2d(1, 1, 3, 1, 1, new Rng(1));
+        Conv2d conv = new Conv2d(1, 2, 3, 1, 1, new Rng(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> conv.forward(huge));
         assertTrue(e.getMessage().startsWith("conv2d: input [4096, 1, 256, 256] needs a buffer of 2415919104 floats"),
+                e.getMessage());
+    }
+
+    @Test
+    void outputTooLargeForAnArrayIsRejected() {
+        Tensor huge = Tensor.zeros(1, 1, 1, 1).expand(1024, 1, 512, 512);
+        Conv2d conv = new Conv2d(1, 16, 1, new Rng(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> conv.forward(huge));
+        assertTrue(e.getMessage().contains("the output [1024, 16, 512, 512] has more elements than a Java array holds"),
                 e.getMessage());
     }
 
