@@ -6,7 +6,7 @@ import dev.pare.tensor.Tensor;
  * 2-D average pooling: each output is the mean of its {@code k × k} window.
  *
  * <pre>
- *   out[n, c, y, x] = (1 / k²) Σ_{0 ≤ i, j < k} xpad[n, c, y·stride + i, x·stride + j]
+ *   out[n, c, y, x] = (1 / k²) Σ_{0 ≤ i, j &lt; k} xpad[n, c, y·stride + i, x·stride + j]
  * </pre>
  * where {@code xpad} is the input padded with zeros, and the zeros count in the divisor
  * (PyTorch's default, {@code count_include_pad=True}). Each input receives {@code 1/k²} of the

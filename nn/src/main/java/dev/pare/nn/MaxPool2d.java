@@ -6,7 +6,7 @@ import dev.pare.tensor.Tensor;
  * 2-D max pooling: each output is the largest input in its {@code k × k} window.
  *
  * <pre>
- *   out[n, c, y, x] = max_{0 ≤ i, j < k} xpad[n, c, y·stride + i, x·stride + j]
+ *   out[n, c, y, x] = max_{0 ≤ i, j &lt; k} xpad[n, c, y·stride + i, x·stride + j]
  * </pre>
  * where {@code xpad} is the input padded with −∞ (padding never wins). The gradient flows only to
  * the winning input of each window (the first one in row-major order on ties); the others get 0.
