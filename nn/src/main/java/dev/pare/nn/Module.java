@@ -257,6 +257,14 @@ public abstract class Module {
         return this;
     }
 
+    /**
+     * Same as {@link #train(boolean)}, without the return value: the name the training loop's
+     * {@code Model} interface uses for the switch.
+     */
+    public void setTraining(boolean training) {
+        train(training);
+    }
+
     /** Evaluation mode: Dropout becomes the identity, BatchNorm uses its running statistics. */
     public Module eval() {
         return train(false);

@@ -95,6 +95,8 @@ class ModuleTest {
         for (Module m : net.namedModules().values()) {
             assertTrue(m.isTraining(), m.toString());
         }
+        net.setTraining(false);
+        assertFalse(net.features.get(1).isTraining());
     }
 
     @Test
