@@ -31,7 +31,7 @@ import java.util.Arrays;
  *   <li>{@code db[o] = Σ_{n,y,x} dOut[n, o, y, x]}.</li>
  * </ul>
  * Depthwise convolutions (one filter per channel) skip the unfolding and go to
- * {@link DepthwiseConvOp}, where it would cost more than the arithmetic.
+ * {@link DepthwiseConvOp}: for them the unfolding would cost more than the arithmetic.
  *
  * <p>The forward pass keeps {@code rows} for the weight gradient: memory for speed, like PyTorch's
  * saved tensors. Every matrix multiply splits its output rows over threads, and each reduction is
