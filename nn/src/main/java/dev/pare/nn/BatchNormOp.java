@@ -1,0 +1,141 @@
+package dev.pare.nn;
+
+import dev.pare.tensor.Tensor;
+import dev.pare.tensor.parallel.Parallel;
+
+/**
+ * Batch normalisation with batch statistics (training mode) as one differentiable op, forward
+ * beside backward.
+ *
+ * <h2>Forward</h2>
+ * For each channel {@code c}, over its {@code m} values (all batch and spatial positions):
+ * <pre>
+ *   μ = (1/m) Σ x,   σ² = (1/m) Σ (x − μ)²,   x̂ = (x − μ) / √(σ² + ε),   y = γ·x̂ + β
+ * </pre>
+ *
+ * <h2>Backward</h2>
+ * Because μ and σ² depend on every x of the channel, each input's gradient has three parts: the
+ * direct path through x̂, and the paths through μ and through σ². Summed and simplified:
+ * <pre>
+ *   dβ = Σ g,   dγ = Σ g·x̂,   dx = γ / (m·√(σ² + ε)) · (m·g − Σ g − x̂·Σ g·x̂)
+ * </pre>
+ * (The two subtracted terms remove from the gradient its component along the constant direction
+ * and along x̂: moving every input of a channel by the same amount, or scaling them about their
+ * mean, does not change the normalised output.)
+ *
+ * <p>Building the same thing from tensor ops (mean, subtract, square, mean, divide, multiply, add)
+ * gives the same gradients through autograd, but stores five full-size intermediate tensors and
+ * walks the data about fifteen times; this op keeps only x̂ and walks it four times.
+ *
+ * <p>Channels are split over threads; each channel's sums are computed by one thread in a fixed
+ * order (in double, so that a channel of a million values loses no precision), so the results do
+ * not depend on the thread count.
+ */
+final class BatchNormOp {
+    private BatchNormOp() {}
+
+    /**
+     * Normalises {@code input} ({@code [N, C, *]}) with its own per-channel statistics.
+     *
+     * @param weight    γ {@code [C]}, or null for 1
+     * @param bias      β {@code [C]}, or null for 0
+     * @param batchMean filled with μ per channel (for the running statistics)
+     * @param batchVar  filled with the biased σ² per channel
+     */
+    static Tensor train(Tensor input, Tensor weight, Tensor bias, double eps, float[] batchMean, float[] batchVar) {
+        Tensor x = Conv2dOp.contiguous(input);
+        int[] shape = x.shape();
+        int n = shape[0];
+        int c = shape[1];
+        int inner = x.numel() / (n * c);   // values of one channel in one sample
+        int m = n * inner;
+        float[] xd = x.storage();
+        int xo = x.offset();
+        float[] gamma = weight == null ? null : Conv2dOp.contiguous(weight).toArray();
+        float[] beta = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
+        float[] xhat = new float[x.numel()];
+        float[] y = new float[x.numel()];
+        float[] invStd = new float[c];
+
+        Parallel.forRange(c, 1, (lo, hi) -> {
+            for (int ch = lo; ch < hi; ch++) {
+                double sum = 0;
+                for (int s = 0; s < n; s++) {
+                    int base = xo + (s * c + ch) * inner;
+                    for (int i = 0; i < inner; i++) {
+                        sum += xd[base + i];
+                    }
+                }
+                double mean = sum / m;
+                // Two passes: Σ(x − μ)² does not cancel catastrophically the way Σx² − mμ² does.
+                double sq = 0;
+                for (int s = 0; s < n; s++) {
+                    int base = xo + (s * c + ch) * inner;
+                    for (int i = 0; i < inner; i++) {
+                        double d = xd[base + i] - mean;
+                        sq += d * d;
+                    }
+                }
+                double var = sq / m;
+                float is = (float) (1.0 / Math.sqrt(var + eps));
+                float mu = (float) mean;
+                float gm = gamma == null ? 1f : gamma[ch];
+                float bt = beta == null ? 0f : beta[ch];
+                for (int s = 0; s < n; s++) {
+                    int base = (s * c + ch) * inner;
+                    for (int i = 0; i < inner; i++) {
+                        float h = (xd[xo + base + i] - mu) * is;
+                        xhat[base + i] = h;
+                        y[base + i] = h * gm + bt;
+                    }
+                }
+                batchMean[ch] = mu;
+                batchVar[ch] = (float) var;
+                invStd[ch] = is;
+            }
+        });
+        Tensor out = Tensor.wrap(y, 0, shape);
+
+        return Tensor.recordOp("batchNorm", out, gradOut -> {
+            Tensor gc = Conv2dOp.contiguous(gradOut);
+            float[] gd = gc.storage();
+            int go = gc.offset();
+            float[] dx = input.requiresGrad() ? new float[xhat.length] : null;
+            float[] dGamma = new float[c];
+            float[] dBeta = new float[c];
+            Parallel.forRange(c, 1, (lo, hi) -> {
+                for (int ch = lo; ch < hi; ch++) {
+                    double sg = 0;
+                    double sgx = 0;
+                    for (int s = 0; s < n; s++) {
+                        int base = (s * c + ch) * inner;
+                        for (int i = 0; i < inner; i++) {
+                            float g = gd[go + base + i];
+                            sg += g;
+                            sgx += (double) g * xhat[base + i];
+                        }
+                    }
+                    dBeta[ch] = (float) sg;
+                    dGamma[ch] = (float) sgx;
+                    if (dx != null) {
+                        float gm = gamma == null ? 1f : gamma[ch];
+                        float scale = gm * invStd[ch] / m;
+                        float sumG = (float) sg;
+                        float sumGx = (float) sgx;
+                        for (int s = 0; s < n; s++) {
+                            int base = (s * c + ch) * inner;
+                            for (int i = 0; i < inner; i++) {
+                                dx[base + i] = scale * (m * gd[go + base + i] - sumG - xhat[base + i] * sumGx);
+                            }
+                        }
+                    }
+                }
+            });
+            return new Tensor[] {
+                dx == null ? null : Tensor.wrap(dx, 0, shape),
+                weight == null ? null : Tensor.wrap(dGamma, 0, c),
+                bias == null ? null : Tensor.wrap(dBeta, 0, c)
+            };
+        }, input, weight, bias);
+    }
+}

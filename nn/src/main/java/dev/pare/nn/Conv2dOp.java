@@ -1,0 +1,219 @@
+package dev.pare.nn;
+
+import dev.pare.tensor.GradMode;
+import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.Gemm;
+import dev.pare.tensor.parallel.Parallel;
+import java.util.Arrays;
+
+/**
+ * The differentiable 2-D convolution (really cross-correlation, as in every deep learning
+ * library), forward beside backward, as a function: {@link Conv2d} is the layer that owns the
+ * weights, this is the arithmetic, usable by any layer that computes its own weight.
+ *
+ * <h2>Forward</h2>
+ * <pre>
+ *   out[n, o, y, x] = b[o] + Σ_{c in group(o)} Σ_{i,j} W[o, c − c0(o), i, j] · xpad[n, c, y·s + i·d, x·s + j·d]
+ * </pre>
+ * computed as: unfold the patches ({@link Im2Col#im2row}), so that {@code rows} is
+ * {@code [N·OH·OW, C·kh·kw]}; then per group {@code g} one matrix multiply
+ * {@code out_g = rows_g · W_gᵀ} ({@code [N·OH·OW, O/G]}) by {@link Gemm}; then reorder the
+ * result from pixel-major to {@code [N, O, OH, OW]}, adding the bias on the way.
+ *
+ * <h2>Backward</h2>
+ * With {@code dOut} reordered to pixel-major {@code dC} ({@code [N·OH·OW, O]}), the same two
+ * matrix-multiply rules as for {@code Linear} apply per group:
+ * <ul>
+ *   <li>{@code dRows_g = dC_g · W_g}, then {@link Im2Col#row2im} folds {@code dRows} back onto the
+ *       image, summing where patches overlap: that is {@code dx};</li>
+ *   <li>{@code dW_gᵀ = rows_gᵀ · dC_g}: the patches saved by the forward pass, weighted by how much
+ *       each output pixel mattered;</li>
+ *   <li>{@code db[o] = Σ_{n,y,x} dOut[n, o, y, x]}.</li>
+ * </ul>
+ * Depthwise convolutions (one filter per channel) skip the unfolding and go to
+ * {@link DepthwiseConvOp}: for them the unfolding would cost more than the arithmetic.
+ *
+ * <p>The forward pass keeps {@code rows} for the weight gradient: memory for speed, like PyTorch's
+ * saved tensors. Every matrix multiply splits its output rows over threads, and each reduction is
+ * done by one thread in a fixed order, so results are identical for any thread count.
+ */
+public final class Conv2dOp {
+    /** The largest array length every JVM accepts (a few header words below Integer.MAX_VALUE). */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    private Conv2dOp() {}
+
+    /**
+     * {@code conv2d(x, weight, bias, stride, padding, dilation, groups)}, like
+     * {@code torch.nn.functional.conv2d} with square settings.
+     *
+     * @param x      input {@code [N, C, H, W]}
+     * @param weight {@code [O, C/groups, kh, kw]}
+     * @param bias   {@code [O]}, or null
+     * @return {@code [N, O, OH, OW]} with {@code OH = ⌊(H + 2p − d·(kh−1) − 1)/s⌋ + 1} (likewise OW)
+     * @throws IllegalArgumentException naming the shapes when they do not fit together
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        String op = "conv2d";
+        if (stride < 1 || padding < 0 || dilation < 1 || groups < 1) {
+            throw new IllegalArgumentException(op + ": stride=" + stride + ", padding=" + padding + ", dilation="
+                    + dilation + ", groups=" + groups + ": need stride >= 1, padding >= 0, dilation >= 1, groups >= 1");
+        }
+        int[] xs = x.shape();
+        int[] ws = weight.shape();
+        if (xs.length != 4 || ws.length != 4) {
+            throw new IllegalArgumentException(op + ": input " + Arrays.toString(xs) + ", weight " + Arrays.toString(ws)
+                    + ": expected a 4-D input [N, C, H, W] and a 4-D weight [O, C/groups, kh, kw]");
+        }
+        int o = ws[0];
+        if (xs[1] != ws[1] * groups || o % groups != 0) {
+            throw new IllegalArgumentException(op + ": input " + Arrays.toString(xs) + ", weight " + Arrays.toString(ws)
+                    + ", groups=" + groups + ": need input channels = weight.size(1) * groups = " + ws[1] * groups
+                    + " and out channels " + o + " divisible by groups");
+        }
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != o)) {
+            throw new IllegalArgumentException(op + ": bias of shape " + Arrays.toString(bias.shape())
+                    + " for " + o + " output channels: expected [" + o + "]");
+        }
+        Im2Col.Geometry g = new Im2Col.Geometry(xs[0], xs[1], xs[2], xs[3], ws[2], ws[3],
+                stride, stride, padding, padding, dilation, dilation);
+        if (g.h() + 2 * padding < dilation * (ws[2] - 1) + 1 || g.w() + 2 * padding < dilation * (ws[3] - 1) + 1) {
+            throw new IllegalArgumentException(op + ": input " + Arrays.toString(xs) + " padded by " + padding
+                    + " is smaller than the dilated kernel " + (dilation * (ws[2] - 1) + 1) + "x"
+                    + (dilation * (ws[3] - 1) + 1));
+        }
+        if ((long) xs[0] * o * g.outH() * g.outW() > MAX_ARRAY) {
+            throw new IllegalArgumentException(op + ": input " + Arrays.toString(xs) + ", weight " + Arrays.toString(ws)
+                    + ": the output [" + xs[0] + ", " + o + ", " + g.outH() + ", " + g.outW()
+                    + "] has more elements than a Java array holds; use a smaller batch");
+        }
+        if (groups == xs[1] && o == groups && ws[2] == ws[3]) {
+            return DepthwiseConvOp.conv(g, x, weight, bias);
+        }
+        return forward(g, x, weight, bias, o, groups);
+    }
+
+    private static Tensor forward(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o, int groups) {
+        int n = g.n();
+        int oh = g.outH();
+        int ow = g.outW();
+        int pix = oh * ow;
+        int rowsCount = n * pix;
+        int k = g.cols();
+        int kg = k / groups;
+        int og = o / groups;
+
+        // The patch matrix (rows × k) and the pixel-major output (rows × o) are single arrays.
+        int widest = Math.max(k, o);
+        if ((long) rowsCount * widest > MAX_ARRAY) {
+            throw new IllegalArgumentException("conv2d: input [" + n + ", " + g.c() + ", " + g.h() + ", " + g.w()
+                    + "] needs a buffer of " + (long) rowsCount * widest + " floats (" + rowsCount + " output pixels x "
+                    + widest + "), more than a Java array holds; use a smaller batch");
+        }
+        float[] rows = new float[rowsCount * k];
+        Im2Col.im2row(g, x.storage(), x.offset(), x.strides(), rows);
+
+        // Wᵀ as a [kg, O] row-major matrix: column block g·og… holds group g's filters. The copy is
+        // small (one weight), and lets GEMM stream along output channels with vector loads.
+        Tensor w = contiguous(weight);
+        float[] wd = w.storage();
+        int wo = w.offset();
+        float[] wt = new float[kg * o];
+        for (int oc = 0; oc < o; oc++) {
+            for (int p = 0; p < kg; p++) {
+                wt[p * o + oc] = wd[wo + oc * kg + p];
+            }
+        }
+        float[] pixelMajor = new float[rowsCount * o];
+        for (int grp = 0; grp < groups; grp++) {
+            Gemm.gemm(false, false, rowsCount, og, kg,
+                    rows, grp * kg, k, wt, grp * og, o, pixelMajor, grp * og, o, false);
+        }
+
+        float[] b = bias == null ? null : contiguous(bias).toArray();
+        float[] out = new float[n * o * pix];
+        Parallel.forRange(n, 1, (lo, hi) -> {
+            for (int s = lo; s < hi; s++) {
+                for (int oc = 0; oc < o; oc++) {
+                    float bo = b == null ? 0f : b[oc];
+                    int dst = (s * o + oc) * pix;
+                    int src = s * pix * o + oc;
+                    for (int p = 0; p < pix; p++) {
+                        out[dst + p] = pixelMajor[src + p * o] + bo;
+                    }
+                }
+            }
+        });
+        Tensor result = Tensor.wrap(out, 0, n, o, oh, ow);
+
+        return Tensor.recordOp("conv2d", result, gradOut -> {
+            float[] dc = toPixelMajor(gradOut, n, o, pix);
+            Tensor dx = null;
+            if (x.requiresGrad()) {
+                float[] dRows = new float[rowsCount * k];
+                for (int grp = 0; grp < groups; grp++) {
+                    Gemm.gemm(false, false, rowsCount, kg, og,
+                            dc, grp * og, o, wd, wo + grp * og * kg, kg, dRows, grp * kg, k, false);
+                }
+                float[] dxData = new float[n * g.c() * g.h() * g.w()];
+                Im2Col.row2im(g, dRows, dxData);
+                dx = Tensor.wrap(dxData, 0, n, g.c(), g.h(), g.w());
+            }
+            Tensor dw = null;
+            if (weight.requiresGrad()) {
+                float[] dwt = new float[kg * o];
+                for (int grp = 0; grp < groups; grp++) {
+                    Gemm.gemm(true, false, kg, og, rowsCount,
+                            rows, grp * kg, k, dc, grp * og, o, dwt, grp * og, o, false);
+                }
+                float[] dwData = new float[o * kg];
+                for (int oc = 0; oc < o; oc++) {
+                    for (int p = 0; p < kg; p++) {
+                        dwData[oc * kg + p] = dwt[p * o + oc];
+                    }
+                }
+                dw = Tensor.wrap(dwData, 0, weight.shape());
+            }
+            Tensor db = null;
+            if (bias != null && bias.requiresGrad()) {
+                float[] acc = new float[o];
+                for (int r = 0; r < rowsCount; r++) {
+                    int base = r * o;
+                    for (int oc = 0; oc < o; oc++) {
+                        acc[oc] += dc[base + oc];
+                    }
+                }
+                db = Tensor.wrap(acc, 0, o);
+            }
+            return new Tensor[] {dx, dw, db};
+        }, x, weight, bias);
+    }
+
+    /** {@code [N, O, OH·OW]} (any layout) to a pixel-major {@code [N·OH·OW, O]} array. */
+    private static float[] toPixelMajor(Tensor gradOut, int n, int o, int pix) {
+        Tensor gc = contiguous(gradOut);
+        float[] gd = gc.storage();
+        int go = gc.offset();
+        float[] dc = new float[n * pix * o];
+        Parallel.forRange(n, 1, (lo, hi) -> {
+            for (int s = lo; s < hi; s++) {
+                for (int oc = 0; oc < o; oc++) {
+                    int src = go + (s * o + oc) * pix;
+                    int dst = s * pix * o + oc;
+                    for (int p = 0; p < pix; p++) {
+                        dc[dst + p * o] = gd[src + p];
+                    }
+                }
+            }
+        });
+        return dc;
+    }
+
+    /** A row-major version of {@code t} that records nothing (the op records itself once). */
+    @SuppressWarnings("try") // the scope is used only for closing
+    static Tensor contiguous(Tensor t) {
+        try (GradMode.Scope ignored = Tensor.noGrad()) {
+            return t.detach().contiguous();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.pare.nn;
+
+import dev.pare.tensor.Tensor;
+
+/**
+ * Gaussian error linear unit, elementwise, the exact form (PyTorch's default):
+ * {@code GELU(x) = x · Φ(x) = x · ½ (1 + erf(x / √2))}, where Φ is the standard normal CDF.
+ *
+ * <p>A smooth ReLU: it weights each input by the probability that a standard normal variable is
+ * below it, so it is differentiable everywhere and slightly negative for small negative inputs.
+ * Used by Transformers (BERT, GPT).
+ *
+ * <p><b>Shape:</b> any; the output has the input's shape.
+ *
+ * <p><b>Example:</b>
+ * <pre>{@code
+ * Tensor y = new GELU().forward(Tensor.fromArray(-1f, 0f, 1f));   // [-0.1587, 0, 0.8413]
+ * }</pre>
+ */
+public final class GELU extends Module {
+    @Override
+    public Tensor forward(Tensor x) {
+        return x.gelu();
+    }
+}

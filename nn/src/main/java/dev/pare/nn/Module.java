@@ -1,0 +1,417 @@
+package dev.pare.nn;
+
+import dev.pare.tensor.GradMode;
+import dev.pare.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Base class of every layer and model: a function {@link #forward(Tensor)} together with the
+ * tensors it learns (<em>parameters</em>), the tensors it keeps but does not learn
+ * (<em>buffers</em>, such as BatchNorm's running statistics) and its <em>child modules</em>.
+ *
+ * <h2>Registration is explicit</h2>
+ * PyTorch discovers parameters by intercepting attribute assignment. Java has no such hook, so a
+ * subclass names each piece once in its constructor:
+ * <pre>{@code
+ * final class TwoLayer extends Module {
+ *     private final Linear fc1;
+ *     private final Linear fc2;
+ *
+ *     TwoLayer(Rng rng) {
+ *         fc1 = registerModule("fc1", new Linear(784, 256, rng));
+ *         fc2 = registerModule("fc2", new Linear(256, 10, rng));
+ *     }
+ *
+ *     @Override
+ *     public Tensor forward(Tensor x) {
+ *         return fc2.forward(fc1.forward(x).relu());
+ *     }
+ * }
+ * }</pre>
+ * The registered names make the dotted keys of {@link #namedParameters()} and
+ * {@link #stateDict()}: {@code fc1.weight}, {@code fc1.bias}, {@code fc2.weight}, … exactly as
+ * PyTorch would name the same model, so checkpoints can travel between the two.
+ *
+ * <h2>Parameters are plain tensors</h2>
+ * A parameter is a leaf {@link Tensor} with {@code requiresGrad(true)}; {@link #registerParameter}
+ * sets the flag. (PyTorch's {@code nn.Parameter} is a tensor subclass whose only job is to be
+ * found by attribute assignment, which explicit registration makes unnecessary.) Optimizers get
+ * them from {@link #parameters()} and update them in place inside {@link Tensor#noGrad()}.
+ *
+ * <h2>Order</h2>
+ * Everything is kept in registration order: a module's own parameters, then its own buffers, then
+ * each child's entries under the child's name. {@link #stateDict()} uses the same order as
+ * PyTorch's {@code state_dict()} for the same registrations.
+ *
+ * <h2>Training and evaluation</h2>
+ * {@link #train()} and {@link #eval()} set a flag on the whole tree; only layers whose behaviour
+ * differs ({@link Dropout}, {@link BatchNorm2d}, …) read it. Neither turns gradient recording off:
+ * evaluate inside {@code Tensor.noGrad()} for that.
+ *
+ * <h2>Trap: the name</h2>
+ * {@code java.lang.Module} exists too. Code outside this package that writes
+ * {@code import dev.pare.nn.*;} and then uses {@code Module} gets "reference to Module is
+ * ambiguous"; add the single-type import {@code import dev.pare.nn.Module;}, which wins.
+ */
+public abstract class Module {
+    private final LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** Computes this module's output for {@code input}; every differentiable op is recorded. */
+    public abstract Tensor forward(Tensor input);
+
+    // ---------------------------------------------------------------- registration
+
+    /**
+     * Registers {@code tensor} as a learnable parameter called {@code name}, marking it
+     * {@code requiresGrad(true)}. Returns the tensor, so a constructor can write
+     * {@code weight = registerParameter("weight", Tensor.zeros(out, in))}.
+     */
+    protected final Tensor registerParameter(String name, Tensor tensor) {
+        checkNewName("registerParameter", name, tensor);
+        if (!tensor.isLeaf()) {
+            throw new IllegalArgumentException(describe() + ": registerParameter(\"" + name + "\"): the tensor was made by "
+                    + tensor.gradFnName() + "; a parameter must be a leaf (use detach())");
+        }
+        params.put(name, tensor.requiresGrad(true));
+        return tensor;
+    }
+
+    /**
+     * Registers {@code tensor} as a buffer: state saved in {@link #stateDict()} and loaded by
+     * {@link #loadStateDict}, but not learned (not in {@link #parameters()}).
+     */
+    protected final Tensor registerBuffer(String name, Tensor tensor) {
+        checkNewName("registerBuffer", name, tensor);
+        buffers.put(name, tensor);
+        return tensor;
+    }
+
+    /** Registers {@code child} as a submodule called {@code name}; returns it. */
+    protected final <M extends Module> M registerModule(String name, M child) {
+        checkNewName("registerModule", name, child);
+        if (child == this) {
+            throw new IllegalArgumentException(describe() + ": registerModule(\"" + name + "\"): a module cannot be its own child");
+        }
+        children.put(name, child);
+        return child;
+    }
+
+    private void checkNewName(String op, String name, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException(describe() + ": " + op + "(\"" + name + "\"): value is null");
+        }
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException(describe() + ": " + op + ": name \"" + name
+                    + "\" must be non-empty and contain no '.' (dots separate the levels of a state dict key)");
+        }
+        if (params.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException(describe() + ": " + op + ": name \"" + name + "\" is already registered");
+        }
+    }
+
+    /**
+     * Replaces the existing submodule at dotted path {@code path} (for example {@code "features.3"})
+     * with {@code replacement}, returning the old one. This is how a model is rewritten after
+     * training, e.g. swapping a {@code Linear} for a quantized version.
+     *
+     * <p>Trap: a module that stored its child in a field keeps calling the old one. {@link Sequential}
+     * looks its children up on every call, so replacing inside a {@code Sequential} always works.
+     */
+    public final Module replaceModule(String path, Module replacement) {
+        if (replacement == null) {
+            throw new IllegalArgumentException(describe() + ": replaceModule(\"" + path + "\"): replacement is null");
+        }
+        int dot = path.lastIndexOf('.');
+        Module parent = dot < 0 ? this : getModule(path.substring(0, dot));
+        String last = path.substring(dot + 1);
+        if (!parent.children.containsKey(last)) {
+            throw new IllegalArgumentException(describe() + ": replaceModule: no submodule \"" + path + "\"");
+        }
+        return parent.children.put(last, replacement);
+    }
+
+    /** The submodule at dotted path {@code path}; the empty path is this module. */
+    public final Module getModule(String path) {
+        Module m = this;
+        if (path.isEmpty()) {
+            return m;
+        }
+        for (String part : path.split("\\.", -1)) {
+            Module next = m.children.get(part);
+            if (next == null) {
+                throw new IllegalArgumentException(describe() + ": no submodule \"" + path + "\" (\"" + part
+                        + "\" is not a child of " + m.describe() + "; children: " + m.children.keySet() + ")");
+            }
+            m = next;
+        }
+        return m;
+    }
+
+    /** This module's own parameter {@code name} (not dotted), or an error listing the names. */
+    protected final Tensor parameter(String name) {
+        Tensor t = params.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException(describe() + ": no parameter \"" + name + "\"; has " + params.keySet());
+        }
+        return t;
+    }
+
+    /** This module's own buffer {@code name} (not dotted). */
+    protected final Tensor buffer(String name) {
+        Tensor t = buffers.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException(describe() + ": no buffer \"" + name + "\"; has " + buffers.keySet());
+        }
+        return t;
+    }
+
+    // ---------------------------------------------------------------- traversal
+
+    /** The direct children, by name, in registration order (unmodifiable). */
+    public final Map<String, Module> namedChildren() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** This module (under the name "") and every descendant, by dotted path, parents first. */
+    public final LinkedHashMap<String, Module> namedModules() {
+        LinkedHashMap<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String prefix, LinkedHashMap<String, Module> out) {
+        out.put(prefix, this);
+        for (Map.Entry<String, Module> c : children.entrySet()) {
+            c.getValue().collectModules(prefix.isEmpty() ? c.getKey() : prefix + "." + c.getKey(), out);
+        }
+    }
+
+    /**
+     * Every parameter of this module and its descendants, by dotted name ({@code "0.weight"},
+     * {@code "block.conv.bias"}). A tensor registered in two places is listed once, under its
+     * first name, as PyTorch does, so an optimizer never updates a shared weight twice.
+     */
+    public final LinkedHashMap<String, Tensor> namedParameters() {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        IdentityHashMap<Tensor, Boolean> seen = new IdentityHashMap<>();
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            for (Map.Entry<String, Tensor> p : m.getValue().params.entrySet()) {
+                if (seen.put(p.getValue(), Boolean.TRUE) == null) {
+                    out.put(join(m.getKey(), p.getKey()), p.getValue());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The values of {@link #namedParameters()}: what an optimizer is given. */
+    public final List<Tensor> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Every buffer of this module and its descendants, by dotted name. */
+    public final LinkedHashMap<String, Tensor> namedBuffers() {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            for (Map.Entry<String, Tensor> b : m.getValue().buffers.entrySet()) {
+                out.put(join(m.getKey(), b.getKey()), b.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** Number of learnable scalars (shared tensors counted once). */
+    public final long numParameters() {
+        long n = 0;
+        for (Tensor p : parameters()) {
+            n += p.numel();
+        }
+        return n;
+    }
+
+    private static String join(String prefix, String name) {
+        return prefix.isEmpty() ? name : prefix + "." + name;
+    }
+
+    // ---------------------------------------------------------------- modes and gradients
+
+    /** Puts this module and all descendants in training mode; returns this. */
+    public Module train() {
+        return train(true);
+    }
+
+    /** Sets training mode ({@code true}) or evaluation mode on the whole tree; returns this. */
+    public Module train(boolean mode) {
+        for (Module m : namedModules().values()) {
+            m.training = mode;
+        }
+        return this;
+    }
+
+    /**
+     * Same as {@link #train(boolean)}, without the return value: the name the training loop's
+     * {@code Model} interface uses for the switch.
+     */
+    public void setTraining(boolean training) {
+        train(training);
+    }
+
+    /** Evaluation mode: Dropout becomes the identity, BatchNorm uses its running statistics. */
+    public Module eval() {
+        return train(false);
+    }
+
+    /** Whether this module is in training mode (the default for a new module). */
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /**
+     * Clears the gradient of every parameter (sets it to null, like PyTorch 2's default
+     * {@code set_to_none=True}): the next backward pass then writes fresh gradients instead of
+     * adding to old ones, and no memory is spent on zeros. An optimizer skips a parameter whose
+     * gradient is null.
+     */
+    public void zeroGrad() {
+        for (Tensor p : parameters()) {
+            p.setGrad(null);
+        }
+    }
+
+    // ---------------------------------------------------------------- state dict
+
+    /**
+     * Every parameter and buffer by dotted name, in PyTorch's order and with PyTorch's names
+     * (e.g. {@code features.0.weight}, {@code bn.running_mean}). The values share storage with the
+     * module (they are {@linkplain Tensor#detach() detached} views): copy them to keep a snapshot
+     * that later training will not change.
+     */
+    public final LinkedHashMap<String, Tensor> stateDict() {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            Module mod = m.getValue();
+            for (Map.Entry<String, Tensor> p : mod.params.entrySet()) {
+                out.put(join(m.getKey(), p.getKey()), p.getValue().detach());
+            }
+            for (Map.Entry<String, Tensor> b : mod.buffers.entrySet()) {
+                out.put(join(m.getKey(), b.getKey()), b.getValue().detach());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Copies the tensors of {@code state} into this module's parameters and buffers, by name.
+     *
+     * <p>Every problem is found before anything is copied, and reported in one exception: keys the
+     * module has but {@code state} lacks (<em>missing</em>), keys {@code state} has but the module
+     * does not (<em>unexpected</em>), and tensors whose shape differs. With {@code strict = false}
+     * missing and unexpected keys are allowed and returned, but a shape mismatch is still an
+     * error, as in PyTorch: loading it could only produce a wrong model. Nothing is changed when
+     * an exception is thrown.
+     *
+     * @return the missing and unexpected keys (both empty when {@code strict})
+     * @throws IllegalArgumentException naming every mismatch
+     */
+    @SuppressWarnings("try") // the scope is used only for closing
+    public final LoadResult loadStateDict(Map<String, Tensor> state, boolean strict) {
+        LinkedHashMap<String, Tensor> own = stateDict();
+        List<String> missing = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>();
+        List<String> shapeErrors = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            Tensor src = state.get(e.getKey());
+            if (src == null) {
+                missing.add(e.getKey());
+            } else if (!Arrays.equals(src.shape(), e.getValue().shape())) {
+                shapeErrors.add(e.getKey() + ": checkpoint has " + Arrays.toString(src.shape()) + ", module has "
+                        + Arrays.toString(e.getValue().shape()));
+            }
+        }
+        for (String k : state.keySet()) {
+            if (!own.containsKey(k)) {
+                unexpected.add(k);
+            }
+        }
+        boolean fail = !shapeErrors.isEmpty() || strict && (!missing.isEmpty() || !unexpected.isEmpty());
+        if (fail) {
+            StringBuilder sb = new StringBuilder("loadStateDict into " + describe() + " failed:");
+            if (strict && !missing.isEmpty()) {
+                sb.append("\n  missing keys: ").append(missing);
+            }
+            if (strict && !unexpected.isEmpty()) {
+                sb.append("\n  unexpected keys: ").append(unexpected);
+            }
+            for (String s : shapeErrors) {
+                sb.append("\n  size mismatch for ").append(s);
+            }
+            throw new IllegalArgumentException(sb.toString());
+        }
+        try (GradMode.Scope ignored = Tensor.noGrad()) {
+            for (Map.Entry<String, Tensor> e : own.entrySet()) {
+                Tensor src = state.get(e.getKey());
+                if (src != null) {
+                    e.getValue().copyFrom(src);
+                }
+            }
+        }
+        return new LoadResult(missing, unexpected);
+    }
+
+    // ---------------------------------------------------------------- text
+
+    /**
+     * The one-line settings shown inside the parentheses of {@link #toString()}, such as
+     * {@code in_features=784, out_features=256, bias=true}. Empty by default.
+     */
+    protected String extraRepr() {
+        return "";
+    }
+
+    /** The name shown by {@link #toString()}: the class's simple name. */
+    protected String typeName() {
+        String n = getClass().getSimpleName();
+        return n.isEmpty() ? "Module" : n;
+    }
+
+    /** {@code TypeName(extraRepr)}, used at the start of error messages. */
+    final String describe() {
+        return typeName() + "(" + extraRepr() + ")";
+    }
+
+    /**
+     * The module tree, as PyTorch prints it:
+     * <pre>
+     * Sequential(
+     *   (0): Linear(in_features=784, out_features=256, bias=true)
+     *   (1): ReLU()
+     *   (2): Linear(in_features=256, out_features=10, bias=true)
+     * )
+     * </pre>
+     */
+    @Override
+    public String toString() {
+        if (children.isEmpty()) {
+            return describe();
+        }
+        StringBuilder sb = new StringBuilder(typeName()).append("(");
+        String extra = extraRepr();
+        if (!extra.isEmpty()) {
+            sb.append("\n  ").append(extra);
+        }
+        for (Map.Entry<String, Module> c : children.entrySet()) {
+            String child = c.getValue().toString().replace("\n", "\n  ");
+            sb.append("\n  (").append(c.getKey()).append("): ").append(child);
+        }
+        return sb.append("\n)").toString();
+    }
+}
