@@ -59,13 +59,14 @@ import java.util.Map;
  * {@code import dev.pare.nn.*;} and then uses {@code Module} gets "reference to Module is
  * ambiguous"; add the single-type import {@code import dev.pare.nn.Module;}, which wins.
  */
-public abstract class Module {
+public abstract class Module implements dev.pare.nn.train.Model {
     private final LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
     /** Computes this module's output for {@code input}; every differentiable op is recorded. */
+    @Override
     public abstract Tensor forward(Tensor input);
 
     // ---------------------------------------------------------------- registration
@@ -261,6 +262,7 @@ public abstract class Module {
      * Same as {@link #train(boolean)}, without the return value: the name the training loop's
      * {@code Model} interface uses for the switch.
      */
+    @Override
     public void setTraining(boolean training) {
         train(training);
     }
