@@ -83,6 +83,11 @@ public final class FashionMnist {
         return FashionMnistLocator.defaults().locate();
     }
 
+    /** The bundled subset (10,000 training and 2,000 test images), whatever else is installed. */
+    public static FashionMnist bundledSubset() {
+        return FashionMnistLocator.defaults().bundledSubset();
+    }
+
     /** Reads the data from {@code directory}, which must hold the four files. */
     public static FashionMnist load(Path directory) throws IOException {
         return FashionMnistLocator.defaults().directory(directory).locate();

@@ -186,6 +186,15 @@ public final class FashionMnistLocator {
         return new FashionMnist(FashionMnist.Source.BUNDLED_SUBSET, "classpath:" + SUBSET_RESOURCE, this::readSubset);
     }
 
+    /**
+     * The subset bundled in the pare-nn jar (the first 10,000 training and 2,000 test images),
+     * without searching for the full set: for tests and quick runs that must not depend on what
+     * is installed.
+     */
+    public FashionMnist bundledSubset() {
+        return new FashionMnist(FashionMnist.Source.BUNDLED_SUBSET, "classpath:" + SUBSET_RESOURCE, this::readSubset);
+    }
+
     /** The one-line message logged when only the subset is left. */
     static String subsetNotice(List<String> looked) {
         return "Fashion-MNIST: using the bundled subset (10,000 training and 2,000 test images): no full copy in "
