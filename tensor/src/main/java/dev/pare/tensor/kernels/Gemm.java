@@ -1,10 +1,13 @@
 package dev.pare.tensor.kernels;
 
+import static dev.pare.tensor.kernels.GemmBlocking.LANES;
 import static dev.pare.tensor.kernels.GemmBlocking.MR;
 import static dev.pare.tensor.kernels.GemmBlocking.NC;
 import static dev.pare.tensor.kernels.GemmBlocking.NR;
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import dev.pare.tensor.parallel.Parallel;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Single-precision general matrix multiply, C (+)= op(A)·op(B), on the Vector API, in the style
@@ -97,44 +100,53 @@ public final class Gemm {
         Workspace ws = WORKSPACE.get();
         float[] ap = ws.packedA(mb * kb);
         float[] bp = ws.packedB(Math.min(NC, roundUp(j1 - j0, NR)) * kb);
+        if (!accumulate) {
+            // The micro-kernel adds its tile to C; start from zeros (C may hold anything, even NaN).
+            for (int i = i0; i < i1; i++) {
+                java.util.Arrays.fill(c, co + i * ldc + j0, co + i * ldc + j1, 0f);
+            }
+        }
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += kb) {
                 int kc = Math.min(kb, k - pc);
                 GemmPacking.packB(transB, b, bo, ldb, pc, kc, jc, nc, bp);
-                // The first K block stores into C (C may hold anything), later blocks add to it.
-                boolean addToC = accumulate || pc > 0;
                 for (int ic = i0; ic < i1; ic += mb) {
                     int mc = Math.min(mb, i1 - ic);
                     GemmPacking.packA(transA, a, ao, lda, ic, mc, pc, kc, ap);
-                    macroKernel(mc, nc, kc, ap, bp, ws.edge, c, co + ic * ldc + jc, ldc, addToC);
+                    macroKernel(mc, nc, kc, ap, bp, ws.tile, c, co + ic * ldc + jc, ldc);
                 }
             }
         }
     }
 
-    /** All MR×NR tiles of one packed block: C[mc × nc] at c[ci] (+)= Ã · B̃. */
-    private static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] edge,
-                                    float[] c, int ci, int ldc, boolean addToC) {
+    /** All MR×NR tiles of one packed block: C[mc × nc] at c[ci] += Ã · B̃. */
+    private static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] tile,
+                                    float[] c, int ci, int ldc) {
         for (int jr = 0; jr < nc; jr += NR) {
             int bi = jr * kc;
             int cols = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {
-                int ai = ir * kc;
-                int rows = Math.min(MR, mc - ir);
-                int ct = ci + ir * ldc + jr;
-                if (rows == MR && cols == NR) {
-                    GemmMicroKernel.tile(kc, ap, ai, bp, bi, c, ct, ldc, addToC);
-                } else {
-                    // A partial tile: compute it whole into a scratch tile, copy out what is real.
-                    GemmMicroKernel.tile(kc, ap, ai, bp, bi, edge, 0, NR, false);
-                    for (int r = 0; r < rows; r++) {
-                        for (int j = 0; j < cols; j++) {
-                            float v = edge[r * NR + j];
-                            int idx = ct + r * ldc + j;
-                            c[idx] = addToC ? c[idx] + v : v;
-                        }
-                    }
+                GemmMicroKernel.tile(kc, ap, ir * kc, bp, bi, tile);
+                addTile(tile, Math.min(MR, mc - ir), cols, c, ci + ir * ldc + jr, ldc);
+            }
+        }
+    }
+
+    /** C[rows × cols] at c[ci] += the top-left corner of an MR×NR tile; partial at C's edges. */
+    private static void addTile(float[] tile, int rows, int cols, float[] c, int ci, int ldc) {
+        if (cols == NR) {
+            for (int r = 0; r < rows; r++) {
+                int cr = ci + r * ldc;
+                FloatVector.fromArray(FLOAT, c, cr).add(FloatVector.fromArray(FLOAT, tile, r * NR))
+                        .intoArray(c, cr);
+                FloatVector.fromArray(FLOAT, c, cr + LANES).add(FloatVector.fromArray(FLOAT, tile, r * NR + LANES))
+                        .intoArray(c, cr + LANES);
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < cols; j++) {
+                    c[ci + r * ldc + j] += tile[r * NR + j];
                 }
             }
         }
@@ -179,8 +191,8 @@ public final class Gemm {
     private static final class Workspace {
         private float[] a = new float[0];
         private float[] b = new float[0];
-        /** A scratch MR×NR tile for the partial tiles at the bottom and right edges of C. */
-        final float[] edge = new float[MR * NR];
+        /** The micro-kernel's MR×NR result, before it is added to C. */
+        final float[] tile = new float[MR * NR];
 
         float[] packedA(int size) {
             if (a.length < size) {

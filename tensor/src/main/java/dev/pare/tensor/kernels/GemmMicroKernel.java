@@ -34,12 +34,17 @@ final class GemmMicroKernel {
     private GemmMicroKernel() {}
 
     /**
-     * c[ci + r·ldc + j] (+)= Σ_{p &lt; kc} ap[ai + p·MR + r] · bp[bi + p·NR + j] for r &lt; MR and
-     * j &lt; NR; the sum runs in increasing p with one fused multiply-add per step, then is added
-     * to C when {@code addToC}, else stored.
+     * t[r·NR + j] = Σ_{p &lt; kc} ap[ai + p·MR + r] · bp[bi + p·NR + j] for r &lt; MR and j &lt; NR:
+     * the sum runs in increasing p with one fused multiply-add per step.
+     *
+     * <p>It writes its tile to the small array {@code t} (MR·NR floats, in L1) rather than adding
+     * it to C itself, and {@link Gemm} adds {@code t} to C. Loading, adding and storing C here
+     * (and a flag to choose between storing and adding) made this method big enough to cross
+     * C2's inlining budget (NodeCountInliningCutoff): the last rows' vector operations were then
+     * not intrinsified, their vectors became heap objects, and a 512³ multiply allocated 50 MB
+     * and ran 5 times slower. The extra pass over t costs about 1% of the FMAs.
      */
-    static void tile(int kc, float[] ap, int ai, float[] bp, int bi,
-                     float[] c, int ci, int ldc, boolean addToC) {
+    static void tile(int kc, float[] ap, int ai, float[] bp, int bi, float[] t) {
         FloatVector c00 = FloatVector.zero(FLOAT);
         FloatVector c01 = FloatVector.zero(FLOAT);
         FloatVector c10 = FloatVector.zero(FLOAT);
@@ -76,20 +81,16 @@ final class GemmMicroKernel {
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }
-        store(c00, c01, c, ci, addToC);
-        store(c10, c11, c, ci + ldc, addToC);
-        store(c20, c21, c, ci + 2 * ldc, addToC);
-        store(c30, c31, c, ci + 3 * ldc, addToC);
-        store(c40, c41, c, ci + 4 * ldc, addToC);
-        store(c50, c51, c, ci + 5 * ldc, addToC);
+        store(c00, c01, t, 0);
+        store(c10, c11, t, NR);
+        store(c20, c21, t, 2 * NR);
+        store(c30, c31, t, 3 * NR);
+        store(c40, c41, t, 4 * NR);
+        store(c50, c51, t, 5 * NR);
     }
 
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int ci, boolean addToC) {
-        if (addToC) {
-            v0 = FloatVector.fromArray(FLOAT, c, ci).add(v0);
-            v1 = FloatVector.fromArray(FLOAT, c, ci + LANES).add(v1);
-        }
-        v0.intoArray(c, ci);
-        v1.intoArray(c, ci + LANES);
+    private static void store(FloatVector v0, FloatVector v1, float[] t, int ti) {
+        v0.intoArray(t, ti);
+        v1.intoArray(t, ti + LANES);
     }
 }
