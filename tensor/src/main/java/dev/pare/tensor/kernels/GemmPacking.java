@@ -42,29 +42,10 @@ final class GemmPacking {
             int i = i0 + t * MR;
             if (transA) {
                 // op(A)[i][p] = a[ao + p·lda + i]: a column of packed A is a contiguous run of a.
-                for (int p = 0; p < kc; p++) {
-                    int src = ao + (p0 + p) * lda + i;
-                    int d = base + p * MR;
-                    for (int r = 0; r < rows; r++) {
-                        dst[d + r] = a[src + r];
-                    }
-                    for (int r = rows; r < MR; r++) {
-                        dst[d + r] = 0f;
-                    }
-                }
+                copyRuns(a, ao + p0 * lda + i, lda, rows, kc, dst, base, MR);
             } else {
-                // op(A)[i][p] = a[ao + i·lda + p]: read each row contiguously, write with stride MR.
-                for (int r = 0; r < rows; r++) {
-                    int src = ao + (i + r) * lda + p0;
-                    for (int p = 0, d = base + r; p < kc; p++, d += MR) {
-                        dst[d] = a[src + p];
-                    }
-                }
-                for (int r = rows; r < MR; r++) {
-                    for (int p = 0, d = base + r; p < kc; p++, d += MR) {
-                        dst[d] = 0f;
-                    }
-                }
+                // op(A)[i][p] = a[ao + i·lda + p]: rows of A become columns of the micro-panel.
+                transpose(a, ao + i * lda + p0, lda, rows, kc, dst, base, MR);
             }
         }
     }
@@ -81,18 +62,8 @@ final class GemmPacking {
             int cols = Math.min(NR, nc - u * NR);
             int j = j0 + u * NR;
             if (transB) {
-                // op(B)[p][j] = b[bo + j·ldb + p]: read each stored row contiguously, write with stride NR.
-                for (int jj = 0; jj < cols; jj++) {
-                    int src = bo + (j + jj) * ldb + p0;
-                    for (int p = 0, d = base + jj; p < kc; p++, d += NR) {
-                        dst[d] = b[src + p];
-                    }
-                }
-                for (int jj = cols; jj < NR; jj++) {
-                    for (int p = 0, d = base + jj; p < kc; p++, d += NR) {
-                        dst[d] = 0f;
-                    }
-                }
+                // op(B)[p][j] = b[bo + j·ldb + p]: rows of the stored B become columns of the panel.
+                transpose(b, bo + j * ldb + p0, ldb, cols, kc, dst, base, NR);
             } else if (cols == NR) {
                 // op(B)[p][j] = b[bo + p·ldb + j]: a row of a micro-panel is a contiguous run of b.
                 for (int p = 0; p < kc; p++) {
@@ -102,16 +73,60 @@ final class GemmPacking {
                     FloatVector.fromArray(FLOAT, b, src + LANES).intoArray(dst, d + LANES);
                 }
             } else {
-                for (int p = 0; p < kc; p++) {
-                    int src = bo + (p0 + p) * ldb + j;
-                    int d = base + p * NR;
-                    for (int jj = 0; jj < cols; jj++) {
-                        dst[d + jj] = b[src + jj];
-                    }
-                    for (int jj = cols; jj < NR; jj++) {
-                        dst[d + jj] = 0f;
-                    }
-                }
+                copyRuns(b, bo + p0 * ldb + j, ldb, cols, kc, dst, base, NR);
+            }
+        }
+    }
+
+    /**
+     * dst[d + q·width + r] = src[s + q·ld + r] for q &lt; depth, r &lt; len, and 0 for
+     * len ≤ r &lt; width: depth runs of len floats, each padded to width.
+     */
+    private static void copyRuns(float[] src, int s, int ld, int len, int depth,
+                                 float[] dst, int d, int width) {
+        for (int q = 0; q < depth; q++, s += ld, d += width) {
+            for (int r = 0; r < len; r++) {
+                dst[d + r] = src[s + r];
+            }
+            for (int r = len; r < width; r++) {
+                dst[d + r] = 0f;
+            }
+        }
+    }
+
+    /**
+     * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0 for
+     * len ≤ r &lt; width: a len × depth block of src, transposed and padded.
+     *
+     * <p>Works on 8 columns of src at a time: each source row gives 8 consecutive reads, and the
+     * 8 destination rows being written (8 cache lines) stay hot while all len source rows pass.
+     * Done one q at a time, the writes would sweep the whole destination once per source row.
+     */
+    private static void transpose(float[] src, int s, int ld, int len, int depth,
+                                  float[] dst, int d, int width) {
+        int q = 0;
+        for (; q + 8 <= depth; q += 8) {
+            for (int r = 0; r < len; r++) {
+                int si = s + r * ld + q;
+                int di = d + q * width + r;
+                dst[di] = src[si];
+                dst[di + width] = src[si + 1];
+                dst[di + 2 * width] = src[si + 2];
+                dst[di + 3 * width] = src[si + 3];
+                dst[di + 4 * width] = src[si + 4];
+                dst[di + 5 * width] = src[si + 5];
+                dst[di + 6 * width] = src[si + 6];
+                dst[di + 7 * width] = src[si + 7];
+            }
+        }
+        for (; q < depth; q++) {
+            for (int r = 0; r < len; r++) {
+                dst[d + q * width + r] = src[s + r * ld + q];
+            }
+        }
+        for (int r = len; r < width; r++) {
+            for (q = 0; q < depth; q++) {
+                dst[d + q * width + r] = 0f;
             }
         }
     }
