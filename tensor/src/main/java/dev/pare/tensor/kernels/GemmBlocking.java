@@ -56,11 +56,14 @@ final class GemmBlocking {
     static final int NC = 128 * NR;
 
     /**
-     * Below this many multiply-adds (M·N·K) the packed path's fixed costs, packing and walking
-     * blocks, outweigh its gain, and {@link GemmDirect} is used instead (roughly a 32×32×32
-     * product). Measured with GemmBenchmark at small n.
+     * At or below this many multiply-adds (M·N·K) the packed path's fixed costs (zeroing, packing
+     * two padded panels, a 6×32 tile for a few outputs) outweigh its gain and {@link GemmDirect}
+     * is used. Measured on one thread (CPU-time GFLOP/s, direct vs packed): 2×2×2 0.4 vs 0.2,
+     * 4×4×4 1.5 vs 1.1, but 8×8×8 2.9 vs 4.3 and 16×4×16 1.8 vs 5.2: the packed kernel wins
+     * from a few hundred multiply-adds on, so the direct path is for the truly tiny only (and for
+     * matrix-vector products, which {@link Gemm} sends there whatever their size).
      */
-    static final long DIRECT_MAX_WORK = 32L * 32 * 32;
+    static final long DIRECT_MAX_WORK = 256;
 
     /**
      * Below this many multiply-adds a product runs on one thread: handing work to another core

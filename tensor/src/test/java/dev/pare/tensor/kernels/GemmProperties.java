@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -34,7 +35,7 @@ class GemmProperties {
         return Arbitraries.of(1, 2, 3, 5, 6, 7, 8, 9, 13, 16, 17, 31, 32, 33, 37, 63, 64, 65, 97, 127, 128, 129, 257);
     }
 
-    @Property(tries = 120)
+    @Property(tries = 120, edgeCases = EdgeCasesMode.MIXIN)
     void matchesScalarTwinForEveryTransposeForm(@ForAll("awkward") int m, @ForAll("awkward") int n,
                                                 @ForAll("awkward") int k, @ForAll boolean transA,
                                                 @ForAll boolean transB, @ForAll boolean accumulate,
