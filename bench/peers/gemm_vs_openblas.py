@@ -10,7 +10,7 @@ the rounds, the range (min-max), and the ratio of the medians, as a Markdown tab
 Build first:  mvn -q -pl bench -am package -DskipTests
 Run:          /usr/bin/python3 bench/peers/gemm_vs_openblas.py [rounds]     (default 3, ~3.5 min per round)
 """
-import json, os, re, statistics, subprocess, sys, tempfile
+import json, os, re, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -35,8 +35,17 @@ def openblas(script):
 def pare():
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name
-    subprocess.run(["java", "-jar", JAR, "GemmBenchmark", "-rf", "json", "-rff", path],
-                   check=True, stdout=subprocess.DEVNULL)
+    while True:
+        # JMH holds a machine-wide lock (/tmp/jmh.lock); when another benchmark holds it, wait
+        # for it rather than measure two benchmarks fighting over the same cores.
+        run = subprocess.run(["java", "-jar", JAR, "GemmBenchmark", "-rf", "json", "-rff", path],
+                             capture_output=True, text=True)
+        if run.returncode == 0:
+            break
+        if "Unable to acquire the JMH lock" not in run.stdout + run.stderr:
+            raise RuntimeError("GemmBenchmark failed:\n" + run.stdout[-3000:] + run.stderr[-3000:])
+        print("  waiting for another JMH run to finish", file=sys.stderr, flush=True)
+        time.sleep(10)
     cells = {}
     for r in json.load(open(path)):
         p = r["params"]

@@ -100,54 +100,68 @@ public final class Gemm {
         Workspace ws = WORKSPACE.get();
         float[] ap = ws.packedA(mb * kb);
         float[] bp = ws.packedB(Math.min(NC, roundUp(j1 - j0, NR)) * kb);
-        if (!accumulate) {
-            // The micro-kernel adds its tile to C; start from zeros (C may hold anything, even NaN).
-            for (int i = i0; i < i1; i++) {
-                java.util.Arrays.fill(c, co + i * ldc + j0, co + i * ldc + j1, 0f);
-            }
-        }
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += kb) {
                 int kc = Math.min(kb, k - pc);
                 GemmPacking.packB(transB, b, bo, ldb, pc, kc, jc, nc, bp);
+                // The first K block stores into C (which may hold anything, even NaN) unless
+                // the caller accumulates; later blocks add to it.
+                boolean add = accumulate || pc > 0;
                 for (int ic = i0; ic < i1; ic += mb) {
                     int mc = Math.min(mb, i1 - ic);
                     GemmPacking.packA(transA, a, ao, lda, ic, mc, pc, kc, ap);
-                    macroKernel(mc, nc, kc, ap, bp, ws.tile, c, co + ic * ldc + jc, ldc);
+                    macroKernel(mc, nc, kc, ap, bp, ws.tile, c, co + ic * ldc + jc, ldc, add);
                 }
             }
         }
     }
 
-    /** All MR×NR tiles of one packed block: C[mc × nc] at c[ci] += Ã · B̃. */
+    /** All MR×NR tiles of one packed block: C[mc × nc] at c[ci] (+)= Ã · B̃. */
     private static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] tile,
-                                    float[] c, int ci, int ldc) {
+                                    float[] c, int ci, int ldc, boolean add) {
         for (int jr = 0; jr < nc; jr += NR) {
             int bi = jr * kc;
             int cols = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {
                 GemmMicroKernel.tile(kc, ap, ir * kc, bp, bi, tile);
-                addTile(tile, Math.min(MR, mc - ir), cols, c, ci + ir * ldc + jr, ldc);
+                int rows = Math.min(MR, mc - ir);
+                int ct = ci + ir * ldc + jr;
+                if (cols < NR) {
+                    edgeTile(tile, rows, cols, c, ct, ldc, add);
+                } else if (add) {
+                    addTile(tile, rows, c, ct, ldc);
+                } else {
+                    storeTile(tile, rows, c, ct, ldc);
+                }
             }
         }
     }
 
-    /** C[rows × cols] at c[ci] += the top-left corner of an MR×NR tile; partial at C's edges. */
-    private static void addTile(float[] tile, int rows, int cols, float[] c, int ci, int ldc) {
-        if (cols == NR) {
-            for (int r = 0; r < rows; r++) {
-                int cr = ci + r * ldc;
-                FloatVector.fromArray(FLOAT, c, cr).add(FloatVector.fromArray(FLOAT, tile, r * NR))
-                        .intoArray(c, cr);
-                FloatVector.fromArray(FLOAT, c, cr + LANES).add(FloatVector.fromArray(FLOAT, tile, r * NR + LANES))
-                        .intoArray(c, cr + LANES);
-            }
-        } else {
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < cols; j++) {
-                    c[ci + r * ldc + j] += tile[r * NR + j];
-                }
+    /** C[rows × NR] at c[ci] += the top rows of the tile. */
+    private static void addTile(float[] tile, int rows, float[] c, int ci, int ldc) {
+        for (int r = 0; r < rows; r++) {
+            int cr = ci + r * ldc;
+            FloatVector.fromArray(FLOAT, c, cr).add(FloatVector.fromArray(FLOAT, tile, r * NR))
+                    .intoArray(c, cr);
+            FloatVector.fromArray(FLOAT, c, cr + LANES).add(FloatVector.fromArray(FLOAT, tile, r * NR + LANES))
+                    .intoArray(c, cr + LANES);
+        }
+    }
+
+    /** C[rows × NR] at c[ci] = the top rows of the tile. */
+    private static void storeTile(float[] tile, int rows, float[] c, int ci, int ldc) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(tile, r * NR, c, ci + r * ldc, NR);
+        }
+    }
+
+    /** C[rows × cols] at c[ci] (+)= the top-left corner of the tile, at C's right edge. */
+    private static void edgeTile(float[] tile, int rows, int cols, float[] c, int ci, int ldc, boolean add) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                int idx = ci + r * ldc + j;
+                c[idx] = add ? c[idx] + tile[r * NR + j] : tile[r * NR + j];
             }
         }
     }

@@ -21,14 +21,14 @@ import jdk.incubator.vector.FloatVector;
  *                ...                          ...
  *                a5  →  c50 += a5·b0    c51 += a5·b1
  * </pre>
- * That is 12 FMAs for 8 loads, and C is read and written once per K block, not once per p.
+ * That is 12 FMAs for 8 loads, and the tile of C is touched once per K block, not once per p.
  *
  * <p>Why it is written out by hand and kept this small: the 12 accumulators must live in
  * registers, so they are 12 local variables, not an array. If the method grows, C2 can run out of
  * its inlining budget for the Vector API's intrinsics, and each vector then becomes a heap object
- * (about 20 times slower; GemmBenchmark's {@code -prof gc} run shows it as bytes per operation).
- * The packed operands are padded with zeros to whole tiles, so the loop has no edge cases; only
- * the final store knows the tile's real size, and {@link Gemm} handles partial tiles.
+ * (5 to 20 times slower; GemmBenchmark's {@code -prof gc} run shows it as bytes per operation).
+ * The packed operands are padded with zeros to whole tiles, so the loop has no edge cases, and
+ * the kernel never knows a tile's real size: {@link Gemm} adds only the real part to C.
  */
 final class GemmMicroKernel {
     private GemmMicroKernel() {}
@@ -38,7 +38,7 @@ final class GemmMicroKernel {
      * the sum runs in increasing p with one fused multiply-add per step.
      *
      * <p>It writes its tile to the small array {@code t} (MR·NR floats, in L1) rather than adding
-     * it to C itself, and {@link Gemm} adds {@code t} to C. Loading, adding and storing C here
+     * it to C itself, and {@link Gemm} stores or adds {@code t} to C. Loading, adding and storing C here
      * (and a flag to choose between storing and adding) made this method big enough to cross
      * C2's inlining budget (NodeCountInliningCutoff): the last rows' vector operations were then
      * not intrinsified, their vectors became heap objects, and a 512³ multiply allocated 50 MB
