@@ -1,75 +1,225 @@
 package dev.pare.tensor.kernels;
 
+import static dev.pare.tensor.kernels.GemmBlocking.LANES;
+import static dev.pare.tensor.kernels.GemmBlocking.MR;
+import static dev.pare.tensor.kernels.GemmBlocking.NC;
+import static dev.pare.tensor.kernels.GemmBlocking.NR;
 import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import dev.pare.tensor.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Single-precision general matrix multiply, C (+)= op(A)·op(B), on the Vector API.
+ * Single-precision general matrix multiply, C (+)= op(A)·op(B), on the Vector API, in the style
+ * of GotoBLAS and BLIS. The layout conventions are those of {@link GemmScalar}, its scalar twin
+ * and test oracle; docs/matmul.md walks from that triple loop to this kernel, with measurements.
  *
- * <p>The layout conventions are those of {@link GemmScalar}, its scalar twin and test oracle.
+ * <p>The loops, outermost first ({@link GemmBlocking} explains each size):
+ * <pre>
+ *   for jc in N by NC:                       a panel of columns of C
+ *     for pc in K by KC:                     one block of the K sum
+ *       pack op(B)[pc.., jc..] → B̃ (KC×NC)   {@link GemmPacking#packB}, lives in L3
+ *       for ic in M by MC:
+ *         pack op(A)[ic.., pc..] → Ã (MC×KC) {@link GemmPacking#packA}, lives in L2
+ *         for jr in NC by NR:                B̃ micro-panel (KC×NR) stays in L1 ...
+ *           for ir in MC by MR:              ... while the Ã micro-panels stream past it
+ *             C[ic+ir.., jc+jr..] (+)= Ã micro-panel · B̃ micro-panel   {@link GemmMicroKernel}
+ * </pre>
+ * Small products and matrix-vector products skip all of this and take {@link GemmDirect}.
  *
- * <p>This version is the straightforward one: each row of C is built as a sum of rows of B scaled
- * by the elements of a row of A ("i-p-j" order), so the innermost loop streams along a row of B
- * and a row of C with vector loads. When B is transposed, each element of C is a dot product of
- * two contiguous runs. Rows of C are split over the threads of {@link Parallel}; every element is
- * computed by one thread in a fixed order, so the result does not depend on the thread count.
+ * <p>Threads: the columns (or, for tall C, the rows) of C are split into one contiguous range of
+ * whole tiles per thread of {@link Parallel}; each thread packs what it needs into its own
+ * buffers. The K sum is never split, and its blocking depends on K only, so every element of C
+ * is computed by the same operations in the same order whatever the thread count: the result is
+ * bit-for-bit the same on 1 thread or 64.
  */
 public final class Gemm {
     private Gemm() {}
 
-    /** Rows of C per task: enough work to amortise a task, few enough to balance two cores. */
-    private static final int ROWS_PER_TASK = 16;
+    /** Per-thread packing buffers, kept between calls so that a multiply allocates nothing. */
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     /**
      * C = op(A)·op(B) (or C += op(A)·op(B) when {@code accumulate}), with op(A) M×K and op(B) K×N.
-     * See {@link GemmScalar} for the meaning of the offsets, leading dimensions and flags.
+     * See {@link GemmScalar} for the meaning of the offsets, leading dimensions and flags. A
+     * leading dimension of 0 is allowed for an operand with one row (a broadcast row).
+     *
+     * @throws IllegalArgumentException if a size or leading dimension is negative, or an operand
+     *     does not fit in its array
      */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int ao, int lda, float[] b, int bo, int ldb,
                             float[] c, int co, int ldc, boolean accumulate) {
+        checkArguments(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc);
         if (m == 0 || n == 0) {
             return;
         }
-        long work = (long) m * n * k;
-        int grain = work < (1 << 18) ? m : ROWS_PER_TASK;
-        Parallel.forRange(m, grain, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                row(transA, transB, i, n, k, a, ao, lda, b, bo, ldb, c, co + i * ldc, accumulate);
-            }
-        });
-    }
-
-    private static void row(boolean transA, boolean transB, int i, int n, int k,
-                            float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                            float[] c, int ci, boolean accumulate) {
-        int aStart = transA ? ao + i : ao + i * lda;
-        int aStep = transA ? lda : 1;
-        if (transB) {
-            // C[i][j] = Σp A[i][p]·Bᵀ[p][j] = dot(row i of op(A), row j of the stored B).
-            for (int j = 0; j < n; j++) {
-                float dot = ReduceKernels.dot(a, aStart, aStep, b, bo + j * ldb, 1, k);
-                c[ci + j] = accumulate ? c[ci + j] + dot : dot;
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0f);
+                }
             }
             return;
         }
-        if (!accumulate) {
-            java.util.Arrays.fill(c, ci, ci + n, 0f);
+        long work = (long) m * n * k;
+        boolean parallel = work >= GemmBlocking.PARALLEL_MIN_WORK && Parallel.threads() > 1;
+        if (work <= GemmBlocking.DIRECT_MAX_WORK || m == 1 || n == 1) {
+            if (!parallel) {
+                GemmDirect.block(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+            } else if (m == 1) {
+                Parallel.forRange(n, NR, (lo, hi) -> GemmDirect.block(transA, transB, 0, 1, lo, hi, k,
+                        a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
+            } else {
+                Parallel.forRange(m, 1, (lo, hi) -> GemmDirect.block(transA, transB, lo, hi, 0, n, k,
+                        a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
+            }
+            return;
         }
-        int bound = FLOAT.loopBound(n);
-        for (int p = 0; p < k; p++) {
-            float aip = a[aStart + p * aStep];
-            int bRow = bo + p * ldb;
-            FloatVector va = FloatVector.broadcast(FLOAT, aip);
-            int j = 0;
-            for (; j < bound; j += FLOAT.length()) {
-                FloatVector vc = FloatVector.fromArray(FLOAT, c, ci + j);
-                va.fma(FloatVector.fromArray(FLOAT, b, bRow + j), vc).intoArray(c, ci + j);
+        int tilesM = (m + MR - 1) / MR;
+        int tilesN = (n + NR - 1) / NR;
+        if (!parallel) {
+            packed(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+        } else if (tilesN >= tilesM) {
+            // Wide C: each thread takes whole NR-column tiles and packs all of the (smaller) A.
+            Parallel.forRange(tilesN, 1, (lo, hi) -> packed(transA, transB, 0, m, lo * NR, Math.min(n, hi * NR), k,
+                    a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
+        } else {
+            // Tall C: each thread takes whole MR-row tiles and packs all of the (smaller) B.
+            Parallel.forRange(tilesM, 1, (lo, hi) -> packed(transA, transB, lo * MR, Math.min(m, hi * MR), 0, n, k,
+                    a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
+        }
+    }
+
+    /** The blocked loops of the class comment, over rows [i0, i1) and columns [j0, j1) of C. */
+    private static void packed(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
+                               float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                               float[] c, int co, int ldc, boolean accumulate) {
+        int kb = GemmBlocking.kBlock(k);
+        int mb = GemmBlocking.mBlock(i1 - i0);
+        Workspace ws = WORKSPACE.get();
+        float[] ap = ws.packedA(mb * kb);
+        float[] bp = ws.packedB(Math.min(NC, roundUp(j1 - j0, NR)) * kb);
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += kb) {
+                int kc = Math.min(kb, k - pc);
+                GemmPacking.packB(transB, b, bo, ldb, pc, kc, jc, nc, bp);
+                // The first K block stores into C (which may hold anything, even NaN) unless
+                // the caller accumulates; later blocks add to it.
+                boolean add = accumulate || pc > 0;
+                for (int ic = i0; ic < i1; ic += mb) {
+                    int mc = Math.min(mb, i1 - ic);
+                    GemmPacking.packA(transA, a, ao, lda, ic, mc, pc, kc, ap);
+                    macroKernel(mc, nc, kc, ap, bp, ws.tile, c, co + ic * ldc + jc, ldc, add);
+                }
             }
-            for (; j < n; j++) {
-                c[ci + j] = Math.fma(aip, b[bRow + j], c[ci + j]);
+        }
+    }
+
+    /** All MR×NR tiles of one packed block: C[mc × nc] at c[ci] (+)= Ã · B̃. */
+    private static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] tile,
+                                    float[] c, int ci, int ldc, boolean add) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int bi = jr * kc;
+            int cols = Math.min(NR, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+                GemmMicroKernel.tile(kc, ap, ir * kc, bp, bi, tile);
+                int rows = Math.min(MR, mc - ir);
+                int ct = ci + ir * ldc + jr;
+                if (cols < NR) {
+                    edgeTile(tile, rows, cols, c, ct, ldc, add);
+                } else if (add) {
+                    addTile(tile, rows, c, ct, ldc);
+                } else {
+                    storeTile(tile, rows, c, ct, ldc);
+                }
             }
+        }
+    }
+
+    /** C[rows × NR] at c[ci] += the top rows of the tile. */
+    private static void addTile(float[] tile, int rows, float[] c, int ci, int ldc) {
+        for (int r = 0; r < rows; r++) {
+            int cr = ci + r * ldc;
+            FloatVector.fromArray(FLOAT, c, cr).add(FloatVector.fromArray(FLOAT, tile, r * NR))
+                    .intoArray(c, cr);
+            FloatVector.fromArray(FLOAT, c, cr + LANES).add(FloatVector.fromArray(FLOAT, tile, r * NR + LANES))
+                    .intoArray(c, cr + LANES);
+        }
+    }
+
+    /** C[rows × NR] at c[ci] = the top rows of the tile. */
+    private static void storeTile(float[] tile, int rows, float[] c, int ci, int ldc) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(tile, r * NR, c, ci + r * ldc, NR);
+        }
+    }
+
+    /** C[rows × cols] at c[ci] (+)= the top-left corner of the tile, at C's right edge. */
+    private static void edgeTile(float[] tile, int rows, int cols, float[] c, int ci, int ldc, boolean add) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                int idx = ci + r * ldc + j;
+                c[idx] = add ? c[idx] + tile[r * NR + j] : tile[r * NR + j];
+            }
+        }
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
+    }
+
+    private static void checkArguments(boolean transA, boolean transB, int m, int n, int k,
+                                       float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                                       float[] c, int co, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        }
+        checkOperand("A", a, ao, lda, transA ? k : m, transA ? m : k);
+        checkOperand("B", b, bo, ldb, transB ? n : k, transB ? k : n);
+        checkOperand("C", c, co, ldc, m, n);
+        if (m > 1 && ldc < n) {
+            // Rows of C would overlap, and threads writing different rows would race.
+            throw new IllegalArgumentException("gemm: ldc=" + ldc + " is less than n=" + n + " with m=" + m + " rows");
+        }
+    }
+
+    /** A stored rows × cols matrix at x[off + r·ld + col] must lie inside x. */
+    private static void checkOperand(String name, float[] x, int off, int ld, int rows, int cols) {
+        if (ld < 0) {
+            throw new IllegalArgumentException("gemm: negative leading dimension " + ld + " for " + name);
+        }
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        long last = off + (long) (rows - 1) * ld + cols - 1;
+        if (x == null || off < 0 || last >= x.length) {
+            throw new IllegalArgumentException("gemm: " + name + " (" + rows + "×" + cols + " stored, offset " + off
+                    + ", leading dimension " + ld + ") does not fit in an array of length "
+                    + (x == null ? "null" : String.valueOf(x.length)));
+        }
+    }
+
+    /** One thread's packing buffers; they grow to the largest block seen and are then reused. */
+    private static final class Workspace {
+        private float[] a = new float[0];
+        private float[] b = new float[0];
+        /** The micro-kernel's MR×NR result, before it is added to C. */
+        final float[] tile = new float[MR * NR];
+
+        float[] packedA(int size) {
+            if (a.length < size) {
+                a = new float[size];
+            }
+            return a;
+        }
+
+        float[] packedB(int size) {
+            if (b.length < size) {
+                b = new float[size];
+            }
+            return b;
         }
     }
 }

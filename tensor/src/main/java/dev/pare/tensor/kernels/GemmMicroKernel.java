@@ -1,0 +1,96 @@
+package dev.pare.tensor.kernels;
+
+import static dev.pare.tensor.kernels.GemmBlocking.LANES;
+import static dev.pare.tensor.kernels.GemmBlocking.MR;
+import static dev.pare.tensor.kernels.GemmBlocking.NR;
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The innermost piece of the packed GEMM: an MR × NR tile of C (6 rows × 2 vectors) computed
+ * entirely in vector registers.
+ *
+ * <p>For each step p of the K sum it loads one row of the packed B micro-panel (2 vectors),
+ * broadcasts each of the 6 elements of one column of the packed A micro-panel, and does 12 fused
+ * multiply-adds, one per accumulator:
+ * <pre>
+ *                 B micro-panel row p:  [ b0 (LANES) | b1 (LANES) ]
+ *   A column p:  a0  →  c00 += a0·b0    c01 += a0·b1
+ *                a1  →  c10 += a1·b0    c11 += a1·b1
+ *                ...                          ...
+ *                a5  →  c50 += a5·b0    c51 += a5·b1
+ * </pre>
+ * That is 12 FMAs for 8 loads, and the tile of C is touched once per K block, not once per p.
+ *
+ * <p>Why it is written out by hand and kept this small: the 12 accumulators must live in
+ * registers, so they are 12 local variables, not an array. If the method grows, C2 can run out of
+ * its inlining budget for the Vector API's intrinsics, and each vector then becomes a heap object
+ * (5 to 20 times slower; GemmBenchmark's {@code -prof gc} run shows it as bytes per operation).
+ * The packed operands are padded with zeros to whole tiles, so the loop has no edge cases, and
+ * the kernel never knows a tile's real size: {@link Gemm} adds only the real part to C.
+ */
+final class GemmMicroKernel {
+    private GemmMicroKernel() {}
+
+    /**
+     * t[r·NR + j] = Σ_{p &lt; kc} ap[ai + p·MR + r] · bp[bi + p·NR + j] for r &lt; MR and j &lt; NR:
+     * the sum runs in increasing p with one fused multiply-add per step.
+     *
+     * <p>It writes its tile to the small array {@code t} (MR·NR floats, in L1) rather than adding
+     * it to C itself, and {@link Gemm} stores or adds {@code t} to C. Loading, adding and storing C here
+     * (and a flag to choose between storing and adding) made this method big enough to cross
+     * C2's inlining budget (NodeCountInliningCutoff): the last rows' vector operations were then
+     * not intrinsified, their vectors became heap objects, and a 512³ multiply allocated 50 MB
+     * and ran 5 times slower. The extra pass over t costs about 1% of the FMAs.
+     */
+    static void tile(int kc, float[] ap, int ai, float[] bp, int bi, float[] t) {
+        FloatVector c00 = FloatVector.zero(FLOAT);
+        FloatVector c01 = FloatVector.zero(FLOAT);
+        FloatVector c10 = FloatVector.zero(FLOAT);
+        FloatVector c11 = FloatVector.zero(FLOAT);
+        FloatVector c20 = FloatVector.zero(FLOAT);
+        FloatVector c21 = FloatVector.zero(FLOAT);
+        FloatVector c30 = FloatVector.zero(FLOAT);
+        FloatVector c31 = FloatVector.zero(FLOAT);
+        FloatVector c40 = FloatVector.zero(FLOAT);
+        FloatVector c41 = FloatVector.zero(FLOAT);
+        FloatVector c50 = FloatVector.zero(FLOAT);
+        FloatVector c51 = FloatVector.zero(FLOAT);
+        int pa = ai;
+        int pb = bi;
+        for (int p = 0; p < kc; p++, pa += MR, pb += NR) {
+            FloatVector b0 = FloatVector.fromArray(FLOAT, bp, pb);
+            FloatVector b1 = FloatVector.fromArray(FLOAT, bp, pb + LANES);
+            FloatVector a = FloatVector.broadcast(FLOAT, ap[pa]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        store(c00, c01, t, 0);
+        store(c10, c11, t, NR);
+        store(c20, c21, t, 2 * NR);
+        store(c30, c31, t, 3 * NR);
+        store(c40, c41, t, 4 * NR);
+        store(c50, c51, t, 5 * NR);
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, float[] t, int ti) {
+        v0.intoArray(t, ti);
+        v1.intoArray(t, ti + LANES);
+    }
+}

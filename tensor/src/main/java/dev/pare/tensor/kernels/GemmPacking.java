@@ -1,0 +1,133 @@
+package dev.pare.tensor.kernels;
+
+import static dev.pare.tensor.kernels.GemmBlocking.LANES;
+import static dev.pare.tensor.kernels.GemmBlocking.MR;
+import static dev.pare.tensor.kernels.GemmBlocking.NR;
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Copies blocks of op(A) and op(B) into the order in which {@link GemmMicroKernel} reads them.
+ *
+ * <p>Packed A is a sequence of micro-panels of MR rows; inside one, the MR elements of a column
+ * are adjacent, so step p of the micro-kernel reads {@code ap[p·MR .. p·MR + MR)}:
+ * <pre>
+ *   op(A) block (rows i, cols p)        packed: panel 0            panel 1
+ *   a00 a01 a02 ...                     a00 a10 .. a50 | a01 a11 .. a51 | ...   a60 a70 .. a(11)0 | ...
+ *   a10 a11 a12 ...                     └── p = 0 ───┘ └── p = 1 ───┘
+ * </pre>
+ * Packed B is a sequence of micro-panels of NR columns; inside one, the NR elements of a row are
+ * adjacent, so step p reads {@code bp[p·NR .. p·NR + NR)} with two vector loads.
+ *
+ * <p>Packing is where transposes disappear: whether op(A) is A or Aᵀ only changes which loop reads
+ * contiguously, and the packed layout, hence the micro-kernel, is the same for all four forms.
+ * It is also where edges disappear: rows of A beyond M and columns of B beyond N are packed as
+ * zeros, so every micro-panel is whole; the products in the padding land in parts of the tile
+ * that are never stored to C.
+ */
+final class GemmPacking {
+    private GemmPacking() {}
+
+    /**
+     * Packs rows [i0, i0 + mc) and columns [p0, p0 + kc) of op(A) into {@code dst}, as
+     * ceil(mc / MR) micro-panels of MR · kc floats each, zero-padded to whole panels.
+     */
+    static void packA(boolean transA, float[] a, int ao, int lda,
+                      int i0, int mc, int p0, int kc, float[] dst) {
+        int panels = (mc + MR - 1) / MR;
+        for (int t = 0; t < panels; t++) {
+            int base = t * MR * kc;
+            int rows = Math.min(MR, mc - t * MR);
+            int i = i0 + t * MR;
+            if (transA) {
+                // op(A)[i][p] = a[ao + p·lda + i]: a column of packed A is a contiguous run of a.
+                copyRuns(a, ao + p0 * lda + i, lda, rows, kc, dst, base, MR);
+            } else {
+                // op(A)[i][p] = a[ao + i·lda + p]: rows of A become columns of the micro-panel.
+                transpose(a, ao + i * lda + p0, lda, rows, kc, dst, base, MR);
+            }
+        }
+    }
+
+    /**
+     * Packs rows [p0, p0 + kc) and columns [j0, j0 + nc) of op(B) into {@code dst}, as
+     * ceil(nc / NR) micro-panels of kc · NR floats each, zero-padded to whole panels.
+     */
+    static void packB(boolean transB, float[] b, int bo, int ldb,
+                      int p0, int kc, int j0, int nc, float[] dst) {
+        int panels = (nc + NR - 1) / NR;
+        for (int u = 0; u < panels; u++) {
+            int base = u * NR * kc;
+            int cols = Math.min(NR, nc - u * NR);
+            int j = j0 + u * NR;
+            if (transB) {
+                // op(B)[p][j] = b[bo + j·ldb + p]: rows of the stored B become columns of the panel.
+                transpose(b, bo + j * ldb + p0, ldb, cols, kc, dst, base, NR);
+            } else if (cols == NR) {
+                // op(B)[p][j] = b[bo + p·ldb + j]: a row of a micro-panel is a contiguous run of b.
+                for (int p = 0; p < kc; p++) {
+                    int src = bo + (p0 + p) * ldb + j;
+                    int d = base + p * NR;
+                    FloatVector.fromArray(FLOAT, b, src).intoArray(dst, d);
+                    FloatVector.fromArray(FLOAT, b, src + LANES).intoArray(dst, d + LANES);
+                }
+            } else {
+                copyRuns(b, bo + p0 * ldb + j, ldb, cols, kc, dst, base, NR);
+            }
+        }
+    }
+
+    /**
+     * dst[d + q·width + r] = src[s + q·ld + r] for q &lt; depth, r &lt; len, and 0 for
+     * len ≤ r &lt; width: depth runs of len floats, each padded to width.
+     */
+    private static void copyRuns(float[] src, int s, int ld, int len, int depth,
+                                 float[] dst, int d, int width) {
+        for (int q = 0; q < depth; q++, s += ld, d += width) {
+            for (int r = 0; r < len; r++) {
+                dst[d + r] = src[s + r];
+            }
+            for (int r = len; r < width; r++) {
+                dst[d + r] = 0f;
+            }
+        }
+    }
+
+    /**
+     * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0 for
+     * len ≤ r &lt; width: a len × depth block of src, transposed and padded.
+     *
+     * <p>Works on 8 columns of src at a time: each source row gives 8 consecutive reads, and the
+     * 8 destination rows being written (8 cache lines) stay hot while all len source rows pass.
+     * Done one q at a time, the writes would sweep the whole destination once per source row.
+     */
+    private static void transpose(float[] src, int s, int ld, int len, int depth,
+                                  float[] dst, int d, int width) {
+        int q = 0;
+        for (; q + 8 <= depth; q += 8) {
+            for (int r = 0; r < len; r++) {
+                int si = s + r * ld + q;
+                int di = d + q * width + r;
+                dst[di] = src[si];
+                dst[di + width] = src[si + 1];
+                dst[di + 2 * width] = src[si + 2];
+                dst[di + 3 * width] = src[si + 3];
+                dst[di + 4 * width] = src[si + 4];
+                dst[di + 5 * width] = src[si + 5];
+                dst[di + 6 * width] = src[si + 6];
+                dst[di + 7 * width] = src[si + 7];
+            }
+        }
+        for (; q < depth; q++) {
+            for (int r = 0; r < len; r++) {
+                dst[d + q * width + r] = src[s + r * ld + q];
+            }
+        }
+        for (int r = len; r < width; r++) {
+            for (q = 0; q < depth; q++) {
+                dst[d + q * width + r] = 0f;
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package dev.pare.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.pare.tensor.parallel.Parallel;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * The fast {@link Gemm} against its scalar twin {@link GemmScalar}, over awkward shapes, all four
+ * transpose forms, accumulation, offsets and padded leading dimensions.
+ *
+ * <p>Tolerance: both results are float sums of K products, each with a rounding error of at most
+ * about K·u·Σ|a·b| (u = 2⁻²⁴, the unit roundoff), so they may differ by twice that. The bound is
+ * computed per element from the operands, which makes it scale with K and with the magnitudes.
+ */
+class GemmProperties {
+
+    /** Sizes that are not multiples of any vector or tile width, and some that are, plus block edges. */
+    @Provide
+    Arbitrary<Integer> awkward() {
+        return Arbitraries.of(1, 2, 3, 5, 6, 7, 8, 9, 13, 16, 17, 31, 32, 33, 37, 63, 64, 65, 97, 127, 128, 129, 257);
+    }
+
+    @Property(tries = 120, edgeCases = EdgeCasesMode.MIXIN)
+    void matchesScalarTwinForEveryTransposeForm(@ForAll("awkward") int m, @ForAll("awkward") int n,
+                                                @ForAll("awkward") int k, @ForAll boolean transA,
+                                                @ForAll boolean transB, @ForAll boolean accumulate,
+                                                @ForAll @IntRange(max = 3) int pad, @ForAll long seed) {
+        Case c = new Case(transA, transB, m, n, k, pad, accumulate, seed);
+        c.check();
+    }
+
+    @Property(tries = 30)
+    void matchesScalarTwinForTallSkinnyAndShortWide(@ForAll @IntRange(min = 1, max = 9) int small,
+                                                    @ForAll @IntRange(min = 200, max = 1100) int large,
+                                                    @ForAll @IntRange(min = 1, max = 300) int k,
+                                                    @ForAll boolean tall, @ForAll boolean transA,
+                                                    @ForAll boolean transB, @ForAll long seed) {
+        int m = tall ? large : small;
+        int n = tall ? small : large;
+        new Case(transA, transB, m, n, k, 1, false, seed).check();
+    }
+
+    @Property(tries = 12)
+    void matchesScalarTwinWhenKSpansSeveralBlocks(@ForAll @IntRange(min = 250, max = 800) int k,
+                                                  @ForAll("awkward") int m, @ForAll boolean transA,
+                                                  @ForAll boolean transB, @ForAll boolean accumulate,
+                                                  @ForAll long seed) {
+        new Case(transA, transB, m, 67, k, 0, accumulate, seed).check();
+    }
+
+    @Property(tries = 40)
+    void givesTheSameBitsForAnyThreadCount(@ForAll("awkward") int m, @ForAll("awkward") int n,
+                                           @ForAll @IntRange(min = 1, max = 600) int k,
+                                           @ForAll boolean transA, @ForAll boolean transB,
+                                           @ForAll boolean accumulate, @ForAll long seed) {
+        Case c = new Case(transA, transB, m, n, k, 1, accumulate, seed);
+        int before = Parallel.threads();
+        try {
+            float[] reference = null;
+            for (int t : new int[] {1, 2, 3, 5}) {
+                Parallel.setThreads(t);
+                float[] out = c.runFast();
+                if (reference == null) {
+                    reference = out;
+                } else {
+                    assertArrayEquals(reference, out, () -> c + ": " + "bits differ between 1 thread and more");
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Example
+    void matchesScalarTwinAtTheMlpStepShapes() {
+        // Forward x·W, and the two backward products dY·Wᵀ and Xᵀ·dY, at batch 128.
+        new Case(false, false, 128, 256, 784, 0, false, 1).check();
+        new Case(false, true, 128, 784, 256, 0, false, 2).check();
+        new Case(true, false, 784, 256, 128, 0, true, 3).check();
+    }
+
+    @Example
+    void matchesScalarTwinWhenNSpansSeveralColumnPanels() {
+        new Case(false, false, 7, GemmBlocking.NC + 2 * GemmBlocking.NR + 3, 13, 0, false, 4).check();
+        new Case(true, true, 9, GemmBlocking.NC + 1, 5, 2, true, 5).check();
+    }
+
+    @Example
+    void matchesScalarTwinWhenMSpansSeveralRowBlocks() {
+        new Case(false, false, 2 * GemmBlocking.MC + 7, 40, 33, 0, false, 6).check();
+        new Case(true, false, GemmBlocking.MC + 1, 70, 300, 1, true, 7).check();
+    }
+
+    @Example
+    void matchesScalarTwinForMatrixVectorProducts() {
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                new Case(ta, tb, 1, 1000, 300, 0, false, 8).check();
+                new Case(ta, tb, 1000, 1, 300, 0, true, 9).check();
+                new Case(ta, tb, 1, 1, 1000, 0, false, 10).check();
+            }
+        }
+    }
+
+    @Example
+    void readsABroadcastRowThroughLeadingDimensionZero() {
+        int m = 70;
+        int n = 45;
+        int k = 50;
+        SplittableRandom rnd = new SplittableRandom(11);
+        float[] row = random(rnd, k);
+        float[] b = random(rnd, k * n);
+        float[] fast = new float[m * n];
+        float[] slow = new float[m * n];
+        Gemm.gemm(false, false, m, n, k, row, 0, 0, b, 0, n, fast, 0, n, false);
+        float[] dense = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(row, 0, dense, i * k, k);
+        }
+        GemmScalar.gemm(false, false, m, n, k, dense, 0, k, b, 0, n, slow, 0, n, false);
+        assertClose(slow, fast, bound(false, false, m, n, k, dense, 0, k, b, 0, n, null, 0, n, m * n), "lda = 0");
+    }
+
+    @Example
+    void storesIntoCWithoutReadingItUnlessAccumulating() {
+        int m = 20;
+        int n = 50;
+        int k = 40;
+        SplittableRandom rnd = new SplittableRandom(12);
+        float[] a = random(rnd, m * k);
+        float[] b = random(rnd, k * n);
+        float[] c = new float[m * n];
+        Arrays.fill(c, Float.NaN);
+        Gemm.gemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
+        for (float v : c) {
+            assertFalse(Float.isNaN(v), "a NaN left in C was read although accumulate is false");
+        }
+    }
+
+    @Example
+    void emptyKSumGivesZerosOrLeavesCUnchanged() {
+        float[] c = {1, 2, 3, 4, 5, 6};
+        Gemm.gemm(false, false, 2, 3, 0, new float[0], 0, 0, new float[0], 0, 3, c, 0, 3, true);
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, c);
+        Gemm.gemm(false, false, 2, 3, 0, new float[0], 0, 0, new float[0], 0, 3, c, 0, 3, false);
+        assertArrayEquals(new float[6], c);
+    }
+
+    @Example
+    void rejectsOperandsThatDoNotFitTheirArrays() {
+        float[] a = new float[6];
+        float[] b = new float[6];
+        float[] c = new float[4];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.gemm(false, false, 2, 2, 4, a, 0, 4, b, 0, 2, c, 0, 2, false));
+        assertTrue(e.getMessage().startsWith("gemm: A"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> Gemm.gemm(false, false, 2, 2, 3, a, 0, 3, b, 0, 2, c, 1, 2, false));
+        assertThrows(IllegalArgumentException.class,
+                () -> Gemm.gemm(false, false, -1, 2, 3, a, 0, 3, b, 0, 2, c, 0, 2, false));
+        assertThrows(IllegalArgumentException.class,
+                () -> Gemm.gemm(false, false, 2, 2, 3, a, 0, 3, b, 0, -2, c, 0, 2, false));
+        assertThrows(IllegalArgumentException.class,
+                () -> Gemm.gemm(false, false, 2, 2, 3, a, 0, 3, b, 0, 2, c, 0, 1, false));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** One product with its operands laid out in padded, offset arrays. */
+    private static final class Case {
+        final boolean transA;
+        final boolean transB;
+        final int m;
+        final int n;
+        final int k;
+        final boolean accumulate;
+        final float[] a;
+        final float[] b;
+        final float[] c0;
+        final int ao;
+        final int bo;
+        final int co;
+        final int lda;
+        final int ldb;
+        final int ldc;
+
+        Case(boolean transA, boolean transB, int m, int n, int k, int pad, boolean accumulate, long seed) {
+            this.transA = transA;
+            this.transB = transB;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.accumulate = accumulate;
+            SplittableRandom rnd = new SplittableRandom(seed);
+            ao = pad;
+            bo = 2 * pad;
+            co = 3 * pad;
+            lda = (transA ? m : k) + pad;
+            ldb = (transB ? k : n) + pad;
+            ldc = n + pad;
+            a = random(rnd, ao + (transA ? k : m) * lda + pad);
+            b = random(rnd, bo + (transB ? n : k) * ldb + pad);
+            c0 = random(rnd, co + m * ldc + pad);
+        }
+
+        float[] runFast() {
+            float[] c = c0.clone();
+            Gemm.gemm(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+            return c;
+        }
+
+        void check() {
+            float[] fast = runFast();
+            float[] slow = c0.clone();
+            GemmScalar.gemm(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, slow, co, ldc, accumulate);
+            float[] tol = bound(transA, transB, m, n, k, a, ao, lda, b, bo, ldb,
+                    accumulate ? c0 : null, co, ldc, c0.length);
+            // Outside the M×N window (padding, offsets) C must be untouched.
+            for (int idx = 0; idx < fast.length; idx++) {
+                int rel = idx - co;
+                boolean inside = rel >= 0 && rel / ldc < m && rel % ldc < n;
+                if (!inside && Float.floatToRawIntBits(fast[idx]) != Float.floatToRawIntBits(c0[idx])) {
+                    fail(this + ": wrote outside C at array index " + idx);
+                }
+            }
+            assertClose(slow, fast, tol, toString());
+        }
+
+        @Override
+        public String toString() {
+            return "gemm(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
+                    + ", lda=" + lda + ", ldb=" + ldb + ", ldc=" + ldc + ", offsets " + ao + "/" + bo + "/" + co
+                    + ", accumulate=" + accumulate + ")";
+        }
+    }
+
+    /**
+     * Per-element tolerance (zero outside the M×N window): 2·(K+2)·u·(Σp |A[i][p]·B[p][j]| + |C0[i][j]|),
+     * plus the smallest normal float so that an exact zero compares.
+     */
+    private static float[] bound(boolean transA, boolean transB, int m, int n, int k,
+                                 float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                                 float[] c0, int co, int ldc, int size) {
+        float[] tol = new float[size];
+        double u = Math.ulp(1f) / 2;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    float aip = transA ? a[ao + p * lda + i] : a[ao + i * lda + p];
+                    float bpj = transB ? b[bo + j * ldb + p] : b[bo + p * ldb + j];
+                    s += Math.abs((double) aip * bpj);
+                }
+                int idx = co + i * ldc + j;
+                if (c0 != null) {
+                    s += Math.abs(c0[idx]);
+                }
+                tol[idx] = (float) (2 * (k + 2) * u * s) + Float.MIN_NORMAL;
+            }
+        }
+        return tol;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, float[] tol, String what) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            float diff = Math.abs(expected[i] - actual[i]);
+            if (!(diff <= tol[i]) && !(expected[i] == actual[i])) {
+                fail(what + ": at array index " + i + " scalar twin gives " + expected[i] + ", Gemm gives "
+                        + actual[i] + " (difference " + diff + ", tolerance " + tol[i] + ")");
+            }
+        }
+    }
+
+    private static float[] random(SplittableRandom rnd, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        return x;
+    }
+}
