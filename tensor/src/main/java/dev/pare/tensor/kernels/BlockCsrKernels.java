@@ -4,6 +4,7 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import dev.pare.tensor.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Unstructured CSR spends an index and an unpredictable scalar load on every weight instead.
  *
  * <p>Rounding: {@link #timesVector} sums a row in vector lanes and then adds the lanes in a fixed
- * order ({@link ReduceKernels#sumLanes}), so it differs from its twin in the last bits; the
+ * order (a tree, see {@code sumTree16}), so it differs from its twin in the last bits; the
  * other kernels use the twin's order and {@link Math#fma}, and give its bits exactly.
  */
 public final class BlockCsrKernels {
@@ -36,6 +37,16 @@ public final class BlockCsrKernels {
 
     /** The species for 1×16 blocks: at most 16 lanes, which every species Pare uses already is. */
     private static final VectorSpecies<Float> B16 = FLOAT.length() > 16 ? FloatVector.SPECIES_512 : FLOAT;
+
+    // Rotations by 8, 4, 2 and 1 lanes, for the fixed-order tree sum of a row's accumulator
+    // (see sumTree16). A rotation by h ≥ the lane count is never used.
+    private static final VectorShuffle<Float> B16_ROT8 = VectorShuffle.iota(B16, 8, 1, true);
+    private static final VectorShuffle<Float> B16_ROT4 = VectorShuffle.iota(B16, 4, 1, true);
+    private static final VectorShuffle<Float> B16_ROT2 = VectorShuffle.iota(B16, 2, 1, true);
+    private static final VectorShuffle<Float> B16_ROT1 = VectorShuffle.iota(B16, 1, 1, true);
+    private static final VectorShuffle<Float> B8_ROT4 = VectorShuffle.iota(B8, 4, 1, true);
+    private static final VectorShuffle<Float> B8_ROT2 = VectorShuffle.iota(B8, 2, 1, true);
+    private static final VectorShuffle<Float> B8_ROT1 = VectorShuffle.iota(B8, 1, 1, true);
 
     /** See CsrKernels: below this many multiply-adds the batch-minor product stays on one thread. */
     private static final long PARALLEL_WORK = 1L << 18;
@@ -111,12 +122,52 @@ public final class BlockCsrKernels {
                     a0 = FloatVector.fromArray(B16, v, b * bw + j).fma(FloatVector.fromArray(B16, x, x0 + j), a0);
                 }
             }
-            float acc = ReduceKernels.sumLanes(a0.add(a1));
+            float acc = sumTree16(a0.add(a1));
             for (; b < end; b++) {
                 acc += partialBlock(v, b * bw, x, xo + start[b], cols - start[b]);
             }
             y[yo + r] = acc;
         }
+    }
+
+    /**
+     * The sum of the lanes of v as a fixed tree: add v rotated by half its lanes, then by a
+     * quarter, and so on; lane 0 then holds the total. Why not {@link ReduceKernels#sumLanes}:
+     * with a handful of blocks per row, its one-lane-at-a-time loop (15 dependent adds) cost more
+     * than the row's multiply-adds. Why not {@code reduceLanes(ADD)}: its order is unspecified and
+     * changes between the interpreter and C2. Every step here is a lanewise add, so the bits are
+     * the same however the code runs.
+     */
+    private static float sumTree16(FloatVector v) {
+        int lanes = B16.length();
+        if (lanes > 8) {
+            v = v.add(v.rearrange(B16_ROT8));
+        }
+        if (lanes > 4) {
+            v = v.add(v.rearrange(B16_ROT4));
+        }
+        if (lanes > 2) {
+            v = v.add(v.rearrange(B16_ROT2));
+        }
+        if (lanes > 1) {
+            v = v.add(v.rearrange(B16_ROT1));
+        }
+        return v.lane(0);
+    }
+
+    /** {@link #sumTree16} for the 1×8 species. */
+    private static float sumTree8(FloatVector v) {
+        int lanes = B8.length();
+        if (lanes > 4) {
+            v = v.add(v.rearrange(B8_ROT4));
+        }
+        if (lanes > 2) {
+            v = v.add(v.rearrange(B8_ROT2));
+        }
+        if (lanes > 1) {
+            v = v.add(v.rearrange(B8_ROT1));
+        }
+        return v.lane(0);
     }
 
     private static void timesVector8(int rows, int cols, int[] ptr, int[] start, float[] v,
@@ -144,7 +195,7 @@ public final class BlockCsrKernels {
                     a0 = FloatVector.fromArray(B8, v, b * bw + j).fma(FloatVector.fromArray(B8, x, x0 + j), a0);
                 }
             }
-            float acc = ReduceKernels.sumLanes(a0.add(a1));
+            float acc = sumTree8(a0.add(a1));
             for (; b < end; b++) {
                 acc += partialBlock(v, b * bw, x, xo + start[b], cols - start[b]);
             }

@@ -156,9 +156,10 @@ public final class CsrKernels {
      * Yᵀ = W·Xᵀ with the batch contiguous: W [rows, cols], Xᵀ [cols, batch] at {@code xT[xo..]},
      * Yᵀ [rows, batch] written (not accumulated) at {@code out[oo..]}.
      *
-     * <p>For each row r, the batch is cut into chunks of four vectors; each chunk keeps four
-     * accumulators in registers while it walks the row's entries (one broadcast of the weight,
-     * four loads from row col[k] of Xᵀ, four fused multiply-adds), then stores once. Rows are
+     * <p>The batch is cut into chunks of four vectors; for two rows at a time, each chunk keeps
+     * eight accumulators in registers while it walks the rows' entries (per entry: one broadcast of
+     * the weight, four loads from row col[k] of Xᵀ, four fused multiply-adds), then stores once.
+     * Rows are
      * split across {@link Parallel}'s threads when the work is large; each output element is
      * computed by one thread in the twin's order, so the bits never depend on the thread count.
      *
@@ -187,15 +188,27 @@ public final class CsrKernels {
         }
     }
 
+    // Rows are taken in pairs: each row's sum is one chain of dependent fused multiply-adds (the
+    // twin's order), and an FMA waits about 4 cycles for the previous one. Running two rows'
+    // chains side by side gives the core eight independent accumulators instead of four, enough
+    // to keep both FMA units busy, without changing any row's order of additions.
     private static void batchMinorNarrow(int[] ptr, short[] col, float[] v, float[] xT, int xo, int batch,
                                          float[] out, int oo, int r0, int r1) {
         int lanes = FLOAT.length();
-        for (int r = r0; r < r1; r++) {
+        int wide = batch - batch % (4 * lanes);
+        int r = r0;
+        for (; r + 1 < r1; r += 2) {
+            for (int b = 0; b < wide; b += 4 * lanes) {
+                pairChunkNarrow(ptr, col, v, xT, xo + b, batch, out, oo + r * batch + b, r);
+            }
+            restNarrow(ptr[r], ptr[r + 1], col, v, xT, xo, batch, out, oo + r * batch, wide);
+            restNarrow(ptr[r + 1], ptr[r + 2], col, v, xT, xo, batch, out, oo + (r + 1) * batch, wide);
+        }
+        for (; r < r1; r++) {
             int k0 = ptr[r];
             int k1 = ptr[r + 1];
             int o = oo + r * batch;
-            int b = 0;
-            for (; b <= batch - 4 * lanes; b += 4 * lanes) {
+            for (int b = 0; b < wide; b += 4 * lanes) {
                 FloatVector a0 = FloatVector.zero(FLOAT);
                 FloatVector a1 = FloatVector.zero(FLOAT);
                 FloatVector a2 = FloatVector.zero(FLOAT);
@@ -213,33 +226,108 @@ public final class CsrKernels {
                 a2.intoArray(out, o + b + 2 * lanes);
                 a3.intoArray(out, o + b + 3 * lanes);
             }
-            for (; b <= batch - lanes; b += lanes) {
-                FloatVector a0 = FloatVector.zero(FLOAT);
-                for (int k = k0; k < k1; k++) {
-                    FloatVector wk = FloatVector.broadcast(FLOAT, v[k]);
-                    a0 = FloatVector.fromArray(FLOAT, xT, xo + col[k] * batch + b).fma(wk, a0);
-                }
-                a0.intoArray(out, o + b);
+            restNarrow(k0, k1, col, v, xT, xo, batch, out, o, wide);
+        }
+    }
+
+    /** Rows r and r+1, batch columns [b, b + 4·lanes): xs = xo + b, os = where row r's chunk goes. */
+    private static void pairChunkNarrow(int[] ptr, short[] col, float[] v, float[] xT, int xs, int batch,
+                                        float[] out, int os, int r) {
+        int lanes = FLOAT.length();
+        int ka = ptr[r];
+        int kb = ptr[r + 1];
+        int ea = kb;
+        int eb = ptr[r + 2];
+        int common = Math.min(ea - ka, eb - kb);
+        FloatVector a0 = FloatVector.zero(FLOAT);
+        FloatVector a1 = FloatVector.zero(FLOAT);
+        FloatVector a2 = FloatVector.zero(FLOAT);
+        FloatVector a3 = FloatVector.zero(FLOAT);
+        FloatVector c0 = FloatVector.zero(FLOAT);
+        FloatVector c1 = FloatVector.zero(FLOAT);
+        FloatVector c2 = FloatVector.zero(FLOAT);
+        FloatVector c3 = FloatVector.zero(FLOAT);
+        for (int i = 0; i < common; i++) {
+            FloatVector wa = FloatVector.broadcast(FLOAT, v[ka + i]);
+            FloatVector wb = FloatVector.broadcast(FLOAT, v[kb + i]);
+            int xa = xs + col[ka + i] * batch;
+            int xb = xs + col[kb + i] * batch;
+            a0 = FloatVector.fromArray(FLOAT, xT, xa).fma(wa, a0);
+            c0 = FloatVector.fromArray(FLOAT, xT, xb).fma(wb, c0);
+            a1 = FloatVector.fromArray(FLOAT, xT, xa + lanes).fma(wa, a1);
+            c1 = FloatVector.fromArray(FLOAT, xT, xb + lanes).fma(wb, c1);
+            a2 = FloatVector.fromArray(FLOAT, xT, xa + 2 * lanes).fma(wa, a2);
+            c2 = FloatVector.fromArray(FLOAT, xT, xb + 2 * lanes).fma(wb, c2);
+            a3 = FloatVector.fromArray(FLOAT, xT, xa + 3 * lanes).fma(wa, a3);
+            c3 = FloatVector.fromArray(FLOAT, xT, xb + 3 * lanes).fma(wb, c3);
+        }
+        // The longer row finishes alone.
+        for (int k = ka + common; k < ea; k++) {
+            FloatVector wk = FloatVector.broadcast(FLOAT, v[k]);
+            int x = xs + col[k] * batch;
+            a0 = FloatVector.fromArray(FLOAT, xT, x).fma(wk, a0);
+            a1 = FloatVector.fromArray(FLOAT, xT, x + lanes).fma(wk, a1);
+            a2 = FloatVector.fromArray(FLOAT, xT, x + 2 * lanes).fma(wk, a2);
+            a3 = FloatVector.fromArray(FLOAT, xT, x + 3 * lanes).fma(wk, a3);
+        }
+        for (int k = kb + common; k < eb; k++) {
+            FloatVector wk = FloatVector.broadcast(FLOAT, v[k]);
+            int x = xs + col[k] * batch;
+            c0 = FloatVector.fromArray(FLOAT, xT, x).fma(wk, c0);
+            c1 = FloatVector.fromArray(FLOAT, xT, x + lanes).fma(wk, c1);
+            c2 = FloatVector.fromArray(FLOAT, xT, x + 2 * lanes).fma(wk, c2);
+            c3 = FloatVector.fromArray(FLOAT, xT, x + 3 * lanes).fma(wk, c3);
+        }
+        a0.intoArray(out, os);
+        a1.intoArray(out, os + lanes);
+        a2.intoArray(out, os + 2 * lanes);
+        a3.intoArray(out, os + 3 * lanes);
+        int oc = os + batch;
+        c0.intoArray(out, oc);
+        c1.intoArray(out, oc + lanes);
+        c2.intoArray(out, oc + 2 * lanes);
+        c3.intoArray(out, oc + 3 * lanes);
+    }
+
+    /** One row's batch columns [from, batch): single vectors, then scalars, in the twin's order. */
+    private static void restNarrow(int k0, int k1, short[] col, float[] v, float[] xT, int xo, int batch,
+                                   float[] out, int o, int from) {
+        int lanes = FLOAT.length();
+        int b = from;
+        for (; b <= batch - lanes; b += lanes) {
+            FloatVector a0 = FloatVector.zero(FLOAT);
+            for (int k = k0; k < k1; k++) {
+                FloatVector wk = FloatVector.broadcast(FLOAT, v[k]);
+                a0 = FloatVector.fromArray(FLOAT, xT, xo + col[k] * batch + b).fma(wk, a0);
             }
-            for (; b < batch; b++) {
-                float acc = 0f;
-                for (int k = k0; k < k1; k++) {
-                    acc = Math.fma(v[k], xT[xo + col[k] * batch + b], acc);
-                }
-                out[o + b] = acc;
+            a0.intoArray(out, o + b);
+        }
+        for (; b < batch; b++) {
+            float acc = 0f;
+            for (int k = k0; k < k1; k++) {
+                acc = Math.fma(v[k], xT[xo + col[k] * batch + b], acc);
             }
+            out[o + b] = acc;
         }
     }
 
     private static void batchMinorWide(int[] ptr, int[] col, float[] v, float[] xT, int xo, int batch,
-                                       float[] out, int oo, int r0, int r1) {
+                                         float[] out, int oo, int r0, int r1) {
         int lanes = FLOAT.length();
-        for (int r = r0; r < r1; r++) {
+        int wide = batch - batch % (4 * lanes);
+        int r = r0;
+        for (; r + 1 < r1; r += 2) {
+            for (int b = 0; b < wide; b += 4 * lanes) {
+                pairChunkWide(ptr, col, v, xT, xo + b, batch, out, oo + r * batch + b, r);
+            }
+            restWide(ptr[r], ptr[r + 1], col, v, xT, xo, batch, out, oo + r * batch, wide);
+            restWide(ptr[r + 1], ptr[r + 2], col, v, xT, xo, batch, out, oo + (r + 1) * batch, wide);
+        }
+        for (; r < r1; r++) {
             int k0 = ptr[r];
             int k1 = ptr[r + 1];
             int o = oo + r * batch;
-            int b = 0;
-            for (; b <= batch - 4 * lanes; b += 4 * lanes) {
+            for (int b = 0; b < wide; b += 4 * lanes) {
                 FloatVector a0 = FloatVector.zero(FLOAT);
                 FloatVector a1 = FloatVector.zero(FLOAT);
                 FloatVector a2 = FloatVector.zero(FLOAT);
@@ -257,21 +345,88 @@ public final class CsrKernels {
                 a2.intoArray(out, o + b + 2 * lanes);
                 a3.intoArray(out, o + b + 3 * lanes);
             }
-            for (; b <= batch - lanes; b += lanes) {
-                FloatVector a0 = FloatVector.zero(FLOAT);
-                for (int k = k0; k < k1; k++) {
-                    FloatVector wk = FloatVector.broadcast(FLOAT, v[k]);
-                    a0 = FloatVector.fromArray(FLOAT, xT, xo + col[k] * batch + b).fma(wk, a0);
-                }
-                a0.intoArray(out, o + b);
+            restWide(k0, k1, col, v, xT, xo, batch, out, o, wide);
+        }
+    }
+
+    /** Rows r and r+1, batch columns [b, b + 4·lanes): xs = xo + b, os = where row r's chunk goes. */
+    private static void pairChunkWide(int[] ptr, int[] col, float[] v, float[] xT, int xs, int batch,
+                                        float[] out, int os, int r) {
+        int lanes = FLOAT.length();
+        int ka = ptr[r];
+        int kb = ptr[r + 1];
+        int ea = kb;
+        int eb = ptr[r + 2];
+        int common = Math.min(ea - ka, eb - kb);
+        FloatVector a0 = FloatVector.zero(FLOAT);
+        FloatVector a1 = FloatVector.zero(FLOAT);
+        FloatVector a2 = FloatVector.zero(FLOAT);
+        FloatVector a3 = FloatVector.zero(FLOAT);
+        FloatVector c0 = FloatVector.zero(FLOAT);
+        FloatVector c1 = FloatVector.zero(FLOAT);
+        FloatVector c2 = FloatVector.zero(FLOAT);
+        FloatVector c3 = FloatVector.zero(FLOAT);
+        for (int i = 0; i < common; i++) {
+            FloatVector wa = FloatVector.broadcast(FLOAT, v[ka + i]);
+            FloatVector wb = FloatVector.broadcast(FLOAT, v[kb + i]);
+            int xa = xs + col[ka + i] * batch;
+            int xb = xs + col[kb + i] * batch;
+            a0 = FloatVector.fromArray(FLOAT, xT, xa).fma(wa, a0);
+            c0 = FloatVector.fromArray(FLOAT, xT, xb).fma(wb, c0);
+            a1 = FloatVector.fromArray(FLOAT, xT, xa + lanes).fma(wa, a1);
+            c1 = FloatVector.fromArray(FLOAT, xT, xb + lanes).fma(wb, c1);
+            a2 = FloatVector.fromArray(FLOAT, xT, xa + 2 * lanes).fma(wa, a2);
+            c2 = FloatVector.fromArray(FLOAT, xT, xb + 2 * lanes).fma(wb, c2);
+            a3 = FloatVector.fromArray(FLOAT, xT, xa + 3 * lanes).fma(wa, a3);
+            c3 = FloatVector.fromArray(FLOAT, xT, xb + 3 * lanes).fma(wb, c3);
+        }
+        // The longer row finishes alone.
+        for (int k = ka + common; k < ea; k++) {
+            FloatVector wk = FloatVector.broadcast(FLOAT, v[k]);
+            int x = xs + col[k] * batch;
+            a0 = FloatVector.fromArray(FLOAT, xT, x).fma(wk, a0);
+            a1 = FloatVector.fromArray(FLOAT, xT, x + lanes).fma(wk, a1);
+            a2 = FloatVector.fromArray(FLOAT, xT, x + 2 * lanes).fma(wk, a2);
+            a3 = FloatVector.fromArray(FLOAT, xT, x + 3 * lanes).fma(wk, a3);
+        }
+        for (int k = kb + common; k < eb; k++) {
+            FloatVector wk = FloatVector.broadcast(FLOAT, v[k]);
+            int x = xs + col[k] * batch;
+            c0 = FloatVector.fromArray(FLOAT, xT, x).fma(wk, c0);
+            c1 = FloatVector.fromArray(FLOAT, xT, x + lanes).fma(wk, c1);
+            c2 = FloatVector.fromArray(FLOAT, xT, x + 2 * lanes).fma(wk, c2);
+            c3 = FloatVector.fromArray(FLOAT, xT, x + 3 * lanes).fma(wk, c3);
+        }
+        a0.intoArray(out, os);
+        a1.intoArray(out, os + lanes);
+        a2.intoArray(out, os + 2 * lanes);
+        a3.intoArray(out, os + 3 * lanes);
+        int oc = os + batch;
+        c0.intoArray(out, oc);
+        c1.intoArray(out, oc + lanes);
+        c2.intoArray(out, oc + 2 * lanes);
+        c3.intoArray(out, oc + 3 * lanes);
+    }
+
+    /** One row's batch columns [from, batch): single vectors, then scalars, in the twin's order. */
+    private static void restWide(int k0, int k1, int[] col, float[] v, float[] xT, int xo, int batch,
+                                   float[] out, int o, int from) {
+        int lanes = FLOAT.length();
+        int b = from;
+        for (; b <= batch - lanes; b += lanes) {
+            FloatVector a0 = FloatVector.zero(FLOAT);
+            for (int k = k0; k < k1; k++) {
+                FloatVector wk = FloatVector.broadcast(FLOAT, v[k]);
+                a0 = FloatVector.fromArray(FLOAT, xT, xo + col[k] * batch + b).fma(wk, a0);
             }
-            for (; b < batch; b++) {
-                float acc = 0f;
-                for (int k = k0; k < k1; k++) {
-                    acc = Math.fma(v[k], xT[xo + col[k] * batch + b], acc);
-                }
-                out[o + b] = acc;
+            a0.intoArray(out, o + b);
+        }
+        for (; b < batch; b++) {
+            float acc = 0f;
+            for (int k = k0; k < k1; k++) {
+                acc = Math.fma(v[k], xT[xo + col[k] * batch + b], acc);
             }
+            out[o + b] = acc;
         }
     }
 
@@ -391,13 +546,19 @@ public final class CsrKernels {
     // ---------------------------------------------------------------------------------------
 
     static void checkRun(String op, String name, float[] a, int offset, int n) {
+        if (a == null || offset < 0 || (long) offset + n > a.length) {
+            throw runError(op, name, a, offset, n);
+        }
+    }
+
+    // Messages are built only on failure: a string concatenated on every call would allocate in
+    // every forward pass.
+    private static IllegalArgumentException runError(String op, String name, float[] a, int offset, int n) {
         if (a == null) {
-            throw new IllegalArgumentException(op + ": " + name + " is null");
+            return new IllegalArgumentException(op + ": " + name + " is null");
         }
-        if (offset < 0 || (long) offset + n > a.length) {
-            throw new IllegalArgumentException(op + ": " + name + " needs " + n + " floats from offset " + offset
-                    + ", array has " + a.length);
-        }
+        return new IllegalArgumentException(op + ": " + name + " needs " + n + " floats from offset " + offset
+                + ", array has " + a.length);
     }
 
     static void checkBatchMinor(String op, int outRows, int inRows, float[] in, int io, int batch,
@@ -405,18 +566,20 @@ public final class CsrKernels {
         if (batch < 0) {
             throw new IllegalArgumentException(op + ": negative batch " + batch);
         }
-        checkRun(op, "input [" + inRows + ", " + batch + "]", in, io, Math.multiplyExact(inRows, batch));
-        checkRun(op, "output [" + outRows + ", " + batch + "]", out, oo, Math.multiplyExact(outRows, batch));
+        long inLen = (long) inRows * batch;
+        long outLen = (long) outRows * batch;
+        if (in == null || io < 0 || io + inLen > in.length) {
+            throw runError(op, "input [" + inRows + ", " + batch + "]", in, io, Math.toIntExact(inLen));
+        }
+        if (out == null || oo < 0 || oo + outLen > out.length) {
+            throw runError(op, "output [" + outRows + ", " + batch + "]", out, oo, Math.toIntExact(outLen));
+        }
     }
 
     private static void checkWeightGrad(CsrMatrix w, float[] gT, int go, float[] xT, int xo, int batch,
                                         float[] dValues, int dvo) {
         String op = "CsrKernels.weightGradBatchMinor";
-        if (batch < 0) {
-            throw new IllegalArgumentException(op + ": negative batch " + batch);
-        }
-        checkRun(op, "gT [" + w.rows() + ", " + batch + "]", gT, go, Math.multiplyExact(w.rows(), batch));
-        checkRun(op, "xT [" + w.cols() + ", " + batch + "]", xT, xo, Math.multiplyExact(w.cols(), batch));
+        checkBatchMinor(op, w.rows(), w.cols(), xT, xo, batch, gT, go);
         checkRun(op, "dValues", dValues, dvo, w.nonZeros());
     }
 }
