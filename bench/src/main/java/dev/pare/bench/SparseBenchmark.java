@@ -33,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>batch 64, unstructured CSR batch-minor (with and without the two transposes that move
  *       activations in and out of that layout) and CSR one sample at a time, against
  *       {@link Gemm#gemm}: both as x·Wᵀ (W read transposed, what {@code x.matmul(w.transpose())}
- *       runs) and with Wᵀ stored ahead of time (the faster loop of the current Gemm).</li>
+ *       runs) and with Wᵀ stored ahead of time (the other loop of the current Gemm);</li>
+ *   <li>batch 64, block-CSR 1×16 batch-minor, against the same Gemm calls.</li>
  * </ul>
  *
  * <pre>
@@ -160,6 +161,7 @@ public class SparseBenchmark {
         float[] dense;
         float[] denseT;
         CsrMatrix csr;
+        BlockCsrMatrix block16;
         float[] x;
         float[] xT;
         float[] y;
@@ -176,6 +178,7 @@ public class SparseBenchmark {
             denseT = new float[in * out];
             SparseLayout.transpose(dense, 0, out, in, denseT, 0);
             csr = CsrMatrix.fromDense(dense, 0, out, in);
+            block16 = BlockCsrMatrix.fromDense(blockPruned(rng, out, in, 16), 0, out, in, 16);
             x = gaussian(rng, batch * in);
             xT = new float[in * batch];
             SparseLayout.transpose(x, 0, batch, in, xT, 0);
@@ -248,6 +251,13 @@ public class SparseBenchmark {
         CsrKernels.timesBatchMinor(s.csr, s.xT, 0, s.batch, s.yT, 0);
         SparseLayout.transpose(s.yT, 0, s.out, s.batch, s.y, 0);
         return s.y;
+    }
+
+    /** Block-CSR 1×16 at 90% of the blocks, batch-minor (the dense baseline is the same). */
+    @Benchmark
+    public float[] blockCsr16BatchMinor(Batch64 s) {
+        BlockCsrKernels.timesBatchMinor(s.block16, s.xT, 0, s.batch, s.yT, 0);
+        return s.yT;
     }
 
     /** CSR one sample at a time: 64 batch-1 products. */

@@ -243,6 +243,10 @@ public final class BlockCsrKernels {
      * Yᵀ = W·Xᵀ with the batch contiguous: W [rows, cols], Xᵀ [cols, batch], Yᵀ [rows, batch]
      * written at {@code out[oo..]}. Like {@link CsrKernels#timesBatchMinor}, but the B columns of
      * a block need one index between them. Bits equal the twin's for any thread count.
+     *
+     * <p>Not yet tuned like the CSR version: each row runs alone, so its four accumulators are
+     * four chains of dependent fused multiply-adds and the loop waits on their latency. Pairing
+     * rows, as {@link CsrKernels#timesBatchMinor} does, is the next step.
      */
     public static void timesBatchMinor(BlockCsrMatrix w, float[] xT, int xo, int batch, float[] out, int oo) {
         CsrKernels.checkBatchMinor("BlockCsrKernels.timesBatchMinor", w.rows(), w.cols(), xT, xo, batch, out, oo);
@@ -255,53 +259,77 @@ public final class BlockCsrKernels {
         Parallel.forRange(w.rows(), grain, (lo, hi) -> timesBatchMinorRows(w, xT, xo, batch, out, oo, lo, hi));
     }
 
+    // A row's packed values are one contiguous run, entries e = b·B + j in the twin's order, so
+    // the row is walked as one flat loop over e, like a CSR row: the column of entry e is
+    // start[e / B] + e % B. A first version with nested loops (blocks, then j up to a variable
+    // width) ran 10 to 500 times slower, erratically from one JMH iteration to the next; we did
+    // not pin down what C2 made of that loop nest, but the flat loop is as fast as CSR's. Only a partial last
+    // block (cols not a multiple of B) is walked separately, so that no column past the matrix
+    // is read.
     private static void timesBatchMinorRows(BlockCsrMatrix w, float[] xT, int xo, int batch,
                                             float[] out, int oo, int r0, int r1) {
         int lanes = FLOAT.length();
         int bw = w.blockWidth();
+        int shift = Integer.numberOfTrailingZeros(bw);
+        int mask = bw - 1;
         int cols = w.cols();
         int[] ptr = w.blockPtr();
         int[] start = w.blockStart();
         float[] v = w.values();
         for (int r = r0; r < r1; r++) {
+            int bEnd = ptr[r + 1];
+            boolean partial = bEnd > ptr[r] && start[bEnd - 1] > cols - bw;
+            int e0 = ptr[r] * bw;
+            int e1 = (partial ? bEnd - 1 : bEnd) * bw;
+            int pWidth = partial ? cols - start[bEnd - 1] : 0;
+            int pCol = partial ? start[bEnd - 1] : 0;
             int o = oo + r * batch;
             int i = 0;
-            for (; i <= batch - 2 * lanes; i += 2 * lanes) {
+            for (; i <= batch - 4 * lanes; i += 4 * lanes) {
                 FloatVector a0 = FloatVector.zero(FLOAT);
                 FloatVector a1 = FloatVector.zero(FLOAT);
-                for (int b = ptr[r]; b < ptr[r + 1]; b++) {
-                    int width = Math.min(bw, cols - start[b]);
-                    int vb = b * bw;
-                    int xb = xo + start[b] * batch + i;
-                    for (int j = 0; j < width; j++) {
-                        FloatVector wj = FloatVector.broadcast(FLOAT, v[vb + j]);
-                        int xj = xb + j * batch;
-                        a0 = FloatVector.fromArray(FLOAT, xT, xj).fma(wj, a0);
-                        a1 = FloatVector.fromArray(FLOAT, xT, xj + lanes).fma(wj, a1);
-                    }
+                FloatVector a2 = FloatVector.zero(FLOAT);
+                FloatVector a3 = FloatVector.zero(FLOAT);
+                for (int e = e0; e < e1; e++) {
+                    FloatVector we = FloatVector.broadcast(FLOAT, v[e]);
+                    int x = xo + (start[e >>> shift] + (e & mask)) * batch + i;
+                    a0 = FloatVector.fromArray(FLOAT, xT, x).fma(we, a0);
+                    a1 = FloatVector.fromArray(FLOAT, xT, x + lanes).fma(we, a1);
+                    a2 = FloatVector.fromArray(FLOAT, xT, x + 2 * lanes).fma(we, a2);
+                    a3 = FloatVector.fromArray(FLOAT, xT, x + 3 * lanes).fma(we, a3);
+                }
+                for (int j = 0; j < pWidth; j++) {
+                    FloatVector we = FloatVector.broadcast(FLOAT, v[e1 + j]);
+                    int x = xo + (pCol + j) * batch + i;
+                    a0 = FloatVector.fromArray(FLOAT, xT, x).fma(we, a0);
+                    a1 = FloatVector.fromArray(FLOAT, xT, x + lanes).fma(we, a1);
+                    a2 = FloatVector.fromArray(FLOAT, xT, x + 2 * lanes).fma(we, a2);
+                    a3 = FloatVector.fromArray(FLOAT, xT, x + 3 * lanes).fma(we, a3);
                 }
                 a0.intoArray(out, o + i);
                 a1.intoArray(out, o + i + lanes);
+                a2.intoArray(out, o + i + 2 * lanes);
+                a3.intoArray(out, o + i + 3 * lanes);
             }
             for (; i <= batch - lanes; i += lanes) {
                 FloatVector a0 = FloatVector.zero(FLOAT);
-                for (int b = ptr[r]; b < ptr[r + 1]; b++) {
-                    int width = Math.min(bw, cols - start[b]);
-                    int xb = xo + start[b] * batch + i;
-                    for (int j = 0; j < width; j++) {
-                        FloatVector wj = FloatVector.broadcast(FLOAT, v[b * bw + j]);
-                        a0 = FloatVector.fromArray(FLOAT, xT, xb + j * batch).fma(wj, a0);
-                    }
+                for (int e = e0; e < e1; e++) {
+                    FloatVector we = FloatVector.broadcast(FLOAT, v[e]);
+                    a0 = FloatVector.fromArray(FLOAT, xT, xo + (start[e >>> shift] + (e & mask)) * batch + i).fma(we, a0);
+                }
+                for (int j = 0; j < pWidth; j++) {
+                    FloatVector we = FloatVector.broadcast(FLOAT, v[e1 + j]);
+                    a0 = FloatVector.fromArray(FLOAT, xT, xo + (pCol + j) * batch + i).fma(we, a0);
                 }
                 a0.intoArray(out, o + i);
             }
             for (; i < batch; i++) {
                 float acc = 0f;
-                for (int b = ptr[r]; b < ptr[r + 1]; b++) {
-                    int width = Math.min(bw, cols - start[b]);
-                    for (int j = 0; j < width; j++) {
-                        acc = Math.fma(v[b * bw + j], xT[xo + (start[b] + j) * batch + i], acc);
-                    }
+                for (int e = e0; e < e1; e++) {
+                    acc = Math.fma(v[e], xT[xo + (start[e >>> shift] + (e & mask)) * batch + i], acc);
+                }
+                for (int j = 0; j < pWidth; j++) {
+                    acc = Math.fma(v[e1 + j], xT[xo + (pCol + j) * batch + i], acc);
                 }
                 out[o + i] = acc;
             }

@@ -17,7 +17,8 @@ public final class SparseLayout {
      * in L1 while the tile is copied. A naive transpose walks the output with a stride of
      * {@code rows} floats and misses the cache on nearly every write for large matrices. Why not
      * 16: with a power-of-two stride such as 1024 floats (4 KiB), all the lines of a tile's
-     * column fall in the same L1 set, and an L1 set holds 8 lines.
+     * column fall in the same L1 set, and an L1 set holds 8 lines on many Intel cores (12 on
+     * recent AMD cores), so a 16-line tile would evict itself.
      */
     private static final int TILE = 8;
 
