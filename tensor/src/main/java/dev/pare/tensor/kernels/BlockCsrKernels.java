@@ -315,7 +315,8 @@ public final class BlockCsrKernels {
                 FloatVector a0 = FloatVector.zero(FLOAT);
                 for (int e = e0; e < e1; e++) {
                     FloatVector we = FloatVector.broadcast(FLOAT, v[e]);
-                    a0 = FloatVector.fromArray(FLOAT, xT, xo + (start[e >>> shift] + (e & mask)) * batch + i).fma(we, a0);
+                    int x = xo + (start[e >>> shift] + (e & mask)) * batch + i;
+                    a0 = FloatVector.fromArray(FLOAT, xT, x).fma(we, a0);
                 }
                 for (int j = 0; j < pWidth; j++) {
                     FloatVector we = FloatVector.broadcast(FLOAT, v[e1 + j]);

@@ -164,8 +164,8 @@ public final class CsrKernels {
      * computed by one thread in the twin's order, so the bits never depend on the thread count.
      *
      * <p>A layer whose neighbours are also sparse can keep activations batch-minor between them;
-     * otherwise transpose in and out with {@link SparseLayout#transpose} (measured in
-     * SparseBenchmark: a few percent of the product at batch 64).
+     * otherwise transpose in and out with {@link SparseLayout#transpose}. The two transposes are
+     * not free: in SparseBenchmark at batch 64 they cost 0.4 to 1.7 times the product itself.
      */
     public static void timesBatchMinor(CsrMatrix w, float[] xT, int xo, int batch, float[] out, int oo) {
         checkBatchMinor("CsrKernels.timesBatchMinor", w.rows(), w.cols(), xT, xo, batch, out, oo);
@@ -519,7 +519,8 @@ public final class CsrKernels {
         int[] ptr = w.rowPtr();
         for (int r = 0; r < w.rows(); r++) {
             for (int k = ptr[r]; k < ptr[r + 1]; k++) {
-                dValues[dvo + k] = ReduceKernels.dotScalar(gT, go + r * batch, 1, xT, xo + w.column(k) * batch, 1, batch);
+                int x = xo + w.column(k) * batch;
+                dValues[dvo + k] = ReduceKernels.dotScalar(gT, go + r * batch, 1, xT, x, 1, batch);
             }
         }
     }
@@ -536,7 +537,8 @@ public final class CsrKernels {
         int[] ptr = w.rowPtr();
         for (int r = 0; r < w.rows(); r++) {
             for (int k = ptr[r]; k < ptr[r + 1]; k++) {
-                dValues[dvo + k] = ReduceKernels.dot(gT, go + r * batch, 1, xT, xo + w.column(k) * batch, 1, batch);
+                int x = xo + w.column(k) * batch;
+                dValues[dvo + k] = ReduceKernels.dot(gT, go + r * batch, 1, xT, x, 1, batch);
             }
         }
     }

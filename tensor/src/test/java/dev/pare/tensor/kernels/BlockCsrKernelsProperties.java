@@ -133,7 +133,8 @@ class BlockCsrKernelsProperties {
         for (int call = 0; call < 20_000; call++) {
             BlockCsrKernels.timesVector(w, x, 0, later, 0);
             for (int r = 0; r < 8; r++) {
-                assertEquals(Float.floatToIntBits(first[r]), Float.floatToIntBits(later[r]), "row " + r + " at call " + call);
+                assertEquals(Float.floatToIntBits(first[r]), Float.floatToIntBits(later[r]),
+                        "row " + r + " at call " + call);
             }
         }
     }

@@ -266,7 +266,8 @@ class CsrKernelsProperties {
         for (int call = 0; call < 20_000; call++) {
             CsrKernels.timesVector(w, x, 0, later, 0);
             for (int r = 0; r < 8; r++) {
-                assertEquals(Float.floatToIntBits(first[r]), Float.floatToIntBits(later[r]), "row " + r + " at call " + call);
+                assertEquals(Float.floatToIntBits(first[r]), Float.floatToIntBits(later[r]),
+                        "row " + r + " at call " + call);
             }
         }
     }

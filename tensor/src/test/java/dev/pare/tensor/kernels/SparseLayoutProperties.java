@@ -1,6 +1,7 @@
 package dev.pare.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.pare.tensor.Rng;
@@ -32,14 +33,15 @@ class SparseLayoutProperties {
         float[] back = new float[off + rows * cols + 3];
         SparseLayout.transpose(fast, off, cols, rows, back, off);
         for (int i = 0; i < rows * cols; i++) {
-            org.junit.jupiter.api.Assertions.assertEquals(src[off + i], back[off + i], "element " + i);
+            assertEquals(src[off + i], back[off + i], "element " + i);
         }
     }
 
     @Test
     void aShortArrayIsRejected() {
-        assertThrows(IllegalArgumentException.class, () -> SparseLayout.transpose(new float[6], 0, 2, 3, new float[5], 0));
-        assertThrows(IllegalArgumentException.class, () -> SparseLayout.transpose(new float[6], 1, 2, 3, new float[6], 0));
-        assertThrows(IllegalArgumentException.class, () -> SparseLayout.transpose(new float[6], 0, -2, 3, new float[6], 0));
+        float[] six = new float[6];
+        assertThrows(IllegalArgumentException.class, () -> SparseLayout.transpose(six, 0, 2, 3, new float[5], 0));
+        assertThrows(IllegalArgumentException.class, () -> SparseLayout.transpose(six, 1, 2, 3, new float[6], 0));
+        assertThrows(IllegalArgumentException.class, () -> SparseLayout.transpose(six, 0, -2, 3, new float[6], 0));
     }
 }
