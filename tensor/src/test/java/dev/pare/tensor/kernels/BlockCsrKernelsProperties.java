@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.Rng;
+import dev.pare.tensor.parallel.Parallel;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -119,6 +120,31 @@ class BlockCsrKernelsProperties {
             double tol = tolerance(rows, mag[c]);
             assertTrue(Math.abs(expected[c] - twin[c]) <= tol,
                     where + ": dense " + expected[c] + ", twin " + twin[c] + ", tolerance " + tol);
+        }
+    }
+
+    @Test
+    void timesBatchMinorGivesTheSameBitsOnOneAndTwoThreads() {
+        Rng rng = new Rng(12);
+        int rows = 300;
+        int cols = 250; // not a multiple of 16: every row may end in a partial block
+        int batch = 67;
+        BlockCsrMatrix w = BlockCsrMatrix.fromDense(SparseFixtures.blockPruned(rng, rows, cols, 16, 0.5),
+                0, rows, cols, 16);
+        float[] xT = SparseFixtures.values(rng, 0, cols * batch);
+        float[] one = new float[rows * batch];
+        float[] two = new float[rows * batch];
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            BlockCsrKernels.timesBatchMinor(w, xT, 0, batch, one, 0);
+            Parallel.setThreads(2);
+            BlockCsrKernels.timesBatchMinor(w, xT, 0, batch, two, 0);
+        } finally {
+            Parallel.setThreads(before);
+        }
+        for (int i = 0; i < one.length; i++) {
+            assertEquals(Float.floatToIntBits(one[i]), Float.floatToIntBits(two[i]), "element " + i);
         }
     }
 
