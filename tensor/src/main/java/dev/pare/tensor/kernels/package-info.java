@@ -12,8 +12,11 @@
  * and {@link dev.pare.tensor.kernels.Binary} (the scalar definitions), then
  * {@link dev.pare.tensor.kernels.UnaryKernels}, {@link dev.pare.tensor.kernels.BinaryKernels},
  * {@link dev.pare.tensor.kernels.ReduceKernels}, {@link dev.pare.tensor.kernels.SoftmaxKernels},
- * and finally {@link dev.pare.tensor.kernels.GemmScalar} followed by
- * {@link dev.pare.tensor.kernels.Gemm}.
+ * then {@link dev.pare.tensor.kernels.GemmScalar} followed by
+ * {@link dev.pare.tensor.kernels.Gemm}. The sparse kernels come last:
+ * {@link dev.pare.tensor.kernels.CsrMatrix} and {@link dev.pare.tensor.kernels.BlockCsrMatrix}
+ * (the layouts), then {@link dev.pare.tensor.kernels.CsrKernels} and
+ * {@link dev.pare.tensor.kernels.BlockCsrKernels}.
  *
  * <h2>Rules every kernel here follows</h2>
  * <ul>
