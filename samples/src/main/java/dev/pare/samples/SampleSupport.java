@@ -17,7 +17,11 @@ final class SampleSupport {
     private SampleSupport() {}
 
     static FashionMnist loadData(TrainingOptions options) throws IOException {
-        FashionMnist data = options.data == null ? FashionMnist.load() : FashionMnist.load(options.data);
+        if (options.subset && options.data != null) {
+            throw new IllegalArgumentException("--subset and --data " + options.data + " exclude each other");
+        }
+        FashionMnist data = options.subset ? FashionMnist.bundledSubset()
+                : options.data == null ? FashionMnist.load() : FashionMnist.load(options.data);
         System.out.println("data: " + data);
         return data;
     }

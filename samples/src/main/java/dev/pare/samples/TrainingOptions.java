@@ -12,6 +12,10 @@ public final class TrainingOptions {
                     + "the user cache, /usr/share/datasets/fashion-mnist, a download, then the bundled subset.")
     Path data;
 
+    @Option(names = "--subset",
+            description = "Use the 10,000-image subset bundled in the jar, whatever else is installed (quick runs).")
+    boolean subset;
+
     @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (default: the sample's own, 10 for the MLP and 8 for the CNNs).")
     int epochs = -1;
 
