@@ -5,6 +5,7 @@ import static dev.pare.tensor.kernels.Int8Species.FLOAT_FOR_BYTE;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -45,11 +46,15 @@ public final class QuantizeKernels {
     public static final int QMIN_SYMMETRIC = -127;
 
     /**
-     * 1.5·2^23. For |t| &lt; 2^22, (t + M) − M is t rounded to an integer, ties to even: the sum
-     * lies in [2^23, 2^24), where floats are exactly the integers, so the addition itself rounds
-     * in the current (round-half-even) mode. The Vector API of JDK 17 has no rint.
+     * 1.5·2^23. For |t| &lt; 2^22, t + M is t rounded to an integer, ties to even, then offset by
+     * M: the sum lies in [2^23, 2^24), where floats are exactly the integers, so the addition
+     * itself rounds in the default (round-half-even) mode. Moreover the bit pattern of M + t is
+     * the bit pattern of M plus rint(t), so the integer can be read from the bits.
      */
     private static final float RINT_MAGIC = 12582912f;
+
+    /** {@code Float.floatToRawIntBits(RINT_MAGIC)}. */
+    private static final int RINT_MAGIC_BITS = 0x4B400000;
 
     // ------------------------------------------------------------------ scalar twins
 
@@ -95,16 +100,19 @@ public final class QuantizeKernels {
         checkRun("quantize", "q", q.length, qo, n);
         float lo = qmin - zeroPoint;
         float hi = qmax - zeroPoint;
-        float zp = zeroPoint;
         int lanes = FLOAT_FOR_BYTE.length();
         int i = 0;
         int bound = FLOAT_FOR_BYTE.loopBound(n);
         for (; i < bound; i += lanes) {
             FloatVector t = FloatVector.fromArray(FLOAT_FOR_BYTE, x, xo + i).div(scale);
             t = t.blend(0f, t.test(VectorOperators.IS_NAN));
-            t = t.max(lo).min(hi).add(RINT_MAGIC).sub(RINT_MAGIC).add(zp);
-            // t now holds exact integers in [qmin, qmax]: the narrowing cast loses nothing.
-            ((ByteVector) t.convertShape(VectorOperators.F2B, BYTE_FOR_FLOAT, 0)).intoArray(q, qo + i);
+            // Trap: JDK 17 does not compile a float-to-int conversion (F2I, F2B) to SIMD, and
+            // the vectors end up on the heap (400 bytes per iteration). The rounded integer is
+            // read from the bits of t + M instead; int-to-byte (I2B) compiles fine.
+            IntVector bits = t.max(lo).min(hi).add(RINT_MAGIC).reinterpretAsInts();
+            // bits − bits(M) = rint(t) in [qmin − zp, qmax − zp]; adding zp gives q, exactly.
+            ((ByteVector) bits.sub(RINT_MAGIC_BITS - zeroPoint).convertShape(VectorOperators.I2B, BYTE_FOR_FLOAT, 0))
+                    .intoArray(q, qo + i);
         }
         quantizeScalar(x, xo + i, q, qo + i, n - i, scale, zeroPoint, qmin, qmax);
     }

@@ -1,0 +1,222 @@
+package dev.pare.bench;
+
+import dev.pare.tensor.Rng;
+import dev.pare.tensor.kernels.Gemm;
+import dev.pare.tensor.kernels.Int8Gemv;
+import dev.pare.tensor.kernels.Int8WeightGemm;
+import dev.pare.tensor.kernels.Int8WeightGemv;
+import dev.pare.tensor.kernels.QuantizeKernels;
+import dev.pare.tensor.kernels.ReduceKernels;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * int8 kernels against Pare's fp32 path of the same shape, in the same run, so that the ratios
+ * are fair on a noisy machine.
+ *
+ * <p>Batch 1 (a linear layer y = W·x, W [out, in]), single-threaded like fp32 {@link Gemm} at m = 1:
+ * <ul>
+ *   <li>{@code fp32Gemm}: {@code Gemm.gemm} with m = 1 and W transposed, what {@code x.matmul(wᵀ)}
+ *       runs: one {@link ReduceKernels#dot} per output;</li>
+ *   <li>{@code int8Int8}: quantize x (n elements), then {@link Int8Gemv#gemv}, int32 accumulation,
+ *       back to float with the zero-point correction: a dynamically quantized layer;</li>
+ *   <li>{@code int8WeightFp32}: {@link Int8WeightGemv#gemv}, weights widened in the loop.</li>
+ * </ul>
+ * Batch 256 on 1024×1024: {@code fp32Gemm256} against {@code int8WeightGemm256}
+ * ({@link Int8WeightGemm}, dequantize 64 rows at a time then fp32 GEMM); both use all threads.
+ * {@code quantizeX} (the in activations) and {@code dequantizeW} (all of W, into the fp32 copy,
+ * which holds the same values afterwards up to rounding) time the conversions alone.
+ *
+ * <pre>
+ * java -jar bench/target/benchmarks.jar Int8Benchmark -prof gc
+ * </pre>
+ *
+ * <p>Every state checks, after the measurement (so with C2-compiled kernels), that the int8
+ * kernels still equal their scalar twins; a mismatch fails the run.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class Int8Benchmark {
+
+    /** One layer at batch 1. */
+    @State(Scope.Thread)
+    public static class Layer {
+        @Param({"256x784", "1024x1024", "4096x4096"})
+        String shape;
+
+        int out;
+        int in;
+        float[] wf;
+        byte[] wq;
+        float[] wScales;
+        int[] rowSums;
+        float[] x;
+        byte[] xq;
+        float xScale;
+        int xZero;
+        float[] y;
+        int[] acc;
+
+        @Setup
+        public void setup() {
+            String[] dims = shape.split("x");
+            out = Integer.parseInt(dims[0]);
+            in = Integer.parseInt(dims[1]);
+            Rng rng = new Rng(42);
+            wf = new float[out * in];
+            for (int i = 0; i < wf.length; i++) {
+                wf[i] = (float) rng.nextGaussian() * 0.05f;
+            }
+            wScales = symmetricRowScales(wf, out, in);
+            wq = new byte[out * in];
+            QuantizeKernels.quantizeRowsSymmetric(wf, 0, wq, 0, out, in, wScales);
+            rowSums = new int[out];
+            Int8Gemv.rowSums(wq, 0, out, in, rowSums, 0);
+            x = new float[in];
+            for (int j = 0; j < in; j++) {
+                x[j] = rng.nextFloat() * 2f;   // ReLU-like: non-negative, an asymmetric range
+            }
+            xScale = 2f / 255f;
+            xZero = -128;
+            xq = new byte[in];
+            y = new float[out];
+            acc = new int[out];
+        }
+
+        @TearDown(Level.Trial)
+        public void checkAgainstScalarTwins() {
+            float[] expected = new float[out];
+            QuantizeKernels.quantize(x, 0, xq, 0, in, xScale, xZero);
+            Int8Gemv.gemv(wq, 0, out, in, wScales, rowSums, xq, 0, xScale, xZero, y, 0, acc);
+            Int8Gemv.gemvScalar(wq, 0, out, in, wScales, rowSums, xq, 0, xScale, xZero, expected, 0);
+            for (int r = 0; r < out; r++) {
+                if (Float.compare(expected[r], y[r]) != 0) {
+                    throw new AssertionError("int8 gemv row " + r + ": " + y[r] + " vs scalar twin " + expected[r]);
+                }
+            }
+            Int8WeightGemv.gemv(wq, 0, out, in, wScales, x, 0, y, 0);
+            Int8WeightGemv.gemvScalar(wq, 0, out, in, wScales, x, 0, expected, 0);
+            for (int r = 0; r < out; r++) {
+                if (Math.abs(expected[r] - y[r]) > 1e-4f * (1 + Math.abs(expected[r]))) {
+                    throw new AssertionError("int8 weight gemv row " + r + ": " + y[r] + " vs scalar twin " + expected[r]);
+                }
+            }
+        }
+    }
+
+    /** A batch of 256 through a 1024×1024 layer. */
+    @State(Scope.Thread)
+    public static class Batch {
+        final int batch = 256;
+        final int out = 1024;
+        final int in = 1024;
+        float[] wf;
+        byte[] wq;
+        float[] wScales;
+        float[] x;
+        float[] c;
+
+        @Setup
+        public void setup() {
+            Rng rng = new Rng(43);
+            wf = new float[out * in];
+            for (int i = 0; i < wf.length; i++) {
+                wf[i] = (float) rng.nextGaussian() * 0.05f;
+            }
+            wScales = symmetricRowScales(wf, out, in);
+            wq = new byte[out * in];
+            QuantizeKernels.quantizeRowsSymmetric(wf, 0, wq, 0, out, in, wScales);
+            x = new float[batch * in];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rng.nextGaussian();
+            }
+            c = new float[batch * out];
+        }
+
+        @TearDown(Level.Trial)
+        public void checkAgainstDequantizedFp32() {
+            // The int8-weight GEMM must equal the fp32 GEMM of the dequantized weights.
+            float[] deq = new float[out * in];
+            QuantizeKernels.dequantizeRows(wq, 0, deq, 0, out, in, wScales, null);
+            float[] expected = new float[batch * out];
+            Gemm.gemm(false, true, batch, out, in, x, 0, in, deq, 0, in, expected, 0, out, false);
+            Int8WeightGemm.gemm(batch, out, in, x, 0, in, wq, 0, wScales, c, 0, out, false);
+            for (int i = 0; i < c.length; i++) {
+                if (Math.abs(expected[i] - c[i]) > 1e-4f * (1 + Math.abs(expected[i]))) {
+                    throw new AssertionError("int8 weight gemm element " + i + ": " + c[i] + " vs " + expected[i]);
+                }
+            }
+        }
+    }
+
+    /** Per-row scales max|w|/127: the usual symmetric per-channel choice (the policy, here fixed). */
+    static float[] symmetricRowScales(float[] w, int rows, int cols) {
+        float[] s = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            float max = 0f;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, Math.abs(w[r * cols + j]));
+            }
+            s[r] = max > 0f ? max / 127f : 1f;
+        }
+        return s;
+    }
+
+    @Benchmark
+    public float[] fp32Gemm(Layer s) {
+        Gemm.gemm(false, true, 1, s.out, s.in, s.x, 0, s.in, s.wf, 0, s.in, s.y, 0, s.out, false);
+        return s.y;
+    }
+
+    @Benchmark
+    public float[] int8Int8(Layer s) {
+        QuantizeKernels.quantize(s.x, 0, s.xq, 0, s.in, s.xScale, s.xZero);
+        Int8Gemv.gemv(s.wq, 0, s.out, s.in, s.wScales, s.rowSums, s.xq, 0, s.xScale, s.xZero, s.y, 0, s.acc);
+        return s.y;
+    }
+
+    @Benchmark
+    public float[] int8WeightFp32(Layer s) {
+        Int8WeightGemv.gemv(s.wq, 0, s.out, s.in, s.wScales, s.x, 0, s.y, 0);
+        return s.y;
+    }
+
+    @Benchmark
+    public byte[] quantizeX(Layer s) {
+        QuantizeKernels.quantize(s.x, 0, s.xq, 0, s.in, s.xScale, s.xZero);
+        return s.xq;
+    }
+
+    @Benchmark
+    public float[] dequantizeW(Layer s) {
+        QuantizeKernels.dequantizeRows(s.wq, 0, s.wf, 0, s.out, s.in, s.wScales, null);
+        return s.wf;
+    }
+
+    @Benchmark
+    public float[] fp32Gemm256(Batch s) {
+        Gemm.gemm(false, true, s.batch, s.out, s.in, s.x, 0, s.in, s.wf, 0, s.in, s.c, 0, s.out, false);
+        return s.c;
+    }
+
+    @Benchmark
+    public float[] int8WeightGemm256(Batch s) {
+        Int8WeightGemm.gemm(s.batch, s.out, s.in, s.x, 0, s.in, s.wq, 0, s.wScales, s.c, 0, s.out, false);
+        return s.c;
+    }
+}
