@@ -56,6 +56,30 @@ class Int8GemvProperties {
     }
 
     @Test
+    void kernelsStayExactOnceTheJitHasCompiledThem() {
+        // Properties run only a few hundred calls, mostly interpreted; the Vector API's
+        // interpreted and C2-compiled forms are different code (see ReduceKernels.sumLanes for a
+        // case where they disagree). Twenty thousand calls get the kernels compiled by C2.
+        Rng rng = new Rng(11);
+        int rows = 5;
+        int cols = 207;
+        byte[] w = Int8Inputs.bytes(rng, Fill.RANDOM, 0, rows * cols);
+        byte[] x = Int8Inputs.bytes(rng, Fill.RANDOM, 0, cols);
+        int[] expected = new int[rows];
+        int[] actual = new int[rows];
+        for (int call = 0; call < 20_000; call++) {
+            int i = rng.nextInt(w.length);
+            w[i] = (byte) (call % 3 == 0 ? -128 : rng.nextInt(256) - 128);
+            Int8Gemv.gemvInt32Scalar(w, 0, rows, cols, x, 0, expected, 0);
+            Int8Gemv.gemvInt32(w, 0, rows, cols, x, 0, actual, 0);
+            assertEquals(expected[0], Int8Gemv.dot(w, 0, x, 0, cols), "dot, call " + call);
+            for (int r = 0; r < rows; r++) {
+                assertEquals(expected[r], actual[r], "gemvInt32 row " + r + ", call " + call);
+            }
+        }
+    }
+
+    @Test
     void dotBeyondTheExactLengthIsRejected() {
         byte[] a = new byte[Int8Gemv.MAX_K + 1];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -137,6 +137,23 @@ class QuantizeKernelsProperties {
     }
 
     @Test
+    void quantizeStaysExactOnceTheJitHasCompiledIt() {
+        // Enough calls for C2 to compile the vector loop (the properties mostly run it interpreted).
+        Rng rng = new Rng(5);
+        int n = 207;
+        float[] x = floats(rng, 0, n, 0.05f);
+        byte[] expected = new byte[n];
+        byte[] actual = new byte[n];
+        for (int call = 0; call < 20_000; call++) {
+            x[rng.nextInt(n)] = (rng.nextFloat() * 2 - 1) * 20f;
+            int zp = call % 256 - 128;
+            QuantizeKernels.quantizeScalar(x, 0, expected, 0, n, 0.05f, zp, -128, 127);
+            QuantizeKernels.quantize(x, 0, actual, 0, n, 0.05f, zp);
+            assertArrayEquals(expected, actual, "call " + call);
+        }
+    }
+
+    @Test
     void symmetricQuantizationNeverProducesMinus128() {
         float[] x = {-1000f, -127.5f, -127.4f, Float.NEGATIVE_INFINITY, -1e30f, -126.5f, 127.5f, 0f,
             -1000f, -1000f, -1000f, -1000f, -1000f, -1000f, -1000f, -1000f, -1000f};
