@@ -1,11 +1,10 @@
 package dev.pare.tensor.kernels;
 
-import static dev.pare.tensor.kernels.Int8Species.BYTE_FOR_SHORT;
-import static dev.pare.tensor.kernels.Int8Species.SHORT;
+import static dev.pare.tensor.kernels.Int8Species.BYTE;
+import static dev.pare.tensor.kernels.Int8Species.INT_FOR_BYTE;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -31,22 +30,15 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <h2>The vector formulation</h2>
  * The Vector API of JDK 17 has no "multiply bytes and add adjacent pairs into ints" (x86's
- * vpmaddubsw/vpmaddwd, or VNNI's vpdpbusd). The kernel therefore:
- * <ol>
- *   <li>loads W/16 bytes of w and of x and sign-extends them to shorts (one vpmovsxbw each);</li>
- *   <li>multiplies in shorts: every product fits, so the low half of the product is exact;</li>
- *   <li>adds the pairs into ints without unpacking them. Reinterpreted as an int, a pair of
- *       shorts (lo, hi) is 65536·hi + (lo mod 2^16). The kernel first adds 32768 to every
- *       <em>low</em> short (lo + 32768 lies in [16512, 49152], so no borrow ever reaches hi), then
- *       accumulates the raw int v = 65536·hi + lo + 32768 and, separately, hi = v &gt;&gt; 16.
- *       At the end Σ(hi + lo) = Σv − 65535·Σhi − 32768·(number of pairs).</li>
- * </ol>
- * That is 4 vector operations per W/16 products after the multiply, against 5 for the
- * textbook unpack (shift left, two arithmetic shifts, two adds), and no cross-lane shuffle.
- * The matrix-vector product runs four rows at a time so that each widened x vector serves
- * four rows. Still, int8 needs about 6 vector operations per W/16 multiply-adds where fp32
- * needs one FMA per W/32: see docs/int8-kernels.md for why int8 is faster only when the
- * weights come from DRAM.
+ * vpmaddubsw/vpmaddwd, or VNNI's vpdpbusd). The kernel therefore sign-extends W/32 bytes of w
+ * and of x straight to ints ({@code convertShape(B2I)}, one vpmovsxbd each), multiplies in
+ * ints and adds: three instructions per W/32 multiply-adds once x is widened, and x is widened
+ * once for four rows. On this CPU (AMD Zen 5, where a 32-bit vector multiply is as cheap as an
+ * add) that measured faster than widening to shorts, multiplying in shorts and adding pairs of
+ * products into ints, which does twice the products per instruction but needs extra
+ * instructions to add the pairs (docs/int8-kernels.md compares the formulations).
+ * fp32 needs one FMA per W/32 multiply-adds: see the same chapter for why int8 is faster only
+ * when the weights have to come from further away than the L2 cache.
  */
 public final class Int8Gemv {
     private Int8Gemv() {}
@@ -54,20 +46,8 @@ public final class Int8Gemv {
     /** The longest dot product whose int32 result is exact for every int8 input: 2^17 − 1. */
     public static final int MAX_K = (1 << 17) - 1;
 
-    /** 32768 in the low (even) short of every pair, 0 in the high one (see the class comment). */
-    private static final short[] LOW_BIAS = lowBias();
-
     /** Rows of W handled together: each widened x vector is reused by this many rows. */
     private static final int ROW_BLOCK = 4;
-
-    private static short[] lowBias() {
-        short[] b = new short[SHORT.length()];
-        for (int i = 0; i < b.length; i += 2) {
-            // Lane order of reinterpretAsInts is little-endian: short 2i is the low half of int i.
-            b[i] = (short) 0x8000;
-        }
-        return b;
-    }
 
     // ------------------------------------------------------------------ scalar twins
 
@@ -111,31 +91,21 @@ public final class Int8Gemv {
     }
 
     private static int dotUnchecked(byte[] a, int ao, byte[] b, int bo, int n) {
-        ShortVector bias = ShortVector.fromArray(SHORT, LOW_BIAS, 0);
-        IntVector raw = IntVector.zero(Int8Species.INT);
-        IntVector hi = IntVector.zero(Int8Species.INT);
-        int lanes = SHORT.length();
-        int bound = SHORT.loopBound(n);
+        IntVector acc = IntVector.zero(INT_FOR_BYTE);
+        int lanes = INT_FOR_BYTE.length();
+        int bound = INT_FOR_BYTE.loopBound(n);
         int i = 0;
         for (; i < bound; i += lanes) {
-            ShortVector va = widen(a, ao + i);
-            IntVector v = (IntVector) widen(b, bo + i).mul(va).add(bias).reinterpretAsInts();
-            raw = raw.add(v);
-            hi = hi.add(v.lanewise(VectorOperators.ASHR, 16));
+            acc = acc.add(widen(a, ao + i).mul(widen(b, bo + i)));
         }
-        return pairSum(raw, hi, bound) + dotScalar(a, ao + i, b, bo + i, n - i);
+        // Integer addition is associative (modulo 2^32), so reduceLanes' unspecified order is
+        // harmless here, unlike for floats.
+        return acc.reduceLanes(VectorOperators.ADD) + dotScalar(a, ao + i, b, bo + i, n - i);
     }
 
-    /** W/16 bytes from {@code q[off]}, sign-extended to shorts. */
-    private static ShortVector widen(byte[] q, int off) {
-        return (ShortVector) ByteVector.fromArray(BYTE_FOR_SHORT, q, off).convertShape(VectorOperators.B2S, SHORT, 0);
-    }
-
-    /** Σ(hi + lo) over all pairs from the two accumulators; {@code elements} products were added. */
-    private static int pairSum(IntVector raw, IntVector hi, int elements) {
-        // Each pair of products (elements / 2 of them) carried one bias of 32768.
-        return raw.reduceLanes(VectorOperators.ADD) - 65535 * hi.reduceLanes(VectorOperators.ADD)
-                - 32768 * (elements / 2);
+    /** W/32 bytes from {@code q[off]}, sign-extended to ints. */
+    private static IntVector widen(byte[] q, int off) {
+        return (IntVector) ByteVector.fromArray(BYTE, q, off).convertShape(VectorOperators.B2I, INT_FOR_BYTE, 0);
     }
 
     /**
@@ -145,44 +115,31 @@ public final class Int8Gemv {
     public static void gemvInt32(byte[] w, int wo, int rows, int cols, byte[] x, int xo, int[] acc, int ao) {
         checkGemv("gemvInt32", w, wo, rows, cols, x, xo);
         QuantizeKernels.checkRun("gemvInt32", "acc", acc.length, ao, rows);
-        ShortVector bias = ShortVector.fromArray(SHORT, LOW_BIAS, 0);
-        int lanes = SHORT.length();
-        int bound = SHORT.loopBound(cols);
+        int lanes = INT_FOR_BYTE.length();
+        int bound = INT_FOR_BYTE.loopBound(cols);
         int r = 0;
         for (; r + ROW_BLOCK <= rows; r += ROW_BLOCK) {
             int w0 = wo + r * cols;
             int w1 = w0 + cols;
             int w2 = w1 + cols;
             int w3 = w2 + cols;
-            IntVector raw0 = IntVector.zero(Int8Species.INT);
-            IntVector raw1 = IntVector.zero(Int8Species.INT);
-            IntVector raw2 = IntVector.zero(Int8Species.INT);
-            IntVector raw3 = IntVector.zero(Int8Species.INT);
-            IntVector hi0 = IntVector.zero(Int8Species.INT);
-            IntVector hi1 = IntVector.zero(Int8Species.INT);
-            IntVector hi2 = IntVector.zero(Int8Species.INT);
-            IntVector hi3 = IntVector.zero(Int8Species.INT);
+            IntVector a0 = IntVector.zero(INT_FOR_BYTE);
+            IntVector a1 = IntVector.zero(INT_FOR_BYTE);
+            IntVector a2 = IntVector.zero(INT_FOR_BYTE);
+            IntVector a3 = IntVector.zero(INT_FOR_BYTE);
             int j = 0;
             for (; j < bound; j += lanes) {
-                ShortVector vx = widen(x, xo + j);
-                IntVector v0 = (IntVector) widen(w, w0 + j).mul(vx).add(bias).reinterpretAsInts();
-                IntVector v1 = (IntVector) widen(w, w1 + j).mul(vx).add(bias).reinterpretAsInts();
-                IntVector v2 = (IntVector) widen(w, w2 + j).mul(vx).add(bias).reinterpretAsInts();
-                IntVector v3 = (IntVector) widen(w, w3 + j).mul(vx).add(bias).reinterpretAsInts();
-                raw0 = raw0.add(v0);
-                raw1 = raw1.add(v1);
-                raw2 = raw2.add(v2);
-                raw3 = raw3.add(v3);
-                hi0 = hi0.add(v0.lanewise(VectorOperators.ASHR, 16));
-                hi1 = hi1.add(v1.lanewise(VectorOperators.ASHR, 16));
-                hi2 = hi2.add(v2.lanewise(VectorOperators.ASHR, 16));
-                hi3 = hi3.add(v3.lanewise(VectorOperators.ASHR, 16));
+                IntVector vx = widen(x, xo + j);
+                a0 = a0.add(widen(w, w0 + j).mul(vx));
+                a1 = a1.add(widen(w, w1 + j).mul(vx));
+                a2 = a2.add(widen(w, w2 + j).mul(vx));
+                a3 = a3.add(widen(w, w3 + j).mul(vx));
             }
             int tail = cols - j;
-            acc[ao + r] = pairSum(raw0, hi0, bound) + dotScalar(w, w0 + j, x, xo + j, tail);
-            acc[ao + r + 1] = pairSum(raw1, hi1, bound) + dotScalar(w, w1 + j, x, xo + j, tail);
-            acc[ao + r + 2] = pairSum(raw2, hi2, bound) + dotScalar(w, w2 + j, x, xo + j, tail);
-            acc[ao + r + 3] = pairSum(raw3, hi3, bound) + dotScalar(w, w3 + j, x, xo + j, tail);
+            acc[ao + r] = a0.reduceLanes(VectorOperators.ADD) + dotScalar(w, w0 + j, x, xo + j, tail);
+            acc[ao + r + 1] = a1.reduceLanes(VectorOperators.ADD) + dotScalar(w, w1 + j, x, xo + j, tail);
+            acc[ao + r + 2] = a2.reduceLanes(VectorOperators.ADD) + dotScalar(w, w2 + j, x, xo + j, tail);
+            acc[ao + r + 3] = a3.reduceLanes(VectorOperators.ADD) + dotScalar(w, w3 + j, x, xo + j, tail);
         }
         for (; r < rows; r++) {
             acc[ao + r] = dotUnchecked(w, wo + r * cols, x, xo, cols);

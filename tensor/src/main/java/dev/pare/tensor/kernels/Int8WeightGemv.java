@@ -1,6 +1,6 @@
 package dev.pare.tensor.kernels;
 
-import static dev.pare.tensor.kernels.Int8Species.BYTE_FOR_FLOAT;
+import static dev.pare.tensor.kernels.Int8Species.BYTE;
 import static dev.pare.tensor.kernels.Int8Species.FLOAT_FOR_BYTE;
 
 import jdk.incubator.vector.ByteVector;
@@ -106,6 +106,6 @@ public final class Int8WeightGemv {
 
     /** W/32 int8 weights from {@code w[off]} as floats (sign-extend, then convert; exact). */
     private static FloatVector widen(byte[] w, int off) {
-        return (FloatVector) ByteVector.fromArray(BYTE_FOR_FLOAT, w, off).convertShape(VectorOperators.B2F, FLOAT_FOR_BYTE, 0);
+        return (FloatVector) ByteVector.fromArray(BYTE, w, off).convertShape(VectorOperators.B2F, FLOAT_FOR_BYTE, 0);
     }
 }

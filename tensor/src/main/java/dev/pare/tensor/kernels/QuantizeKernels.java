@@ -1,6 +1,6 @@
 package dev.pare.tensor.kernels;
 
-import static dev.pare.tensor.kernels.Int8Species.BYTE_FOR_FLOAT;
+import static dev.pare.tensor.kernels.Int8Species.BYTE;
 import static dev.pare.tensor.kernels.Int8Species.FLOAT_FOR_BYTE;
 
 import jdk.incubator.vector.ByteVector;
@@ -23,8 +23,8 @@ import jdk.incubator.vector.VectorOperators;
  *   <li><b>Saturation</b>: values beyond the range clamp to its ends instead of wrapping.</li>
  *   <li><b>Asymmetric</b> (activations): any zero point in [−128, 127], range [−128, 127].</li>
  *   <li><b>Symmetric</b> (weights): zero point 0, range [−127, 127]. Dropping −128 makes the
- *       range symmetric, so w and −w are both representable, and keeps the int8 products of
- *       {@link Int8Gemv} away from the one overflow-prone case −128·−128.</li>
+ *       range symmetric, so w and −w are both representable and a sign flip of the weights
+ *       never saturates. (The int8 kernels themselves accept −128 everywhere.)</li>
  *   <li><b>NaN</b> has no int8 value; it quantizes to the zero point (the real number 0).</li>
  * </ul>
  *
@@ -111,7 +111,7 @@ public final class QuantizeKernels {
             // read from the bits of t + M instead; int-to-byte (I2B) compiles fine.
             IntVector bits = t.max(lo).min(hi).add(RINT_MAGIC).reinterpretAsInts();
             // bits − bits(M) = rint(t) in [qmin − zp, qmax − zp]; adding zp gives q, exactly.
-            ((ByteVector) bits.sub(RINT_MAGIC_BITS - zeroPoint).convertShape(VectorOperators.I2B, BYTE_FOR_FLOAT, 0))
+            ((ByteVector) bits.sub(RINT_MAGIC_BITS - zeroPoint).convertShape(VectorOperators.I2B, BYTE, 0))
                     .intoArray(q, qo + i);
         }
         quantizeScalar(x, xo + i, q, qo + i, n - i, scale, zeroPoint, qmin, qmax);
@@ -139,7 +139,7 @@ public final class QuantizeKernels {
         for (; i < bound; i += lanes) {
             // (float) q − (float) zp is exact (small integers), so this matches the scalar
             // (float) (q − zp) bit for bit; one rounding, in the multiply.
-            FloatVector v = (FloatVector) ByteVector.fromArray(BYTE_FOR_FLOAT, q, qo + i)
+            FloatVector v = (FloatVector) ByteVector.fromArray(BYTE, q, qo + i)
                     .convertShape(VectorOperators.B2F, FLOAT_FOR_BYTE, 0);
             v.sub(zp).mul(scale).intoArray(out, oo + i);
         }
