@@ -9,7 +9,12 @@ import dev.pare.tensor.kernels.QuantizeKernels;
 import dev.pare.tensor.kernels.ReduceKernels;
 import dev.pare.tensor.kernels.VectorConfig;
 import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,6 +29,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * int8 kernels against Pare's fp32 path of the same shape, in the same run, so that the ratios
@@ -79,6 +85,7 @@ public class Int8Benchmark {
         float[] y;
         int[] acc;
         float[] expected;
+        int[] twin;
 
         @Setup
         public void setup() {
@@ -105,12 +112,26 @@ public class Int8Benchmark {
             y = new float[out];
             acc = new int[out];
             expected = new float[out];
+            twin = new int[out];
         }
 
         @TearDown(Level.Trial)
-        public void checkAgainstScalarTwins() {
-            // Trap: JMH counts what a trial tear-down allocates into the last iteration's B/op,
-            // so this check allocates nothing (its arrays are made in setup).
+        public void checkAgainstScalarTwins(BenchmarkParams params) {
+            // Trap: JMH counts what a trial tear-down allocates into the last iteration's B/op.
+            // So this check allocates nothing (its arrays are made in setup), and it checks only
+            // the kernel this fork measured: any other would run cold, in the interpreter, where
+            // every vector is a heap object.
+            String name = params.getBenchmark();
+            if (name.endsWith(".int8Int8")) {
+                checkInt8Int8();
+            } else if (name.endsWith(".int8Int8ShortPairs")) {
+                checkShortPairs();
+            } else if (name.endsWith(".int8WeightFp32")) {
+                checkInt8WeightFp32();
+            }
+        }
+
+        private void checkInt8Int8() {
             QuantizeKernels.quantize(x, 0, xq, 0, in, xScale, xZero);
             Int8Gemv.gemv(wq, 0, out, in, wScales, rowSums, xq, 0, xScale, xZero, y, 0, acc);
             Int8Gemv.gemvScalar(wq, 0, out, in, wScales, rowSums, xq, 0, xScale, xZero, expected, 0);
@@ -119,6 +140,18 @@ public class Int8Benchmark {
                     throw new AssertionError("int8 gemv row " + r + ": " + y[r] + " vs scalar twin " + expected[r]);
                 }
             }
+        }
+
+        private void checkShortPairs() {
+            QuantizeKernels.quantize(x, 0, xq, 0, in, xScale, xZero);
+            Int8Gemv.gemvInt32Scalar(wq, 0, out, in, xq, 0, twin, 0);
+            shortPairsGemv(wq, out, in, xq, acc);
+            if (!java.util.Arrays.equals(twin, acc)) {
+                throw new AssertionError("short-pair gemv differs from the scalar twin");
+            }
+        }
+
+        private void checkInt8WeightFp32() {
             Int8WeightGemv.gemv(wq, 0, out, in, wScales, x, 0, y, 0);
             Int8WeightGemv.gemvScalar(wq, 0, out, in, wScales, x, 0, expected, 0);
             for (int r = 0; r < out; r++) {
@@ -163,7 +196,10 @@ public class Int8Benchmark {
         }
 
         @TearDown(Level.Trial)
-        public void checkAgainstDequantizedFp32() {
+        public void checkAgainstDequantizedFp32(BenchmarkParams params) {
+            if (!params.getBenchmark().endsWith(".int8WeightGemm256")) {
+                return;   // see Layer.checkAgainstScalarTwins
+            }
             // The int8-weight GEMM must equal the fp32 GEMM of the dequantized weights.
             QuantizeKernels.dequantizeRows(wq, 0, deq, 0, out, in, wScales, null);
             Gemm.gemm(false, true, batch, out, in, x, 0, in, deq, 0, in, expected, 0, out, false);
@@ -224,14 +260,93 @@ public class Int8Benchmark {
                 a2 = FloatVector.fromArray(f, w, w0 + 2 * cols + j).fma(vx, a2);
                 a3 = FloatVector.fromArray(f, w, w0 + 3 * cols + j).fma(vx, a3);
             }
-            y[r] = ReduceKernels.sumLanes(a0) + ReduceKernels.dotScalar(w, w0 + j, 1, x, j, 1, cols - j);
-            y[r + 1] = ReduceKernels.sumLanes(a1) + ReduceKernels.dotScalar(w, w0 + cols + j, 1, x, j, 1, cols - j);
-            y[r + 2] = ReduceKernels.sumLanes(a2) + ReduceKernels.dotScalar(w, w0 + 2 * cols + j, 1, x, j, 1, cols - j);
-            y[r + 3] = ReduceKernels.sumLanes(a3) + ReduceKernels.dotScalar(w, w0 + 3 * cols + j, 1, x, j, 1, cols - j);
+            // reduceLanes, not ReduceKernels.sumLanes: this reference need not be deterministic,
+            // and here (inlined into the JMH loop) sumLanes was not inlined, so its vector
+            // argument was boxed: 73 KB/op at 256×784.
+            y[r] = a0.reduceLanes(VectorOperators.ADD) + ReduceKernels.dotScalar(w, w0 + j, 1, x, j, 1, cols - j);
+            y[r + 1] = a1.reduceLanes(VectorOperators.ADD) + ReduceKernels.dotScalar(w, w0 + cols + j, 1, x, j, 1, cols - j);
+            y[r + 2] = a2.reduceLanes(VectorOperators.ADD) + ReduceKernels.dotScalar(w, w0 + 2 * cols + j, 1, x, j, 1, cols - j);
+            y[r + 3] = a3.reduceLanes(VectorOperators.ADD) + ReduceKernels.dotScalar(w, w0 + 3 * cols + j, 1, x, j, 1, cols - j);
         }
         for (; r < rows; r++) {
             y[r] = ReduceKernels.dot(w, r * cols, 1, x, 0, 1, cols);
         }
+    }
+
+    /**
+     * Not a Pare kernel: the int8×int8 product of {@code int8Int8} formulated in shorts instead
+     * of ints, kept here to compare the two. Bytes widen to shorts (twice the lanes of ints),
+     * products are exact in 16 bits, and pairs of products are added into ints without
+     * unpacking: an int seen as two shorts (lo, hi) is 65536·hi + (lo mod 2^16); after adding
+     * 32768 to each low short (lo + 32768 is in [16512, 49152], so nothing borrows from hi),
+     * Σ(lo + hi) = Σraw − 65535·Σ(raw &gt;&gt; 16) − 32768·pairs, exact modulo 2^32.
+     */
+    @Benchmark
+    public int[] int8Int8ShortPairs(Layer s) {
+        QuantizeKernels.quantize(s.x, 0, s.xq, 0, s.in, s.xScale, s.xZero);
+        shortPairsGemv(s.wq, s.out, s.in, s.xq, s.acc);
+        return s.acc;
+    }
+
+    private static final VectorSpecies<Short> SHORTS =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(128, VectorConfig.FLOAT.vectorBitSize())));
+    private static final VectorSpecies<Byte> BYTES_FOR_SHORTS =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(SHORTS.vectorBitSize() / 2));
+    private static final short[] LOW_BIAS = new short[SHORTS.length()];
+
+    static {
+        for (int i = 0; i < LOW_BIAS.length; i += 2) {
+            LOW_BIAS[i] = (short) 0x8000;   // reinterpretAsInts is little-endian: short 2i is the low half
+        }
+    }
+
+    private static ShortVector widenToShorts(byte[] q, int off) {
+        return (ShortVector) ByteVector.fromArray(BYTES_FOR_SHORTS, q, off).convertShape(VectorOperators.B2S, SHORTS, 0);
+    }
+
+    static void shortPairsGemv(byte[] w, int rows, int cols, byte[] x, int[] acc) {
+        ShortVector bias = ShortVector.fromArray(SHORTS, LOW_BIAS, 0);
+        int bound = SHORTS.loopBound(cols);
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int w0 = r * cols;
+            IntVector raw0 = IntVector.zero(SHORTS.withLanes(int.class));
+            IntVector raw1 = raw0;
+            IntVector raw2 = raw0;
+            IntVector raw3 = raw0;
+            IntVector hi0 = raw0;
+            IntVector hi1 = raw0;
+            IntVector hi2 = raw0;
+            IntVector hi3 = raw0;
+            int j = 0;
+            for (; j < bound; j += SHORTS.length()) {
+                ShortVector vx = widenToShorts(x, j);
+                IntVector v0 = (IntVector) widenToShorts(w, w0 + j).mul(vx).add(bias).reinterpretAsInts();
+                IntVector v1 = (IntVector) widenToShorts(w, w0 + cols + j).mul(vx).add(bias).reinterpretAsInts();
+                IntVector v2 = (IntVector) widenToShorts(w, w0 + 2 * cols + j).mul(vx).add(bias).reinterpretAsInts();
+                IntVector v3 = (IntVector) widenToShorts(w, w0 + 3 * cols + j).mul(vx).add(bias).reinterpretAsInts();
+                raw0 = raw0.add(v0);
+                raw1 = raw1.add(v1);
+                raw2 = raw2.add(v2);
+                raw3 = raw3.add(v3);
+                hi0 = hi0.add(v0.lanewise(VectorOperators.ASHR, 16));
+                hi1 = hi1.add(v1.lanewise(VectorOperators.ASHR, 16));
+                hi2 = hi2.add(v2.lanewise(VectorOperators.ASHR, 16));
+                hi3 = hi3.add(v3.lanewise(VectorOperators.ASHR, 16));
+            }
+            int pairs = bound / 2;
+            acc[r] = pairSum(raw0, hi0, pairs) + Int8Gemv.dotScalar(w, w0 + j, x, j, cols - j);
+            acc[r + 1] = pairSum(raw1, hi1, pairs) + Int8Gemv.dotScalar(w, w0 + cols + j, x, j, cols - j);
+            acc[r + 2] = pairSum(raw2, hi2, pairs) + Int8Gemv.dotScalar(w, w0 + 2 * cols + j, x, j, cols - j);
+            acc[r + 3] = pairSum(raw3, hi3, pairs) + Int8Gemv.dotScalar(w, w0 + 3 * cols + j, x, j, cols - j);
+        }
+        for (; r < rows; r++) {
+            acc[r] = Int8Gemv.dot(w, r * cols, x, 0, cols);
+        }
+    }
+
+    private static int pairSum(IntVector raw, IntVector hi, int pairs) {
+        return raw.reduceLanes(VectorOperators.ADD) - 65535 * hi.reduceLanes(VectorOperators.ADD) - 32768 * pairs;
     }
 
     @Benchmark
