@@ -292,6 +292,8 @@ public class Int8Benchmark {
             VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(128, VectorConfig.FLOAT.vectorBitSize())));
     private static final VectorSpecies<Byte> BYTES_FOR_SHORTS =
             VectorSpecies.of(byte.class, VectorShape.forBitSize(SHORTS.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> INTS_FOR_SHORTS =
+            VectorSpecies.of(int.class, VectorShape.forBitSize(SHORTS.vectorBitSize()));
     private static final short[] LOW_BIAS = new short[SHORTS.length()];
 
     static {
@@ -310,7 +312,7 @@ public class Int8Benchmark {
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
             int w0 = r * cols;
-            IntVector raw0 = IntVector.zero(SHORTS.withLanes(int.class));
+            IntVector raw0 = IntVector.zero(INTS_FOR_SHORTS);   // a constant species, or vectors get boxed
             IntVector raw1 = raw0;
             IntVector raw2 = raw0;
             IntVector raw3 = raw0;
