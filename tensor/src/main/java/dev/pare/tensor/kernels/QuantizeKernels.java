@@ -1,0 +1,212 @@
+package dev.pare.tensor.kernels;
+
+import static dev.pare.tensor.kernels.Int8Species.BYTE;
+import static dev.pare.tensor.kernels.Int8Species.FLOAT_FOR_BYTE;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Affine int8 quantization of float runs and its inverse, each with its scalar twin.
+ *
+ * <pre>
+ *   quantize:    q = clamp(rint(x / scale) + zeroPoint, qmin, qmax)
+ *   dequantize:  x' = (q − zeroPoint) · scale
+ * </pre>
+ *
+ * <ul>
+ *   <li><b>Rounding</b> is half-to-even ({@link Math#rint}): 2.5 → 2, 3.5 → 4, −2.5 → −2. Half-up
+ *       rounding would bias every tie upwards; ties are common because activations such as
+ *       ReLU outputs often land on multiples of half a scale.</li>
+ *   <li><b>Saturation</b>: values beyond the range clamp to its ends instead of wrapping.</li>
+ *   <li><b>Asymmetric</b> (activations): any zero point in [−128, 127], range [−128, 127].</li>
+ *   <li><b>Symmetric</b> (weights): zero point 0, range [−127, 127]. Dropping −128 makes the
+ *       range symmetric, so w and −w are both representable and a sign flip of the weights
+ *       never saturates. (The int8 kernels themselves accept −128 everywhere.)</li>
+ *   <li><b>NaN</b> has no int8 value; it quantizes to the zero point (the real number 0).</li>
+ * </ul>
+ *
+ * <p>The formula divides by the scale rather than multiplying by 1/scale: the two differ at
+ * ties, and the division is the definition PyTorch also uses. Per-row variants give each row
+ * (each output channel of a weight matrix) its own scale and zero point.
+ *
+ * <p>Error law: for x whose quantized value is inside the range, |x' − x| ≤ scale/2 (up to
+ * one float rounding of the division and of the multiplication).
+ */
+public final class QuantizeKernels {
+    private QuantizeKernels() {}
+
+    /** The asymmetric range, [−128, 127]. */
+    public static final int QMIN = -128;
+    /** The largest int8 value. */
+    public static final int QMAX = 127;
+    /** The lower end of the symmetric range, −127. */
+    public static final int QMIN_SYMMETRIC = -127;
+
+    /**
+     * 1.5·2^23. For |t| &lt; 2^22, t + M is t rounded to an integer, ties to even, then offset by
+     * M: the sum lies in [2^23, 2^24), where floats are exactly the integers, so the addition
+     * itself rounds in the default (round-half-even) mode. Moreover the bit pattern of M + t is
+     * the bit pattern of M plus rint(t), so the integer can be read from the bits.
+     */
+    private static final float RINT_MAGIC = 12582912f;
+
+    /** {@code Float.floatToRawIntBits(RINT_MAGIC)}. */
+    private static final int RINT_MAGIC_BITS = 0x4B400000;
+
+    // ------------------------------------------------------------------ scalar twins
+
+    /** Scalar twin of {@link #quantize}: one element, see the class comment for the formula. */
+    public static byte quantizeOne(float x, float scale, int zeroPoint, int qmin, int qmax) {
+        float t = x / scale;
+        if (t != t) {
+            t = 0f;
+        }
+        // Clamp before rounding (so that rint never sees huge values) to bounds that are
+        // integers: rint(clamp(t)) = clamp(rint(t)) because rint is monotone.
+        t = Math.min(Math.max(t, qmin - zeroPoint), qmax - zeroPoint);
+        return (byte) ((int) Math.rint(t) + zeroPoint);
+    }
+
+    /** Scalar twin of {@link #quantize}. */
+    public static void quantizeScalar(float[] x, int xo, byte[] q, int qo, int n,
+                                      float scale, int zeroPoint, int qmin, int qmax) {
+        for (int i = 0; i < n; i++) {
+            q[qo + i] = quantizeOne(x[xo + i], scale, zeroPoint, qmin, qmax);
+        }
+    }
+
+    /** Scalar twin of {@link #dequantize}. */
+    public static void dequantizeScalar(byte[] q, int qo, float[] out, int oo, int n, float scale, int zeroPoint) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (float) (q[qo + i] - zeroPoint) * scale;
+        }
+    }
+
+    // ------------------------------------------------------------------ vector kernels
+
+    /**
+     * q[qo + i] = clamp(rint(x[xo + i] / scale) + zeroPoint, qmin, qmax) for i &lt; n.
+     *
+     * @throws IllegalArgumentException if the scale is not positive and finite, the range is not
+     *     inside [−128, 127], or the zero point is outside the range
+     */
+    public static void quantize(float[] x, int xo, byte[] q, int qo, int n,
+                                float scale, int zeroPoint, int qmin, int qmax) {
+        checkParams("quantize", scale, zeroPoint, qmin, qmax);
+        checkRun("quantize", "x", x.length, xo, n);
+        checkRun("quantize", "q", q.length, qo, n);
+        float lo = qmin - zeroPoint;
+        float hi = qmax - zeroPoint;
+        int lanes = FLOAT_FOR_BYTE.length();
+        int i = 0;
+        int bound = FLOAT_FOR_BYTE.loopBound(n);
+        for (; i < bound; i += lanes) {
+            FloatVector t = FloatVector.fromArray(FLOAT_FOR_BYTE, x, xo + i).div(scale);
+            t = t.blend(0f, t.test(VectorOperators.IS_NAN));
+            // Trap: JDK 17 does not compile a float-to-int conversion (F2I, F2B) to SIMD, and
+            // the vectors end up on the heap (400 bytes per iteration). The rounded integer is
+            // read from the bits of t + M instead; int-to-byte (I2B) compiles fine.
+            IntVector bits = t.max(lo).min(hi).add(RINT_MAGIC).reinterpretAsInts();
+            // bits − bits(M) = rint(t) in [qmin − zp, qmax − zp]; adding zp gives q, exactly.
+            ((ByteVector) bits.sub(RINT_MAGIC_BITS - zeroPoint).convertShape(VectorOperators.I2B, BYTE, 0))
+                    .intoArray(q, qo + i);
+        }
+        quantizeScalar(x, xo + i, q, qo + i, n - i, scale, zeroPoint, qmin, qmax);
+    }
+
+    /** {@link #quantize} with the asymmetric range [−128, 127]: activations. */
+    public static void quantize(float[] x, int xo, byte[] q, int qo, int n, float scale, int zeroPoint) {
+        quantize(x, xo, q, qo, n, scale, zeroPoint, QMIN, QMAX);
+    }
+
+    /** {@link #quantize} with zero point 0 and the symmetric range [−127, 127]: weights. */
+    public static void quantizeSymmetric(float[] x, int xo, byte[] q, int qo, int n, float scale) {
+        quantize(x, xo, q, qo, n, scale, 0, QMIN_SYMMETRIC, QMAX);
+    }
+
+    /** out[oo + i] = (q[qo + i] − zeroPoint)·scale for i &lt; n. */
+    public static void dequantize(byte[] q, int qo, float[] out, int oo, int n, float scale, int zeroPoint) {
+        checkParams("dequantize", scale, zeroPoint, QMIN, QMAX);
+        checkRun("dequantize", "q", q.length, qo, n);
+        checkRun("dequantize", "out", out.length, oo, n);
+        float zp = zeroPoint;
+        int lanes = FLOAT_FOR_BYTE.length();
+        int i = 0;
+        int bound = FLOAT_FOR_BYTE.loopBound(n);
+        for (; i < bound; i += lanes) {
+            // (float) q − (float) zp is exact (small integers), so this matches the scalar
+            // (float) (q − zp) bit for bit; one rounding, in the multiply.
+            FloatVector v = (FloatVector) ByteVector.fromArray(BYTE, q, qo + i)
+                    .convertShape(VectorOperators.B2F, FLOAT_FOR_BYTE, 0);
+            v.sub(zp).mul(scale).intoArray(out, oo + i);
+        }
+        dequantizeScalar(q, qo + i, out, oo + i, n - i, scale, zeroPoint);
+    }
+
+    // ------------------------------------------------------------------ per-row variants
+
+    /**
+     * Symmetric per-row quantization of a row-major rows×cols matrix (row r at x[xo + r·cols]):
+     * row r uses scales[r], zero point 0, range [−127, 127]. This is per-output-channel weight
+     * quantization when the matrix is a weight [out, in].
+     */
+    public static void quantizeRowsSymmetric(float[] x, int xo, byte[] q, int qo, int rows, int cols, float[] scales) {
+        checkRows("quantizeRowsSymmetric", rows, cols, scales.length, -1);
+        for (int r = 0; r < rows; r++) {
+            quantizeSymmetric(x, xo + r * cols, q, qo + r * cols, cols, scales[r]);
+        }
+    }
+
+    /** Asymmetric per-row quantization: row r uses scales[r] and zeroPoints[r], range [−128, 127]. */
+    public static void quantizeRows(float[] x, int xo, byte[] q, int qo, int rows, int cols,
+                                    float[] scales, int[] zeroPoints) {
+        checkRows("quantizeRows", rows, cols, scales.length, zeroPoints.length);
+        for (int r = 0; r < rows; r++) {
+            quantize(x, xo + r * cols, q, qo + r * cols, cols, scales[r], zeroPoints[r]);
+        }
+    }
+
+    /** Per-row dequantization; {@code zeroPoints} may be null for symmetric rows (all zero). */
+    public static void dequantizeRows(byte[] q, int qo, float[] out, int oo, int rows, int cols,
+                                      float[] scales, int[] zeroPoints) {
+        checkRows("dequantizeRows", rows, cols, scales.length, zeroPoints == null ? -1 : zeroPoints.length);
+        for (int r = 0; r < rows; r++) {
+            dequantize(q, qo + r * cols, out, oo + r * cols, cols, scales[r], zeroPoints == null ? 0 : zeroPoints[r]);
+        }
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    static void checkParams(String op, float scale, int zeroPoint, int qmin, int qmax) {
+        if (!(scale > 0f) || Float.isInfinite(scale)) {
+            throw new IllegalArgumentException(op + ": scale must be positive and finite, got " + scale);
+        }
+        if (qmin < QMIN || qmax > QMAX || qmin > qmax) {
+            throw new IllegalArgumentException(op + ": range [" + qmin + ", " + qmax + "] is not inside [-128, 127]");
+        }
+        if (zeroPoint < qmin || zeroPoint > qmax) {
+            throw new IllegalArgumentException(op + ": zero point " + zeroPoint + " is outside the range ["
+                    + qmin + ", " + qmax + "]");
+        }
+    }
+
+    static void checkRun(String op, String name, int length, int offset, int n) {
+        if (n < 0 || offset < 0 || (long) offset + n > length) {
+            throw new IllegalArgumentException(op + ": " + name + " needs " + n + " elements from offset "
+                    + offset + " but has length " + length);
+        }
+    }
+
+    private static void checkRows(String op, int rows, int cols, int scales, int zeroPoints) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException(op + ": negative shape [" + rows + ", " + cols + "]");
+        }
+        if (scales < rows || (zeroPoints >= 0 && zeroPoints < rows)) {
+            throw new IllegalArgumentException(op + ": " + rows + " rows but " + scales + " scales"
+                    + (zeroPoints >= 0 ? " and " + zeroPoints + " zero points" : ""));
+        }
+    }
+}

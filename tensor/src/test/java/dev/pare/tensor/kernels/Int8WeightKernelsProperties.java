@@ -1,0 +1,157 @@
+package dev.pare.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pare.tensor.Rng;
+import dev.pare.tensor.kernels.Int8Inputs.Fill;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The weight-only int8 kernels (int8 weights, float activations) against their scalar twins.
+ * Their float sums are added in another order, so they agree within 1e-6 of the sum of the
+ * magnitudes of the terms; with small-integer activations every partial sum is an exact
+ * integer, and then they must agree exactly (a wrong index or a lost tail cannot hide there).
+ */
+class Int8WeightKernelsProperties {
+
+    @Provide
+    Arbitrary<Integer> sizes() {
+        return Int8Inputs.sizes();
+    }
+
+    @Provide
+    Arbitrary<Integer> rowCounts() {
+        return Arbitraries.of(0, 1, 3, 4, 5, 7, 8, 9);
+    }
+
+    private static float[] scales(Rng rng, int rows) {
+        float[] s = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            s[r] = 0.001f + rng.nextFloat() * 0.05f;
+        }
+        return s;
+    }
+
+    /** Activations in [-3, 3), or small integers in [-4, 4] when {@code integers}. */
+    private static float[] activations(Rng rng, int off, int n, boolean integers) {
+        float[] x = KernelSizes.values(rng, off, n, 3f);
+        if (integers) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = rng.nextInt(9) - 4;
+            }
+        }
+        return x;
+    }
+
+    private static double magnitude(byte[] w, int wo, float[] x, int xo, int n) {
+        double m = 0;
+        for (int j = 0; j < n; j++) {
+            m += Math.abs(w[wo + j] * x[xo + j]);
+        }
+        return m;
+    }
+
+    @Property(tries = 200)
+    void gemvEqualsScalarTwin(@ForAll("rowCounts") int rows, @ForAll("sizes") int cols, @ForAll Fill fw,
+                              @ForAll boolean integers, @ForAll @IntRange(min = 0, max = 5) int wo,
+                              @ForAll @IntRange(min = 0, max = 5) int xo, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        byte[] w = Int8Inputs.bytes(rng, fw, wo, rows * cols);
+        float[] x = activations(rng, xo, cols, integers);
+        float[] s = integers ? new float[rows] : scales(rng, rows);
+        if (integers) {
+            java.util.Arrays.fill(s, 1f);
+        }
+        float[] expected = new float[rows + 2];
+        float[] actual = new float[rows + 2];
+        Int8WeightGemv.gemvScalar(w, wo, rows, cols, s, x, xo, expected, 1);
+        Int8WeightGemv.gemv(w, wo, rows, cols, s, x, xo, actual, 1);
+        for (int r = 0; r < rows; r++) {
+            double tol = integers ? 0 : 1e-6 * s[r] * magnitude(w, wo + r * cols, x, xo, cols);
+            assertTrue(Math.abs(expected[r + 1] - actual[r + 1]) <= tol,
+                    "int8 weight gemv [" + rows + ", " + cols + "] " + fw + (integers ? " integer x" : "") + " row " + r
+                    + ": scalar twin " + expected[r + 1] + ", vector " + actual[r + 1] + ", tolerance " + tol
+                    + Int8Inputs.species());
+        }
+        assertEquals(0f, actual[0], "wrote before y");
+        assertEquals(0f, actual[rows + 1], "wrote past y");
+    }
+
+    @Provide
+    Arbitrary<Integer> outs() {
+        return Arbitraries.of(1, 5, 63, 64, 65, 130);
+    }
+
+    @Property(tries = 60)
+    void gemmEqualsScalarTwin(@ForAll @IntRange(min = 0, max = 19) int batch, @ForAll("outs") int out,
+                              @ForAll("sizes") int in, @ForAll boolean accumulate, @ForAll boolean integers,
+                              @ForAll long seed) {
+        if (in > 1023) {
+            in = 1023;   // keeps the scalar twin fast; the kernel's loops do not depend on in
+        }
+        Rng rng = new Rng(seed);
+        int ldx = in + 3;
+        int ldc = out + 2;
+        float[] x = activations(rng, 1, batch * ldx, integers);
+        byte[] w = Int8Inputs.bytes(rng, Fill.RANDOM, 2, out * in);
+        float[] s = scales(rng, out);
+        if (integers) {
+            java.util.Arrays.fill(s, 1f);
+        }
+        float[] expected = KernelSizes.values(rng, 0, batch * ldc, 1f);
+        if (integers) {
+            java.util.Arrays.fill(expected, 3f);
+        }
+        float[] actual = expected.clone();
+        Int8WeightGemm.gemmScalar(batch, out, in, x, 1, ldx, w, 2, s, expected, 0, ldc, accumulate);
+        Int8WeightGemm.gemm(batch, out, in, x, 1, ldx, w, 2, s, actual, 0, ldc, accumulate);
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < ldc; r++) {
+                int i = b * ldc + r;
+                double tol = integers || r >= out ? 0
+                        : 1e-6 * (s[r] * magnitude(w, 2 + r * in, x, 1 + b * ldx, in) + Math.abs(expected[i]));
+                assertTrue(Math.abs(expected[i] - actual[i]) <= tol, "int8 weight gemm batch " + batch + " W [" + out
+                        + ", " + in + "] C[" + b + ", " + r + "]: scalar twin " + expected[i] + ", kernel " + actual[i]
+                        + ", tolerance " + tol);
+            }
+        }
+    }
+
+    @Test
+    void gemmReusesItsScratchAcrossShapes() {
+        // A large call grows the per-thread scratch, a smaller one must not read stale rows.
+        Rng rng = new Rng(3);
+        for (int[] shape : new int[][] {{2, 130, 300}, {3, 7, 11}, {1, 64, 500}}) {
+            int batch = shape[0];
+            int out = shape[1];
+            int in = shape[2];
+            float[] x = activations(rng, 0, batch * in, true);
+            byte[] w = Int8Inputs.bytes(rng, Fill.EXTREMES, 0, out * in);
+            float[] s = new float[out];
+            java.util.Arrays.fill(s, 1f);
+            float[] expected = new float[batch * out];
+            float[] actual = new float[batch * out];
+            Int8WeightGemm.gemmScalar(batch, out, in, x, 0, in, w, 0, s, expected, 0, out, false);
+            Int8WeightGemm.gemm(batch, out, in, x, 0, in, w, 0, s, actual, 0, out, false);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual, 0f, java.util.Arrays.toString(shape));
+        }
+    }
+
+    @Test
+    void badShapesAreRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Int8WeightGemv.gemv(new byte[5], 0, 2, 3, new float[2], new float[3], 0, new float[2], 0));
+        assertEquals("int8 weight gemv: w needs 6 elements from offset 0 but has length 5", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Int8WeightGemm.gemm(2, 3, 4, new float[8], 0, 4, new byte[12], 0, new float[3], new float[5], 0, 3, false));
+        assertEquals("int8 weight gemm: c needs 6 elements from offset 0 but has length 5", e.getMessage());
+    }
+}
