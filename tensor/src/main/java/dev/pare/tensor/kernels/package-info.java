@@ -16,7 +16,10 @@
  * {@link dev.pare.tensor.kernels.Gemm}. The sparse kernels come last:
  * {@link dev.pare.tensor.kernels.CsrMatrix} and {@link dev.pare.tensor.kernels.BlockCsrMatrix}
  * (the layouts), then {@link dev.pare.tensor.kernels.CsrKernels} and
- * {@link dev.pare.tensor.kernels.BlockCsrKernels}.
+ * {@link dev.pare.tensor.kernels.BlockCsrKernels}; then the int8 kernels:
+ * {@link dev.pare.tensor.kernels.Int8Species} (their widths),
+ * {@link dev.pare.tensor.kernels.QuantizeKernels}, {@link dev.pare.tensor.kernels.Int8Gemv},
+ * {@link dev.pare.tensor.kernels.Int8WeightGemv} and {@link dev.pare.tensor.kernels.Int8WeightGemm}.
  *
  * <h2>Rules every kernel here follows</h2>
  * <ul>
