@@ -7,6 +7,7 @@ import static dev.pare.tensor.kernels.GemmBlocking.NR;
 import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import dev.pare.tensor.parallel.Parallel;
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -27,9 +28,9 @@ import jdk.incubator.vector.FloatVector;
  * </pre>
  * Small products and matrix-vector products skip all of this and take {@link GemmDirect}.
  *
- * <p>Threads: the columns (or, for tall C, the rows) of C are split into one contiguous range of
- * whole tiles per thread of {@link Parallel}; each thread packs what it needs into its own
- * buffers. The K sum is never split, and its blocking depends on K only, so every element of C
+ * <p>Threads: the columns (or, for tall C, the rows) of C are split into contiguous pieces of
+ * whole tiles, one per thread of {@link Parallel} (a few per thread for large products, taken
+ * from a shared counter); each thread packs what it needs into its own buffers. The K sum is never split, and its blocking depends on K only, so every element of C
  * is computed by the same operations in the same order whatever the thread count: the result is
  * bit-for-bit the same on 1 thread or 64.
  */
@@ -80,15 +81,31 @@ public final class Gemm {
         int tilesN = (n + NR - 1) / NR;
         if (!parallel) {
             packed(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
-        } else if (tilesN >= tilesM) {
-            // Wide C: each thread takes whole NR-column tiles and packs all of the (smaller) A.
-            Parallel.forRange(tilesN, 1, (lo, hi) -> packed(transA, transB, 0, m, lo * NR, Math.min(n, hi * NR), k,
-                    a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
-        } else {
-            // Tall C: each thread takes whole MR-row tiles and packs all of the (smaller) B.
-            Parallel.forRange(tilesM, 1, (lo, hi) -> packed(transA, transB, lo * MR, Math.min(m, hi * MR), 0, n, k,
-                    a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
+            return;
         }
+        // Wide C: split the columns, each piece packing all of the (smaller) A. Tall C: split the
+        // rows, each piece packing all of the (smaller) B.
+        boolean wide = tilesN >= tilesM;
+        int tiles = wide ? tilesN : tilesM;
+        int threads = Parallel.threads();
+        int pieces = Math.min(tiles, work >= GemmBlocking.DYNAMIC_MIN_WORK ? GemmBlocking.PIECES_PER_THREAD * threads : threads);
+        // Threads take pieces from a shared counter, so that a thread slowed down by another
+        // process on its core does not hold the others up. Who computes a piece changes nothing
+        // in the result: each element is computed the same way wherever it is.
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(threads, pieces), 1, (lo, hi) -> {
+            for (int piece = next.getAndIncrement(); piece < pieces; piece = next.getAndIncrement()) {
+                int from = (int) ((long) tiles * piece / pieces);
+                int to = (int) ((long) tiles * (piece + 1) / pieces);
+                if (wide) {
+                    packed(transA, transB, 0, m, from * NR, Math.min(n, to * NR), k,
+                            a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+                } else {
+                    packed(transA, transB, from * MR, Math.min(m, to * MR), 0, n, k,
+                            a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+                }
+            }
+        });
     }
 
     /** The blocked loops of the class comment, over rows [i0, i1) and columns [j0, j1) of C. */

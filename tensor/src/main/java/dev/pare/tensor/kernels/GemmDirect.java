@@ -21,6 +21,15 @@ final class GemmDirect {
     static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
                       float[] a, int ao, int lda, float[] b, int bo, int ldb,
                       float[] c, int co, int ldc, boolean accumulate) {
+        if (transA && j1 - j0 == 1 && ldc == 1) {
+            // Aᵀ·x with a contiguous result: a row of op(A) is a column of the stored A, so a
+            // dot product per row would stride through memory. Sum scaled rows of the stored A
+            // instead: c[i0..i1) (+)= Σp x[p] · a[ao + p·lda + i0 ..), contiguous throughout.
+            int xStart = transB ? bo + j0 * ldb : bo + j0;
+            int xStep = transB ? 1 : ldb;
+            rowAxpy(b, xStart, xStep, k, a, ao + i0, lda, c, co + i0, i1 - i0, accumulate);
+            return;
+        }
         for (int i = i0; i < i1; i++) {
             int aStart = transA ? ao + i : ao + i * lda;
             int aStep = transA ? lda : 1;

@@ -87,6 +87,47 @@ class GemmProperties {
     }
 
     @Example
+    void givesTheSameBitsForAnyThreadCountWhenCutIntoManyPieces() {
+        // Large enough (M·N·K ≥ DYNAMIC_MIN_WORK) for threads to take pieces from a shared counter.
+        int m = 1024;
+        int n = 520;
+        int k = 1030;
+        assertTrue((long) m * n * k >= GemmBlocking.DYNAMIC_MIN_WORK);
+        for (boolean tall : new boolean[] {true, false}) {
+            int rows = tall ? m : n;
+            int cols = tall ? n : m;
+            Case c = new Case(false, true, rows, cols, k, 0, false, 13);
+            int before = Parallel.threads();
+            try {
+                Parallel.setThreads(1);
+                float[] reference = c.runFast();
+                for (int t : new int[] {2, 3}) {
+                    Parallel.setThreads(t);
+                    assertArrayEquals(reference, c.runFast(), c + ": bits differ between 1 and " + t + " threads");
+                }
+                // Spot-check against the definition (the full scalar product would take seconds).
+                SplittableRandom pick = new SplittableRandom(14);
+                for (int s = 0; s < 300; s++) {
+                    int i = pick.nextInt(rows);
+                    int j = pick.nextInt(cols);
+                    double exact = 0;
+                    double abs = 0;
+                    for (int p = 0; p < k; p++) {
+                        double prod = (double) c.a[i * c.lda + p] * c.b[j * c.ldb + p];
+                        exact += prod;
+                        abs += Math.abs(prod);
+                    }
+                    float got = reference[i * c.ldc + j];
+                    assertTrue(Math.abs(got - exact) <= (k + 2) * Math.ulp(1f) * abs,
+                            c + ": element " + i + "," + j + " is " + got + ", exact " + exact);
+                }
+            } finally {
+                Parallel.setThreads(before);
+            }
+        }
+    }
+
+    @Example
     void matchesScalarTwinAtTheMlpStepShapes() {
         // Forward x·W, and the two backward products dY·Wᵀ and Xᵀ·dY, at batch 128.
         new Case(false, false, 128, 256, 784, 0, false, 1).check();
