@@ -9,9 +9,12 @@ package dev.pare.compress.quantize;
  * squared distance to the nearer end. Min-max has no clipping but the largest s; a narrower
  * range shrinks s at the price of clipping the tails. For bin k with count n_k and centre c_k:
  * <pre>
- *   E(a, b) = Σ_k n_k · ( s²/12                 if a ≤ c_k ≤ b
- *                         (c_k − clamp(c_k, a, b))²   otherwise )
+ *   E(a, b) = Σ_k n_k · e_k(a, b)
+ *   e_k     = s²/12                       for a bin inside the range and wider than a step
+ *           = mean of (x − x')² over {@value #SUB_POINTS} points x of the bin, otherwise
  * </pre>
+ * (x' is x quantized and dequantized with the range's parameters, so clipped points cost their
+ * distance to the range).
  * The candidates are ranges whose ends lie on bin edges, the lower end in the lower half of
  * the histogram and the upper end in the upper half, on a grid of {@value #SEARCH_STEP} bins; the
  * grid keeps the search at about a thousand candidates.
@@ -25,6 +28,8 @@ public final class HistogramObserver extends Observer {
     static final int BINS = 2048;
     /** Candidate range ends every this many bins. */
     static final int SEARCH_STEP = 32;
+    /** Points per bin at which the error of a narrow bin is sampled. */
+    static final int SUB_POINTS = 4;
 
     private double[] counts = new double[BINS];
     private float lo = Float.POSITIVE_INFINITY;
@@ -91,12 +96,9 @@ public final class HistogramObserver extends Observer {
                 double qb = p.max();
                 double error = 0;
                 for (int k = 0; k < BINS; k++) {
-                    if (counts[k] == 0) {
-                        continue;
+                    if (counts[k] != 0) {
+                        error += counts[k] * binError(p, lo + k * width, width);
                     }
-                    double c = lo + (k + 0.5) * width;
-                    double e = c < qa ? qa - c : c > qb ? c - qb : 0;
-                    error += counts[k] * (e == 0 ? s * s / 12 : e * e);
                 }
                 if (error < bestError) {
                     bestError = error;
@@ -106,5 +108,28 @@ public final class HistogramObserver extends Observer {
             }
         }
         return new float[] {bestA, bestB};
+    }
+
+    /**
+     * Mean squared error of quantizing values spread evenly over the bin [left, left + width).
+     * A bin wider than a step holds many steps, so its rounding noise is the uniform s²/12; a
+     * narrower bin lies within one or two steps, where s²/12 would be far off (a bin at the
+     * exactly represented 0 has almost no error), so the error is averaged over
+     * {@value #SUB_POINTS} points of the bin. Clipped points cost their distance to the range.
+     */
+    private static double binError(QuantParams p, double left, double width) {
+        double s = p.scale();
+        double qa = p.min();
+        double qb = p.max();
+        if (width >= s && left >= qa && left + width <= qb) {
+            return s * s / 12;
+        }
+        double sum = 0;
+        for (int i = 0; i < SUB_POINTS; i++) {
+            float x = (float) (left + (i + 0.5) * width / SUB_POINTS);
+            double e = x - p.roundTrip(x);
+            sum += e * e;
+        }
+        return sum / SUB_POINTS;
     }
 }
