@@ -154,17 +154,21 @@ public final class QuantizedLinear extends Module {
     }
 
     static QuantParams dynamicParams(float[] xd, int xo, int n, String who) {
-        float lo = Float.POSITIVE_INFINITY;
-        float hi = Float.NEGATIVE_INFINITY;
+        float lo = 0f;
+        float hi = 0f;
+        float bad = 0f;
         for (int i = 0; i < n; i++) {
             float v = xd[xo + i];
-            lo = Math.min(lo, v);
-            hi = Math.max(hi, v);
+            // Plain comparisons, not Math.min/max: those also order −0 and NaN, and cost several
+            // times as much; v − v is 0 for every finite v and NaN for NaN and ±∞.
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            bad += v - v;
         }
-        if (!Float.isFinite(lo) || !Float.isFinite(hi)) {
-            throw new IllegalArgumentException(who + ": dynamic quantization of an input containing NaN or infinity"
-                    + " (range [" + lo + ", " + hi + "])");
+        if (bad != 0f || bad != bad) {
+            throw new IllegalArgumentException(who + ": dynamic quantization of an input containing NaN or infinity");
         }
+        // lo and hi start at 0: the range always contains 0, as QuantParams.affine would make it.
         return QuantParams.affine(lo, hi);
     }
 
