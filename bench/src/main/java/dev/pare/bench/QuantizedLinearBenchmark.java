@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Pare's fp32 {@link Linear} against {@link QuantizedLinear} in its three modes, whole layers
  * (input checks, the activation quantization, the bias, the output tensor included), in the same
  * run. Cases are {@code batch x out x in}: batch 1 on 256×784, 1024×1024 and 4096×4096, batch 256
- * on 1024×1024 (issue 7's targets).
+ * on 1024×1024 (issue 7's targets), and batch 256 on 256×784 (the MLP's first layer).
  *
  * <pre>
  * mvn -o -q -pl bench -am package -DskipTests
@@ -43,7 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @State(Scope.Thread)
 public class QuantizedLinearBenchmark {
-    @Param({"1x256x784", "1x1024x1024", "1x4096x4096", "256x1024x1024"})
+    @Param({"1x256x784", "1x1024x1024", "1x4096x4096", "256x256x784", "256x1024x1024"})
     String shape;
 
     Linear fp32;
