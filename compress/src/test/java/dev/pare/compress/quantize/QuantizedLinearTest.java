@@ -34,7 +34,9 @@ class QuantizedLinearTest {
     @CsvSource({
         "WEIGHT_ONLY, PER_CHANNEL, 1, 13, 7", "WEIGHT_ONLY, PER_TENSOR, 5, 70, 33",
         "DYNAMIC, PER_CHANNEL, 1, 70, 33", "DYNAMIC, PER_TENSOR, 6, 13, 7",
-        "STATIC, PER_CHANNEL, 1, 207, 65", "STATIC, PER_CHANNEL, 9, 207, 65", "STATIC, PER_TENSOR, 3, 31, 4"})
+        "STATIC, PER_CHANNEL, 1, 207, 65", "STATIC, PER_CHANNEL, 9, 207, 65", "STATIC, PER_TENSOR, 3, 31, 4",
+        // Over QuantizedLinear.WHOLE_WEIGHT_LIMIT: the blocked Int8WeightGemm path.
+        "STATIC, PER_CHANNEL, 2, 1024, 1025"})
     void matchesTheFloatLayerWithinTheBoundTheScalesImply(QuantMode mode, Granularity g, int batch, int in, int out) {
         Linear fc = linear(in, out, in * 31L + out);
         Tensor x = Tensor.randn(new Rng(batch), batch, in);
