@@ -196,7 +196,7 @@ public final class Quantize implements Callable<Integer> {
                 total += y.length;
             }
             double t1 = medianMicros(m, one, latencyReps);
-            double t256 = medianMicros(m, many, Math.max(5, latencyReps / 20));
+            double t256 = medianMicros(m, many, Math.max(5, latencyReps / 4));
             Row r = new Row(name, (double) correct / total, bytes, t1, t256);
             System.out.printf(Locale.ROOT, "measured %s%n", name);
             return r;
