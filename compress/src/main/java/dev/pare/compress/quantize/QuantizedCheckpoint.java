@@ -1,0 +1,177 @@
+package dev.pare.compress.quantize;
+
+import dev.pare.nn.Conv2d;
+import dev.pare.nn.Linear;
+import dev.pare.nn.Module;
+import dev.pare.nn.io.Checkpoint;
+import dev.pare.nn.io.DType;
+import dev.pare.nn.io.SafeTensors;
+import dev.pare.nn.io.TensorEntry;
+import dev.pare.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Saves a quantized model as safetensors with int8 weights, and loads it back into its float
+ * architecture.
+ *
+ * <p>Names, for a quantized layer at path {@code P} (e.g. {@code 1} in a Sequential):
+ * <table>
+ *   <caption>entries of one quantized layer</caption>
+ *   <tr><td>{@code P.weight}</td><td>I8</td><td>{@code [out, in]} or {@code [O, C/g, k, k]}: symmetric codes in [−127, 127]</td></tr>
+ *   <tr><td>{@code P.weight_scale}</td><td>F32</td><td>{@code [out]} per channel, {@code [1]} per tensor</td></tr>
+ *   <tr><td>{@code P.bias}</td><td>F32</td><td>{@code [out]}, if the layer has one</td></tr>
+ *   <tr><td>{@code P.input_scale}</td><td>F32</td><td>{@code [1]}, static layers only</td></tr>
+ *   <tr><td>{@code P.input_zero_point}</td><td>I32</td><td>{@code [1]}, static layers only</td></tr>
+ * </table>
+ * Every other tensor of the model (a BatchNorm's, say) is saved as F32 under its usual
+ * state-dict name. The header's {@code __metadata__} holds {@code "quantization"}: the scheme,
+ * e.g. {@code "static-per-channel-int8"} (mode, granularity, int8), and
+ * {@code "quantization_mode"}/{@code "quantization_granularity"} separately.
+ * Weight real value = {@code weight_scale[r] · weight[r, …]}; PyTorch can read every entry.
+ */
+public final class QuantizedCheckpoint {
+    public static final String SCHEME_KEY = "quantization";
+    public static final String MODE_KEY = "quantization_mode";
+    public static final String GRANULARITY_KEY = "quantization_granularity";
+
+    private QuantizedCheckpoint() {}
+
+    /** The scheme name for a mode and granularity, e.g. {@code static-per-channel-int8}. */
+    public static String scheme(QuantMode mode, Granularity granularity) {
+        return mode.label() + "-" + granularity.label() + "-int8";
+    }
+
+    /** The checkpoint of a quantized model (see the class comment for the names). */
+    public static Checkpoint toCheckpoint(Module model) {
+        Checkpoint c = new Checkpoint();
+        for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
+            c.put(e.getKey(), e.getValue());
+        }
+        QuantMode mode = null;
+        Granularity granularity = null;
+        for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
+            String p = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            Module m = e.getValue();
+            if (m instanceof QuantizedLinear q) {
+                put(c, p, q.weightCodes(), new int[] {q.outFeatures(), q.inFeatures()}, q.weightScales(),
+                        q.granularity(), q.bias(), q.inputParams());
+                mode = q.mode();
+                granularity = q.granularity();
+            } else if (m instanceof QuantizedConv2d q) {
+                put(c, p, q.weightCodes(), q.weightShape(), q.weightScales(), q.granularity(), q.bias(), q.inputParams());
+                mode = q.mode();
+                granularity = q.granularity();
+            }
+        }
+        if (mode == null) {
+            throw new IllegalArgumentException("QuantizedCheckpoint: the model has no quantized layer; use SafeTensors.save");
+        }
+        c.putMetadata(SCHEME_KEY, scheme(mode, granularity));
+        c.putMetadata(MODE_KEY, mode.label());
+        c.putMetadata(GRANULARITY_KEY, granularity.label());
+        return c;
+    }
+
+    private static void put(Checkpoint c, String p, byte[] codes, int[] shape, float[] scales, Granularity g,
+                            float[] bias, QuantParams input) {
+        c.put(p + "weight", TensorEntry.ofBytes(codes, shape));
+        float[] s = g == Granularity.PER_TENSOR ? new float[] {scales[0]} : scales;
+        c.put(p + "weight_scale", Tensor.fromArray(s, s.length));
+        if (bias != null) {
+            c.put(p + "bias", Tensor.fromArray(bias, bias.length));
+        }
+        if (input != null) {
+            c.put(p + "input_scale", Tensor.fromArray(new float[] {input.scale()}, 1));
+            c.put(p + "input_zero_point", TensorEntry.ofInts(new int[] {input.zeroPoint()}, 1));
+        }
+    }
+
+    /** Writes the model's checkpoint to {@code file}; returns the file size in bytes. */
+    public static long save(Path file, Module model) throws IOException {
+        SafeTensors.write(file, toCheckpoint(model));
+        return Files.size(file);
+    }
+
+    /**
+     * Reads {@code file} into {@code architecture}, a freshly built float model of the same
+     * structure: each Linear/Conv2d whose {@code weight} entry is I8 is replaced by the quantized
+     * layer the file describes, every other tensor is loaded strictly. Returns the architecture.
+     *
+     * @throws IllegalArgumentException if the file is not a quantized checkpoint, or does not fit
+     */
+    public static Module load(Path file, Module architecture) throws IOException {
+        Checkpoint c = SafeTensors.read(file);
+        String modeLabel = c.metadata().get(MODE_KEY);
+        String granularityLabel = c.metadata().get(GRANULARITY_KEY);
+        if (modeLabel == null || granularityLabel == null) {
+            throw new IllegalArgumentException("QuantizedCheckpoint.load: " + file + " has no " + MODE_KEY + "/"
+                    + GRANULARITY_KEY + " metadata; it is not a quantized checkpoint");
+        }
+        QuantMode mode = QuantMode.fromLabel(modeLabel);
+        Granularity granularity = Granularity.fromLabel(granularityLabel);
+        Map<String, TensorEntry> rest = new LinkedHashMap<>(c.entries());
+        List<String> paths = new ArrayList<>();
+        for (Map.Entry<String, Module> e : architecture.namedModules().entrySet()) {
+            Module m = e.getValue();
+            String p = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            TensorEntry w = c.entries().get(p + "weight");
+            if ((m instanceof Linear || m instanceof Conv2d) && w != null && w.dtype() == DType.I8) {
+                paths.add(e.getKey());
+            }
+        }
+        for (String path : paths) {
+            if (path.isEmpty()) {
+                throw new IllegalArgumentException("QuantizedCheckpoint.load: the architecture is a bare layer; wrap it in a Sequential");
+            }
+            String p = path + ".";
+            Module m = architecture.getModule(path);
+            byte[] codes = rest.remove(p + "weight").bytes();
+            int out = m instanceof Linear l ? l.outFeatures() : ((Conv2d) m).outChannels();
+            float[] scales = expand(rest.remove(p + "weight_scale"), out, p);
+            TensorEntry b = rest.remove(p + "bias");
+            float[] bias = b == null ? null : b.tensor().toArray();
+            TensorEntry is = rest.remove(p + "input_scale");
+            TensorEntry iz = rest.remove(p + "input_zero_point");
+            QuantParams input = is == null || iz == null ? null : new QuantParams(is.tensor().item(), iz.ints()[0]);
+            QuantMode layerMode = input != null ? QuantMode.STATIC : mode;
+            Module q;
+            if (m instanceof Linear l) {
+                q = new QuantizedLinear(l.inFeatures(), out, codes, scales, bias, layerMode, granularity, input);
+            } else {
+                Conv2d conv = (Conv2d) m;
+                q = new QuantizedConv2d(conv.weight().shape(), codes, scales, bias, conv.stride(), conv.padding(),
+                        conv.dilation(), conv.groups(), layerMode, granularity, input);
+            }
+            architecture.replaceModule(path, q);
+        }
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorEntry> e : rest.entrySet()) {
+            state.put(e.getKey(), e.getValue().tensor());
+        }
+        architecture.loadStateDict(state, true);
+        return architecture;
+    }
+
+    private static float[] expand(TensorEntry scales, int out, String p) {
+        if (scales == null) {
+            throw new IllegalArgumentException("QuantizedCheckpoint.load: no " + p + "weight_scale");
+        }
+        float[] s = scales.tensor().toArray();
+        if (s.length == out) {
+            return s;
+        }
+        if (s.length == 1) {
+            float[] all = new float[out];
+            java.util.Arrays.fill(all, s[0]);
+            return all;
+        }
+        throw new IllegalArgumentException("QuantizedCheckpoint.load: " + p + "weight_scale has " + s.length
+                + " entries for " + out + " output channels");
+    }
+}

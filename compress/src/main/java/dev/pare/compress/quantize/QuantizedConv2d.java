@@ -1,0 +1,160 @@
+package dev.pare.compress.quantize;
+
+import dev.pare.nn.Conv2d;
+import dev.pare.nn.Conv2dOp;
+import dev.pare.nn.Module;
+import dev.pare.tensor.GradMode;
+import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.QuantizeKernels;
+import java.util.Arrays;
+
+/**
+ * An inference-only {@link Conv2d} with int8 weights: symmetric codes in [−127, 127] with one
+ * scale per output channel (per filter), or one for all.
+ *
+ * <p>How it computes: a convolution is a matrix multiply of unfolded patches (im2col, thousands of
+ * rows) by the filters, so it is always the batched, compute-bound case, where int8 arithmetic
+ * cannot beat the fp32 GEMM on this CPU (docs/int8-kernels.md). So, as {@code Int8WeightGemm}
+ * does for Linear, the filters are dequantized to float for the call and the fp32
+ * {@link Conv2dOp} runs; the input is first quantized and dequantized in the dynamic and static
+ * modes, so the result is the int8 result up to float rounding. The stored model keeps the 4×
+ * smaller weights; the float copy lives only during a forward call.
+ *
+ * <p>Inference only, like {@link QuantizedLinear}. Shapes as {@link Conv2d}.
+ */
+public final class QuantizedConv2d extends Module {
+    private final int[] weightShape;
+    private final byte[] weight;
+    private final float[] weightScales;
+    private final float[] bias;
+    private final int stride;
+    private final int padding;
+    private final int dilation;
+    private final int groups;
+    private final QuantMode mode;
+    private final Granularity granularity;
+    private final QuantParams inputParams;
+
+    /**
+     * @param weightShape  {@code [O, C/groups, k, k]}
+     * @param weight       row-major codes, one row of {@code C/groups·k·k} per output channel
+     * @param weightScales one per output channel
+     * @param bias         {@code [O]} or null
+     */
+    public QuantizedConv2d(int[] weightShape, byte[] weight, float[] weightScales, float[] bias,
+                           int stride, int padding, int dilation, int groups,
+                           QuantMode mode, Granularity granularity, QuantParams inputParams) {
+        if (weightShape.length != 4 || (long) weightShape[0] * weightShape[1] * weightShape[2] * weightShape[3] != weight.length
+                || weightScales.length != weightShape[0] || (bias != null && bias.length != weightShape[0])) {
+            throw new IllegalArgumentException("QuantizedConv2d: weight shape " + Arrays.toString(weightShape) + " with "
+                    + weight.length + " codes, " + weightScales.length + " scales, bias "
+                    + (bias == null ? "none" : bias.length) + " do not fit together");
+        }
+        if (mode == QuantMode.STATIC && inputParams == null) {
+            throw new IllegalArgumentException("QuantizedConv2d: static mode needs calibrated input parameters");
+        }
+        this.weightShape = weightShape.clone();
+        this.weight = weight;
+        this.weightScales = weightScales;
+        this.bias = bias;
+        this.stride = stride;
+        this.padding = padding;
+        this.dilation = dilation;
+        this.groups = groups;
+        this.mode = mode;
+        this.granularity = granularity;
+        this.inputParams = mode == QuantMode.STATIC ? inputParams : null;
+    }
+
+    /** Quantizes a trained {@link Conv2d}'s filters (symmetric, per {@code granularity}). */
+    public static QuantizedConv2d from(Conv2d conv, QuantMode mode, Granularity granularity, QuantParams inputParams) {
+        Tensor w = conv.weight().detach().contiguous();
+        int[] shape = w.shape();
+        int rows = shape[0];
+        int cols = w.numel() / rows;
+        float[] scales = QuantParams.weightScales(w.storage(), w.offset(), rows, cols, granularity);
+        byte[] q = new byte[rows * cols];
+        QuantizeKernels.quantizeRowsSymmetric(w.storage(), w.offset(), q, 0, rows, cols, scales);
+        float[] b = conv.bias() == null ? null : conv.bias().detach().contiguous().toArray();
+        return new QuantizedConv2d(shape, q, scales, b, conv.stride(), conv.padding(), conv.dilation(), conv.groups(),
+                mode, granularity, inputParams);
+    }
+
+    @Override
+    @SuppressWarnings("try")
+    public Tensor forward(Tensor x) {
+        if (GradMode.isEnabled() && x.requiresGrad()) {
+            throw new IllegalStateException("QuantizedConv2d: a quantized layer is inference-only and has no gradient;"
+                    + " call it under Tensor.noGrad() or on a detached input");
+        }
+        Tensor input = x.detach();
+        if (mode != QuantMode.WEIGHT_ONLY) {
+            Tensor xc = input.contiguous();
+            int n = xc.numel();
+            QuantParams p = mode == QuantMode.STATIC ? inputParams
+                    : QuantizedLinear.dynamicParams(xc.storage(), xc.offset(), n, "QuantizedConv2d");
+            input = Tensor.wrap(QuantizedLinear.fakeQuantized(xc.storage(), xc.offset(), n, p), 0, x.shape());
+        }
+        int rows = weightShape[0];
+        int cols = weight.length / rows;
+        float[] wf = new float[weight.length];
+        QuantizeKernels.dequantizeRows(weight, 0, wf, 0, rows, cols, weightScales, null);
+        Tensor w = Tensor.wrap(wf, 0, weightShape);
+        Tensor b = bias == null ? null : Tensor.wrap(bias.clone(), 0, rows);
+        try (var ignored = Tensor.noGrad()) {
+            return Conv2dOp.conv2d(input, w, b, stride, padding, dilation, groups);
+        }
+    }
+
+    /** {@code [O, C/groups, k, k]}. */
+    public int[] weightShape() {
+        return weightShape.clone();
+    }
+
+    /** The int8 codes (the layer's own array: do not modify). */
+    public byte[] weightCodes() {
+        return weight;
+    }
+
+    public float[] weightScales() {
+        return weightScales.clone();
+    }
+
+    public float[] bias() {
+        return bias == null ? null : bias.clone();
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return padding;
+    }
+
+    public int dilation() {
+        return dilation;
+    }
+
+    public int groups() {
+        return groups;
+    }
+
+    public QuantMode mode() {
+        return mode;
+    }
+
+    public Granularity granularity() {
+        return granularity;
+    }
+
+    public QuantParams inputParams() {
+        return inputParams;
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "weight=" + Arrays.toString(weightShape) + ", stride=" + stride + ", padding=" + padding
+                + ", mode=" + mode.label() + ", " + granularity.label();
+    }
+}

@@ -1,0 +1,266 @@
+package dev.pare.compress.quantize;
+
+import dev.pare.nn.Linear;
+import dev.pare.nn.Module;
+import dev.pare.tensor.GradMode;
+import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.Gemm;
+import dev.pare.tensor.kernels.Int8Gemv;
+import dev.pare.tensor.kernels.Int8WeightGemm;
+import dev.pare.tensor.kernels.Int8WeightGemv;
+import dev.pare.tensor.kernels.QuantizeKernels;
+import java.util.Arrays;
+
+/**
+ * An inference-only {@link Linear} with int8 weights: {@code y = x·Ŵᵀ + b} where
+ * {@code Ŵ[r, j] = sw[r]·wq[r, j]}, wq symmetric int8 ([−127, 127]) and one scale per output row
+ * (per channel; per tensor is the same array with every entry equal).
+ *
+ * <p>The input, by {@link QuantMode}:
+ * <ul>
+ *   <li>weight-only: x stays float;</li>
+ *   <li>dynamic: x ← x̂ quantized with {@link QuantParams#affine} of the batch's own min and max;</li>
+ *   <li>static: x ← x̂ quantized with the calibrated input parameters.</li>
+ * </ul>
+ *
+ * <p>The kernels: at batch 1, {@link Int8WeightGemv} (weight-only) or the int8×int8
+ * {@link Int8Gemv} with the zero-point correction {@code y = sw·sx·(Σ wq·xq − zx·Σ wq)}
+ * (dynamic, static): both read a quarter of the bytes of the fp32 product, which is what makes
+ * them faster. For a batch of several rows the product is compute-bound, so the weights are
+ * dequantized to float and multiplied by the fp32 GEMM (whole, or 64 rows at a time with
+ * {@link Int8WeightGemm} for weights over 4 MiB as floats: see {@code batchedProduct}); in the
+ * dynamic and static modes x is first quantized and dequantized (x̂ in float), so that the result
+ * is the int8 result up to float rounding, whatever the batch size.
+ *
+ * <p>Error bound (what the tests check): with |x − x̂| ≤ sx/2 and |w − ŵ| ≤ sw/2 elementwise,
+ * <pre>  |y_r − y_fp32,r| ≤ Σ_j ( |w_rj|·sx/2 + |x_j|·sw_r/2 + sw_r·sx/4 )  </pre>
+ * (sx = 0 for weight-only), plus float rounding.
+ *
+ * <p>Inference only: {@code forward} with gradients enabled on an input that requires grad is an
+ * {@link IllegalStateException}; the int8 weights are not parameters and have no gradient.
+ * Shape: input {@code [*, in]}, output {@code [*, out]}.
+ */
+public final class QuantizedLinear extends Module {
+    /** Largest weight (elements) dequantized whole for a batched product: 2^20, 4 MiB of floats. */
+    static final int WHOLE_WEIGHT_LIMIT = 1 << 20;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    private final int inFeatures;
+    private final int outFeatures;
+    private final byte[] weight;
+    private final float[] weightScales;
+    private final int[] rowSums;
+    private final float[] bias;
+    private final QuantMode mode;
+    private final Granularity granularity;
+    private final QuantParams inputParams;
+
+    /**
+     * A layer from its int8 parts (what {@link QuantizedCheckpoint} loads).
+     *
+     * @param weight       row-major {@code [out, in]} codes in [−127, 127]
+     * @param weightScales one per row (all equal for per-tensor)
+     * @param bias         {@code [out]} or null
+     * @param inputParams  required for {@link QuantMode#STATIC}, ignored otherwise (may be null)
+     */
+    public QuantizedLinear(int inFeatures, int outFeatures, byte[] weight, float[] weightScales, float[] bias,
+                           QuantMode mode, Granularity granularity, QuantParams inputParams) {
+        if (inFeatures <= 0 || outFeatures <= 0 || weight.length != inFeatures * outFeatures
+                || weightScales.length != outFeatures || (bias != null && bias.length != outFeatures)) {
+            throw new IllegalArgumentException("QuantizedLinear(" + inFeatures + " -> " + outFeatures + "): weight of "
+                    + weight.length + " bytes, " + weightScales.length + " scales, bias "
+                    + (bias == null ? "none" : bias.length) + ": expected " + (long) inFeatures * outFeatures
+                    + " bytes and " + outFeatures + " scales and bias entries");
+        }
+        if (inFeatures > Int8Gemv.MAX_K) {
+            throw new IllegalArgumentException("QuantizedLinear: " + inFeatures + " input features exceed "
+                    + Int8Gemv.MAX_K + ", beyond which the int32 sums may overflow");
+        }
+        if (mode == QuantMode.STATIC && inputParams == null) {
+            throw new IllegalArgumentException("QuantizedLinear: static mode needs calibrated input parameters");
+        }
+        for (float s : weightScales) {
+            if (!(s > 0f) || Float.isInfinite(s)) {
+                throw new IllegalArgumentException("QuantizedLinear: weight scale " + s + " is not positive and finite");
+            }
+        }
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.weight = weight;
+        this.weightScales = weightScales;
+        this.bias = bias;
+        this.mode = mode;
+        this.granularity = granularity;
+        this.inputParams = mode == QuantMode.STATIC ? inputParams : null;
+        this.rowSums = new int[outFeatures];
+        Int8Gemv.rowSums(weight, 0, outFeatures, inFeatures, rowSums, 0);
+    }
+
+    /** Quantizes a trained {@link Linear}'s weight (symmetric, per {@code granularity}). */
+    public static QuantizedLinear from(Linear linear, QuantMode mode, Granularity granularity, QuantParams inputParams) {
+        Tensor w = linear.weight().detach().contiguous();
+        int out = linear.outFeatures();
+        int in = linear.inFeatures();
+        float[] scales = QuantParams.weightScales(w.storage(), w.offset(), out, in, granularity);
+        byte[] q = new byte[out * in];
+        QuantizeKernels.quantizeRowsSymmetric(w.storage(), w.offset(), q, 0, out, in, scales);
+        float[] b = linear.bias() == null ? null : linear.bias().detach().contiguous().toArray();
+        return new QuantizedLinear(in, out, q, scales, b, mode, granularity, inputParams);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.dim() == 0 || x.size(-1) != inFeatures) {
+            throw new IllegalArgumentException(shortName() + ": input of shape " + Arrays.toString(x.shape())
+                    + ": last dimension must be " + inFeatures);
+        }
+        if (GradMode.isEnabled() && x.requiresGrad()) {
+            throw new IllegalStateException(shortName() + ": a quantized layer is inference-only and has no gradient;"
+                    + " call it under Tensor.noGrad() or on a detached input (train with FakeQuantize/QAT instead)");
+        }
+        Tensor xc = x.detach().contiguous();
+        float[] xd = xc.storage();
+        int xo = xc.offset();
+        int batch = x.numel() / inFeatures;
+        float[] y = new float[batch * outFeatures];
+        if (batch == 1 && mode == QuantMode.WEIGHT_ONLY) {
+            Int8WeightGemv.gemv(weight, 0, outFeatures, inFeatures, weightScales, xd, xo, y, 0);
+        } else if (batch == 1) {
+            QuantParams p = inputParamsFor(xd, xo, inFeatures);
+            byte[] xq = new byte[inFeatures];
+            QuantizeKernels.quantize(xd, xo, xq, 0, inFeatures, p.scale(), p.zeroPoint());
+            Int8Gemv.gemv(weight, 0, outFeatures, inFeatures, weightScales, rowSums, xq, 0, p.scale(), p.zeroPoint(),
+                    y, 0, new int[outFeatures]);
+        } else if (batch > 1) {
+            if (mode != QuantMode.WEIGHT_ONLY) {
+                xd = fakeQuantized(xd, xo, batch * inFeatures, inputParamsFor(xd, xo, batch * inFeatures));
+                xo = 0;
+            }
+            batchedProduct(batch, xd, xo, y);
+        }
+        if (bias != null) {
+            for (int b = 0; b < batch; b++) {
+                for (int r = 0; r < outFeatures; r++) {
+                    y[b * outFeatures + r] += bias[r];
+                }
+            }
+        }
+        int[] shape = x.shape().clone();
+        shape[shape.length - 1] = outFeatures;
+        return Tensor.wrap(y, 0, shape);
+    }
+
+    /**
+     * y = x·Ŵᵀ for a batch of rows. Pare's fp32 GEMM is packed: each call copies its operands into
+     * panels, X included. {@link Int8WeightGemm} calls it once per block of 64 rows of W, so X is
+     * packed out/64 times, which at batch 256 costs more than the whole product on these small
+     * layers (measured 3× slower than fp32 on the MLP). So a weight of up to
+     * {@value #WHOLE_WEIGHT_LIMIT} elements (4 MiB as floats) is dequantized whole into a
+     * per-thread scratch and multiplied in one GEMM call; larger weights take the blocked
+     * {@link Int8WeightGemm}, whose scratch is 64 rows. Either way the model at rest stays int8;
+     * the scratch is reused by every layer and call of the thread.
+     */
+    private void batchedProduct(int batch, float[] xd, int xo, float[] y) {
+        if ((long) outFeatures * inFeatures > WHOLE_WEIGHT_LIMIT) {
+            Int8WeightGemm.gemm(batch, outFeatures, inFeatures, xd, xo, inFeatures, weight, 0, weightScales,
+                    y, 0, outFeatures, false);
+            return;
+        }
+        int n = outFeatures * inFeatures;
+        float[] wf = SCRATCH.get();
+        if (wf.length < n) {
+            wf = new float[n];
+            SCRATCH.set(wf);
+        }
+        QuantizeKernels.dequantizeRows(weight, 0, wf, 0, outFeatures, inFeatures, weightScales, null);
+        Gemm.gemm(false, true, batch, outFeatures, inFeatures, xd, xo, inFeatures, wf, 0, inFeatures, y, 0, outFeatures, false);
+    }
+
+    /** Static: the calibrated parameters; dynamic: those of this batch's own range. */
+    private QuantParams inputParamsFor(float[] xd, int xo, int n) {
+        if (mode == QuantMode.STATIC) {
+            return inputParams;
+        }
+        return dynamicParams(xd, xo, n, shortName());
+    }
+
+    static QuantParams dynamicParams(float[] xd, int xo, int n, String who) {
+        float lo = 0f;
+        float hi = 0f;
+        float bad = 0f;
+        for (int i = 0; i < n; i++) {
+            float v = xd[xo + i];
+            // Plain comparisons, not Math.min/max: those also order −0 and NaN, and cost several
+            // times as much; v − v is 0 for every finite v and NaN for NaN and ±∞.
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            bad += v - v;
+        }
+        if (bad != 0f || bad != bad) {
+            throw new IllegalArgumentException(who + ": dynamic quantization of an input containing NaN or infinity");
+        }
+        // lo and hi start at 0: the range always contains 0, as QuantParams.affine would make it.
+        return QuantParams.affine(lo, hi);
+    }
+
+    /** x quantized and dequantized into a fresh array. */
+    static float[] fakeQuantized(float[] xd, int xo, int n, QuantParams p) {
+        byte[] q = new byte[n];
+        QuantizeKernels.quantize(xd, xo, q, 0, n, p.scale(), p.zeroPoint());
+        float[] out = new float[n];
+        QuantizeKernels.dequantize(q, 0, out, 0, n, p.scale(), p.zeroPoint());
+        return out;
+    }
+
+    private String shortName() {
+        return "QuantizedLinear(" + inFeatures + " -> " + outFeatures + ", " + mode.label() + ")";
+    }
+
+    public int inFeatures() {
+        return inFeatures;
+    }
+
+    public int outFeatures() {
+        return outFeatures;
+    }
+
+    /** The int8 weight codes, row-major {@code [out, in]} (the layer's own array: do not modify). */
+    public byte[] weightCodes() {
+        return weight;
+    }
+
+    /** One scale per output row (all equal for per-tensor). */
+    public float[] weightScales() {
+        return weightScales.clone();
+    }
+
+    /** The bias {@code [out]}, or null. */
+    public float[] bias() {
+        return bias == null ? null : bias.clone();
+    }
+
+    public QuantMode mode() {
+        return mode;
+    }
+
+    public Granularity granularity() {
+        return granularity;
+    }
+
+    /** The calibrated input parameters (static mode), or null. */
+    public QuantParams inputParams() {
+        return inputParams;
+    }
+
+    /** Bytes of the int8 weight, its scales and the float bias. */
+    public long bytes() {
+        return weight.length + 4L * weightScales.length + (bias == null ? 0 : 4L * bias.length);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", mode=" + mode.label() + ", "
+                + granularity.label() + (inputParams == null ? "" : ", input_scale=" + inputParams.scale()
+                + ", input_zero_point=" + inputParams.zeroPoint());
+    }
+}
