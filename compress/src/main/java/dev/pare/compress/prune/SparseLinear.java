@@ -28,8 +28,9 @@ import java.util.Arrays;
  *       g[r]·block to B contiguous entries of dx, sample by sample.</li>
  *   <li>dL/dW <em>at the stored entries only</em>: for entry (r, c), Σ_n G[n, r]·X[n, c]. The
  *       stored values are the parameter {@code values}, so a {@code SparseLinear} can be
- *       fine-tuned by any optimizer; the pruned weights do not exist and stay zero. (Padding
- *       values of a partial last block get gradient 0 and stay 0.)</li>
+ *       fine-tuned by any optimizer; the pruned weights do not exist and stay zero. In a block
+ *       format the block is the unit: a zero inside a kept block is stored and trains like its
+ *       neighbours. Padding values of a partial last block get gradient 0 and stay 0.</li>
  *   <li>dL/db = Σ_n G[n, :].</li>
  * </ul>
  *
