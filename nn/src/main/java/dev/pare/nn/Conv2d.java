@@ -115,7 +115,8 @@ public final class Conv2d extends Module {
                     + ": spatial size " + s[2] + "x" + s[3] + " plus padding " + padding
                     + " is smaller than the kernel's extent " + span);
         }
-        return Conv2dOp.conv2d(x, weight, bias, stride, padding, dilation, groups);
+        // The stored weight, or weight_orig · weight_mask when pruning has reparametrised it.
+        return Conv2dOp.conv2d(x, parametrized("weight", weight), bias, stride, padding, dilation, groups);
     }
 
     private String label() {

@@ -68,7 +68,8 @@ public final class Linear extends Module {
             throw new IllegalArgumentException(describeShort() + ": input of shape " + Arrays.toString(x.shape())
                     + ": last dimension must be " + inFeatures);
         }
-        Tensor y = x.matmul(weight.t());
+        // The stored weight, or weight_orig · weight_mask when pruning has reparametrised it.
+        Tensor y = x.matmul(parametrized("weight", weight).t());
         return bias == null ? y : y.add(bias);
     }
 

@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Base class of every layer and model: a function {@link #forward(Tensor)} together with the
@@ -63,6 +64,7 @@ public abstract class Module implements dev.pare.nn.train.Model {
     private final LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Supplier<Tensor>> parametrizations = new LinkedHashMap<>();
     private boolean training = true;
 
     /** Computes this module's output for {@code input}; every differentiable op is recorded. */
@@ -75,8 +77,11 @@ public abstract class Module implements dev.pare.nn.train.Model {
      * Registers {@code tensor} as a learnable parameter called {@code name}, marking it
      * {@code requiresGrad(true)}. Returns the tensor, so a constructor can write
      * {@code weight = registerParameter("weight", Tensor.zeros(out, in))}.
+     *
+     * <p>Public, as in PyTorch, so that code outside a layer can reparametrise it (pruning
+     * registers {@code weight_orig} on a {@code Linear}; see {@link #setParametrization}).
      */
-    protected final Tensor registerParameter(String name, Tensor tensor) {
+    public final Tensor registerParameter(String name, Tensor tensor) {
         checkNewName("registerParameter", name, tensor);
         if (!tensor.isLeaf()) {
             throw new IllegalArgumentException(describe() + ": registerParameter(\"" + name + "\"): the tensor was made by "
@@ -88,9 +93,10 @@ public abstract class Module implements dev.pare.nn.train.Model {
 
     /**
      * Registers {@code tensor} as a buffer: state saved in {@link #stateDict()} and loaded by
-     * {@link #loadStateDict}, but not learned (not in {@link #parameters()}).
+     * {@link #loadStateDict}, but not learned (not in {@link #parameters()}). Public for the
+     * same reason as {@link #registerParameter}.
      */
-    protected final Tensor registerBuffer(String name, Tensor tensor) {
+    public final Tensor registerBuffer(String name, Tensor tensor) {
         checkNewName("registerBuffer", name, tensor);
         buffers.put(name, tensor);
         return tensor;
@@ -117,6 +123,63 @@ public abstract class Module implements dev.pare.nn.train.Model {
         if (params.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
             throw new IllegalArgumentException(describe() + ": " + op + ": name \"" + name + "\" is already registered");
         }
+    }
+
+    /**
+     * Unregisters this module's own parameter {@code name} (not dotted) and returns its tensor,
+     * which the layer may still hold: it just stops being listed, saved and optimised under that
+     * name. PyTorch's {@code del module._parameters[name]}; the first step of a reparametrisation.
+     */
+    public final Tensor removeParameter(String name) {
+        Tensor t = parameter(name);
+        params.remove(name);
+        return t;
+    }
+
+    /** Unregisters this module's own buffer {@code name} (not dotted) and returns its tensor. */
+    public final Tensor removeBuffer(String name) {
+        Tensor t = buffer(name);
+        buffers.remove(name);
+        return t;
+    }
+
+    /**
+     * Makes the layer compute its tensor {@code name} with {@code value} on every forward pass,
+     * instead of using the tensor it stores; {@code null} restores the stored one. Pruning uses it
+     * for {@code weight = weight_orig · weight_mask}: the product is recorded by autograd, so
+     * gradients reach {@code weight_orig} only where the mask is 1. PyTorch does the same with a
+     * forward pre-hook that sets the attribute before each call.
+     *
+     * <p>Only layers that read the tensor through {@link #parametrized} honour it: {@link Linear}
+     * and {@link Conv2d} for {@code "weight"}. Registration is not touched; the caller arranges
+     * the parameters and buffers the function reads.
+     */
+    public final void setParametrization(String name, Supplier<Tensor> value) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException(describe() + ": setParametrization: empty name");
+        }
+        if (value == null) {
+            parametrizations.remove(name);
+        } else {
+            parametrizations.put(name, value);
+        }
+    }
+
+    /** Whether {@link #setParametrization} installed a function for {@code name}. */
+    public final boolean isParametrized(String name) {
+        return parametrizations.containsKey(name);
+    }
+
+    /**
+     * The value a layer uses for its tensor {@code name} in this forward pass: {@code stored},
+     * unless a parametrisation is installed, in which case its freshly computed result.
+     */
+    protected final Tensor parametrized(String name, Tensor stored) {
+        if (parametrizations.isEmpty()) {
+            return stored;
+        }
+        Supplier<Tensor> f = parametrizations.get(name);
+        return f == null ? stored : f.get();
     }
 
     /**

@@ -75,6 +75,9 @@ public final class SafeTensors {
                 case I8:
                     writeFully(ch, ByteBuffer.wrap(e.bytes()));
                     break;
+                case I16:
+                    writeShorts(ch, buf, e.shorts());
+                    break;
                 case I32:
                     writeInts(ch, buf, e.ints());
                     break;
@@ -92,6 +95,18 @@ public final class SafeTensors {
             buf.clear();
             buf.asFloatBuffer().put(src, from + done, n);
             buf.limit(n * Float.BYTES);
+            writeFully(ch, buf);
+            done += n;
+        }
+    }
+
+    private static void writeShorts(WritableByteChannel ch, ByteBuffer buf, short[] src) throws IOException {
+        int perChunk = CHUNK_BYTES / Short.BYTES;
+        for (int done = 0; done < src.length; ) {
+            int n = Math.min(perChunk, src.length - done);
+            buf.clear();
+            buf.asShortBuffer().put(src, done, n);
+            buf.limit(n * Short.BYTES);
             writeFully(ch, buf);
             done += n;
         }
@@ -128,7 +143,7 @@ public final class SafeTensors {
         for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
             if (e.getValue().dtype() != DType.F32) {
                 throw new SafeTensorsFormatException(file + ": tensor \"" + e.getKey() + "\" is " + e.getValue()
-                        + "; load() returns float tensors only, use SafeTensors.read() for int8/int32 entries");
+                        + "; load() returns float tensors only, use SafeTensors.read() for int8/int16/int32 entries");
             }
         }
         return c.toStateDict();
@@ -191,6 +206,12 @@ public final class SafeTensors {
                     c.put(s.name, TensorEntry.ofBytes(values, s.shape));
                     break;
                 }
+                case I16: {
+                    short[] values = new short[n];
+                    readShorts(ch, buf, values, name);
+                    c.put(s.name, TensorEntry.ofShorts(values, s.shape));
+                    break;
+                }
                 case I32: {
                     int[] values = new int[n];
                     readInts(ch, buf, values, name);
@@ -212,6 +233,19 @@ public final class SafeTensors {
             readFully(ch, buf, name);
             buf.flip();
             buf.asFloatBuffer().get(dst, done, n);
+            done += n;
+        }
+    }
+
+    private static void readShorts(SeekableByteChannel ch, ByteBuffer buf, short[] dst, String name)
+            throws IOException {
+        int perChunk = CHUNK_BYTES / Short.BYTES;
+        for (int done = 0; done < dst.length; ) {
+            int n = Math.min(perChunk, dst.length - done);
+            buf.clear().limit(n * Short.BYTES);
+            readFully(ch, buf, name);
+            buf.flip();
+            buf.asShortBuffer().get(dst, done, n);
             done += n;
         }
     }

@@ -7,8 +7,8 @@ import java.util.Arrays;
 /**
  * One named array of a {@link Checkpoint}: a dtype, a shape and the values.
  *
- * <p>A float tensor is kept as a {@link Tensor}; int8 and int32 arrays are kept as plain
- * {@code byte[]} and {@code int[]}, because Pare's tensors are float32 only and a quantized
+ * <p>A float tensor is kept as a {@link Tensor}; int8, int16 and int32 arrays are kept as plain
+ * {@code byte[]}, {@code short[]} and {@code int[]}, because Pare's tensors are float32 only and a quantized
  * weight must not pass through floats on its way to disk. The factories do <em>not</em> copy:
  * the entry reads the array (or tensor storage) when the checkpoint is written, so change it
  * only after the save returns.
@@ -18,13 +18,15 @@ public final class TensorEntry {
     private final int[] shape;
     private final Tensor floats;
     private final byte[] bytes;
+    private final short[] shorts;
     private final int[] ints;
 
-    private TensorEntry(DType dtype, int[] shape, Tensor floats, byte[] bytes, int[] ints) {
+    private TensorEntry(DType dtype, int[] shape, Tensor floats, byte[] bytes, short[] shorts, int[] ints) {
         this.dtype = dtype;
         this.shape = shape;
         this.floats = floats;
         this.bytes = bytes;
+        this.shorts = shorts;
         this.ints = ints;
     }
 
@@ -35,19 +37,25 @@ public final class TensorEntry {
     public static TensorEntry of(Tensor tensor) {
         // detach() first, so the copy that contiguous() may make records no graph.
         Tensor t = tensor.detach().contiguous();
-        return new TensorEntry(DType.F32, t.shape(), t, null, null);
+        return new TensorEntry(DType.F32, t.shape(), t, null, null, null);
     }
 
     /** An I8 entry: {@code values} in row-major order, viewed as {@code shape}. */
     public static TensorEntry ofBytes(byte[] values, int... shape) {
         int[] s = checkedShape("ofBytes", values.length, shape);
-        return new TensorEntry(DType.I8, s, null, values, null);
+        return new TensorEntry(DType.I8, s, null, values, null, null);
     }
 
     /** An I32 entry: {@code values} in row-major order, viewed as {@code shape}. */
     public static TensorEntry ofInts(int[] values, int... shape) {
         int[] s = checkedShape("ofInts", values.length, shape);
-        return new TensorEntry(DType.I32, s, null, null, values);
+        return new TensorEntry(DType.I32, s, null, null, null, values);
+    }
+
+    /** An I16 entry: {@code values} in row-major order, viewed as {@code shape}. */
+    public static TensorEntry ofShorts(short[] values, int... shape) {
+        int[] s = checkedShape("ofShorts", values.length, shape);
+        return new TensorEntry(DType.I16, s, null, null, values, null);
     }
 
     private static int[] checkedShape(String op, int length, int[] shape) {
@@ -91,6 +99,12 @@ public final class TensorEntry {
         return bytes;
     }
 
+    /** The I16 values in row-major order (shared, not copied). */
+    public short[] shorts() {
+        requireType(DType.I16, "shorts()");
+        return shorts;
+    }
+
     /** The I32 values in row-major order (shared, not copied). */
     public int[] ints() {
         requireType(DType.I32, "ints()");
@@ -106,6 +120,13 @@ public final class TensorEntry {
                 float[] out = new float[bytes.length];
                 for (int i = 0; i < out.length; i++) {
                     out[i] = bytes[i];
+                }
+                return Tensor.fromArray(out, shape);
+            }
+            case I16: {
+                float[] out = new float[shorts.length];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = shorts[i];
                 }
                 return Tensor.fromArray(out, shape);
             }
@@ -132,6 +153,7 @@ public final class TensorEntry {
         switch (t) {
             case F32: return "tensor()";
             case I8: return "bytes()";
+            case I16: return "shorts()";
             case I32: return "ints()";
             default: throw new AssertionError(t);
         }
@@ -154,6 +176,7 @@ public final class TensorEntry {
                 return true;
             }
             case I8: return Arrays.equals(bytes, other.bytes);
+            case I16: return Arrays.equals(shorts, other.shorts);
             case I32: return Arrays.equals(ints, other.ints);
             default: throw new AssertionError(dtype);
         }

@@ -106,7 +106,7 @@ class SafeTensorsBadFileTest {
     @Test
     void dtypeOfTheSpecThatPareDoesNotReadIsNamedAsSuch() {
         assertRefused(fileWith("{" + entry("w", "F16", "[2]", 0, 4) + "}", 4),
-                "dtype F16 is valid safetensors but Pare reads only [F32, I8, I32]");
+                "dtype F16 is valid safetensors but Pare reads only [F32, I8, I16, I32]");
     }
 
     @Test
