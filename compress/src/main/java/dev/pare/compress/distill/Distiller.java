@@ -120,6 +120,21 @@ public final class Distiller {
         return trainer.fit(trainBatches, testBatches);
     }
 
+    /**
+     * Trains on batches that may already carry their teacher logits, e.g. from a
+     * {@link TeacherLogitCache} computed once and {@link TeacherLogitCache#attach attached} to
+     * several runs' loaders (the cache is then not recomputed per run). A {@link TeacherBatch} uses
+     * its logits; any other batch runs the teacher. The builder's caching option is not used here.
+     */
+    public FitResult fitBatches(Iterable<? extends LabeledBatch> train, Iterable<? extends LabeledBatch> test) {
+        if (train == null) {
+            throw new IllegalArgumentException("Distiller: training data is null");
+        }
+        teacher.eval();
+        cacheSeconds = 0;
+        return trainer.fit(train, test);
+    }
+
     /** Seconds the last {@link #fit} spent caching the teacher's logits (0 when running it on the fly). */
     public double cacheSeconds() {
         return cacheSeconds;
@@ -143,6 +158,10 @@ public final class Distiller {
     @SuppressWarnings("try") // the scope is used only for its close()
     private Tensor teacherLogits(LabeledBatch batch) {
         if (batch instanceof TeacherBatch) {
+            if (hint != null) {
+                throw new IllegalArgumentException("Distiller: a hint needs the teacher's hidden feature of every batch; "
+                        + "pass plain batches, not ones with cached teacher logits");
+            }
             return ((TeacherBatch) batch).teacherLogits();
         }
         teacher.setTraining(false);

@@ -152,6 +152,14 @@ class DistillerTest {
         assertEquals(r1.finalEvaluation().accuracy(), r2.finalEvaluation().accuracy());
         assertEquals(r1.last().trainLoss(), r2.last().trainLoss());
         assertTrue(cached.cacheSeconds() > 0);
+
+        // A cache computed once and attached to a fresh run's loaders gives the same student again.
+        Sequential t3 = teacher(1);
+        TeacherLogitCache trainCache = TeacherLogitCache.compute(t3, train, 100);
+        TeacherLogitCache testCache = TeacherLogitCache.compute(t3, test, 100);
+        Sequential s3 = student(2);
+        distiller(t3, s3, false).fitBatches(trainCache.attach(loader(train, 4)), testCache.attach(loader(test, 6)));
+        assertSameBits(snapshot(s1), snapshot(s3));
     }
 
     @Test
