@@ -8,8 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.nn.BatchNorm1d;
+import dev.pare.nn.BatchNorm2d;
+import dev.pare.nn.Conv2d;
 import dev.pare.nn.Dropout;
+import dev.pare.nn.Flatten;
 import dev.pare.nn.Linear;
+import dev.pare.nn.MaxPool2d;
 import dev.pare.nn.Module;
 import dev.pare.nn.ReLU;
 import dev.pare.nn.Sequential;
@@ -137,6 +141,29 @@ class DistillerTest {
             }
         }
         assertEquals(480, rows);
+    }
+
+    @Test
+    void cachedLogitsOfAConvolutionalTeacherEqualOnTheFlyLogitsBitForBit() {
+        // im2col turns a batch of B images into B·OH·OW rows of one GEMM: the row count, and so
+        // the GEMM's blocking, depends on the batch size. The cache is only exact if no row's
+        // result depends on that.
+        Rng rng = new Rng(11);
+        Sequential cnn = new Sequential(new Conv2d(1, 4, 3, 1, 1, rng), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(4 * 5 * 5, CLASSES, rng));
+        int[] labels = new int[70];
+        TensorDataset images = new TensorDataset(Tensor.randn(new Rng(12), 70, 1, 10, 10), labels);
+        TeacherLogitCache cache = TeacherLogitCache.compute(cnn, images, 64);
+        for (Batch b : DataLoader.builder(images).batchSize(9).shuffle(13).build().epoch(0)) {
+            float[] onTheFly;
+            try (var ignored = Tensor.noGrad()) {
+                onTheFly = cnn.forward(b.inputs()).toArray();
+            }
+            float[] cached = cache.rows(b.indices()).toArray();
+            for (int i = 0; i < cached.length; i++) {
+                assertEquals(Float.floatToIntBits(onTheFly[i]), Float.floatToIntBits(cached[i]), "element " + i);
+            }
+        }
     }
 
     @Test
