@@ -69,11 +69,13 @@ public final class Distill implements Callable<Integer> {
     @Option(names = "--student-hidden", paramLabel = "H", description = "Hidden units of the student 784-H-10 (default: ${DEFAULT-VALUE}).")
     int hidden = 32;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature T > 0 (default: ${DEFAULT-VALUE}).")
-    float temperature = 4f;
+    @Option(names = "--temperature", paramLabel = "T", split = ",",
+            description = "Softmax temperature T > 0; a comma-separated list searches over them (default: 4).")
+    List<Float> temperatures = new ArrayList<>(List.of(4f));
 
-    @Option(names = "--alpha", paramLabel = "A", description = "Weight of the soft term, in [0, 1] (default: ${DEFAULT-VALUE}).")
-    float alpha = 0.9f;
+    @Option(names = "--alpha", paramLabel = "A", split = ",",
+            description = "Weight of the soft term, in [0, 1]; a comma-separated list searches over them (default: 0.9).")
+    List<Float> alphas = new ArrayList<>(List.of(0.9f));
 
     @Option(names = "--hint-weight", paramLabel = "BETA",
             description = "Weight of FitNets-style hint loss from the student's hidden layer to the teacher's penultimate "
@@ -107,8 +109,14 @@ public final class Distill implements Callable<Integer> {
         if (seeds < 1) {
             throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
         }
-        // Checked before any training, so a typo costs nothing.
-        new DistillationLoss(temperature, alpha);
+        // Every (T, α) pair of the grid, checked before any training so that a typo costs nothing.
+        List<float[]> grid = new ArrayList<>();
+        for (float t : temperatures) {
+            for (float a : alphas) {
+                new DistillationLoss(t, a);
+                grid.add(new float[] {t, a});
+            }
+        }
         if (hintWeight > 0 && !noCache) {
             System.out.println("--hint-weight needs the teacher's hidden features of every batch: running it on the fly");
             noCache = true;
@@ -140,10 +148,10 @@ public final class Distill implements Callable<Integer> {
         }
 
         double[] scratch = new double[seeds];
-        double[] distilled = new double[seeds];
+        double[][] distilled = new double[grid.size()][seeds];
         double scratchSeconds = 0;
         double distilSeconds = 0;
-        Module lastStudent = null;
+        Module[] lastStudents = new Module[grid.size()];
         for (int i = 0; i < seeds; i++) {
             long seed = options.seed + i;
             Teacher teacher = teachers.get(i % teachers.size());
@@ -157,59 +165,78 @@ public final class Distill implements Callable<Integer> {
             scratch[i] = r.finalEvaluation().accuracy();
             scratchSeconds += r.seconds();
 
-            Sequential student = student(hidden, new Rng(seed)); // the same initial weights as the scratch run
-            List<Tensor> params = new ArrayList<>(student.parameters());
-            HintLoss hint = null;
-            if (hintWeight > 0) {
-                int teacherWidth = teacherFeatureWidth(teacher, trainSet);
-                Linear projection = HintLoss.linearProjection(hidden, teacherWidth, new Rng(seed).fork());
-                params.addAll(projection.parameters());
-                hint = new HintLoss(teacher.hintLayer, 2, projection, hintWeight); // student layer 2: the hidden ReLU
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "seed %d: scratch %.4f (%.1f s)",
+                    seed, scratch[i], r.seconds()));
+            for (int g = 0; g < grid.size(); g++) {
+                float temperature = grid.get(g)[0];
+                float alpha = grid.get(g)[1];
+                Sequential student = student(hidden, new Rng(seed)); // the same initial weights as the scratch run
+                List<Tensor> params = new ArrayList<>(student.parameters());
+                HintLoss hint = null;
+                if (hintWeight > 0) {
+                    int teacherWidth = teacherFeatureWidth(teacher, trainSet);
+                    Linear projection = HintLoss.linearProjection(hidden, teacherWidth, new Rng(seed).fork());
+                    params.addAll(projection.parameters());
+                    hint = new HintLoss(teacher.hintLayer, 2, projection, hintWeight); // student layer 2: the hidden ReLU
+                }
+                SGD dsgd = sgd(params);
+                DataLoader dtrain = trainLoader(trainSet, seed); // the same data order as the scratch run
+                Distiller.Builder b = Distiller.builder(teacher.model, student, new DistillationLoss(temperature, alpha), dsgd)
+                        .epochs(studentEpochs).scheduler(schedule(dsgd, dtrain), SchedulerInterval.BATCH)
+                        .progress(options.progress);
+                if (hint != null) {
+                    b.hint(hint);
+                }
+                Distiller distiller = b.build();
+                FitResult d = noCache ? distiller.fit(dtrain, test)
+                        : distiller.fitBatches(caches.get(teacher)[0].attach(dtrain), caches.get(teacher)[1].attach(test));
+                distilled[g][i] = d.finalEvaluation().accuracy();
+                distilSeconds += d.seconds();
+                lastStudents[g] = student;
+                line.append(String.format(Locale.ROOT, ", distilled T=%s a=%s %.4f (%.1f s)", temperature, alpha,
+                        distilled[g][i], d.seconds()));
             }
-            SGD dsgd = sgd(params);
-            DataLoader dtrain = trainLoader(trainSet, seed);
-            Distiller.Builder b = Distiller.builder(teacher.model, student, new DistillationLoss(temperature, alpha), dsgd)
-                    .epochs(studentEpochs).scheduler(schedule(dsgd, dtrain), SchedulerInterval.BATCH)
-                    .progress(options.progress);
-            if (hint != null) {
-                b.hint(hint);
-            }
-            Distiller distiller = b.build();
-            FitResult d = noCache ? distiller.fit(dtrain, test)
-                    : distiller.fitBatches(caches.get(teacher)[0].attach(dtrain), caches.get(teacher)[1].attach(test));
-            distilled[i] = d.finalEvaluation().accuracy();
-            distilSeconds += d.seconds();
-            lastStudent = student;
-            System.out.printf(Locale.ROOT, "seed %d: scratch %.4f (%.1f s), distilled %.4f (%.1f s), teacher %s %.4f%n",
-                    seed, scratch[i], r.seconds(), distilled[i], d.seconds(), teacher.arch, teacher.accuracy);
+            System.out.println(line + String.format(Locale.ROOT, ", teacher %s %.4f", teacher.arch, teacher.accuracy));
         }
 
         double[] teacherAcc = teachers.stream().mapToDouble(Teacher::accuracy).toArray();
         Tensor one = testSet.get(0).input().unsqueeze(0);
         System.out.println();
-        System.out.printf(Locale.ROOT, "T = %s, alpha = %s, hint weight = %s, %d student epochs, %s%n", temperature, alpha,
-                hintWeight, studentEpochs, data.isSubset() ? "bundled subset" : "full Fashion-MNIST");
-        System.out.printf(Locale.ROOT, "%-22s %10s %12s %16s %22s%n", "model", "params", "bytes", "batch-1 latency", "test accuracy");
+        System.out.printf(Locale.ROOT, "hint weight = %s, %d student epochs, %s%n", hintWeight, studentEpochs,
+                data.isSubset() ? "bundled subset" : "full Fashion-MNIST");
+        System.out.printf(Locale.ROOT, "%-32s %10s %12s %16s %22s%n", "model", "params", "bytes", "batch-1 latency", "test accuracy");
         row("teacher (" + teachers.get(0).arch + ")", teachers.get(0).model, one, teacherAcc);
         row("student " + hidden + " scratch", student(hidden, new Rng(0)), one, scratch);
-        row("student " + hidden + " distilled", lastStudent, one, distilled);
-        System.out.printf(Locale.ROOT, "mean gain of distillation: %+.2f points; student keeps %.1f%% of the teacher's accuracy "
-                        + "with %.1fx fewer parameters%n",
-                100 * (mean(distilled) - mean(scratch)), 100 * mean(distilled) / mean(teacherAcc),
-                (double) teachers.get(0).model.numParameters() / lastStudent.numParameters());
-        System.out.printf(Locale.ROOT, "training time over %d seed(s): scratch %.1f s, distilled %.1f s (teacher %s)%n",
-                seeds, scratchSeconds, distilSeconds, noCache ? "run on every batch" : "logits cached once, time above");
+        int best = 0;
+        for (int g = 0; g < grid.size(); g++) {
+            row(String.format(Locale.ROOT, "student %d distilled T=%s a=%s", hidden, grid.get(g)[0], grid.get(g)[1]),
+                    lastStudents[g], one, distilled[g]);
+            if (mean(distilled[g]) > mean(distilled[best])) {
+                best = g;
+            }
+        }
+        Module student = lastStudents[best];
+        System.out.printf(Locale.ROOT, "%s: gain of distillation %+.2f points on the mean; the student keeps %.1f%% of the "
+                        + "teacher's accuracy with %.1fx fewer parameters%n",
+                grid.size() > 1 ? String.format(Locale.ROOT, "best on test, T=%s a=%s (optimistic: chosen on the test set)",
+                        grid.get(best)[0], grid.get(best)[1]) : "distilled",
+                100 * (mean(distilled[best]) - mean(scratch)), 100 * mean(distilled[best]) / mean(teacherAcc),
+                (double) teachers.get(0).model.numParameters() / student.numParameters());
+        System.out.printf(Locale.ROOT, "training time over %d seed(s): scratch %.1f s, distilled %.1f s (%d setting(s); teacher %s)%n",
+                seeds, scratchSeconds, distilSeconds, grid.size(),
+                noCache ? "run on every batch" : "logits cached once, time above");
 
         Path out = options.out != null ? options.out : Path.of("distilled-student.safetensors");
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("architecture", "mlp-784-" + hidden + "-10");
-        metadata.put("teacher", teachers.get(teachers.size() > 1 ? (seeds - 1) % teachers.size() : 0).arch);
-        metadata.put("temperature", Float.toString(temperature));
-        metadata.put("alpha", Float.toString(alpha));
-        metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", distilled[seeds - 1]));
+        metadata.put("teacher", teachers.get((seeds - 1) % teachers.size()).arch);
+        metadata.put("temperature", Float.toString(grid.get(best)[0]));
+        metadata.put("alpha", Float.toString(grid.get(best)[1]));
+        metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", distilled[best][seeds - 1]));
         metadata.put("seed", Long.toString(options.seed + seeds - 1));
-        SafeTensors.save(out, lastStudent.stateDict(), metadata);
-        System.out.printf(Locale.ROOT, "saved the last distilled student to %s%n", out);
+        SafeTensors.save(out, student.stateDict(), metadata);
+        System.out.printf(Locale.ROOT, "saved the last distilled student (T=%s, a=%s) to %s%n", grid.get(best)[0],
+                grid.get(best)[1], out);
         return 0;
     }
 
