@@ -336,15 +336,16 @@ public final class Distill implements Callable<Integer> {
     }
 
     /**
-     * Median wall time of one forward pass on one image, in evaluation mode without a graph; 50
-     * untimed passes first let the JIT compile the kernels, and the median ignores the odd pause
-     * of a shared machine, which a mean would not.
+     * Median wall time of one forward pass on one image, in evaluation mode without a graph. 1,000
+     * untimed passes first let the JIT compile the batch-1 paths (with 50, the first model measured
+     * came out ten times slower than an identical one measured after it), and the median ignores
+     * the odd pause of a shared machine, which a mean would not.
      */
     @SuppressWarnings("try")
     static double latencyMillis(Module model, Tensor one) {
         model.eval();
-        int warmup = 50;
-        int runs = 200;
+        int warmup = 1000;
+        int runs = 500;
         double[] ms = new double[runs];
         try (var ignored = Tensor.noGrad()) {
             for (int i = 0; i < warmup; i++) {
