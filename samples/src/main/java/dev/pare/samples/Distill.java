@@ -331,7 +331,7 @@ public final class Distill implements Callable<Integer> {
         String accuracy = acc.length > 1
                 ? String.format(Locale.ROOT, "%.2f ± %.2f %% (n=%d)", 100 * mean(acc), 100 * std(acc), acc.length)
                 : String.format(Locale.ROOT, "%.2f %% (n=1)", 100 * acc[0]);
-        System.out.printf(Locale.ROOT, "%-22s %,10d %,12d %13.3f ms %22s%n", name, model.numParameters(), bytes,
+        System.out.printf(Locale.ROOT, "%-32s %,10d %,12d %13.3f ms %22s%n", name, model.numParameters(), bytes,
                 latencyMillis(model, one), accuracy);
     }
 
