@@ -1,0 +1,85 @@
+package dev.pare.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pare.nn.io.SafeTensors;
+import dev.pare.tensor.parallel.Parallel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The {@code distill} command end to end on the bundled subset, with a quickly trained MLP as the teacher. */
+class DistillSampleTest {
+    private final int threadsBefore = Parallel.threads();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(threadsBefore);
+    }
+
+    /** Runs a command, returning its exit code and what it printed (stdout, then stderr). */
+    private static String[] run(Object command, String... args) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        int code;
+        try {
+            System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+            CommandLine cl = new CommandLine(command);
+            cl.setErr(new PrintWriter(err));
+            code = cl.execute(args);
+        } finally {
+            System.setOut(out);
+        }
+        return new String[] {Integer.toString(code), buffer.toString(StandardCharsets.UTF_8), err.toString()};
+    }
+
+    @Test
+    void badTemperatureOrAlphaFailsBeforeTrainingNamingTheValue() {
+        String[] r = run(new Distill(), "--subset", "--temperature", "2,0");
+        assertNotEquals("0", r[0]);
+        assertTrue(r[2].contains("T = 0.0"), r[2]);
+        r = run(new Distill(), "--subset", "--alpha", "1.5");
+        assertNotEquals("0", r[0]);
+        assertTrue(r[2].contains("alpha = 1.5"), r[2]);
+    }
+
+    @Test
+    void distillsAnMlpTeacherAndPrintsTheComparison() throws Exception {
+        Path teacher = dir.resolve("mlp.safetensors");
+        String[] t = run(new TrainMlp(), "--subset", "--epochs", "1", "--threads", "1", "--progress", "NONE",
+                "--out", teacher.toString());
+        assertEquals("0", t[0], t[2]);
+
+        Path student = dir.resolve("student.safetensors");
+        String[] r = run(new Distill(), "--subset", "--teacher", teacher.toString(), "--student-epochs", "1",
+                "--student-hidden", "8", "--seeds", "2", "--threads", "1", "--progress", "NONE", "--out", student.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("teacher (mlp)"), r[1]);
+        assertTrue(r[1].contains("student 8 scratch"), r[1]);
+        assertTrue(r[1].contains("student 8 distilled T=2.0 a=0.5"), r[1]);
+        assertTrue(r[1].contains("(n=2)"), r[1]);
+        assertEquals("mlp-784-8-10", SafeTensors.read(student).metadata().get("architecture"));
+
+        // The hint path: the student's 8 hidden units projected onto the teacher's 128.
+        String[] h = run(new Distill(), "--subset", "--teacher", teacher.toString(), "--student-epochs", "1",
+                "--student-hidden", "8", "--seeds", "1", "--hint-weight", "0.1", "--threads", "1", "--progress", "NONE",
+                "--out", student.toString());
+        assertEquals("0", h[0], h[2]);
+        assertTrue(h[1].contains("hint weight = 0.1"), h[1]);
+        assertTrue(Files.size(student) > 0);
+    }
+}
