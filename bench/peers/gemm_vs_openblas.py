@@ -8,7 +8,9 @@ Pare's GemmBenchmark through JMH. It then prints, per cell, the median GFLOP/s o
 the rounds, the range (min-max), and the ratio of the medians, as a Markdown table.
 
 Build first:  mvn -q -pl bench -am package -DskipTests
-Run:          /usr/bin/python3 bench/peers/gemm_vs_openblas.py [rounds]     (default 3, ~3.5 min per round)
+Run:          /usr/bin/python3 bench/peers/gemm_vs_openblas.py [rounds] [vector-bits]
+              rounds defaults to 3 (about 3.5 minutes each); vector-bits (e.g. 256) forces Pare's
+              species through -Dpare.vector.bits, for a like-for-like comparison with an AVX2 BLAS.
 """
 import json, os, re, statistics, subprocess, sys, tempfile, time
 
@@ -32,14 +34,17 @@ def openblas(script):
     return cells
 
 
-def pare():
+def pare(bits=None):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name
     while True:
         # JMH holds a machine-wide lock (/tmp/jmh.lock); when another benchmark holds it, wait
         # for it rather than measure two benchmarks fighting over the same cores.
-        run = subprocess.run(["java", "-jar", JAR, "GemmBenchmark", "-rf", "json", "-rff", path],
-                             capture_output=True, text=True)
+        cmd = ["java", "-jar", JAR, "GemmBenchmark", "-rf", "json", "-rff", path]
+        if bits:
+            # -jvmArgsAppend on the command line replaces the one in @Fork, so repeat its flags.
+            cmd += ["-jvmArgsAppend", f"--add-modules jdk.incubator.vector -Xmx2g -Dpare.vector.bits={bits}"]
+        run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode == 0:
             break
         if "Unable to acquire the JMH lock" not in run.stdout + run.stderr:
@@ -57,12 +62,13 @@ def pare():
 
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    bits = sys.argv[2] if len(sys.argv) > 2 else None
     ours, theirs = {}, {}
     for r in range(rounds):
         print(f"round {r + 1}/{rounds}", file=sys.stderr, flush=True)
         for k, v in {**openblas(SQUARE_PEER), **openblas(MLP_PEER)}.items():
             theirs.setdefault(k, []).append(v)
-        for k, v in pare().items():
+        for k, v in pare(bits).items():
             ours.setdefault(k, []).append(v)
         for k in sorted(ours):
             print("  ", k, "pare", round(ours[k][-1], 1), "openblas", round(theirs.get(k, [0])[-1], 1),
