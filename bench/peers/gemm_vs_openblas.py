@@ -8,9 +8,14 @@ Pare's GemmBenchmark through JMH. It then prints, per cell, the median GFLOP/s o
 the rounds, the range (min-max), and the ratio of the medians, as a Markdown table.
 
 Build first:  mvn -q -pl bench -am package -DskipTests
-Run:          /usr/bin/python3 bench/peers/gemm_vs_openblas.py [rounds]     (default 3, ~3.5 min per round)
+Run:          /usr/bin/python3 bench/peers/gemm_vs_openblas.py [rounds] [vector-bits]
+              rounds defaults to 3 (about 3.5 minutes each); vector-bits (e.g. 256) forces Pare's
+              species through -Dpare.vector.bits, for a like-for-like comparison with an AVX2 BLAS.
+Pool:         /usr/bin/python3 bench/peers/gemm_vs_openblas.py --from ROUNDS_FILE...
+              prints the table over all rounds logged in the given files (the per-round lines
+              this script writes to stderr; bench/peers/gemm_vs_openblas_rounds.txt is one).
 """
-import json, os, re, statistics, subprocess, sys, tempfile, time
+import ast, json, os, re, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -32,14 +37,17 @@ def openblas(script):
     return cells
 
 
-def pare():
+def pare(bits=None):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name
     while True:
         # JMH holds a machine-wide lock (/tmp/jmh.lock); when another benchmark holds it, wait
         # for it rather than measure two benchmarks fighting over the same cores.
-        run = subprocess.run(["java", "-jar", JAR, "GemmBenchmark", "-rf", "json", "-rff", path],
-                             capture_output=True, text=True)
+        cmd = ["java", "-jar", JAR, "GemmBenchmark", "-rf", "json", "-rff", path]
+        if bits:
+            # -jvmArgsAppend on the command line replaces the one in @Fork, so repeat its flags.
+            cmd += ["-jvmArgsAppend", f"--add-modules jdk.incubator.vector -Xmx2g -Dpare.vector.bits={bits}"]
+        run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode == 0:
             break
         if "Unable to acquire the JMH lock" not in run.stdout + run.stderr:
@@ -55,24 +63,44 @@ def pare():
     return cells
 
 
+def pooled(files):
+    ours, theirs = {}, {}
+    for f in files:
+        for line in open(f):
+            m = re.match(r"\s+(\(.*\)) pare (\S+) openblas (\S+)", line)
+            if m:
+                k = ast.literal_eval(m.group(1))
+                ours.setdefault(k, []).append(float(m.group(2)))
+                theirs.setdefault(k, []).append(float(m.group(3)))
+    return ours, theirs
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--from":
+        table(*pooled(sys.argv[2:]))
+        return
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    bits = sys.argv[2] if len(sys.argv) > 2 else None
     ours, theirs = {}, {}
     for r in range(rounds):
         print(f"round {r + 1}/{rounds}", file=sys.stderr, flush=True)
         for k, v in {**openblas(SQUARE_PEER), **openblas(MLP_PEER)}.items():
             theirs.setdefault(k, []).append(v)
-        for k, v in pare().items():
+        for k, v in pare(bits).items():
             ours.setdefault(k, []).append(v)
         for k in sorted(ours):
             print("  ", k, "pare", round(ours[k][-1], 1), "openblas", round(theirs.get(k, [0])[-1], 1),
                   file=sys.stderr, flush=True)
+    table(ours, theirs)
+
+
+def table(ours, theirs):
     order = {"square": 0, "mlp": 1}
     mlp_order = {"forward": 0, "inputGrad": 1, "weightGrad": 2}
     keys = sorted(ours, key=lambda k: (order[k[0]], int(k[2]),
                                        int(k[1]) if k[0] == "square" else mlp_order[k[1]]))
-    print(f"| shape | threads | Pare GFLOP/s median (min-max) | OpenBLAS GFLOP/s median (min-max) | ratio |")
-    print(f"|---|---|---|---|---|")
+    print("| shape | threads | rounds | Pare GFLOP/s median (min-max) | OpenBLAS GFLOP/s median (min-max) | ratio of medians |")
+    print("|---|---|---|---|---|---|")
     for k in keys:
         o, t = ours[k], theirs.get(k)
         if not t:
@@ -81,7 +109,7 @@ def main():
                                                       "inputGrad": "MLP dY·Wᵀ 128×256·256×784",
                                                       "weightGrad": "MLP Xᵀ·dY 784×128·128×256"}[k[1]]
         mo, mt = statistics.median(o), statistics.median(t)
-        print(f"| {shape} | {k[2]} | {mo:.1f} ({min(o):.0f}-{max(o):.0f}) | {mt:.1f} ({min(t):.0f}-{max(t):.0f}) | {mo / mt:.2f} |")
+        print(f"| {shape} | {k[2]} | {len(o)} | {mo:.1f} ({min(o):.0f}-{max(o):.0f}) | {mt:.1f} ({min(t):.0f}-{max(t):.0f}) | {mo / mt:.2f} |")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * (2·M·N·K per multiply) per nanosecond, which is GFLOP/s. The primary score (multiplies per ns)
  * is there only because JMH requires one.
  *
- * <p>Run (about 5 minutes on 2 cores; docs/matmul.md has the numbers and the OpenBLAS comparison):
+ * <p>Run (about 2.5 minutes on 2 cores; docs/matmul.md has the numbers and the OpenBLAS comparison):
  * <pre>
  *   mvn -q -pl bench -am package -DskipTests &amp;&amp; java -jar bench/target/benchmarks.jar GemmBenchmark
  * </pre>

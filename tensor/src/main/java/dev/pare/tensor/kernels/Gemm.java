@@ -43,7 +43,8 @@ public final class Gemm {
     /**
      * C = op(A)·op(B) (or C += op(A)·op(B) when {@code accumulate}), with op(A) M×K and op(B) K×N.
      * See {@link GemmScalar} for the meaning of the offsets, leading dimensions and flags. A
-     * leading dimension of 0 is allowed for an operand with one row (a broadcast row).
+     * leading dimension of 0 is allowed for an operand with one row (a broadcast row). C must
+     * not overlap A or B: it may be written before they are fully read.
      *
      * @throws IllegalArgumentException if a size or leading dimension is negative, or an operand
      *     does not fit in its array
