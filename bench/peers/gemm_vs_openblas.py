@@ -2,8 +2,7 @@
 """Pare's GemmBenchmark against OpenBLAS (numpy), interleaved, several rounds, medians with spread.
 
 The machine is shared and noisy, so one run of each proves little. Each round runs, back to back:
-the OpenBLAS square sizes (/work/shared/peers/numpy_sgemm.py, or bench/peers/numpy_sgemm.py if
-that is absent), the OpenBLAS MLP-step shapes (numpy_mlp_shapes.py, beside this script), then
+the OpenBLAS square sizes (../shared/peers/numpy_sgemm.py, beside the repository), the OpenBLAS MLP-step shapes (numpy_mlp_shapes.py, beside this script), then
 Pare's GemmBenchmark through JMH. It then prints, per cell, the median GFLOP/s of each side over
 the rounds, the range (min-max), and the ratio of the medians, as a Markdown table.
 
@@ -20,9 +19,8 @@ import ast, json, os, re, statistics, subprocess, sys, tempfile, time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 JAR = os.path.join(ROOT, "bench", "target", "benchmarks.jar")
-SQUARE_PEER = "/work/shared/peers/numpy_sgemm.py"
-if not os.path.exists(SQUARE_PEER):
-    SQUARE_PEER = os.path.join(HERE, "numpy_sgemm.py")
+# The reference script lives in shared/peers/, beside the repository.
+SQUARE_PEER = os.path.join(os.path.dirname(ROOT), "shared", "peers", "numpy_sgemm.py")
 MLP_PEER = os.path.join(HERE, "numpy_mlp_shapes.py")
 PY = "/usr/bin/python3"
 
