@@ -24,34 +24,18 @@ import dev.pare.tensor.Tensor;
  * Tensor y = pool.forward(Tensor.randn(new Rng(0), 8, 32, 28, 28));   // [8, 32, 14, 14]
  * }</pre>
  */
-public final class AvgPool2d extends Module {
-    private final int kernelSize;
-    private final int stride;
-    private final int padding;
-
+public final class AvgPool2d extends Pool2d {
     /** Non-overlapping {@code k × k} windows. */
     public AvgPool2d(int kernelSize) {
         this(kernelSize, kernelSize, 0);
     }
 
     public AvgPool2d(int kernelSize, int stride, int padding) {
-        this.kernelSize = kernelSize;
-        this.stride = stride;
-        this.padding = padding;
-        if (kernelSize <= 0 || stride <= 0 || padding < 0 || padding > kernelSize / 2) {
-            throw new IllegalArgumentException(describe() + ": need kernel_size > 0, stride > 0 and "
-                    + "0 <= padding <= kernel_size / 2");
-        }
+        super(kernelSize, stride, padding);
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        PoolChecks.check(describe(), x, kernelSize, padding);
+    protected Tensor pool(Tensor x) {
         return Pooling.avgPool2d(x, kernelSize, stride, padding);
-    }
-
-    @Override
-    protected String extraRepr() {
-        return "kernel_size=" + kernelSize + ", stride=" + stride + ", padding=" + padding;
     }
 }
