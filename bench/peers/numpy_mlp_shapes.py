@@ -10,7 +10,7 @@ numpy hands to BLAS as transpose flags, as Pare's Gemm reads them in place):
 Run:  /usr/bin/python3 bench/peers/numpy_mlp_shapes.py [threads ...]   (default: 1 2)
 Prints one line per cell:  numpy-openblas threads=T product=P gflops=G
 GFLOP/s = 2*128*784*256 / seconds, median of 7 timed reps after warm-up, each cell in a fresh
-process so that the thread count really applies (the method of /work/shared/peers/numpy_sgemm.py).
+process so that the thread count really applies (the method of ../shared/peers/numpy_sgemm.py (beside the repository)).
 """
 import os, subprocess, sys
 
