@@ -16,14 +16,18 @@ final class InPlace {
     private InPlace() {}
 
     static void copy(Tensor dst, Tensor src) {
-        int[] ss = Shape.broadcastStrides("copyFrom", src.shape, src.strides, dst.shape);
-        Strided.forEachRun(dst.shape, new int[][] {dst.strides, ss}, new int[] {dst.offset, src.offset},
+        // Sharing storage, the two may overlap, and a strided forward copy would read values it
+        // has already overwritten: copy the source out first.
+        Tensor from = dst.data == src.data && src.data.length > 0
+                ? new Tensor(src.toArray(), src.shape.clone(), Shape.contiguousStrides(src.shape), 0) : src;
+        int[] ss = Shape.broadcastStrides("copyFrom", from.shape, from.strides, dst.shape);
+        Strided.forEachRun(dst.shape, new int[][] {dst.strides, ss}, new int[] {dst.offset, from.offset},
                 (n, off, st) -> {
                     if (st[0] == 1 && st[1] == 1) {
-                        System.arraycopy(src.data, off[1], dst.data, off[0], n);
+                        System.arraycopy(from.data, off[1], dst.data, off[0], n);
                     } else {
                         for (int i = 0; i < n; i++) {
-                            dst.data[off[0] + i * st[0]] = src.data[off[1] + i * st[1]];
+                            dst.data[off[0] + i * st[0]] = from.data[off[1] + i * st[1]];
                         }
                     }
                 });

@@ -152,7 +152,9 @@ final class PointwiseOps {
 
     static Tensor pow(Tensor x, float p) {
         Tensor out = map(Unary.POW, p, 0f, x);
-        return Autograd.record("pow", out, g -> new Tensor[] {g.mul(x.pow(p - 1f)).mul(p)}, x); // p·x^(p−1)
+        // Trap: for p = 0 the formula p·x^(p−1) gives 0·∞ = NaN at x = 0; the derivative of x⁰ is 0.
+        return Autograd.record("pow", out, g -> new Tensor[] {
+            p == 0f ? Tensor.zeros(x.shape) : g.mul(x.pow(p - 1f)).mul(p)}, x); // p·x^(p−1)
     }
 
     static Tensor abs(Tensor x) {

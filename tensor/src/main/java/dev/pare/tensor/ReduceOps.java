@@ -15,6 +15,9 @@ import java.util.Arrays;
  * columns with a stride.
  */
 final class ReduceOps {
+    /** The largest n such that every integer up to n is a float: 2^24. */
+    static final int MAX_EXACT_INDEX = 1 << 24;
+
     private ReduceOps() {}
 
     /** The dims to reduce as a sorted, duplicate-free boolean mask. */
@@ -189,6 +192,10 @@ final class ReduceOps {
         if (x.shape[d] == 0) {
             throw new IllegalArgumentException("argmax: dimension " + dim + " of shape " + Shape.str(x.shape)
                     + " is empty, so it has no maximum");
+        }
+        if (x.shape[d] > MAX_EXACT_INDEX) {
+            throw new IllegalArgumentException("argmax: dimension " + dim + " of shape " + Shape.str(x.shape)
+                    + " has more than 2^24 entries, and indices held in a float tensor are exact only up to 2^24");
         }
         boolean[] reduce = new boolean[x.shape.length];
         reduce[d] = true;

@@ -111,6 +111,9 @@ public final class Rng {
 
     /** A uniformly random permutation of {@code 0 … n-1} (Fisher–Yates). */
     public int[] permutation(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("Rng.permutation: n must be >= 0, got " + n);
+        }
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;

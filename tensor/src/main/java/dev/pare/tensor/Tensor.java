@@ -338,7 +338,8 @@ public final class Tensor {
     public Tensor mul(Tensor other) { return PointwiseOps.mul(this, other); }
     public Tensor mul(float value) { return PointwiseOps.scale(this, value); }
     public Tensor div(Tensor other) { return PointwiseOps.div(this, other); }
-    public Tensor div(float value) { return PointwiseOps.scale(this, 1f / value); }
+    /** Divides by {@code value} (a true division, not a multiplication by 1/value, which rounds differently). */
+    public Tensor div(float value) { return PointwiseOps.div(this, scalar(value)); }
     public Tensor neg() { return PointwiseOps.neg(this); }
     public Tensor exp() { return PointwiseOps.exp(this); }
     public Tensor log() { return PointwiseOps.log(this); }
@@ -549,6 +550,9 @@ public final class Tensor {
 
     /** The elements in row-major order, as a new array. */
     public float[] toArray() {
+        if (numel() == 0) {
+            return new float[0];
+        }
         if (isContiguous()) {
             return Arrays.copyOfRange(data, offset, offset + numel());
         }

@@ -37,7 +37,7 @@ final class TensorFormat {
     private static boolean needsScientific(Tensor t) {
         float maxAbs = 0f;
         float minAbs = Float.POSITIVE_INFINITY;
-        float[] values = t.numel() > 100_000 ? new float[0] : t.toArray();
+        float[] values = t.toArray();
         for (float v : values) {
             if (Float.isFinite(v)) {
                 float a = Math.abs(v);

@@ -203,12 +203,14 @@ final class ViewOps {
         }
         int s = clampIndex(start, size);
         int e = Math.max(s, clampIndex(end, size));
-        int len = (e - s + step - 1) / step;
+        // Not (e − s + step − 1) / step: that sum overflows for a huge step.
+        int len = e == s ? 0 : 1 + (e - s - 1) / step;
         int[] shape = x.shape.clone();
         int[] strides = x.strides.clone();
         shape[d] = len;
         strides[d] = x.strides[d] * step;
-        Tensor out = viewOf(x, shape, strides, x.offset + (len == 0 ? 0 : s * x.strides[d]));
+        // An empty view keeps the offset: moving it could point past the end of the storage.
+        Tensor out = viewOf(x, shape, strides, x.offset + (Shape.numel(shape) == 0 ? 0 : s * x.strides[d]));
         int[] inShape = x.shape;
         return Autograd.record("slice", out, g -> {
             Tensor z = Tensor.zeros(inShape);
@@ -345,7 +347,7 @@ final class ViewOps {
         }
         int[] first = tensors[0].shape;
         int d = Shape.dim("cat", dim, first.length);
-        int total = 0;
+        long total = 0;
         for (Tensor t : tensors) {
             boolean same = t.shape.length == first.length;
             for (int i = 0; same && i < first.length; i++) {
@@ -357,8 +359,13 @@ final class ViewOps {
             }
             total += t.shape[d];
         }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cat: the result would have " + total + " entries along dimension "
+                    + dim + ", more than 2^31-1");
+        }
         int[] s = first.clone();
-        s[d] = total;
+        s[d] = (int) total;
+        Shape.checked("cat", s);
         Tensor out = Tensor.empty(s);
         int at = 0;
         int[] starts = new int[tensors.length];

@@ -137,4 +137,11 @@ class AutogradExamples {
         picked.sum().backward();
         assertArrayEquals(new float[] {0, 1, 0, 1}, x.grad().toArray(), 0f);
     }
+
+    @Test
+    void theGradientOfXToThePowerZeroIsZeroEvenAtZero() {
+        Tensor x = Tensor.fromArray(0f, 2f).requiresGrad(true);
+        x.pow(0f).sum().backward();
+        assertArrayEquals(new float[] {0, 0}, x.grad().toArray(), 0f);
+    }
 }

@@ -65,4 +65,15 @@ class BadInputExamples {
         rejects(() -> Tensor.zeros(2).expand(2, 2).addInPlace(Tensor.ones(2)), "addInPlace", "expanded");
         rejects(() -> Tensor.zeros(2, 2).copyFrom(Tensor.zeros(3)), "copyFrom", "[3]", "[2, 2]");
     }
+
+    @Test
+    void sizesBeyondWhatIndicesOrIntsCanHold() {
+        rejects(() -> new Rng(1).permutation(-1), "permutation", "-1");
+        Tensor huge = Tensor.zeros(1).expand(2_000_000_000);
+        rejects(() -> Tensor.cat(0, huge, huge), "cat", "4000000000");
+        // Indices live in float tensors, exact only up to 2^24: a longer dimension is refused.
+        Tensor long24 = Tensor.zeros((1 << 24) + 3);
+        rejects(() -> long24.argmax(), "argmax", "2^24");
+        rejects(() -> long24.max(), "2^24");
+    }
 }

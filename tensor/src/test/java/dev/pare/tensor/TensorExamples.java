@@ -101,4 +101,11 @@ class TensorExamples {
         e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).get(1));
         assertTrue(e.getMessage().contains("coordinates"), e.getMessage());
     }
+
+    @Test
+    void divisionByAFloatIsATrueDivision() {
+        Tensor v = Tensor.randn(new Rng(4), 1000);
+        assertArrayEquals(v.div(Tensor.scalar(3f)).toArray(), v.div(3f).toArray(), 0f);
+        assertEquals(1f, Tensor.fromArray(Float.MIN_VALUE).div(Float.MIN_VALUE).item());
+    }
 }

@@ -133,4 +133,24 @@ class ViewProperties {
         assertArrayEquals(new int[] {2, 2, 2}, Tensor.stack(0, a, a).shape());
         assertThrows(IllegalArgumentException.class, () -> Tensor.cat(0, a, b));
     }
+
+    @Test
+    void sliceWithAHugeStepKeepsJustTheFirstElement() {
+        assertArrayEquals(new int[] {1}, Tensor.arange(2).slice(0, 0, 2, Integer.MAX_VALUE).shape());
+        assertArrayEquals(new float[] {0}, Tensor.arange(5).slice(0, 0, 5, Integer.MAX_VALUE - 1).toArray(), 0f);
+    }
+
+    @Test
+    void emptyViewsReadAsEmptyWhereverTheyStart() {
+        assertArrayEquals(new float[0], Tensor.zeros(3, 0).select(0, 2).toArray(), 0f);
+        assertArrayEquals(new float[0], Tensor.zeros(3, 0).narrow(0, 1, 1).contiguous().toArray(), 0f);
+        assertEquals("tensor([], shape=[0])", Tensor.zeros(3, 0).select(0, 2).toString());
+    }
+
+    @Test
+    void copyFromAnOverlappingViewOfTheSameStorageCopiesTheOldValues() {
+        Tensor x = Tensor.arange(6).reshape(3, 2);
+        x.narrow(0, 1, 2).select(1, 0).copyFrom(x.narrow(0, 0, 2).select(1, 0));
+        assertArrayEquals(new float[] {0, 1, 0, 3, 2, 5}, x.toArray(), 0f);
+    }
 }

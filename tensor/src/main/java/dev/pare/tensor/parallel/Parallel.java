@@ -2,9 +2,9 @@ package dev.pare.tensor.parallel;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,26 +111,38 @@ public final class Parallel {
         for (int c = 1; c < chunks; c++) {
             int from = (int) ((long) n * c / chunks);
             int to = (int) ((long) n * (c + 1) / chunks);
-            tasks.add(p.submit(() -> body.run(from, to)));
+            try {
+                tasks.add(p.submit(() -> body.run(from, to)));
+            } catch (RejectedExecutionException e) {
+                // setThreads replaced (and shut down) the pool since we fetched it: do it here.
+                body.run(from, to);
+            }
         }
-        // The caller does the first chunk itself instead of idling while it waits.
-        body.run(0, (int) ((long) n / chunks));
+        // The caller does the first chunk itself instead of idling while it waits. Whatever
+        // happens, every task is joined before returning, so that no chunk is still writing into
+        // the output after the operation has returned or failed.
+        Throwable failure = null;
+        try {
+            body.run(0, (int) ((long) n / chunks));
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
         for (ForkJoinTask<?> task : tasks) {
             try {
-                task.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Parallel.forRange: interrupted", e);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException) {
-                    throw (RuntimeException) cause;
+                task.join();
+            } catch (RuntimeException | Error e) {
+                if (failure == null) {
+                    failure = e;
+                } else if (failure != e) {
+                    failure.addSuppressed(e);
                 }
-                if (cause instanceof Error) {
-                    throw (Error) cause;
-                }
-                throw new IllegalStateException(cause);
             }
+        }
+        if (failure instanceof RuntimeException) {
+            throw (RuntimeException) failure;
+        }
+        if (failure instanceof Error) {
+            throw (Error) failure;
         }
     }
 }
