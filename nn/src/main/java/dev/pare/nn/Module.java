@@ -105,11 +105,20 @@ public abstract class Module implements dev.pare.nn.train.Model {
     /** Registers {@code child} as a submodule called {@code name}; returns it. */
     protected final <M extends Module> M registerModule(String name, M child) {
         checkNewName("registerModule", name, child);
-        if (child == this) {
-            throw new IllegalArgumentException(describe() + ": registerModule(\"" + name + "\"): a module cannot be its own child");
-        }
+        checkNoCycle("registerModule", name, child);
         children.put(name, child);
         return child;
+    }
+
+    /**
+     * Refuses a child that is this module or contains it: the tree would become a cycle, and every
+     * walk over it (parameters, stateDict, train) would recurse until the stack overflows.
+     */
+    private void checkNoCycle(String op, String name, Module child) {
+        if (child == this || child.namedModules().values().stream().anyMatch(m -> m == this)) {
+            throw new IllegalArgumentException(describe() + ": " + op + "(\"" + name + "\"): the module "
+                    + child.describe() + " is, or contains, this module; a module tree cannot have cycles");
+        }
     }
 
     private void checkNewName(String op, String name, Object value) {
@@ -191,6 +200,9 @@ public abstract class Module implements dev.pare.nn.train.Model {
      * looks its children up on every call, so replacing inside a {@code Sequential} always works.
      */
     public final Module replaceModule(String path, Module replacement) {
+        if (path == null) {
+            throw new IllegalArgumentException(describe() + ": replaceModule: path is null");
+        }
         if (replacement == null) {
             throw new IllegalArgumentException(describe() + ": replaceModule(\"" + path + "\"): replacement is null");
         }
@@ -200,11 +212,25 @@ public abstract class Module implements dev.pare.nn.train.Model {
         if (!parent.children.containsKey(last)) {
             throw new IllegalArgumentException(describe() + ": replaceModule: no submodule \"" + path + "\"");
         }
+        // Every module from here down to the parent would become a descendant of itself if the
+        // replacement contained it.
+        Module ancestor = this;
+        String[] parts = dot < 0 ? new String[0] : path.substring(0, dot).split("\\.", -1);
+        for (int i = 0; ; i++) {
+            ancestor.checkNoCycle("replaceModule", path, replacement);
+            if (i == parts.length) {
+                break;
+            }
+            ancestor = ancestor.children.get(parts[i]);
+        }
         return parent.children.put(last, replacement);
     }
 
     /** The submodule at dotted path {@code path}; the empty path is this module. */
     public final Module getModule(String path) {
+        if (path == null) {
+            throw new IllegalArgumentException(describe() + ": getModule: path is null");
+        }
         Module m = this;
         if (path.isEmpty()) {
             return m;
@@ -389,6 +415,9 @@ public abstract class Module implements dev.pare.nn.train.Model {
      */
     @SuppressWarnings("try") // the scope is used only for closing
     public final LoadResult loadStateDict(Map<String, Tensor> state, boolean strict) {
+        if (state == null) {
+            throw new IllegalArgumentException(describe() + ": loadStateDict: state is null");
+        }
         LinkedHashMap<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();

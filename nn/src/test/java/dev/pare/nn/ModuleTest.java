@@ -252,4 +252,23 @@ class ModuleTest {
         assertArrayEquals(l2.forward(l0.forward(x).relu()).toArray(), s.forward(x).toArray());
         assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), new ArrayList<>(s.stateDict().keySet()));
     }
+
+    @Test
+    void aModuleTreeCannotBecomeACycle() {
+        Sequential inner = new Sequential(new ReLU());
+        Sequential outer = new Sequential(inner);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> inner.add(outer));
+        assertTrue(e.getMessage().contains("cycles"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> outer.replaceModule("0", outer));
+        assertThrows(IllegalArgumentException.class, () -> outer.replaceModule("0.0", inner));
+        assertEquals(0, outer.parameters().size(), "the refused changes left the tree intact");
+    }
+
+    @Test
+    void nullPathsAndStatesAreNamedErrors() {
+        Sequential s = new Sequential(new ReLU());
+        assertThrows(IllegalArgumentException.class, () -> s.replaceModule(null, new ReLU()));
+        assertThrows(IllegalArgumentException.class, () -> s.getModule(null));
+        assertThrows(IllegalArgumentException.class, () -> s.loadStateDict(null, true));
+    }
 }

@@ -614,6 +614,9 @@ public final class Tensor {
             // Always a private copy: g may be shared with other gradients, or be a stride-0 view.
             grad = ViewOps.copy(g, "grad");
         } else {
+            if (!grad.isContiguous()) {
+                grad = ViewOps.copy(grad, "grad"); // one set by hand may be a view, even an expanded one
+            }
             InPlace.axpy(grad, 1f, g);
         }
     }

@@ -144,4 +144,14 @@ class AutogradExamples {
         x.pow(0f).sum().backward();
         assertArrayEquals(new float[] {0, 0}, x.grad().toArray(), 0f);
     }
+
+    @Test
+    void backwardAccumulatesIntoAGradientSetByHandEvenIfItIsAnExpandedView() {
+        Tensor w = Tensor.zeros(2, 2).requiresGrad(true);
+        Tensor shared = Tensor.fromArray(1f, 1f);
+        w.setGrad(shared.expand(2, 2));
+        w.mul(Tensor.fromArray(new float[] {1, 2, 3, 4}, 2, 2)).sum().backward();
+        assertArrayEquals(new float[] {2, 3, 4, 5}, w.grad().toArray(), 0f);
+        assertArrayEquals(new float[] {1, 1}, shared.toArray(), 0f, "the hand-set tensor is not written to");
+    }
 }

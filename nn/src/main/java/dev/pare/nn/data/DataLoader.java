@@ -107,6 +107,12 @@ public final class DataLoader implements Iterable<Batch> {
         }
 
         public DataLoader build() {
+            long batchFloats = (long) Math.min(batchSize, Math.max(1, dataset.size())) * dataset.inputNumel();
+            if (batchFloats > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("DataLoader: a batch of " + batchSize + " examples of "
+                        + dataset.inputNumel() + " floats each would need " + batchFloats
+                        + " floats, more than a Java array holds; use a smaller batch size");
+            }
             return new DataLoader(this);
         }
     }

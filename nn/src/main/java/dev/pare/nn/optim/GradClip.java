@@ -38,8 +38,14 @@ public final class GradClip {
             float c = (float) coef;
             try (var ignored = Tensor.noGrad()) {
                 for (Tensor p : params) {
-                    if (p.grad() != null) {
-                        p.grad().mulInPlace(c);
+                    Tensor g = p.grad();
+                    if (g != null) {
+                        if (!g.isContiguous()) {
+                            // A view set by hand (possibly expanded) cannot be scaled in place.
+                            g = g.contiguous();
+                            p.setGrad(g);
+                        }
+                        g.mulInPlace(c);
                     }
                 }
             }

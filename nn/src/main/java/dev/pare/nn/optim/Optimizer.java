@@ -128,7 +128,13 @@ public abstract class Optimizer {
             for (Tensor p : params) {
                 Tensor g = p.grad();
                 if (g != null) {
-                    g.zero();
+                    if (g.isContiguous()) {
+                        g.zero();
+                    } else {
+                        // A gradient set by hand may be a view (even an expanded one, where one
+                        // value stands for many): give the parameter a fresh zero gradient instead.
+                        p.setGrad(Tensor.zeros(p.shape()));
+                    }
                 }
             }
         }

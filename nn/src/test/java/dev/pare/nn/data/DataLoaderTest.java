@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.Tensor;
 import java.util.ArrayList;
@@ -238,5 +239,33 @@ class DataLoaderTest {
                 assertArrayEquals(explicit.get(b).indices(), viaIterator.get(b).indices(), "epoch " + epoch + " batch " + b);
             }
         }
+    }
+
+    @Test
+    void aBatchTooLargeForAJavaArrayIsRefusedWhenTheLoaderIsBuilt() {
+        Dataset huge = new Dataset() {
+            @Override
+            public int size() {
+                return 3000;
+            }
+
+            @Override
+            public int[] inputShape() {
+                return new int[] {1 << 20};
+            }
+
+            @Override
+            public void copyInput(int index, float[] dst, int offset) {
+                throw new AssertionError("no batch should be assembled");
+            }
+
+            @Override
+            public int label(int index) {
+                return 0;
+            }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DataLoader.builder(huge).batchSize(3000).build());
+        assertTrue(e.getMessage().contains("smaller batch size"), e.getMessage());
     }
 }

@@ -75,4 +75,16 @@ class GradClipTest {
         Check.close(key + ".a", Fixtures.floats(key + ".a"), a.grad().toArray(), 1e-6, 1e-8);
         Check.close(key + ".b", Fixtures.floats(key + ".b"), b.grad().toArray(), 1e-6, 1e-8);
     }
+
+    @Test
+    void aGradientSetByHandAsAnExpandedViewCanBeClippedAndZeroed() {
+        Tensor p = Tensor.zeros(2, 3).requiresGrad(true);
+        p.setGrad(Tensor.fromArray(3f, 0f, 4f).expand(2, 3));   // norm √50 ≈ 7.07
+        double norm = GradClip.clipGradNorm(java.util.List.of(p), 1.0);
+        assertEquals(Math.sqrt(50), norm, 1e-5);
+        assertEquals(1.0, GradClip.globalNorm(java.util.List.of(p)), 1e-5);
+        p.setGrad(Tensor.fromArray(1f, 2f, 3f).expand(2, 3));
+        new SGD(java.util.List.of(p), 0.1).zeroGrad();
+        assertArrayEquals(new float[6], p.grad().toArray(), 0f);
+    }
 }
