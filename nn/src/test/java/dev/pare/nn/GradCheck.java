@@ -29,7 +29,7 @@ final class GradCheck {
      * @param f      the function under test; it must read its inputs afresh on every call
      * @param inputs leaf tensors; those with {@code requiresGrad()} are checked, element by element
      */
-    static void check(String what, Function<Tensor[], Tensor> f, double eps, double atol, double rtol, Tensor... inputs) {
+    static void assertGradientsMatch(String what, Function<Tensor[], Tensor> f, double eps, double atol, double rtol, Tensor... inputs) {
         for (Tensor in : inputs) {
             if (!in.isContiguous()) {
                 throw new IllegalArgumentException("GradCheck: inputs must be contiguous");
@@ -69,8 +69,8 @@ final class GradCheck {
     }
 
     /** The usual settings: ε = 1e-2, |a − n| ≤ 1e-3 + 5e-3·|n|. */
-    static void check(String what, Function<Tensor[], Tensor> f, Tensor... inputs) {
-        check(what, f, 1e-2, 1e-3, 5e-3, inputs);
+    static void assertGradientsMatch(String what, Function<Tensor[], Tensor> f, Tensor... inputs) {
+        assertGradientsMatch(what, f, 1e-2, 1e-3, 5e-3, inputs);
     }
 
     @SuppressWarnings("try") // the scope is used only for closing

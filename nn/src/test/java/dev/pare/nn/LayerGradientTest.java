@@ -36,7 +36,7 @@ class LayerGradientTest {
         Rng rng = new Rng(1);
         Linear fc = new Linear(5, 4, rng);
         Tensor x = Tensor.randn(rng, 3, 5).requiresGrad(true);
-        GradCheck.check("Linear", in -> fc.forward(in[0]), x, fc.weight(), fc.bias());
+        GradCheck.assertGradientsMatch("Linear", in -> fc.forward(in[0]), x, fc.weight(), fc.bias());
     }
 
     @Test
@@ -44,7 +44,7 @@ class LayerGradientTest {
         Rng rng = new Rng(2);
         Linear fc = new Linear(4, 3, false, rng);
         Tensor x = Tensor.randn(rng, 2, 3, 4).requiresGrad(true);
-        GradCheck.check("Linear 3-D", in -> fc.forward(in[0]), x, fc.weight());
+        GradCheck.assertGradientsMatch("Linear 3-D", in -> fc.forward(in[0]), x, fc.weight());
     }
 
     @Test
@@ -52,7 +52,7 @@ class LayerGradientTest {
         Rng rng = new Rng(3);
         Conv2d conv = new Conv2d(3, 3, 3, 1, 1, 1, 3, true, rng);
         Tensor x = Tensor.randn(rng, 2, 3, 5, 6).requiresGrad(true);
-        GradCheck.check("Conv2d depthwise", in -> conv.forward(in[0]), x, conv.weight(), conv.bias());
+        GradCheck.assertGradientsMatch("Conv2d depthwise", in -> conv.forward(in[0]), x, conv.weight(), conv.bias());
     }
 
     @Test
@@ -60,7 +60,7 @@ class LayerGradientTest {
         Rng rng = new Rng(4);
         Tensor x = distinct(rng, 2, 2, 7, 6).requiresGrad(true);
         MaxPool2d pool = new MaxPool2d(3, 2, 1);
-        GradCheck.check("MaxPool2d", in -> pool.forward(in[0]), x);
+        GradCheck.assertGradientsMatch("MaxPool2d", in -> pool.forward(in[0]), x);
     }
 
     @Test
@@ -68,7 +68,7 @@ class LayerGradientTest {
         Rng rng = new Rng(5);
         Tensor x = Tensor.randn(rng, 2, 2, 7, 6).requiresGrad(true);
         AvgPool2d pool = new AvgPool2d(3, 2, 1);
-        GradCheck.check("AvgPool2d", in -> pool.forward(in[0]), x);
+        GradCheck.assertGradientsMatch("AvgPool2d", in -> pool.forward(in[0]), x);
     }
 
     @Test
@@ -76,28 +76,28 @@ class LayerGradientTest {
         Rng rng = new Rng(6);
         Tensor x = Tensor.randn(rng, 2, 3, 4, 5).requiresGrad(true);
         Sequential s = new Sequential(new GlobalAvgPool2d(), new Flatten());
-        GradCheck.check("GlobalAvgPool2d+Flatten", in -> s.forward(in[0]), x);
+        GradCheck.assertGradientsMatch("GlobalAvgPool2d+Flatten", in -> s.forward(in[0]), x);
     }
 
     @Test
     void relu() {
         Tensor x = awayFromZero(new Rng(7), 4, 6).requiresGrad(true);
         ReLU relu = new ReLU();
-        GradCheck.check("ReLU", in -> relu.forward(in[0]), x);
+        GradCheck.assertGradientsMatch("ReLU", in -> relu.forward(in[0]), x);
     }
 
     @Test
     void gelu() {
         Tensor x = Tensor.randn(new Rng(8), 4, 6).mul(2f).requiresGrad(true);
         GELU gelu = new GELU();
-        GradCheck.check("GELU", in -> gelu.forward(in[0]), x);
+        GradCheck.assertGradientsMatch("GELU", in -> gelu.forward(in[0]), x);
     }
 
     @Test
     void dropoutInTraining() {
         Tensor x = Tensor.randn(new Rng(9), 5, 6).requiresGrad(true);
         // A fresh layer with the same seed per call: every evaluation draws the same mask.
-        GradCheck.check("Dropout", in -> new Dropout(0.3, 77).forward(in[0]), x);
+        GradCheck.assertGradientsMatch("Dropout", in -> new Dropout(0.3, 77).forward(in[0]), x);
     }
 
     @Test
@@ -107,7 +107,7 @@ class LayerGradientTest {
         Init.uniform(bn.weight(), 0.5, 1.5, rng);
         Init.uniform(bn.bias(), -0.5, 0.5, rng);
         Tensor x = Tensor.randn(rng, 3, 3, 4, 3).mul(2f).add(1f).requiresGrad(true);
-        GradCheck.check("BatchNorm2d train", in -> bn.forward(in[0]), x, bn.weight(), bn.bias());
+        GradCheck.assertGradientsMatch("BatchNorm2d train", in -> bn.forward(in[0]), x, bn.weight(), bn.bias());
     }
 
     @Test
@@ -118,7 +118,7 @@ class LayerGradientTest {
         bn.eval();
         Init.uniform(bn.weight(), 0.5, 1.5, rng);
         Tensor x = Tensor.randn(rng, 2, 3, 3, 3).requiresGrad(true);
-        GradCheck.check("BatchNorm2d eval", in -> bn.forward(in[0]), x, bn.weight(), bn.bias());
+        GradCheck.assertGradientsMatch("BatchNorm2d eval", in -> bn.forward(in[0]), x, bn.weight(), bn.bias());
     }
 
     @Test
@@ -127,9 +127,9 @@ class LayerGradientTest {
         BatchNorm1d bn = new BatchNorm1d(4);
         Init.uniform(bn.weight(), 0.5, 1.5, rng);
         Tensor x2 = Tensor.randn(rng, 6, 4).requiresGrad(true);
-        GradCheck.check("BatchNorm1d [N, C]", in -> bn.forward(in[0]), x2, bn.weight(), bn.bias());
+        GradCheck.assertGradientsMatch("BatchNorm1d [N, C]", in -> bn.forward(in[0]), x2, bn.weight(), bn.bias());
         Tensor x3 = Tensor.randn(rng, 3, 4, 5).requiresGrad(true);
-        GradCheck.check("BatchNorm1d [N, C, L]", in -> bn.forward(in[0]), x3, bn.weight(), bn.bias());
+        GradCheck.assertGradientsMatch("BatchNorm1d [N, C, L]", in -> bn.forward(in[0]), x3, bn.weight(), bn.bias());
     }
 
     @Test
@@ -151,6 +151,6 @@ class LayerGradientTest {
         for (int i = 0; i < net.parameters().size(); i++) {
             inputs[i + 1] = net.parameters().get(i);
         }
-        GradCheck.check("small CNN", in -> net.forward(in[0]), inputs);
+        GradCheck.assertGradientsMatch("small CNN", in -> net.forward(in[0]), inputs);
     }
 }

@@ -20,7 +20,7 @@ final class GradCheck {
 
     private GradCheck() {}
 
-    static void check(String what, Function<Tensor[], Tensor> f, Tensor... inputs) {
+    static void assertGradientsMatch(String what, Function<Tensor[], Tensor> f, Tensor... inputs) {
         Rng rng = new Rng(12345);
         Tensor[] leaves = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {

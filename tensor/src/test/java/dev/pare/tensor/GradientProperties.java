@@ -62,16 +62,16 @@ class GradientProperties {
         Tensor a = Tensor.randn(rng, p.a());
         Tensor b = Tensor.randn(rng, p.b());
         Tensor bPos = b.abs().add(0.5f);
-        GradCheck.check("add", x -> x[0].add(x[1]), a, b);
-        GradCheck.check("sub", x -> x[0].sub(x[1]), a, b);
-        GradCheck.check("mul", x -> x[0].mul(x[1]), a, b);
-        GradCheck.check("div", x -> x[0].div(x[1]), a, bPos);
+        GradCheck.assertGradientsMatch("add", x -> x[0].add(x[1]), a, b);
+        GradCheck.assertGradientsMatch("sub", x -> x[0].sub(x[1]), a, b);
+        GradCheck.assertGradientsMatch("mul", x -> x[0].mul(x[1]), a, b);
+        GradCheck.assertGradientsMatch("div", x -> x[0].div(x[1]), a, bPos);
         // maximum/minimum have a kink where a == b: the two grids never meet.
         Tensor ga = grid(rng, p.a(), 0.1f);
         Tensor gb = grid(rng, p.b(), 0f);
-        GradCheck.check("maximum", x -> x[0].maximum(x[1]), ga, gb);
-        GradCheck.check("minimum", x -> x[0].minimum(x[1]), ga, gb);
-        GradCheck.check("where", x -> Tensor.where(a.gt(0f), x[0], x[1]), a, b);
+        GradCheck.assertGradientsMatch("maximum", x -> x[0].maximum(x[1]), ga, gb);
+        GradCheck.assertGradientsMatch("minimum", x -> x[0].minimum(x[1]), ga, gb);
+        GradCheck.assertGradientsMatch("where", x -> Tensor.where(a.gt(0f), x[0], x[1]), a, b);
     }
 
     @Property(tries = 30)
@@ -99,7 +99,7 @@ class GradientProperties {
     }
 
     private static void check1(String name, Function<Tensor, Tensor> f, Tensor x) {
-        GradCheck.check(name, a -> f.apply(a[0]), x);
+        GradCheck.assertGradientsMatch(name, a -> f.apply(a[0]), x);
     }
 
     @Property(tries = 30)
@@ -154,13 +154,13 @@ class GradientProperties {
         int m = dims[0];
         int k = dims.length > 1 ? dims[1] : 3;
         int n = dims.length > 2 ? dims[2] : 2;
-        GradCheck.check("matmul 2-D", x -> x[0].matmul(x[1]), Tensor.randn(rng, m, k), Tensor.randn(rng, k, n));
-        GradCheck.check("matmul Aᵀ", x -> x[0].t().matmul(x[1]), Tensor.randn(rng, k, m), Tensor.randn(rng, k, n));
-        GradCheck.check("matmul Bᵀ", x -> x[0].matmul(x[1].t()), Tensor.randn(rng, m, k), Tensor.randn(rng, n, k));
-        GradCheck.check("matmul batched broadcast", x -> x[0].matmul(x[1]),
+        GradCheck.assertGradientsMatch("matmul 2-D", x -> x[0].matmul(x[1]), Tensor.randn(rng, m, k), Tensor.randn(rng, k, n));
+        GradCheck.assertGradientsMatch("matmul Aᵀ", x -> x[0].t().matmul(x[1]), Tensor.randn(rng, k, m), Tensor.randn(rng, k, n));
+        GradCheck.assertGradientsMatch("matmul Bᵀ", x -> x[0].matmul(x[1].t()), Tensor.randn(rng, m, k), Tensor.randn(rng, n, k));
+        GradCheck.assertGradientsMatch("matmul batched broadcast", x -> x[0].matmul(x[1]),
                 Tensor.randn(rng, 2, 1, m, k), Tensor.randn(rng, 3, k, n));
-        GradCheck.check("matmul vector", x -> x[0].matmul(x[1]), Tensor.randn(rng, k), Tensor.randn(rng, k, n));
-        GradCheck.check("matmul matrix-vector", x -> x[0].matmul(x[1]), Tensor.randn(rng, m, k), Tensor.randn(rng, k));
+        GradCheck.assertGradientsMatch("matmul vector", x -> x[0].matmul(x[1]), Tensor.randn(rng, k), Tensor.randn(rng, k, n));
+        GradCheck.assertGradientsMatch("matmul matrix-vector", x -> x[0].matmul(x[1]), Tensor.randn(rng, m, k), Tensor.randn(rng, k));
     }
 
     @Property(tries = 25)
@@ -175,7 +175,7 @@ class GradientProperties {
         int[] idxShape = shape.clone();
         idxShape[last] = 2;
         Tensor index = Tensor.fromArray(idx, idxShape);
-        GradCheck.check("gather", t -> t[0].gather(last, index), x);
-        GradCheck.check("indexSelect with repeats", t -> t[0].indexSelect(0, 0, shape[0] - 1, 0), x);
+        GradCheck.assertGradientsMatch("gather", t -> t[0].gather(last, index), x);
+        GradCheck.assertGradientsMatch("indexSelect with repeats", t -> t[0].indexSelect(0, 0, shape[0] - 1, 0), x);
     }
 }

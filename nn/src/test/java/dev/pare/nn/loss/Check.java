@@ -11,7 +11,7 @@ public final class Check {
     private Check() {}
 
     /** |actual − expected| ≤ rel·|expected| + abs for every element, failing with the index. */
-    public static void close(String what, float[] expected, float[] actual, double rel, double abs) {
+    public static void assertClose(String what, float[] expected, float[] actual, double rel, double abs) {
         assertEquals(expected.length, actual.length, what + ": length");
         for (int i = 0; i < expected.length; i++) {
             double tol = rel * Math.abs(expected[i]) + abs;

@@ -28,7 +28,7 @@ class CrossEntropyLossTest {
         assertEquals(Math.log(1 + Math.exp(-1) + Math.exp(-2)), loss.item(), 1e-6);
         loss.backward();
         double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
-        Check.close("grad", new float[] {(float) (Math.exp(1) / z), (float) (Math.exp(2) / z), (float) (Math.exp(3) / z - 1)},
+        Check.assertClose("grad", new float[] {(float) (Math.exp(1) / z), (float) (Math.exp(2) / z), (float) (Math.exp(3) / z - 1)},
                 x.grad().toArray(), 1e-6, 1e-7);
     }
 
@@ -41,7 +41,7 @@ class CrossEntropyLossTest {
         assertEquals(expected, loss.item(), 1e-6);
         loss.backward();
         // softmax − ((1−ε)·onehot + ε/C) = [0.25 − 0.1, 0.75 − 0.9]
-        Check.close("grad", new float[] {0.15f, -0.15f}, x.grad().toArray(), 1e-5, 1e-7);
+        Check.assertClose("grad", new float[] {0.15f, -0.15f}, x.grad().toArray(), 1e-5, 1e-7);
     }
 
     @ParameterizedTest(name = "reduction {0}, label smoothing {1}")
@@ -52,10 +52,10 @@ class CrossEntropyLossTest {
         Reduction r = Reduction.valueOf(reduction.toUpperCase());
         Tensor loss = new CrossEntropyLoss(r, Float.parseFloat(smoothing)).apply(x, y);
         String key = "ce." + reduction + ".ls" + smoothing;
-        Check.close(key + ".loss", Fixtures.floats(key + ".loss"), loss.toArray(), 1e-6, 1e-7);
+        Check.assertClose(key + ".loss", Fixtures.floats(key + ".loss"), loss.toArray(), 1e-6, 1e-7);
         // The generator seeds backward of the unreduced loss with these weights.
         loss.backward(r == Reduction.NONE ? Tensor.fromArray(1f, -2f, 0.5f, 3f) : Tensor.scalar(1f));
-        Check.close(key + ".grad", Fixtures.floats(key + ".grad"), x.grad().toArray(), 1e-5, 1e-7);
+        Check.assertClose(key + ".grad", Fixtures.floats(key + ".grad"), x.grad().toArray(), 1e-5, 1e-7);
     }
 
     @Test
@@ -63,9 +63,9 @@ class CrossEntropyLossTest {
         Tensor x = Tensor.fromArray(Fixtures.floats("ce.big.logits"), 3, 4).requiresGrad(true);
         Tensor loss = CrossEntropyLoss.crossEntropy(x, Tensor.fromArray(Fixtures.floats("ce.big.targets")));
         assertTrue(Float.isFinite(loss.item()));
-        Check.close("loss", Fixtures.floats("ce.big.loss"), loss.toArray(), 1e-6, 0);
+        Check.assertClose("loss", Fixtures.floats("ce.big.loss"), loss.toArray(), 1e-6, 0);
         loss.backward();
-        Check.close("grad", Fixtures.floats("ce.big.grad"), x.grad().toArray(), 1e-5, 1e-7);
+        Check.assertClose("grad", Fixtures.floats("ce.big.grad"), x.grad().toArray(), 1e-5, 1e-7);
     }
 
     @Test

@@ -19,7 +19,7 @@ class KlDivLossTest {
         Tensor loss = KlDivLoss.klDiv(s, s.detach(), 2f);
         assertEquals(0f, loss.item(), 1e-6f);
         loss.backward();
-        Check.close("grad", new float[12], s.grad().toArray(), 0, 1e-7);
+        Check.assertClose("grad", new float[12], s.grad().toArray(), 0, 1e-7);
     }
 
     @Test
@@ -31,7 +31,7 @@ class KlDivLossTest {
         assertEquals(0.25 * Math.log(0.5) + 0.75 * Math.log(1.5), loss.item(), 1e-6);
         loss.backward();
         // (p − q)/T/B = [½ − ¼, ½ − ¾]
-        Check.close("grad", new float[] {0.25f, -0.25f}, student.grad().toArray(), 1e-6, 1e-7);
+        Check.assertClose("grad", new float[] {0.25f, -0.25f}, student.grad().toArray(), 1e-6, 1e-7);
     }
 
     @Test
@@ -47,9 +47,9 @@ class KlDivLossTest {
         Tensor s = Tensor.fromArray(Fixtures.floats("kl.student"), 4, 5).requiresGrad(true);
         Tensor t = Tensor.fromArray(Fixtures.floats("kl.teacher"), 4, 5);
         Tensor loss = new KlDivLoss(Float.parseFloat(temperature)).apply(s, t);
-        Check.close("loss", Fixtures.floats("kl.T" + temperature + ".loss"), loss.toArray(), 1e-5, 1e-7);
+        Check.assertClose("loss", Fixtures.floats("kl.T" + temperature + ".loss"), loss.toArray(), 1e-5, 1e-7);
         loss.backward();
-        Check.close("grad", Fixtures.floats("kl.T" + temperature + ".grad"), s.grad().toArray(), 1e-5, 1e-7);
+        Check.assertClose("grad", Fixtures.floats("kl.T" + temperature + ".grad"), s.grad().toArray(), 1e-5, 1e-7);
     }
 
     @Test

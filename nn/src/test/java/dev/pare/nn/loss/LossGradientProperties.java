@@ -24,7 +24,7 @@ class LossGradientProperties {
     }
 
     private static void agree(Tensor x, Function<Tensor, Tensor> f) {
-        Check.close("gradient", Check.numericGradient(x, f, H), Check.autogradGradient(x, f), 2e-2, 2e-3);
+        Check.assertClose("gradient", Check.numericGradient(x, f, H), Check.autogradGradient(x, f), 2e-2, 2e-3);
     }
 
     @Property(tries = 40)

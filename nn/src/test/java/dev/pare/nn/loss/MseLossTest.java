@@ -31,9 +31,9 @@ class MseLossTest {
         Tensor x = Tensor.fromArray(Fixtures.floats("mse.input"), 3, 4).requiresGrad(true);
         Tensor t = Tensor.fromArray(Fixtures.floats("mse.target"), 3, 4);
         Tensor loss = new MseLoss(Reduction.valueOf(reduction.toUpperCase())).apply(x, t);
-        Check.close("loss", Fixtures.floats("mse." + reduction + ".loss"), loss.toArray(), 1e-6, 0);
+        Check.assertClose("loss", Fixtures.floats("mse." + reduction + ".loss"), loss.toArray(), 1e-6, 0);
         loss.backward();
-        Check.close("grad", Fixtures.floats("mse." + reduction + ".grad"), x.grad().toArray(), 1e-6, 1e-7);
+        Check.assertClose("grad", Fixtures.floats("mse." + reduction + ".grad"), x.grad().toArray(), 1e-6, 1e-7);
     }
 
     @Test

@@ -18,7 +18,7 @@ class NllLossTest {
         Tensor loss = NllLoss.nllLoss(p, Tensor.fromArray(2f, 0f));
         assertEquals((3f + 4f) / 2, loss.item(), 0f);
         loss.backward();
-        Check.close("grad", new float[] {0, 0, -0.5f, -0.5f, 0, 0}, p.grad().toArray(), 0, 0);
+        Check.assertClose("grad", new float[] {0, 0, -0.5f, -0.5f, 0, 0}, p.grad().toArray(), 0, 0);
     }
 
     @ParameterizedTest
@@ -27,9 +27,9 @@ class NllLossTest {
         Tensor p = Tensor.fromArray(Fixtures.floats("nll.logp"), 4, 6).requiresGrad(true);
         Tensor loss = new NllLoss(Reduction.valueOf(reduction.toUpperCase()))
                 .apply(p, Tensor.fromArray(Fixtures.floats("nll.targets")));
-        Check.close("loss", Fixtures.floats("nll." + reduction + ".loss"), loss.toArray(), 1e-6, 0);
+        Check.assertClose("loss", Fixtures.floats("nll." + reduction + ".loss"), loss.toArray(), 1e-6, 0);
         loss.backward();
-        Check.close("grad", Fixtures.floats("nll." + reduction + ".grad"), p.grad().toArray(), 1e-6, 0);
+        Check.assertClose("grad", Fixtures.floats("nll." + reduction + ".grad"), p.grad().toArray(), 1e-6, 0);
     }
 
     @Test

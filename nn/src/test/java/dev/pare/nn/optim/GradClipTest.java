@@ -72,8 +72,8 @@ class GradClipTest {
         double norm = GradClip.clipGradNorm(List.of(a, b), Double.parseDouble(maxNorm));
         String key = "optim.clip" + maxNorm;
         assertEquals(Fixtures.doubles(key + ".norm")[0], norm, 1e-6 * norm);
-        Check.close(key + ".a", Fixtures.floats(key + ".a"), a.grad().toArray(), 1e-6, 1e-8);
-        Check.close(key + ".b", Fixtures.floats(key + ".b"), b.grad().toArray(), 1e-6, 1e-8);
+        Check.assertClose(key + ".a", Fixtures.floats(key + ".a"), a.grad().toArray(), 1e-6, 1e-8);
+        Check.assertClose(key + ".b", Fixtures.floats(key + ".b"), b.grad().toArray(), 1e-6, 1e-8);
     }
 
     @Test

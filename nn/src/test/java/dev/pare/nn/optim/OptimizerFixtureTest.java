@@ -45,8 +45,8 @@ class OptimizerFixtureTest {
             opt.step();
             String key = "optim." + name + ".step" + (k + 1);
             // 1e-6 relative, plus an absolute floor of a few float ulps at 1 for values that pass near 0.
-            Check.close(key + ".a", Fixtures.floats(key + ".a"), a.toArray(), 1e-6, 3e-7);
-            Check.close(key + ".b", Fixtures.floats(key + ".b"), b.toArray(), 1e-6, 3e-7);
+            Check.assertClose(key + ".a", Fixtures.floats(key + ".a"), a.toArray(), 1e-6, 3e-7);
+            Check.assertClose(key + ".b", Fixtures.floats(key + ".b"), b.toArray(), 1e-6, 3e-7);
         }
     }
 }
