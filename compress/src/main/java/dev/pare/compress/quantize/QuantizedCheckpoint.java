@@ -106,7 +106,16 @@ public final class QuantizedCheckpoint {
      * @throws IllegalArgumentException if the file is not a quantized checkpoint, or does not fit
      */
     public static Module load(Path file, Module architecture) throws IOException {
-        Checkpoint c = SafeTensors.read(file);
+        return fromCheckpoint(SafeTensors.read(file), file.toString(), architecture);
+    }
+
+    /**
+     * What {@link #load} does once the file is read: {@code source} names where {@code c} came
+     * from in error messages. Formats that store the int8 codes differently (packed, sparse)
+     * rebuild the I8 {@code weight} entries and then call this.
+     */
+    public static Module fromCheckpoint(Checkpoint c, String source, Module architecture) {
+        String file = source;
         String modeLabel = c.metadata().get(MODE_KEY);
         String granularityLabel = c.metadata().get(GRANULARITY_KEY);
         if (modeLabel == null || granularityLabel == null) {

@@ -12,5 +12,13 @@ public enum ProgressMode {
      */
     LOG,
     /** Nothing within epochs (the per-epoch summary is still logged). */
-    NONE
+    NONE;
+
+    /**
+     * What this mode means here: {@link #AUTO} becomes {@link #BAR} in an interactive terminal
+     * (and {@code CI} unset), {@link #LOG} otherwise; the other modes are themselves.
+     */
+    public ProgressMode resolved() {
+        return this != AUTO ? this : Progress.isInteractiveTerminal() ? BAR : LOG;
+    }
 }

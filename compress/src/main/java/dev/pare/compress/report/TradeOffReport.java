@@ -1,0 +1,178 @@
+package dev.pare.compress.report;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The table of the compression trade-offs: one {@link VariantResult} per row, each also given as
+ * a ratio to the first row, the baseline (the fp32 teacher), and marked when it lies on the
+ * Pareto frontier of accuracy against bytes ({@link ParetoFrontier}).
+ *
+ * <p>Ratios are written so that bigger is better: <em>smaller</em> = baseline bytes / bytes,
+ * <em>faster</em> = baseline batch-1 median / batch-1 median, <em>throughput</em> = batch-256
+ * images per second / the baseline's; accuracy is given as the difference in points
+ * (100 × (accuracy − baseline accuracy)).
+ *
+ * <p>Three renderings of the same rows: {@link #table()} for a terminal, {@link #csv()} for a
+ * spreadsheet or a plotting script (full precision, one header line), {@link #markdown()} for a
+ * README.
+ */
+public final class TradeOffReport {
+    private final List<VariantResult> rows;
+
+    /** @throws IllegalArgumentException if there are no rows (the first is the baseline) */
+    public TradeOffReport(List<VariantResult> rows) {
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("TradeOffReport: no variants; the first one is the baseline");
+        }
+        this.rows = List.copyOf(rows);
+    }
+
+    public List<VariantResult> rows() {
+        return rows;
+    }
+
+    public VariantResult baseline() {
+        return rows.get(0);
+    }
+
+    /** Baseline file bytes / this row's: how many times smaller. */
+    public double smaller(VariantResult r) {
+        return (double) baseline().fileBytes() / r.fileBytes();
+    }
+
+    /** Baseline batch-1 median / this row's: how many times faster at batch 1. */
+    public double faster(VariantResult r) {
+        return baseline().batch1().medianMicros() / r.batch1().medianMicros();
+    }
+
+    /** This row's batch-256 throughput / the baseline's. */
+    public double throughputRatio(VariantResult r) {
+        return r.batch256PerSecond() / baseline().batch256PerSecond();
+    }
+
+    /** 100 × (accuracy − baseline accuracy): negative when the variant lost accuracy. */
+    public double deltaPoints(VariantResult r) {
+        return 100 * (r.accuracy() - baseline().accuracy());
+    }
+
+    /** Which rows are on the accuracy-vs-bytes Pareto frontier. */
+    public boolean[] bytesFrontier() {
+        double[] cost = new double[rows.size()];
+        double[] value = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            cost[i] = rows.get(i).fileBytes();
+            value[i] = rows.get(i).accuracy();
+        }
+        return ParetoFrontier.of(cost, value);
+    }
+
+    /** Which rows are on the accuracy-vs-batch-1-latency Pareto frontier. */
+    public boolean[] latencyFrontier() {
+        double[] cost = new double[rows.size()];
+        double[] value = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            cost[i] = rows.get(i).batch1().medianMicros();
+            value[i] = rows.get(i).accuracy();
+        }
+        return ParetoFrontier.of(cost, value);
+    }
+
+    /** A fixed-width table for a terminal. */
+    public String table() {
+        boolean[] front = bytesFrontier();
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%-26s %8s %7s %9s %9s %10s %8s %9s %9s %7s %10s %6s  %s%n",
+                "variant", "accuracy", "Δ pts", "params", "non-zero", "bytes", "smaller", "b1 med µs", "b1 p90 µs",
+                "faster", "b256 img/s", "ratio", "frontier"));
+        for (int i = 0; i < rows.size(); i++) {
+            VariantResult r = rows.get(i);
+            b.append(String.format(Locale.ROOT, "%-26s %8.4f %+7.2f %,9d %,9d %,10d %7.1fx %9.1f %9.1f %6.1fx %,10.0f %5.2fx  %s%n",
+                    r.name(), r.accuracy(), deltaPoints(r), r.parameters(), r.nonZeros(), r.fileBytes(), smaller(r),
+                    r.batch1().medianMicros(), r.batch1().p90Micros(), faster(r), r.batch256PerSecond(),
+                    throughputRatio(r), front[i] ? "*" : ""));
+        }
+        return b.toString();
+    }
+
+    /** Comma-separated values, one header line, full precision, ratios included. */
+    public String csv() {
+        boolean[] front = bytesFrontier();
+        boolean[] latencyFront = latencyFrontier();
+        StringBuilder b = new StringBuilder("variant,recipe,accuracy,delta_points,parameters,non_zeros,file_bytes,"
+                + "times_smaller,batch1_median_us,batch1_p90_us,times_faster_batch1,batch256_images_per_s,"
+                + "throughput_ratio,bytes_frontier,latency_frontier\n");
+        for (int i = 0; i < rows.size(); i++) {
+            VariantResult r = rows.get(i);
+            b.append(String.join(",", quote(r.name()), quote(r.recipe()), num(r.accuracy()), num(deltaPoints(r)),
+                    Long.toString(r.parameters()), Long.toString(r.nonZeros()), Long.toString(r.fileBytes()),
+                    num(smaller(r)), num(r.batch1().medianMicros()), num(r.batch1().p90Micros()), num(faster(r)),
+                    num(r.batch256PerSecond()), num(throughputRatio(r)), Boolean.toString(front[i]),
+                    Boolean.toString(latencyFront[i]))).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** A Markdown table; frontier rows (accuracy vs bytes) are marked with a star. */
+    public String markdown() {
+        boolean[] front = bytesFrontier();
+        StringBuilder b = new StringBuilder();
+        b.append("| variant | recipe | accuracy | Δ points | params | non-zeros | file bytes | smaller | "
+                + "batch-1 median µs | batch-1 p90 µs | faster | batch-256 img/s | throughput |\n");
+        b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (int i = 0; i < rows.size(); i++) {
+            VariantResult r = rows.get(i);
+            b.append(String.format(Locale.ROOT, "| %s%s | %s | %.2f %% | %+.2f | %,d | %,d | %,d | %.1f× | %.1f | %.1f | %.1f× | %,.0f | %.2f× |%n",
+                    r.name().replace("|", "\\|"), front[i] ? " ★" : "", r.recipe().replace("|", "\\|"),
+                    100 * r.accuracy(), deltaPoints(r), r.parameters(), r.nonZeros(), r.fileBytes(), smaller(r),
+                    r.batch1().medianMicros(), r.batch1().p90Micros(), faster(r), r.batch256PerSecond(),
+                    throughputRatio(r)));
+        }
+        b.append("\n★ on the Pareto frontier of accuracy against file bytes: no other variant is both smaller and at "
+                + "least as accurate.\n");
+        return b.toString();
+    }
+
+    /**
+     * Writes {@code report.csv} and {@code report.md} into {@code dir} (created if missing), each
+     * through a temporary file and an atomic move, so an old report is never left half-written.
+     * Returns the two paths.
+     */
+    public List<Path> write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> out = new ArrayList<>();
+        out.add(writeAtomically(dir.resolve("report.csv"), csv()));
+        out.add(writeAtomically(dir.resolve("report.md"), markdown()));
+        return out;
+    }
+
+    /** Writes {@code text} (UTF-8) to {@code file} through a sibling temporary file and an atomic move. */
+    public static Path writeAtomically(Path file, String text) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
+        try {
+            Files.write(tmp, text.getBytes(StandardCharsets.UTF_8));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return file;
+    }
+
+    private static String num(double v) {
+        return Double.toString(v);
+    }
+
+    /** RFC 4180: a field with a comma, quote or newline goes in quotes, quotes doubled. */
+    static String quote(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+}

@@ -1,0 +1,92 @@
+package dev.pare.compress.stack;
+
+import dev.pare.compress.quantize.QuantParams;
+import dev.pare.compress.quantize.QuantizedLinear;
+import dev.pare.nn.Module;
+import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.QuantizeKernels;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Weights quantized to fewer than 8 bits, computed with the int8 kernels.
+ *
+ * <p>A b-bit symmetric code holds [−q, q] with q = 2^(b−1) − 1 (7 at 4 bits). Row r of a weight
+ * gets the scale {@code s[r] = max_j |w[r, j]| / q} (per channel; per tensor, one maximum for
+ * all rows) and the codes {@code round_half_even(w / s)}. Each stored weight then costs b bits
+ * in a {@link CompressedCheckpoint}, while the layer still runs the int8 kernels: a 4-bit code is
+ * a small int8 code, so nothing in the arithmetic changes, only the rounding step is coarser
+ * (error ≤ s/2 with s about 127/q times the 8-bit scale).
+ *
+ * <p>Why not fewer bits in the kernels too? Without int4 instructions a CPU would unpack the
+ * nibbles to bytes before multiplying anyway; the saving of low bit widths is in bytes on disk
+ * (and, if the codes were unpacked per call, in memory traffic), which is what this class buys.
+ */
+public final class LowBitWeights {
+    private LowBitWeights() {}
+
+    /**
+     * The layer {@code q} with its weights re-quantized from the float weights {@code weight}
+     * ({@code [out, in]}, the weights {@code q} was made from) to {@code bits} bits. Mode,
+     * granularity, bias and input parameters are kept. At 8 bits, {@code q} itself is returned.
+     *
+     * @throws IllegalArgumentException if the bit width is outside [2, 8] or the shapes differ
+     */
+    public static QuantizedLinear requantize(QuantizedLinear q, Tensor weight, int bits) {
+        int qmax = BitPacking.maxCode(bits);
+        if (bits == 8) {
+            return q;
+        }
+        int out = q.outFeatures();
+        int in = q.inFeatures();
+        if (weight.dim() != 2 || weight.size(0) != out || weight.size(1) != in) {
+            throw new IllegalArgumentException("LowBitWeights.requantize: float weight " + java.util.Arrays.toString(weight.shape())
+                    + " does not match the quantized layer [" + out + ", " + in + "]");
+        }
+        Tensor w = weight.detach().contiguous();
+        // The 8-bit scales are max|w| / 127; the b-bit ones are max|w| / q.
+        float[] scales = QuantParams.weightScales(w.storage(), w.offset(), out, in, q.granularity());
+        for (int r = 0; r < out; r++) {
+            scales[r] *= (float) QuantizeKernels.QMAX / qmax;
+        }
+        byte[] codes = new byte[out * in];
+        QuantizeKernels.quantizeRowsSymmetric(w.storage(), w.offset(), codes, 0, out, in, scales);
+        // max|w| / s can round one float ulp above q; clamp so every code fits its field.
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = (byte) Math.max(-qmax, Math.min(qmax, codes[i]));
+        }
+        return new QuantizedLinear(in, out, codes, scales, q.bias(), q.mode(), q.granularity(), q.inputParams());
+    }
+
+    /**
+     * Re-quantizes every {@link QuantizedLinear} of {@code quantized} to {@code bits} bits, in
+     * place, from the float weights of {@code floatModel} (the model it was quantized from, with
+     * the same module paths). Returns {@code quantized}.
+     */
+    public static Module requantizeAll(Module quantized, Module floatModel, int bits) {
+        BitPacking.maxCode(bits);
+        if (bits == 8) {
+            return quantized;
+        }
+        Map<String, Tensor> floats = floatModel.stateDict();
+        Map<String, QuantizedLinear> layers = new LinkedHashMap<>();
+        quantized.namedModules().forEach((path, m) -> {
+            if (m instanceof QuantizedLinear ql) {
+                layers.put(path, ql);
+            }
+        });
+        for (Map.Entry<String, QuantizedLinear> e : layers.entrySet()) {
+            String path = e.getKey();
+            Tensor w = floats.get(path.isEmpty() ? "weight" : path + ".weight");
+            if (w == null) {
+                throw new IllegalArgumentException("LowBitWeights.requantizeAll: the float model has no weight at '"
+                        + path + "'; pass the model the quantized one was made from");
+            }
+            if (path.isEmpty()) {
+                throw new IllegalArgumentException("LowBitWeights.requantizeAll: the model is a bare layer; use requantize");
+            }
+            quantized.replaceModule(path, requantize(e.getValue(), w, bits));
+        }
+        return quantized;
+    }
+}

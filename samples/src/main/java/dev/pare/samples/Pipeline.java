@@ -1,0 +1,586 @@
+package dev.pare.samples;
+
+import dev.pare.compress.distill.DistillationLoss;
+import dev.pare.compress.distill.Distiller;
+import dev.pare.compress.distill.TeacherLogitCache;
+import dev.pare.compress.prune.GradualPruner;
+import dev.pare.compress.prune.GradualSchedule;
+import dev.pare.compress.prune.Mask;
+import dev.pare.compress.prune.SparseCheckpoint;
+import dev.pare.compress.prune.SparseFormat;
+import dev.pare.compress.prune.SparseLinear;
+import dev.pare.compress.prune.StructuredPruner;
+import dev.pare.compress.quantize.Granularity;
+import dev.pare.compress.quantize.MinMaxObserver;
+import dev.pare.compress.quantize.QuantizedCheckpoint;
+import dev.pare.compress.quantize.QuantizedLinear;
+import dev.pare.compress.quantize.Quantizer;
+import dev.pare.compress.report.LatencyStats;
+import dev.pare.compress.report.TradeOffReport;
+import dev.pare.compress.report.VariantResult;
+import dev.pare.compress.stack.CompressedCheckpoint;
+import dev.pare.compress.stack.LowBitWeights;
+import dev.pare.nn.Linear;
+import dev.pare.nn.Module;
+import dev.pare.nn.Sequential;
+import dev.pare.nn.data.Batch;
+import dev.pare.nn.data.DataLoader;
+import dev.pare.nn.data.TensorDataset;
+import dev.pare.nn.datasets.FashionMnist;
+import dev.pare.nn.io.Checkpoint;
+import dev.pare.nn.io.SafeTensors;
+import dev.pare.nn.loss.CrossEntropyLoss;
+import dev.pare.nn.optim.LrSchedule;
+import dev.pare.nn.optim.LrScheduler;
+import dev.pare.nn.optim.SGD;
+import dev.pare.nn.train.Accuracy;
+import dev.pare.nn.train.LabeledBatch;
+import dev.pare.nn.train.SchedulerInterval;
+import dev.pare.nn.train.Trainer;
+import dev.pare.tensor.GradMode;
+import dev.pare.tensor.Rng;
+import dev.pare.tensor.Tensor;
+import dev.pare.tensor.parallel.Parallel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Pare's main job in one command: build every compressed variant of a Fashion-MNIST model,
+ * measure what each costs and keeps, and draw the trade-offs.
+ *
+ * <pre>
+ * ./pare pipeline              # quick: the bundled 10,000-image subset, about a minute
+ * ./pare pipeline --full       # the full dataset (Debian's dataset-fashion-mnist), a few minutes
+ * </pre>
+ *
+ * <p>The stages, in order (each variant is built from the ones before it):
+ * <ol>
+ *   <li>the <b>teacher</b>: the MLP 784-256-128-10 (train-mlp's recipe, or {@code --teacher FILE});</li>
+ *   <li>the <b>student</b> 784-H-10, distilled from the teacher's cached logits (T, α);</li>
+ *   <li><b>pruned</b> teacher and student: gradual global magnitude pruning to a sparsity, run as
+ *       {@link SparseLinear} (CSR); and <b>structured</b>: half the hidden neurons removed, so the
+ *       dense layers shrink;</li>
+ *   <li><b>int8</b> teacher and student: static per-channel post-training quantization;</li>
+ *   <li>the <b>stacked</b> pipeline, distil → prune → quantize (Deep Compression-style): the pruned
+ *       student, quantized to {@code --bits} bits and saved as a {@link CompressedCheckpoint}
+ *       (a bitmap of the kept weights and their packed codes), then loaded back from that file and
+ *       measured as loaded.</li>
+ * </ol>
+ * For each variant: test accuracy, parameters, non-zeros, bytes of its saved file, batch-1
+ * latency (median, p90) and batch-256 throughput, as a table and as ratios to the teacher,
+ * written to {@code --report-dir} as report.csv, report.md, chart.png and chart.svg, with every
+ * model file under {@code models/}.
+ *
+ * <p>Deterministic for a seed and a thread count: the same accuracies, non-zeros and bytes on
+ * every run. The times are measurements of this machine (JMH's {@code PipelineBenchmark} in
+ * {@code bench} cross-checks them).
+ */
+@Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Build every compressed variant of the Fashion-MNIST MLP (distilled student, pruned, "
+                + "structured, int8, and the stacked distil -> prune -> quantize pipeline), measure accuracy, "
+                + "bytes and latency, and write a table, CSV, Markdown and a chart (PNG, SVG).",
+                "Quick by default (the bundled subset); --full uses the whole dataset."})
+public final class Pipeline implements Callable<Integer> {
+
+    /** The variants the report can hold, in the order they are built and printed. */
+    enum Variant {
+        TEACHER("teacher"), STUDENT("student"), PRUNED_TEACHER("pruned-teacher"),
+        STRUCTURED_TEACHER("structured-teacher"), PRUNED_STUDENT("pruned-student"),
+        STRUCTURED_STUDENT("structured-student"), INT8_TEACHER("int8-teacher"), INT8_STUDENT("int8-student"),
+        STACKED("stacked");
+
+        final String label;
+
+        Variant(String label) {
+            this.label = label;
+        }
+
+        static Variant of(String label) {
+            for (Variant v : values()) {
+                if (v.label.equals(label)) {
+                    return v;
+                }
+            }
+            StringBuilder all = new StringBuilder();
+            for (Variant v : values()) {
+                all.append(all.length() == 0 ? "" : ", ").append(v.label);
+            }
+            throw new IllegalArgumentException("--variants: unknown variant '" + label + "'; expected some of " + all);
+        }
+    }
+
+    @Mixin
+    TrainingOptions options;
+
+    @Option(names = "--full", description = "Use the full Fashion-MNIST (60,000 + 10,000 images) instead of the bundled "
+            + "subset; implied by --data.")
+    boolean full;
+
+    @Option(names = "--teacher", paramLabel = "FILE",
+            description = "A trained MLP from ./pare train-mlp to start from, instead of training the teacher here.")
+    Path teacherFile;
+
+    @Option(names = "--variants", paramLabel = "V,V,...", split = ",",
+            description = "Variants to report, of: teacher, student, pruned-teacher, structured-teacher, pruned-student, "
+                    + "structured-student, int8-teacher, int8-student, stacked (default: all). The teacher is always "
+                    + "the baseline.")
+    List<String> variantNames = new ArrayList<>();
+
+    @Option(names = "--student-hidden", paramLabel = "H",
+            description = "Hidden units of the student 784-H-10 (default: ${DEFAULT-VALUE}).")
+    int studentHidden = 128;
+
+    @Option(names = "--student-epochs", paramLabel = "N", description = "Epochs of distillation (default: ${DEFAULT-VALUE}).")
+    int studentEpochs = 20;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "Distillation temperature (default: ${DEFAULT-VALUE}).")
+    float temperature = 2f;
+
+    @Option(names = "--alpha", paramLabel = "A", description = "Weight of the soft (teacher) term (default: ${DEFAULT-VALUE}).")
+    float alpha = 0.5f;
+
+    @Option(names = "--teacher-sparsity", paramLabel = "S",
+            description = "Unstructured sparsity of the pruned teacher (default: ${DEFAULT-VALUE}).")
+    double teacherSparsity = 0.9;
+
+    @Option(names = "--student-sparsity", paramLabel = "S",
+            description = "Unstructured sparsity of the pruned student, and so of the stacked model (default: ${DEFAULT-VALUE}).")
+    double studentSparsity = 0.9;
+
+    @Option(names = "--structured", paramLabel = "F",
+            description = "Fraction of hidden neurons the structured variants remove (default: ${DEFAULT-VALUE}).")
+    double structuredFraction = 0.5;
+
+    @Option(names = "--finetune-epochs", paramLabel = "N",
+            description = "Epochs of each pruning run (gradual pruning over the first two thirds) and of fine-tuning "
+                    + "after structured pruning (default: ${DEFAULT-VALUE}).")
+    int finetuneEpochs = 10;
+
+    @Option(names = "--finetune-lr", paramLabel = "LR",
+            description = "Peak learning rate of pruning and fine-tuning runs, cosine to 0 (default: ${DEFAULT-VALUE}).")
+    double finetuneLr = 0.05;
+
+    @Option(names = "--bits", paramLabel = "B",
+            description = "Bit width of the stacked model's weights, 2 to 8; below 8 the codes are packed in the file "
+                    + "and computed with the int8 kernels (default: ${DEFAULT-VALUE}).")
+    int bits = 8;
+
+    @Option(names = "--calibration-batches", paramLabel = "N",
+            description = "Training batches the int8 variants calibrate their activation ranges on (default: ${DEFAULT-VALUE}).")
+    int calibrationBatches = 10;
+
+    @Option(names = "--latency-calls", paramLabel = "N",
+            description = "Timed batch-1 forward passes per variant; the median and p90 are reported (default: ${DEFAULT-VALUE}).")
+    int latencyCalls = 2000;
+
+    @Option(names = "--warmup-millis", paramLabel = "MS",
+            description = "Untimed forward passes before each latency and throughput figure, in milliseconds, so the "
+                    + "JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
+    long warmupMillis = 500;
+
+    @Option(names = "--report-dir", paramLabel = "DIR",
+            description = "Where report.csv, report.md, chart.png, chart.svg and models/ go (default: ${DEFAULT-VALUE}).")
+    Path reportDir = Path.of("pipeline-report");
+
+    private static final int STAGES = 8;
+    private static final List<String> TEACHER_WEIGHTS = List.of("1.weight", "3.weight", "5.weight");
+    private static final List<String> STUDENT_WEIGHTS = List.of("1.weight", "3.weight");
+
+    private DataLoader train;
+    private DataLoader test;
+    private TeacherLogitCache trainLogits;
+    /** Initial weights of architectures that are overwritten at once by a copy or a checkpoint. */
+    private final Rng unused = new Rng(0);
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Pipeline()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        Set<Variant> chosen = chosenVariants();
+        validate();
+        options.applyThreads();
+        if (!full && options.data == null) {
+            options.subset = true;
+        }
+        FashionMnist data = SampleSupport.loadData(options);
+        TensorDataset trainSet = data.train(true);
+        train = DataLoader.builder(trainSet).batchSize(options.batchSize).shuffle(options.seed).build();
+        test = DataLoader.builder(data.test(true)).batchSize(1000).build();
+        Path models = reportDir.resolve("models");
+        Files.createDirectories(models);
+
+        // Every model is kept as it was built; each variant below is measured at the end, in one place.
+        Map<Variant, Built> built = new LinkedHashMap<>();
+
+        Module teacher;
+        try (StageProgress s = stage(1, "teacher: MLP 784-256-128-10", 1)) {
+            teacher = teacher();
+            s.step("teacher");
+        }
+        built.put(Variant.TEACHER, new Built(teacher, teacher.numParameters(), "fp32, SGD "
+                + (teacherFile != null ? "(loaded from " + teacherFile.getFileName() + ")" : options.epochsOr(10) + " epochs"),
+                file -> saveDense(file, teacher)));
+
+        Module student;
+        try (StageProgress s = stage(2, "distilling the student 784-" + studentHidden + "-10", 2)) {
+            trainLogits = TeacherLogitCache.compute(teacher, trainSet, 500);
+            s.step("teacher logits cached");
+            student = distilledStudent(teacher);
+            s.step("student");
+        }
+        String distilRecipe = String.format(Locale.ROOT, "distil T=%s α=%s, %d epochs", temperature, alpha, studentEpochs);
+        built.put(Variant.STUDENT, new Built(student, student.numParameters(), distilRecipe, file -> saveDense(file, student)));
+
+        boolean needPrunedStudent = chosen.contains(Variant.PRUNED_STUDENT) || chosen.contains(Variant.STACKED);
+        try (StageProgress s = stage(3, "unstructured pruning (gradual, global magnitude)", 2)) {
+            if (chosen.contains(Variant.PRUNED_TEACHER)) {
+                Module pruned = copy(teacher, FashionModels.mlp(unused));
+                prune(pruned, TEACHER_WEIGHTS, teacherSparsity, null);
+                Module sparse = toSparse(pruned, List.of("1", "3", "5"));
+                built.put(Variant.PRUNED_TEACHER, new Built(sparse, teacher.numParameters(),
+                        String.format(Locale.ROOT, "prune %.0f%% gradual, %d epochs, CSR", 100 * teacherSparsity, finetuneEpochs),
+                        file -> SparseCheckpoint.save(file, sparse, Map.of("architecture", "mlp"))));
+            }
+            s.step("teacher");
+            if (needPrunedStudent) {
+                Module pruned = copy(student, Distill.student(studentHidden, unused));
+                prune(pruned, STUDENT_WEIGHTS, studentSparsity, teacher);
+                built.put(Variant.STACKED, new Built(pruned, student.numParameters(), "", null)); // quantized in stage 6
+                Module sparse = toSparse(copy(pruned, Distill.student(studentHidden, unused)), List.of("1", "3"));
+                built.put(Variant.PRUNED_STUDENT, new Built(sparse, student.numParameters(),
+                        String.format(Locale.ROOT, "%s → prune %.0f%% gradual (distil loss), CSR", distilRecipe,
+                                100 * studentSparsity),
+                        file -> SparseCheckpoint.save(file, sparse, Map.of("architecture", "mlp-student"))));
+            }
+            s.step("student");
+        }
+
+        try (StageProgress s = stage(4, String.format(Locale.ROOT, "structured pruning (%.0f%% of hidden neurons)",
+                100 * structuredFraction), 2)) {
+            if (chosen.contains(Variant.STRUCTURED_TEACHER)) {
+                Module shrunk = copy(teacher, FashionModels.mlp(unused));
+                StructuredPruner.pruneNeurons(shrunk, "1", "3", structuredFraction, StructuredPruner.Norm.L2);
+                StructuredPruner.pruneNeurons(shrunk, "3", "5", structuredFraction, StructuredPruner.Norm.L2);
+                fineTune(shrunk, null);
+                built.put(Variant.STRUCTURED_TEACHER, new Built(shrunk, shrunk.numParameters(),
+                        "remove " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs", file -> saveDense(file, shrunk)));
+            }
+            s.step("teacher");
+            if (chosen.contains(Variant.STRUCTURED_STUDENT)) {
+                Module shrunk = copy(student, Distill.student(studentHidden, unused));
+                StructuredPruner.pruneNeurons(shrunk, "1", "3", structuredFraction, StructuredPruner.Norm.L2);
+                fineTune(shrunk, teacher);
+                built.put(Variant.STRUCTURED_STUDENT, new Built(shrunk, shrunk.numParameters(),
+                        "student → " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs (distil loss)",
+                        file -> saveDense(file, shrunk)));
+            }
+            s.step("student");
+        }
+
+        try (StageProgress s = stage(5, "int8: static per-channel quantization", 2)) {
+            if (chosen.contains(Variant.INT8_TEACHER)) {
+                Module q = quantizeStatic(copy(teacher, FashionModels.mlp(unused)));
+                built.put(Variant.INT8_TEACHER, new Built(q, teacher.numParameters(),
+                        "static per-channel int8, " + calibrationBatches + " calibration batches",
+                        file -> QuantizedCheckpoint.save(file, q)));
+            }
+            s.step("teacher");
+            if (chosen.contains(Variant.INT8_STUDENT)) {
+                Module q = quantizeStatic(copy(student, Distill.student(studentHidden, unused)));
+                built.put(Variant.INT8_STUDENT, new Built(q, student.numParameters(),
+                        distilRecipe + " → static per-channel int8", file -> QuantizedCheckpoint.save(file, q)));
+            }
+            s.step("student");
+        }
+
+        try (StageProgress s = stage(6, "stacked: distil → prune → " + bits + "-bit, compressed file", 1)) {
+            if (chosen.contains(Variant.STACKED)) {
+                Module pruned = built.get(Variant.STACKED).model;
+                Mask.removeAll(pruned);
+                Module q = LowBitWeights.requantizeAll(quantizeStatic(copy(pruned, Distill.student(studentHidden, unused))),
+                        pruned, bits);
+                Path file = models.resolve("stacked.safetensors");
+                Map<String, String> meta = Map.of("architecture", "mlp-784-" + studentHidden + "-10");
+                CompressedCheckpoint.save(file, q, bits, meta);
+                // Measure the model as a user gets it: loaded from the compressed file.
+                Module loaded = CompressedCheckpoint.load(file, Distill.student(studentHidden, unused));
+                built.put(Variant.STACKED, new Built(loaded, student.numParameters(),
+                        String.format(Locale.ROOT, "%s → prune %.0f%% → static per-channel %d-bit, bitmap + packed codes",
+                                distilRecipe, 100 * studentSparsity, bits),
+                        f -> CompressedCheckpoint.save(f, q, bits, meta)));
+            } else {
+                built.remove(Variant.STACKED);
+            }
+            s.step("stacked");
+        }
+
+        List<VariantResult> results = new ArrayList<>();
+        Tensor one = firstImages(1);
+        Tensor many = firstImages(256);
+        try (StageProgress s = stage(7, "measuring accuracy, bytes, latency", chosen.size())) {
+            for (Variant v : Variant.values()) {
+                Built b = built.get(v);
+                if (b == null || !chosen.contains(v)) {
+                    continue;
+                }
+                Path file = models.resolve(v.label + ".safetensors");
+                b.saver.save(file);
+                results.add(measure(v.label, b, Files.size(file), one, many));
+                s.step(v.label);
+            }
+        }
+
+        TradeOffReport report = new TradeOffReport(results);
+        List<Path> written;
+        try (StageProgress s = stage(8, "writing the report and the chart", 2)) {
+            written = new ArrayList<>(report.write(reportDir));
+            s.step("csv, md");
+            written.addAll(TradeOffChart.write(report, title(data), reportDir));
+            s.step("chart");
+        }
+        if (options.out != null) {
+            Files.copy(models.resolve("stacked.safetensors"), options.out, StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        System.out.println();
+        System.out.print(report.table());
+        System.out.printf(Locale.ROOT, "%n%s; %d thread(s); seed %d; %.0f s in all. Ratios are to the teacher "
+                        + "(smaller: bytes, faster: batch-1 median, ratio: batch-256 throughput); * = on the "
+                        + "accuracy-vs-bytes Pareto frontier.%n",
+                data.isSubset() ? "bundled subset (10,000 images; --full for the whole dataset)" : "full Fashion-MNIST",
+                Parallel.threads(), options.seed, (System.nanoTime() - t0) / 1e9);
+        for (VariantResult r : results) {
+            if (r.name().equals(Variant.STACKED.label)) {
+                System.out.printf(Locale.ROOT, "stacked vs teacher: %.1fx fewer bytes, %+.2f points, %.1fx lower batch-1 "
+                        + "latency%n", report.smaller(r), report.deltaPoints(r), report.faster(r));
+            }
+        }
+        System.out.println("wrote " + written + " and the models in " + models);
+        return 0;
+    }
+
+    /** A built variant: its model, the dense parameter count it stands for, its recipe, and how to save it. */
+    private record Built(Module model, long parameters, String recipe, Saver saver) {}
+
+    @FunctionalInterface
+    private interface Saver {
+        void save(Path file) throws IOException;
+    }
+
+    private Set<Variant> chosenVariants() {
+        Set<Variant> chosen = EnumSet.of(Variant.TEACHER);
+        if (variantNames.isEmpty()) {
+            return EnumSet.allOf(Variant.class);
+        }
+        for (String name : variantNames) {
+            chosen.add(Variant.of(name.trim()));
+        }
+        return chosen;
+    }
+
+    private void validate() {
+        check(studentHidden >= 1, "--student-hidden must be at least 1, got " + studentHidden);
+        check(studentEpochs >= 1, "--student-epochs must be at least 1, got " + studentEpochs);
+        check(finetuneEpochs >= 1, "--finetune-epochs must be at least 1, got " + finetuneEpochs);
+        check(teacherSparsity >= 0 && teacherSparsity < 1, "--teacher-sparsity must be in [0, 1), got " + teacherSparsity);
+        check(studentSparsity >= 0 && studentSparsity < 1, "--student-sparsity must be in [0, 1), got " + studentSparsity);
+        check(structuredFraction > 0 && structuredFraction < 1, "--structured must be in (0, 1), got " + structuredFraction);
+        check(finetuneLr > 0 && Double.isFinite(finetuneLr), "--finetune-lr must be positive, got " + finetuneLr);
+        check(bits >= 2 && bits <= 8, "--bits must be in [2, 8], got " + bits);
+        check(calibrationBatches >= 1, "--calibration-batches must be at least 1, got " + calibrationBatches);
+        check(latencyCalls >= 10, "--latency-calls must be at least 10, got " + latencyCalls);
+        check(warmupMillis >= 0, "--warmup-millis must be >= 0, got " + warmupMillis);
+        new DistillationLoss(temperature, alpha); // names a bad T or α before any training
+        if (teacherFile != null && !Files.isRegularFile(teacherFile)) {
+            throw new IllegalArgumentException("--teacher " + teacherFile + ": no such file");
+        }
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private StageProgress stage(int index, String name, long steps) {
+        return StageProgress.start(options.progress, index, STAGES, name, steps);
+    }
+
+    /** The teacher: loaded from --teacher, or trained with train-mlp's recipe. */
+    private Module teacher() throws IOException {
+        Module m = FashionModels.mlp(new Rng(options.seed));
+        if (teacherFile != null) {
+            Checkpoint c = SafeTensors.read(teacherFile);
+            String arch = c.metadata().get("architecture");
+            if (arch != null && !"mlp".equals(arch)) {
+                throw new IllegalArgumentException("--teacher " + teacherFile + ": architecture '" + arch
+                        + "'; the pipeline's teacher is the MLP of ./pare train-mlp");
+            }
+            m.loadStateDict(c.toStateDict(), true);
+            return m;
+        }
+        int epochs = options.epochsOr(10);
+        SGD sgd = sgd(m.parameters(), options.learningRateOr(0.05));
+        Trainer.builder(m, new CrossEntropyLoss(), sgd).epochs(epochs)
+                .scheduler(cosine(sgd, epochs), SchedulerInterval.BATCH).progress(options.progress).build().fit(train);
+        return m;
+    }
+
+    /** The student 784-H-10 trained on the teacher's cached logits and the labels. */
+    private Module distilledStudent(Module teacher) {
+        Sequential student = Distill.student(studentHidden, new Rng(options.seed + 1));
+        SGD sgd = sgd(student.parameters(), options.learningRateOr(0.05));
+        Distiller.builder(teacher, student, new DistillationLoss(temperature, alpha), sgd).epochs(studentEpochs)
+                .scheduler(cosine(sgd, studentEpochs), SchedulerInterval.BATCH).progress(options.progress).build()
+                .fitBatches(trainLogits.attach(train), null);
+        return student;
+    }
+
+    /**
+     * Gradual global magnitude pruning of {@code weights} to {@code sparsity}: Zhu and Gupta's cubic
+     * schedule over the first two thirds of --finetune-epochs, the last third at the final sparsity.
+     * A student ({@code teacher} given) keeps learning from the teacher's logits meanwhile.
+     */
+    private void prune(Module m, List<String> weights, double sparsity, Module teacher) {
+        long steps = (long) finetuneEpochs * train.numBatches();
+        int prunings = (int) Math.max(1, Math.min(10, steps * 2 / 3));
+        GradualPruner pruner = new GradualPruner(m, weights, true, GradualSchedule.over(sparsity, 0, steps * 2 / 3, prunings));
+        fineTune(m, teacher, pruner);
+        pruner.finish();
+    }
+
+    private void fineTune(Module m, Module teacher) {
+        fineTune(m, teacher, null);
+    }
+
+    /** --finetune-epochs from --finetune-lr, cosine; with the distillation loss when {@code teacher} is given. */
+    private void fineTune(Module m, Module teacher, GradualPruner pruner) {
+        SGD sgd = sgd(m.parameters(), finetuneLr);
+        if (teacher == null) {
+            Trainer t = Trainer.builder(m, new CrossEntropyLoss(), sgd).epochs(finetuneEpochs)
+                    .scheduler(cosine(sgd, finetuneEpochs), SchedulerInterval.BATCH).progress(options.progress).build();
+            t.fit(pruner == null ? train : pruner.wrap(train));
+        } else {
+            Iterable<LabeledBatch> batches = trainLogits.attach(train);
+            Distiller d = Distiller.builder(teacher, m, new DistillationLoss(temperature, alpha), sgd).epochs(finetuneEpochs)
+                    .scheduler(cosine(sgd, finetuneEpochs), SchedulerInterval.BATCH).progress(options.progress).build();
+            d.fitBatches(pruner == null ? batches : pruner.wrap(batches), null);
+        }
+    }
+
+    private Module quantizeStatic(Module m) {
+        Module prepared = Quantizer.prepareStatic(m, MinMaxObserver::new);
+        Quantizer.calibrate(prepared, train, calibrationBatches);
+        return Quantizer.convertStatic(prepared, Granularity.PER_CHANNEL);
+    }
+
+    /** The training samples' recipe: SGD, Nesterov momentum 0.9, weight decay 5e-4. */
+    private static SGD sgd(List<Tensor> params, double lr) {
+        return new SGD(params, lr, 0.9, 0, true, 5e-4);
+    }
+
+    private LrScheduler cosine(SGD sgd, int epochs) {
+        return new LrScheduler(sgd, LrSchedule.cosine(epochs * train.numBatches(), 0));
+    }
+
+    /** {@code into} with {@code from}'s weights (masks included, if any). */
+    private static Module copy(Module from, Module into) {
+        Mask.loadStateDict(into, from.stateDict());
+        return into;
+    }
+
+    /** The masked Linear layers at {@code paths} replaced by CSR {@link SparseLinear}s. */
+    private static Module toSparse(Module m, List<String> paths) {
+        for (String p : paths) {
+            Module layer = m.getModule(p);
+            if (layer instanceof Linear && Mask.isMasked(layer, "weight")) {
+                m.replaceModule(p, SparseLinear.fromLinear((Linear) layer, SparseFormat.CSR));
+            }
+        }
+        return m;
+    }
+
+    /** The layer sizes of a shrunk MLP, e.g. "784-128-64-10". */
+    private static String describe(Module m) {
+        StringBuilder b = new StringBuilder();
+        m.namedModules().values().forEach(x -> {
+            if (x instanceof Linear l) {
+                if (b.length() == 0) {
+                    b.append(l.inFeatures());
+                }
+                b.append('-').append(l.outFeatures());
+            }
+        });
+        return b.toString();
+    }
+
+    private static void saveDense(Path file, Module m) throws IOException {
+        SafeTensors.save(file, m.stateDict());
+    }
+
+    private Tensor firstImages(int n) {
+        Batch b = test.iterator().next();
+        return b.inputs().narrow(0, 0, n).contiguous();
+    }
+
+    private String title(FashionMnist data) {
+        return String.format(Locale.ROOT, "Compression trade-offs, Fashion-MNIST%s (MLP teacher, seed %d)",
+                data.isSubset() ? " bundled subset" : "", options.seed);
+    }
+
+    @SuppressWarnings("try")
+    private VariantResult measure(String name, Built b, long bytes, Tensor one, Tensor many) {
+        Module m = b.model;
+        m.eval();
+        Accuracy accuracy = new Accuracy();
+        try (GradMode.Scope ignored = Tensor.noGrad()) {
+            for (Batch batch : test) {
+                accuracy.update(m.forward(batch.inputs()), batch.labels());
+            }
+        }
+        LatencyStats latency = LatencyStats.measure(m, one, warmupMillis, latencyCalls);
+        LatencyStats batch256 = LatencyStats.measure(m, many, warmupMillis, Math.max(10, latencyCalls / 50));
+        return new VariantResult(name, b.recipe, accuracy.value(), b.parameters, nonZeros(m), bytes, latency,
+                many.size(0) / (batch256.medianMicros() / 1e6));
+    }
+
+    /** Stored non-zero numbers: float parameters and buffers, plus the int8 codes and biases of quantized layers. */
+    static long nonZeros(Module m) {
+        long n = 0;
+        for (Tensor t : m.stateDict().values()) {
+            for (float v : t.contiguous().toArray()) {
+                n += v != 0f ? 1 : 0;
+            }
+        }
+        for (Module x : m.namedModules().values()) {
+            if (x instanceof QuantizedLinear q) {
+                for (byte c : q.weightCodes()) {
+                    n += c != 0 ? 1 : 0;
+                }
+                if (q.bias() != null) {
+                    for (float v : q.bias()) {
+                        n += v != 0f ? 1 : 0;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.pare.samples;
+
+import dev.pare.compress.report.TradeOffReport;
+import dev.pare.compress.report.VariantResult;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Rectangle;
+import java.awt.geom.Ellipse2D;
+import java.io.IOException;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.util.Locale;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.labels.XYItemLabelGenerator;
+import org.jfree.chart.plot.CombinedRangeXYPlot;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.svg.SVGGraphics2D;
+import org.jfree.svg.SVGUtils;
+
+/**
+ * Draws a {@link TradeOffReport} as two panels sharing the accuracy axis: accuracy against file
+ * bytes (log scale) and accuracy against batch-1 latency (log scale). Every variant is a labelled
+ * point; the Pareto frontier of each panel is the line through the variants no other beats on
+ * both axes. Written as PNG and SVG with JFreeChart (and JFreeSVG).
+ */
+final class TradeOffChart {
+    static final int WIDTH = 1400;
+    static final int HEIGHT = 640;
+
+    private TradeOffChart() {}
+
+    /** The chart of {@code report}, titled {@code title}. */
+    static JFreeChart chart(TradeOffReport report, String title) {
+        NumberAxis accuracy = new NumberAxis("test accuracy (%)");
+        accuracy.setAutoRangeIncludesZero(false);
+        CombinedRangeXYPlot plot = new CombinedRangeXYPlot(accuracy);
+        plot.setGap(24);
+        plot.add(panel(report, "file bytes (log scale)", r -> r.fileBytes(), report.bytesFrontier()), 1);
+        plot.add(panel(report, "batch-1 latency, median µs (log scale)", r -> r.batch1().medianMicros(),
+                report.latencyFrontier()), 1);
+        // One legend for both panels (the combined plot would list each panel's series again).
+        XYPlot first = plot.getSubplots().get(0);
+        JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, false);
+        LegendTitle legend = new LegendTitle(first);
+        legend.setPosition(RectangleEdge.BOTTOM);
+        chart.addSubtitle(legend);
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart;
+    }
+
+    private static XYPlot panel(TradeOffReport report, String xLabel, ToDoubleFunction<VariantResult> x,
+                                boolean[] frontier) {
+        List<VariantResult> rows = report.rows();
+        XYSeries points = new XYSeries("variant", false, true);
+        List<VariantResult> onFrontier = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            points.add(x.applyAsDouble(rows.get(i)), 100 * rows.get(i).accuracy());
+            if (frontier[i]) {
+                onFrontier.add(rows.get(i));
+            }
+        }
+        onFrontier.sort(Comparator.comparingDouble(x));
+        XYSeries line = new XYSeries("Pareto frontier", false, true);
+        for (VariantResult r : onFrontier) {
+            line.add(x.applyAsDouble(r), 100 * r.accuracy());
+        }
+        XYSeriesCollection data = new XYSeriesCollection();
+        data.addSeries(points);
+        data.addSeries(line);
+
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer();
+        renderer.setSeriesLinesVisible(0, false);
+        renderer.setSeriesShape(0, new Ellipse2D.Double(-5, -5, 10, 10));
+        renderer.setSeriesPaint(0, new Color(0x1f, 0x77, 0xb4));
+        renderer.setSeriesShapesVisible(1, false);
+        renderer.setSeriesPaint(1, new Color(0xd6, 0x27, 0x28));
+        renderer.setSeriesStroke(1, new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND,
+                1f, new float[] {6f, 4f}, 0f));
+        // Label each point with its variant's name; the series keeps the rows' order (autoSort off).
+        XYItemLabelGenerator names = (dataset, series, item) -> series == 0 ? rows.get(item).name() : null;
+        renderer.setSeriesItemLabelGenerator(0, names);
+        renderer.setSeriesItemLabelsVisible(0, true);
+        renderer.setSeriesItemLabelFont(0, new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+
+        LogAxis axis = new LogAxis(xLabel);
+        axis.setSmallestValue(1e-3);
+        // Plain numbers (12,589 rather than 10^4.1): the ticks fall at powers of 10 and between them.
+        axis.setNumberFormatOverride(new DecimalFormat("#,##0.#", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+        XYPlot plot = new XYPlot(data, axis, null, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        return plot;
+    }
+
+    /** Writes {@code chart.png} and {@code chart.svg} into {@code dir}, each atomically; returns both paths. */
+    static List<Path> write(TradeOffReport report, String title, Path dir) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        JFreeChart chart = chart(report, title);
+        Files.createDirectories(dir);
+        Path png = dir.resolve("chart.png");
+        Path tmp = Files.createTempFile(dir, "chart.png.", ".tmp");
+        try {
+            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
+            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        SVGGraphics2D g = new SVGGraphics2D(WIDTH, HEIGHT);
+        chart.draw(g, new Rectangle(0, 0, WIDTH, HEIGHT));
+        Path svg = dir.resolve("chart.svg");
+        Path svgTmp = Files.createTempFile(dir, "chart.svg.", ".tmp");
+        try {
+            SVGUtils.writeToSVG(svgTmp.toFile(), g.getSVGElement());
+            Files.move(svgTmp, svg, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(svgTmp);
+        }
+        return List.of(png, svg);
+    }
+}

@@ -1,0 +1,135 @@
+package dev.pare.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pare.compress.stack.CompressedCheckpoint;
+import dev.pare.tensor.Rng;
+import dev.pare.tensor.parallel.Parallel;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code ./pare pipeline} end to end on the bundled subset, with tiny budgets. */
+class PipelineSampleTest {
+    private final int threadsBefore = Parallel.threads();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(threadsBefore);
+    }
+
+    private static String[] run(String... args) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        int code;
+        try {
+            System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+            CommandLine cl = new CommandLine(new Pipeline());
+            cl.setErr(new PrintWriter(err));
+            code = cl.execute(args);
+        } finally {
+            System.setOut(out);
+        }
+        return new String[] {Integer.toString(code), buffer.toString(StandardCharsets.UTF_8), err.toString()};
+    }
+
+    private String[] quickRun(Path reportDir) {
+        return run("--epochs", "1", "--student-epochs", "1", "--finetune-epochs", "1", "--student-hidden", "16",
+                "--calibration-batches", "2", "--latency-calls", "20", "--warmup-millis", "0", "--threads", "1", "--progress", "NONE",
+                "--report-dir", reportDir.toString());
+    }
+
+    /** The CSV's deterministic columns (name, recipe, accuracy, Δ, parameters, non-zeros, bytes, smaller). */
+    private static List<String> deterministicColumns(Path csv) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(csv)) {
+            // The recipes hold commas inside quotes: split the quoted field off first.
+            String name = line.substring(0, line.indexOf(','));
+            String rest = line.substring(line.indexOf(',') + 1);
+            if (rest.startsWith("\"")) {
+                rest = rest.substring(rest.indexOf('"', 1) + 2);
+            } else {
+                rest = rest.substring(rest.indexOf(',') + 1);
+            }
+            String[] f = rest.split(",");
+            out.add(name + " " + f[0] + " " + f[1] + " " + f[2] + " " + f[3] + " " + f[4] + " " + f[5]);
+        }
+        return out;
+    }
+
+    @Test
+    void buildsEveryVariantAndWritesTheTableCsvMarkdownAndChart() throws Exception {
+        Path report = dir.resolve("report");
+        String[] r = quickRun(report);
+        assertEquals("0", r[0], r[2] + r[1]);
+        for (String v : new String[] {"teacher", "student", "pruned-teacher", "structured-teacher", "pruned-student",
+                "structured-student", "int8-teacher", "int8-student", "stacked"}) {
+            assertTrue(r[1].contains("\n" + v + " "), v + " missing from\n" + r[1]);
+            assertTrue(Files.size(report.resolve("models/" + v + ".safetensors")) > 0, v);
+        }
+        assertTrue(r[1].contains("stacked vs teacher:"), r[1]);
+        assertEquals(10, Files.readAllLines(report.resolve("report.csv")).size());
+        assertTrue(Files.readString(report.resolve("report.md")).contains("| stacked"));
+
+        BufferedImage png = ImageIO.read(report.resolve("chart.png").toFile());
+        assertEquals(TradeOffChart.WIDTH, png.getWidth());
+        assertEquals(TradeOffChart.HEIGHT, png.getHeight());
+        String svg = Files.readString(report.resolve("chart.svg"));
+        assertTrue(svg.contains("<svg") && svg.contains("stacked") && svg.contains("Pareto frontier"), svg.substring(0, 200));
+
+        // The stacked file is a compressed checkpoint that loads into the student's architecture.
+        var loaded = CompressedCheckpoint.load(report.resolve("models/stacked.safetensors"), Distill.student(16, new Rng(0)));
+        assertTrue(Pipeline.nonZeros(loaded) > 0);
+
+        // Same seed, same threads: the same accuracies, non-zeros and bytes (times differ, of course).
+        Path again = dir.resolve("again");
+        assertEquals("0", quickRun(again)[0]);
+        assertEquals(deterministicColumns(report.resolve("report.csv")), deterministicColumns(again.resolve("report.csv")));
+    }
+
+    @Test
+    void chosenVariantsOnlyAndTheTeacherAsBaseline() throws Exception {
+        Path report = dir.resolve("some");
+        String[] r = run("--epochs", "1", "--student-epochs", "1", "--finetune-epochs", "1", "--student-hidden", "8",
+                "--latency-calls", "10", "--warmup-millis", "0", "--threads", "1", "--progress", "NONE", "--variants", "stacked", "--bits", "4",
+                "--report-dir", report.toString());
+        assertEquals("0", r[0], r[2]);
+        List<String> lines = Files.readAllLines(report.resolve("report.csv"));
+        assertEquals(3, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(1).startsWith("teacher,") && lines.get(2).startsWith("stacked,"), String.join("\n", lines));
+        assertTrue(lines.get(2).contains("4-bit"), lines.get(2));
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeAnyTrainingNamingTheValue() {
+        String[][] cases = {
+            {"--bits", "9"}, {"--student-sparsity", "1"}, {"--variants", "teacher,bogus"}, {"--temperature", "0"},
+            {"--structured", "0"}, {"--teacher", "/no/such/file.safetensors"},
+        };
+        String[] expected = {"--bits must be in [2, 8], got 9", "--student-sparsity must be in [0, 1), got 1.0",
+            "unknown variant 'bogus'", "T = 0.0", "--structured must be in (0, 1), got 0.0", "no such file"};
+        for (int i = 0; i < cases.length; i++) {
+            String[] r = run(cases[i]);
+            assertNotEquals("0", r[0]);
+            assertTrue(r[2].contains(expected[i]), r[2]);
+        }
+    }
+}
