@@ -200,7 +200,7 @@ public final class Pipeline implements Callable<Integer> {
     private static final List<String> TEACHER_WEIGHTS = List.of("1.weight", "3.weight", "5.weight");
     private static final List<String> STUDENT_WEIGHTS = List.of("1.weight", "3.weight");
 
-    private DataLoader train;
+    private TensorDataset trainSet;
     private DataLoader test;
     private TeacherLogitCache trainLogits;
     /** Initial weights of architectures that are overwritten at once by a copy or a checkpoint. */
@@ -220,8 +220,7 @@ public final class Pipeline implements Callable<Integer> {
             options.subset = true;
         }
         FashionMnist data = SampleSupport.loadData(options);
-        TensorDataset trainSet = data.train(true);
-        train = DataLoader.builder(trainSet).batchSize(options.batchSize).shuffle(options.seed).build();
+        trainSet = data.train(true);
         test = DataLoader.builder(data.test(true)).batchSize(1000).build();
         Path models = reportDir.resolve("models");
         Files.createDirectories(models);
@@ -439,7 +438,7 @@ public final class Pipeline implements Callable<Integer> {
         int epochs = options.epochsOr(10);
         SGD sgd = sgd(m.parameters(), options.learningRateOr(0.05));
         Trainer.builder(m, new CrossEntropyLoss(), sgd).epochs(epochs)
-                .scheduler(cosine(sgd, epochs), SchedulerInterval.BATCH).progress(options.progress).build().fit(train);
+                .scheduler(cosine(sgd, epochs), SchedulerInterval.BATCH).progress(options.progress).build().fit(trainLoader());
         return m;
     }
 
@@ -449,7 +448,7 @@ public final class Pipeline implements Callable<Integer> {
         SGD sgd = sgd(student.parameters(), options.learningRateOr(0.05));
         Distiller.builder(teacher, student, new DistillationLoss(temperature, alpha), sgd).epochs(studentEpochs)
                 .scheduler(cosine(sgd, studentEpochs), SchedulerInterval.BATCH).progress(options.progress).build()
-                .fitBatches(trainLogits.attach(train), null);
+                .fitBatches(trainLogits.attach(trainLoader()), null);
         return student;
     }
 
@@ -459,7 +458,7 @@ public final class Pipeline implements Callable<Integer> {
      * A student ({@code teacher} given) keeps learning from the teacher's logits meanwhile.
      */
     private void prune(Module m, List<String> weights, double sparsity, Module teacher) {
-        long steps = (long) finetuneEpochs * train.numBatches();
+        long steps = (long) finetuneEpochs * trainLoader().numBatches();
         int prunings = (int) Math.max(1, Math.min(10, steps * 2 / 3));
         GradualPruner pruner = new GradualPruner(m, weights, true, GradualSchedule.over(sparsity, 0, steps * 2 / 3, prunings));
         fineTune(m, teacher, pruner);
@@ -476,9 +475,10 @@ public final class Pipeline implements Callable<Integer> {
         if (teacher == null) {
             Trainer t = Trainer.builder(m, new CrossEntropyLoss(), sgd).epochs(finetuneEpochs)
                     .scheduler(cosine(sgd, finetuneEpochs), SchedulerInterval.BATCH).progress(options.progress).build();
+            DataLoader train = trainLoader();
             t.fit(pruner == null ? train : pruner.wrap(train));
         } else {
-            Iterable<LabeledBatch> batches = trainLogits.attach(train);
+            Iterable<LabeledBatch> batches = trainLogits.attach(trainLoader());
             Distiller d = Distiller.builder(teacher, m, new DistillationLoss(temperature, alpha), sgd).epochs(finetuneEpochs)
                     .scheduler(cosine(sgd, finetuneEpochs), SchedulerInterval.BATCH).progress(options.progress).build();
             d.fitBatches(pruner == null ? batches : pruner.wrap(batches), null);
@@ -487,7 +487,7 @@ public final class Pipeline implements Callable<Integer> {
 
     private Module quantizeStatic(Module m) {
         Module prepared = Quantizer.prepareStatic(m, MinMaxObserver::new);
-        Quantizer.calibrate(prepared, train, calibrationBatches);
+        Quantizer.calibrate(prepared, trainLoader(), calibrationBatches);
         return Quantizer.convertStatic(prepared, Granularity.PER_CHANNEL);
     }
 
@@ -497,7 +497,16 @@ public final class Pipeline implements Callable<Integer> {
     }
 
     private LrScheduler cosine(SGD sgd, int epochs) {
-        return new LrScheduler(sgd, LrSchedule.cosine(epochs * train.numBatches(), 0));
+        return new LrScheduler(sgd, LrSchedule.cosine(epochs * trainLoader().numBatches(), 0));
+    }
+
+    /**
+     * A fresh loader over the training set for each run, shuffled from --seed. A loader
+     * reshuffles on every pass, so sharing one would make a stage's data order, and its result,
+     * depend on which stages ran before it (--variants, --teacher).
+     */
+    private DataLoader trainLoader() {
+        return DataLoader.builder(trainSet).batchSize(options.batchSize).shuffle(options.seed).build();
     }
 
     /** {@code into} with {@code from}'s weights (masks included, if any). */
