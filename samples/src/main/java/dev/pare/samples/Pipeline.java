@@ -248,6 +248,7 @@ public final class Pipeline implements Callable<Integer> {
         built.put(Variant.STUDENT, new Built(student, student.numParameters(), distilRecipe, file -> saveDense(file, student)));
 
         boolean needPrunedStudent = chosen.contains(Variant.PRUNED_STUDENT) || chosen.contains(Variant.STACKED);
+        Module prunedStudent = null; // masked, float: the sparse variant and the stacked one start from it
         try (StageProgress s = stage(3, "unstructured pruning (gradual, global magnitude)", 2)) {
             if (chosen.contains(Variant.PRUNED_TEACHER)) {
                 Module pruned = copy(teacher, FashionModels.mlp(unused));
@@ -259,10 +260,9 @@ public final class Pipeline implements Callable<Integer> {
             }
             s.step("teacher");
             if (needPrunedStudent) {
-                Module pruned = copy(student, Distill.student(studentHidden, unused));
-                prune(pruned, STUDENT_WEIGHTS, studentSparsity, teacher);
-                built.put(Variant.STACKED, new Built(pruned, student.numParameters(), "", null)); // quantized in stage 6
-                Module sparse = toSparse(copy(pruned, Distill.student(studentHidden, unused)), List.of("1", "3"));
+                prunedStudent = copy(student, Distill.student(studentHidden, unused));
+                prune(prunedStudent, STUDENT_WEIGHTS, studentSparsity, teacher);
+                Module sparse = toSparse(copy(prunedStudent, Distill.student(studentHidden, unused)), List.of("1", "3"));
                 built.put(Variant.PRUNED_STUDENT, new Built(sparse, student.numParameters(),
                         String.format(Locale.ROOT, "%s → prune %.0f%% gradual (distil loss), CSR", distilRecipe,
                                 100 * studentSparsity),
@@ -279,7 +279,7 @@ public final class Pipeline implements Callable<Integer> {
                 StructuredPruner.pruneNeurons(shrunk, "3", "5", structuredFraction, StructuredPruner.Norm.L2);
                 fineTune(shrunk, null);
                 built.put(Variant.STRUCTURED_TEACHER, new Built(shrunk, shrunk.numParameters(),
-                        "remove " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs", file -> saveDense(file, shrunk)));
+                        "hidden neurons cut to " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs", file -> saveDense(file, shrunk)));
             }
             s.step("teacher");
             if (chosen.contains(Variant.STRUCTURED_STUDENT)) {
@@ -287,7 +287,7 @@ public final class Pipeline implements Callable<Integer> {
                 StructuredPruner.pruneNeurons(shrunk, "1", "3", structuredFraction, StructuredPruner.Norm.L2);
                 fineTune(shrunk, teacher);
                 built.put(Variant.STRUCTURED_STUDENT, new Built(shrunk, shrunk.numParameters(),
-                        "student → " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs (distil loss)",
+                        "student, hidden neurons cut to " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs (distil loss)",
                         file -> saveDense(file, shrunk)));
             }
             s.step("student");
@@ -311,7 +311,7 @@ public final class Pipeline implements Callable<Integer> {
 
         try (StageProgress s = stage(6, "stacked: distil → prune → " + bits + "-bit, compressed file", 1)) {
             if (chosen.contains(Variant.STACKED)) {
-                Module pruned = built.get(Variant.STACKED).model;
+                Module pruned = prunedStudent;
                 Mask.removeAll(pruned);
                 Module q = LowBitWeights.requantizeAll(quantizeStatic(copy(pruned, Distill.student(studentHidden, unused))),
                         pruned, bits);
@@ -321,11 +321,9 @@ public final class Pipeline implements Callable<Integer> {
                 // Measure the model as a user gets it: loaded from the compressed file.
                 Module loaded = CompressedCheckpoint.load(file, Distill.student(studentHidden, unused));
                 built.put(Variant.STACKED, new Built(loaded, student.numParameters(),
-                        String.format(Locale.ROOT, "%s → prune %.0f%% → static per-channel %d-bit, bitmap + packed codes",
+                        String.format(Locale.ROOT, "%s → prune %.0f%% → static per-channel %d-bit, sparse packed file",
                                 distilRecipe, 100 * studentSparsity, bits),
                         f -> CompressedCheckpoint.save(f, q, bits, meta)));
-            } else {
-                built.remove(Variant.STACKED);
             }
             s.step("stacked");
         }
@@ -407,6 +405,10 @@ public final class Pipeline implements Callable<Integer> {
         check(latencyCalls >= 10, "--latency-calls must be at least 10, got " + latencyCalls);
         check(warmupMillis >= 0, "--warmup-millis must be >= 0, got " + warmupMillis);
         new DistillationLoss(temperature, alpha); // names a bad T or α before any training
+        if (options.out != null && !chosenVariants().contains(Variant.STACKED)) {
+            throw new IllegalArgumentException("--out " + options.out + " saves the stacked model, which --variants "
+                    + String.join(",", variantNames) + " leaves out");
+        }
         if (teacherFile != null && !Files.isRegularFile(teacherFile)) {
             throw new IllegalArgumentException("--teacher " + teacherFile + ": no such file");
         }

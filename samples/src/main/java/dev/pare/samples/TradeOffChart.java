@@ -7,13 +7,15 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.Rectangle;
 import java.awt.geom.Ellipse2D;
+import dev.pare.nn.io.AtomicFiles;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
 import java.util.Locale;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,7 +33,6 @@ import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
-import org.jfree.svg.SVGUtils;
 
 /**
  * Draws a {@link TradeOffReport} as two panels sharing the accuracy axis: accuracy against file
@@ -109,29 +110,20 @@ final class TradeOffChart {
         return plot;
     }
 
-    /** Writes {@code chart.png} and {@code chart.svg} into {@code dir}, each atomically; returns both paths. */
+    /** Writes {@code chart.png} and {@code chart.svg} into {@code dir}, each atomically ({@link AtomicFiles}); returns both paths. */
     static List<Path> write(TradeOffReport report, String title, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         JFreeChart chart = chart(report, title);
         Files.createDirectories(dir);
         Path png = dir.resolve("chart.png");
-        Path tmp = Files.createTempFile(dir, "chart.png.", ".tmp");
-        try {
-            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        ByteArrayOutputStream pngBytes = new ByteArrayOutputStream();
+        ChartUtils.writeChartAsPNG(pngBytes, chart, WIDTH, HEIGHT);
+        AtomicFiles.write(png, pngBytes.toByteArray());
         SVGGraphics2D g = new SVGGraphics2D(WIDTH, HEIGHT);
         chart.draw(g, new Rectangle(0, 0, WIDTH, HEIGHT));
         Path svg = dir.resolve("chart.svg");
-        Path svgTmp = Files.createTempFile(dir, "chart.svg.", ".tmp");
-        try {
-            SVGUtils.writeToSVG(svgTmp.toFile(), g.getSVGElement());
-            Files.move(svgTmp, svg, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(svgTmp);
-        }
+        String document = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + g.getSVGElement() + "\n";
+        AtomicFiles.write(svg, document.getBytes(StandardCharsets.UTF_8));
         return List.of(png, svg);
     }
 }

@@ -1,7 +1,13 @@
 /**
- * Runnable samples, each short enough to read top to bottom: {@link dev.pare.samples.TrainMlp}
- * and {@link dev.pare.samples.TrainCnn} train on Fashion-MNIST and save safetensors;
- * {@link dev.pare.samples.FashionModels} holds the architectures; {@link dev.pare.samples.Pare}
- * is the {@code ./pare} command that dispatches to them.
+ * Runnable samples, each short enough to read top to bottom, all started through
+ * {@link dev.pare.samples.Pare} ({@code ./pare <command>}).
+ *
+ * <p>Training: {@link dev.pare.samples.TrainMlp} and {@link dev.pare.samples.TrainCnn} train on
+ * Fashion-MNIST and save safetensors; {@link dev.pare.samples.FashionModels} holds the
+ * architectures. Compression, one technique each: {@link dev.pare.samples.Distill},
+ * {@link dev.pare.samples.Prune}, {@link dev.pare.samples.Quantize}. All of them at once, measured
+ * and drawn: {@link dev.pare.samples.Pipeline} ({@code ./pare pipeline}), with
+ * {@link dev.pare.samples.TradeOffChart} for the chart and {@link dev.pare.samples.StageProgress}
+ * for its progress bars. Start with {@code TrainMlp}; {@code Pipeline} is the main job.
  */
 package dev.pare.samples;

@@ -128,9 +128,11 @@ class PipelineSampleTest {
         String[][] cases = {
             {"--bits", "9"}, {"--student-sparsity", "1"}, {"--variants", "teacher,bogus"}, {"--temperature", "0"},
             {"--structured", "0"}, {"--teacher", "/no/such/file.safetensors"},
+            {"--variants", "student", "--out", "stacked.safetensors"},
         };
         String[] expected = {"--bits must be in [2, 8], got 9", "--student-sparsity must be in [0, 1), got 1.0",
-            "unknown variant 'bogus'", "T = 0.0", "--structured must be in (0, 1), got 0.0", "no such file"};
+            "unknown variant 'bogus'", "T = 0.0", "--structured must be in (0, 1), got 0.0", "no such file",
+            "saves the stacked model, which --variants student leaves out"};
         for (int i = 0; i < cases.length; i++) {
             String[] r = run(cases[i]);
             assertNotEquals("0", r[0]);

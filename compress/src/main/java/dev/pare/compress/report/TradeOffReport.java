@@ -1,10 +1,10 @@
 package dev.pare.compress.report;
 
+import dev.pare.nn.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -141,7 +141,7 @@ public final class TradeOffReport {
 
     /**
      * Writes {@code report.csv} and {@code report.md} into {@code dir} (created if missing), each
-     * through a temporary file and an atomic move, so an old report is never left half-written.
+     * through a temporary file and an atomic rename, so an old report is never left half-written.
      * Returns the two paths.
      */
     public List<Path> write(Path dir) throws IOException {
@@ -152,15 +152,9 @@ public final class TradeOffReport {
         return out;
     }
 
-    /** Writes {@code text} (UTF-8) to {@code file} through a sibling temporary file and an atomic move. */
+    /** Writes {@code text} (UTF-8) to {@code file} atomically ({@link AtomicFiles}): old contents or new, never half. */
     public static Path writeAtomically(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
-        try {
-            Files.write(tmp, text.getBytes(StandardCharsets.UTF_8));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
         return file;
     }
 

@@ -44,7 +44,7 @@ import java.util.Map;
  */
 public final class CompressedCheckpoint {
     public static final String FORMAT_KEY = "compression";
-    public static final String FORMAT = "bitmap-packed-codes";
+    public static final String FORMAT = "sparse-packed-codes";
 
     private CompressedCheckpoint() {}
 

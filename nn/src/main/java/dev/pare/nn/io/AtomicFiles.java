@@ -21,14 +21,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * durable. Writing the target in place would, on a crash, destroy the last good checkpoint of a
  * run that took hours.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     /** Makes temporary names unique within this JVM; the pid separates JVMs. */
     private static final AtomicLong COUNTER = new AtomicLong();
 
     private AtomicFiles() {}
 
     /** Writes the body of a file to an open channel. */
-    interface Body {
+    public interface Body {
         void writeTo(FileChannel channel) throws IOException;
     }
 
@@ -36,7 +36,7 @@ final class AtomicFiles {
      * Writes {@code target} atomically. If {@code body} throws, the temporary file is deleted,
      * {@code target} is untouched and the exception propagates.
      */
-    static void write(Path target, Body body) throws IOException {
+    public static void write(Path target, Body body) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         Path tmp = createSibling(dir, absolute.getFileName().toString());
@@ -59,6 +59,16 @@ final class AtomicFiles {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /** Writes {@code bytes} to {@code target} atomically (see {@link #write(Path, Body)}). */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, ch -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b); // a channel may write fewer bytes than asked
+            }
+        });
     }
 
     /**
