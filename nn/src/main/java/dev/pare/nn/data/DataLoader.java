@@ -1,5 +1,6 @@
 package dev.pare.nn.data;
 
+import dev.pare.nn.train.SizedBatches;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
 import java.util.Iterator;
@@ -38,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * writes each example once, plus its two label arrays. Batches are not recycled: the caller may
  * keep one (say, for a visualisation) without it changing under them.
  */
-public final class DataLoader implements Iterable<Batch> {
+public final class DataLoader implements Iterable<Batch>, SizedBatches {
     private final Dataset dataset;
     private final int batchSize;
     private final boolean shuffle;
@@ -128,6 +129,7 @@ public final class DataLoader implements Iterable<Batch> {
     }
 
     /** Batches per epoch: ⌈N / B⌉, or ⌊N / B⌋ with dropLast. */
+    @Override
     public int numBatches() {
         int n = dataset.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;

@@ -127,6 +127,17 @@ public final class Trainer {
      * One pass over {@code train} with the model in training mode; the scheduler is stepped per
      * batch if so configured, but not per epoch (that is {@link #fit}'s job). Test figures are NaN.
      */
+    /**
+     * Batches in one pass over {@code train} when it can tell without being iterated (a
+     * {@link Collection}, or {@link SizedBatches} such as a {@code DataLoader}); −1 otherwise.
+     */
+    static long batchesPerPass(Iterable<?> train) {
+        if (train instanceof Collection) {
+            return ((Collection<?>) train).size();
+        }
+        return train instanceof SizedBatches ? ((SizedBatches) train).numBatches() : -1;
+    }
+
     public EpochStats trainEpoch(int epoch, Iterable<? extends LabeledBatch> train) {
         model.setTraining(true);
         List<Tensor> params = optimizer.parameters();
@@ -136,7 +147,7 @@ public final class Trainer {
         long correct = 0;
         long scored = 0;
         long batches = 0;
-        long total = train instanceof Collection ? ((Collection<?>) train).size() : -1;
+        long total = batchesPerPass(train);
         long start;
         try (Progress bar = Progress.start(progress, LOG, epoch, epochs, total)) {
             // Started after the bar: opening the terminal the first time takes a fraction of a second.

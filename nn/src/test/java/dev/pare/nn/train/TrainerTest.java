@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pare.nn.data.DataLoader;
+import dev.pare.nn.data.TensorDataset;
 import dev.pare.nn.loss.CrossEntropyLoss;
 import dev.pare.nn.loss.MseLoss;
 import dev.pare.nn.loss.Reduction;
@@ -222,6 +224,19 @@ class TrainerTest {
         assertTrue(Double.isNaN(r.last().testAccuracy()));
         assertNull(r.finalEvaluation().confusion());
         assertTrue(r.last().testLoss() < r.epochs().get(0).trainLoss());
+    }
+
+    @Test
+    void aDataLoaderTellsTheProgressBarItsBatchCountWithoutStartingAnEpoch() {
+        TensorDataset data = new TensorDataset(Tensor.randn(new Rng(1), 10, 2), Tensor.zeros(10));
+        DataLoader counted = DataLoader.builder(data).batchSize(4).shuffle(7).build();
+        DataLoader fresh = DataLoader.builder(data).batchSize(4).shuffle(7).build();
+        assertEquals(3, Trainer.batchesPerPass(counted));
+        // Asking did not start a pass: the first epoch's order is still that of a fresh loader.
+        assertArrayEquals(fresh.iterator().next().indices(), counted.iterator().next().indices());
+        assertEquals(2, Trainer.batchesPerPass(List.of(1, 2)));
+        Iterable<LabeledBatch> unknown = () -> List.<LabeledBatch>of().iterator();
+        assertEquals(-1, Trainer.batchesPerPass(unknown));
     }
 
     @Test
