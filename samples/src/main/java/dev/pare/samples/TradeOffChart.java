@@ -2,20 +2,22 @@ package dev.pare.samples;
 
 import dev.pare.compress.report.TradeOffReport;
 import dev.pare.compress.report.VariantResult;
+import dev.pare.nn.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Rectangle;
 import java.awt.geom.Ellipse2D;
-import dev.pare.nn.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
-import java.text.DecimalFormat;
-import java.text.DecimalFormatSymbols;
-import java.util.Locale;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -101,13 +103,49 @@ final class TradeOffChart {
 
         LogAxis axis = new LogAxis(xLabel);
         axis.setSmallestValue(1e-3);
-        // Plain numbers (12,589 rather than 10^4.1): the ticks fall at powers of 10 and between them.
-        axis.setNumberFormatOverride(new DecimalFormat("#,##0.#", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+        // Ticks fall between powers of 10 (10^4.4 = 25,118.9...): print two significant digits
+        // with an SI prefix (25k) instead.
+        axis.setNumberFormatOverride(new TwoDigits());
+        // Room for the labels of the points at either end.
+        axis.setLowerMargin(0.08);
+        axis.setUpperMargin(0.08);
         XYPlot plot = new XYPlot(data, axis, null, renderer);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         return plot;
+    }
+
+    /** Two significant digits and an SI prefix: 25,118.9 → "25k", 1,000,000 → "1.0M", 2.2387 → "2.2". */
+    static final class TwoDigits extends NumberFormat {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public StringBuffer format(double v, StringBuffer out, FieldPosition pos) {
+            String[] prefixes = {"", "k", "M", "G"};
+            int p = 0;
+            double x = v;
+            while (Math.abs(x) >= 1000 && p < prefixes.length - 1) {
+                x /= 1000;
+                p++;
+            }
+            BigDecimal rounded = new BigDecimal(x).round(new MathContext(2));
+            if (rounded.abs().compareTo(BigDecimal.valueOf(1000)) >= 0 && p < prefixes.length - 1) {
+                rounded = rounded.divide(BigDecimal.valueOf(1000)).round(new MathContext(2)); // 999,999 is 1.0M, not 1000k
+                p++;
+            }
+            return out.append(rounded.stripTrailingZeros().toPlainString()).append(prefixes[p]);
+        }
+
+        @Override
+        public StringBuffer format(long v, StringBuffer out, FieldPosition pos) {
+            return format((double) v, out, pos);
+        }
+
+        @Override
+        public Number parse(String source, ParsePosition pos) {
+            throw new UnsupportedOperationException("TwoDigits only formats axis ticks");
+        }
     }
 
     /** Writes {@code chart.png} and {@code chart.svg} into {@code dir}, each atomically ({@link AtomicFiles}); returns both paths. */
