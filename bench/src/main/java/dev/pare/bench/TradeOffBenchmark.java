@@ -8,16 +8,13 @@ import dev.pare.compress.prune.StructuredPruner;
 import dev.pare.compress.quantize.Granularity;
 import dev.pare.compress.quantize.MinMaxObserver;
 import dev.pare.compress.quantize.Quantizer;
-import dev.pare.nn.BatchNorm2d;
-import dev.pare.nn.Conv2d;
-import dev.pare.nn.Dropout;
 import dev.pare.nn.Flatten;
 import dev.pare.nn.Linear;
-import dev.pare.nn.MaxPool2d;
 import dev.pare.nn.Module;
 import dev.pare.nn.ReLU;
 import dev.pare.nn.Sequential;
 import dev.pare.nn.train.LabeledBatch;
+import dev.pare.samples.FashionModels;
 import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
@@ -86,18 +83,18 @@ public class TradeOffBenchmark {
         Tensor calibration = Tensor.randn(rng, 64, 1, 28, 28);
         switch (variant) {
             case "teacher":
-                model = mlp(rng, 256, 128);
+                model = FashionModels.mlp(rng);
                 break;
             case "pruned-teacher":
-                model = sparse(mlp(rng, 256, 128), List.of("1", "3", "5"));
+                model = sparse(FashionModels.mlp(rng), List.of("1", "3", "5"));
                 break;
             case "structured-teacher":
-                model = mlp(rng, 256, 128);
+                model = FashionModels.mlp(rng);
                 StructuredPruner.pruneNeurons(model, "1", "3", 0.5, StructuredPruner.Norm.L2);
                 StructuredPruner.pruneNeurons(model, "3", "5", 0.5, StructuredPruner.Norm.L2);
                 break;
             case "int8-teacher":
-                model = int8(mlp(rng, 256, 128), calibration);
+                model = int8(FashionModels.mlp(rng), calibration);
                 break;
             case "student":
                 model = student(rng);
@@ -115,10 +112,10 @@ public class TradeOffBenchmark {
                 model = int8(model, calibration);
                 break;
             case "cnn":
-                model = smallCnn(rng);
+                model = FashionModels.smallCnn(rng);
                 break;
             case "int8-cnn":
-                model = int8(smallCnn(rng), calibration);
+                model = int8(FashionModels.smallCnn(rng), calibration);
                 break;
             default:
                 throw new IllegalArgumentException("unknown variant " + variant);
@@ -146,23 +143,9 @@ public class TradeOffBenchmark {
         return model.forward(x);
     }
 
-    static Module mlp(Rng rng, int h1, int h2) {
-        return new Sequential(new Flatten(), new Linear(784, h1, rng), new ReLU(), new Linear(h1, h2, rng), new ReLU(),
-                new Linear(h2, 10, rng));
-    }
-
+    /** The pipeline's default student, 784-128-10. */
     static Module student(Rng rng) {
         return new Sequential(new Flatten(), new Linear(784, 128, rng), new ReLU(), new Linear(128, 10, rng));
-    }
-
-    /** The samples' small CNN (FashionModels.smallCnn). */
-    static Module smallCnn(Rng rng) {
-        return new Sequential(
-                new Conv2d(1, 32, 3, 1, 1, rng), new BatchNorm2d(32), new ReLU(), new MaxPool2d(2),
-                new Conv2d(32, 64, 3, 1, 1, rng), new BatchNorm2d(64), new ReLU(), new MaxPool2d(2),
-                new Flatten(),
-                new Linear(64 * 7 * 7, 128, rng), new ReLU(), new Dropout(0.25, rng.fork()),
-                new Linear(128, 10, rng));
     }
 
     /** 90% global magnitude pruning of every Linear at {@code paths}, then CSR layers. */

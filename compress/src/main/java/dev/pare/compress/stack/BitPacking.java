@@ -41,22 +41,13 @@ public final class BitPacking {
         int max = maxCode(bits);
         byte[] out = new byte[packedBytes(n, bits)];
         int fieldMask = (1 << bits) - 1;
-        long bit = 0;
         for (int i = 0; i < n; i++) {
             int c = codes[i];
             if (c > max || c < -max) {
                 throw new IllegalArgumentException("BitPacking.pack: code " + c + " at index " + i + " does not fit "
                         + bits + " bits (range ±" + max + ")");
             }
-            int field = c & fieldMask;
-            // A field may straddle two bytes: write its low part, then what is left into the next byte.
-            int byteIndex = (int) (bit >>> 3);
-            int shift = (int) (bit & 7);
-            out[byteIndex] |= (byte) (field << shift);
-            if (shift + bits > 8) {
-                out[byteIndex + 1] |= (byte) (field >>> (8 - shift));
-            }
-            bit += bits;
+            writeField(out, (long) i * bits, bits, c & fieldMask);
         }
         return out;
     }
@@ -73,20 +64,11 @@ public final class BitPacking {
                     + expected + " bytes, got " + packed.length);
         }
         byte[] out = new byte[n];
-        int fieldMask = (1 << bits) - 1;
         int signBit = 1 << (bits - 1);
-        long bit = 0;
         for (int i = 0; i < n; i++) {
-            int byteIndex = (int) (bit >>> 3);
-            int shift = (int) (bit & 7);
-            int v = (packed[byteIndex] & 0xFF) >>> shift;
-            if (shift + bits > 8) {
-                v |= (packed[byteIndex + 1] & 0xFF) << (8 - shift);
-            }
-            v &= fieldMask;
+            int v = readField(packed, (long) i * bits, bits);
             // Two's complement sign extension: a field with its top bit set is negative.
             out[i] = (byte) ((v & signBit) != 0 ? v - (1 << bits) : v);
-            bit += bits;
         }
         return out;
     }
@@ -100,20 +82,13 @@ public final class BitPacking {
             throw new IllegalArgumentException("BitPacking.packUnsigned: bit width " + bits + " must be in [1, 8]");
         }
         byte[] out = new byte[(int) (((long) n * bits + 7) / 8)];
-        long bit = 0;
         for (int i = 0; i < n; i++) {
             int v = values[i];
             if (v < 0 || v >= 1 << bits) {
                 throw new IllegalArgumentException("BitPacking.packUnsigned: value " + v + " at index " + i
                         + " does not fit " + bits + " unsigned bits");
             }
-            int byteIndex = (int) (bit >>> 3);
-            int shift = (int) (bit & 7);
-            out[byteIndex] |= (byte) (v << shift);
-            if (shift + bits > 8) {
-                out[byteIndex + 1] |= (byte) (v >>> (8 - shift));
-            }
-            bit += bits;
+            writeField(out, (long) i * bits, bits, v);
         }
         return out;
     }
@@ -129,17 +104,8 @@ public final class BitPacking {
                     + expected + " bytes, got " + packed.length);
         }
         int[] out = new int[n];
-        int mask = (1 << bits) - 1;
-        long bit = 0;
         for (int i = 0; i < n; i++) {
-            int byteIndex = (int) (bit >>> 3);
-            int shift = (int) (bit & 7);
-            int v = (packed[byteIndex] & 0xFF) >>> shift;
-            if (shift + bits > 8) {
-                v |= (packed[byteIndex + 1] & 0xFF) << (8 - shift);
-            }
-            out[i] = v & mask;
-            bit += bits;
+            out[i] = readField(packed, (long) i * bits, bits);
         }
         return out;
     }
@@ -200,6 +166,28 @@ public final class BitPacking {
             }
         }
         return out;
+    }
+
+    /** Writes the low {@code bits} bits of {@code field} at bit {@code bit} of {@code out}, LSB first. */
+    private static void writeField(byte[] out, long bit, int bits, int field) {
+        // A field may straddle two bytes: its low part goes in this byte, the rest in the next.
+        int byteIndex = (int) (bit >>> 3);
+        int shift = (int) (bit & 7);
+        out[byteIndex] |= (byte) (field << shift);
+        if (shift + bits > 8) {
+            out[byteIndex + 1] |= (byte) (field >>> (8 - shift));
+        }
+    }
+
+    /** The {@code bits}-bit field at bit {@code bit} of {@code in}, unsigned. */
+    private static int readField(byte[] in, long bit, int bits) {
+        int byteIndex = (int) (bit >>> 3);
+        int shift = (int) (bit & 7);
+        int v = (in[byteIndex] & 0xFF) >>> shift;
+        if (shift + bits > 8) {
+            v |= (in[byteIndex + 1] & 0xFF) << (8 - shift);
+        }
+        return v & ((1 << bits) - 1);
     }
 
     private static void checkBitmap(byte[] bitmap, int n) {

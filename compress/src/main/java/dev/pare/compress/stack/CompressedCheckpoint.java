@@ -250,13 +250,11 @@ public final class CompressedCheckpoint {
     }
 
     private static int parseBits(String s, String name, Path file) {
-        try {
-            int bits = Integer.parseInt(s);
-            BitPacking.maxCode(bits);
-            return bits;
-        } catch (RuntimeException ex) {
-            throw new IllegalArgumentException("CompressedCheckpoint.load: " + file + ": " + name + ".bits is '" + s
-                    + "', expected a bit width in [2, 8]", ex);
+        int bits = parseInt(s, name + ".bits", file);
+        if (bits < 2 || bits > 8) {
+            throw new IllegalArgumentException("CompressedCheckpoint.load: " + file + ": " + name + ".bits is " + bits
+                    + ", expected a bit width in [2, 8]");
         }
+        return bits;
     }
 }
