@@ -253,6 +253,13 @@ public class SparseBenchmark {
         return s.y;
     }
 
+    /** The same from and to batch-major as a layer runs it: transposes fused, reused buffers, no bias. */
+    @Benchmark
+    public float[] csrRowMajor(Batch64 s) {
+        CsrKernels.timesRowMajor(s.csr, s.x, 0, s.batch, null, 0, s.y, 0);
+        return s.y;
+    }
+
     /** Block-CSR 1×16 at 90% of the blocks, batch-minor (the dense baseline is the same). */
     @Benchmark
     public float[] blockCsr16BatchMinor(Batch64 s) {

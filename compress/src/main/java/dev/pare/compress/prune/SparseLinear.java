@@ -2,6 +2,7 @@ package dev.pare.compress.prune;
 
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
+import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.BlockCsrKernels;
 import dev.pare.tensor.kernels.BlockCsrMatrix;
@@ -17,10 +18,13 @@ import java.util.Arrays;
  * {@link Linear} by {@link #fromLinear}; the zeros take neither bytes nor time.
  *
  * <p><b>Forward.</b> One sample ({@code [in]} or {@code [1, in]}): the batch-1 kernel, W·x. A
- * batch of N: X [N, in] is transposed to the batch-minor Xᵀ [in, N], the batch-minor kernel
- * computes Yᵀ = W·Xᵀ, and Yᵀ is transposed back. Why batch-minor: each stored weight then
- * multiplies N contiguous activations with vector FMAs, so its index and value are loaded once
- * per batch instead of once per sample (docs/sparse-kernels.md).
+ * batch of N: the row-major product ({@link CsrKernels#timesRowMajor}, {@link
+ * BlockCsrKernels#timesRowMajor}) transposes chunks of 64 samples into a reused batch-minor
+ * buffer Xᵀ, computes Yᵀ = W·Xᵀ tile by tile and writes each tile transposed into Y with the bias
+ * added. Why batch-minor: each stored weight then multiplies 64 contiguous activations with vector
+ * FMAs, so its index and value are loaded once per chunk instead of once per sample
+ * (docs/sparse-kernels.md). The output is the only array a forward pass allocates; under
+ * {@code noGrad} no backward closure is built either.
  *
  * <p><b>Backward</b> (recorded with {@link Tensor#recordOp}):
  * <ul>
@@ -121,17 +125,8 @@ public final class SparseLinear extends Module {
         int n = x2.size(0);
         float[] xs = x2.storage();
         int xo = x2.offset();
-        // Xᵀ [in, n]; for one sample Xᵀ is x itself.
-        float[] xT;
-        int xTo;
-        if (n == 1) {
-            xT = xs;
-            xTo = xo;
-        } else {
-            xT = new float[inFeatures * n];
-            xTo = 0;
-            SparseLayout.transpose(xs, xo, n, inFeatures, xT, 0);
-        }
+        float[] b = bias == null ? null : bias.storage();
+        int bo = bias == null ? 0 : bias.offset();
         float[] y = new float[n * outFeatures];
         if (n == 1) {
             if (csr != null) {
@@ -139,33 +134,33 @@ public final class SparseLinear extends Module {
             } else {
                 BlockCsrKernels.timesVector(block, xs, xo, y, 0);
             }
-        } else if (n > 1) {
-            float[] yT = new float[outFeatures * n];
-            if (csr != null) {
-                CsrKernels.timesBatchMinor(csr, xT, xTo, n, yT, 0);
-            } else {
-                BlockCsrKernels.timesBatchMinor(block, xT, xTo, n, yT, 0);
-            }
-            SparseLayout.transpose(yT, 0, outFeatures, n, y, 0);
-        }
-        if (bias != null) {
-            float[] b = bias.storage();
-            int bo = bias.offset();
-            for (int i = 0; i < n; i++) {
+            if (b != null) {
                 for (int r = 0; r < outFeatures; r++) {
-                    y[i * outFeatures + r] += b[bo + r];
+                    y[r] += b[bo + r];
                 }
             }
+        } else if (csr != null) {
+            CsrKernels.timesRowMajor(csr, xs, xo, n, b, bo, y, 0);
+        } else {
+            BlockCsrKernels.timesRowMajor(block, xs, xo, n, b, bo, y, 0);
         }
         Tensor out = Tensor.wrap(y, 0, outShape);
+        if (!GradMode.isEnabled()) {
+            // Inference: no graph, so neither the backward closure nor the input list is built.
+            return out;
+        }
         boolean needX = x.requiresGrad();
         Tensor[] inputs = bias == null ? new Tensor[] {x, values} : new Tensor[] {x, values, bias};
         return Tensor.recordOp("sparseLinear", out,
-                g -> backward(g, n, xT, xTo, needX, values.requiresGrad(), x.shape()), inputs);
+                g -> backward(g, n, xs, xo, needX, values.requiresGrad(), x.shape()), inputs);
     }
 
-    /** dL/dx, dL/dvalues at the stored entries, dL/db; see the class comment. */
-    private Tensor[] backward(Tensor gradOut, int n, float[] xT, int xTo, boolean needX, boolean needW, int[] xShape) {
+    /**
+     * dL/dx, dL/dvalues at the stored entries, dL/db; see the class comment. X [n, in] is read at
+     * {@code xs[xo..]}, the forward pass's contiguous input, and transposed here to the batch-minor
+     * Xᵀ that the weight gradient needs (the forward pass no longer builds it).
+     */
+    private Tensor[] backward(Tensor gradOut, int n, float[] xs, int xo, boolean needX, boolean needW, int[] xShape) {
         Tensor g2 = gradOut.reshape(-1, outFeatures).contiguous();
         float[] gs = g2.storage();
         int go = g2.offset();
@@ -199,6 +194,13 @@ public final class SparseLinear extends Module {
         }
         Tensor dValues = null;
         if (needW) {
+            float[] xT = xs;
+            int xTo = xo;
+            if (n > 1) {
+                xT = new float[inFeatures * n];
+                xTo = 0;
+                SparseLayout.transpose(xs, xo, n, inFeatures, xT, 0);
+            }
             float[] dv = new float[values.numel()];
             if (csr != null) {
                 CsrKernels.weightGradBatchMinor(csr, gT, gTo, xT, xTo, n, dv, 0);

@@ -46,7 +46,7 @@ class SparseLinearProperties {
     @Property(tries = 120)
     void forwardAndBackwardEqualTheMaskedDenseLayer(@ForAll @IntRange(min = 1, max = 45) int in,
                                                    @ForAll @IntRange(min = 1, max = 21) int out,
-                                                   @ForAll @IntRange(min = 1, max = 11) int batch,
+                                                   @ForAll @IntRange(min = 1, max = 70) int batch,
                                                    @ForAll SparseFormat format,
                                                    @ForAll @IntRange(min = 0, max = 99) int percent,
                                                    @ForAll long seed) {

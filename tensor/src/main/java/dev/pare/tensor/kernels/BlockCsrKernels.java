@@ -339,6 +339,54 @@ public final class BlockCsrKernels {
     }
 
     // ---------------------------------------------------------------------------------------
+    // Y = X·Wᵀ + b, batch-major (a layer's forward pass on a batch)
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Scalar twin of {@link #timesRowMajor}: y[yo + n·rows + r] = Σ over the row's blocks and their
+     * in-matrix columns c, in order, of w·x[xo + n·cols + c], with {@link Math#fma} from 0, then
+     * + bias[bo + r] (one float addition) when {@code bias} is not null.
+     */
+    public static void timesRowMajorScalar(BlockCsrMatrix w, float[] x, int xo, int batch, float[] bias, int bo,
+                                           float[] y, int yo) {
+        CsrKernels.checkRowMajor("BlockCsrKernels.timesRowMajor", w.rows(), w.cols(), x, xo, batch, bias, bo, y, yo);
+        int bw = w.blockWidth();
+        int[] ptr = w.blockPtr();
+        int[] start = w.blockStart();
+        float[] v = w.values();
+        for (int n = 0; n < batch; n++) {
+            int xn = xo + n * w.cols();
+            for (int r = 0; r < w.rows(); r++) {
+                float acc = 0f;
+                for (int b = ptr[r]; b < ptr[r + 1]; b++) {
+                    int width = Math.min(bw, w.cols() - start[b]);
+                    for (int j = 0; j < width; j++) {
+                        acc = Math.fma(v[b * bw + j], x[xn + start[b] + j], acc);
+                    }
+                }
+                y[yo + n * w.rows() + r] = bias == null ? acc : acc + bias[bo + r];
+            }
+        }
+    }
+
+    /**
+     * Y = X·Wᵀ (+ b) with X [batch, cols] and Y [batch, rows] in the usual layout, bias [rows] or
+     * null: {@link #timesBatchMinor}'s loops on chunks of the batch, transposed in and out through
+     * per-thread buffers ({@link RowMajorBatch}, as {@link CsrKernels#timesRowMajor}). Bits equal
+     * the twin's, for any thread count.
+     */
+    public static void timesRowMajor(BlockCsrMatrix w, float[] x, int xo, int batch, float[] bias, int bo,
+                                     float[] y, int yo) {
+        CsrKernels.checkRowMajor("BlockCsrKernels.timesRowMajor", w.rows(), w.cols(), x, xo, batch, bias, bo, y, yo);
+        RowMajorBatch.times(ROWS, w, w.rows(), w.cols(), (long) w.blocks() * w.blockWidth(), x, xo, batch,
+                bias, bo, y, yo);
+    }
+
+    /** The batch-minor loops as a {@link RowMajorBatch.Rows}; a constant, so passing it allocates nothing. */
+    private static final RowMajorBatch.Rows<BlockCsrMatrix> ROWS =
+            (w, xT, batch, out, oo, r0, r1) -> timesBatchMinorRows(w, xT, 0, batch, out, oo, r0, r1);
+
+    // ---------------------------------------------------------------------------------------
     // Backward at batch 1: dx = Wᵀ·g
     // ---------------------------------------------------------------------------------------
 

@@ -164,8 +164,8 @@ public final class CsrKernels {
      * computed by one thread in the twin's order, so the bits never depend on the thread count.
      *
      * <p>A layer whose neighbours are also sparse can keep activations batch-minor between them;
-     * otherwise transpose in and out with {@link SparseLayout#transpose}. The two transposes are
-     * not free: in SparseBenchmark at batch 64 they cost 0.4 to 1.7 times the product itself.
+     * a layer with batch-major X and Y calls {@link #timesRowMajor}, which runs these loops with
+     * the two transposes fused in and no fresh arrays.
      */
     public static void timesBatchMinor(CsrMatrix w, float[] xT, int xo, int batch, float[] out, int oo) {
         checkBatchMinor("CsrKernels.timesBatchMinor", w.rows(), w.cols(), xT, xo, batch, out, oo);
@@ -431,6 +431,51 @@ public final class CsrKernels {
     }
 
     // ---------------------------------------------------------------------------------------
+    // Y = X·Wᵀ + b, batch-major (a layer's forward pass on a batch)
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Scalar twin of {@link #timesRowMajor}: y[yo + n·rows + r] = Σ_k values[k]·x[xo + n·cols + col[k]],
+     * accumulated over the row's entries in increasing k with {@link Math#fma} from 0, then
+     * + bias[bo + r] (one float addition) when {@code bias} is not null.
+     */
+    public static void timesRowMajorScalar(CsrMatrix w, float[] x, int xo, int batch, float[] bias, int bo,
+                                           float[] y, int yo) {
+        checkRowMajor("CsrKernels.timesRowMajor", w.rows(), w.cols(), x, xo, batch, bias, bo, y, yo);
+        int[] ptr = w.rowPtr();
+        float[] v = w.values();
+        for (int n = 0; n < batch; n++) {
+            int xn = xo + n * w.cols();
+            for (int r = 0; r < w.rows(); r++) {
+                float acc = 0f;
+                for (int k = ptr[r]; k < ptr[r + 1]; k++) {
+                    acc = Math.fma(v[k], x[xn + w.column(k)], acc);
+                }
+                y[yo + n * w.rows() + r] = bias == null ? acc : acc + bias[bo + r];
+            }
+        }
+    }
+
+    /**
+     * Y = X·Wᵀ (+ b), a sparse layer's forward pass on a batch in the usual layout: X [batch, cols]
+     * at {@code x[xo..]}, Y [batch, rows] written at {@code y[yo..]}, bias [rows] at
+     * {@code bias[bo..]} or null. Bits equal the twin's, for any thread count.
+     *
+     * <p>It runs {@link #timesBatchMinor}'s loops on chunks of 64 samples transposed into a
+     * reused per-thread buffer, and transposes each 16-row output tile straight into Y
+     * ({@link RowMajorBatch}): no array is allocated, and Yᵀ never exists as a whole.
+     */
+    public static void timesRowMajor(CsrMatrix w, float[] x, int xo, int batch, float[] bias, int bo,
+                                     float[] y, int yo) {
+        checkRowMajor("CsrKernels.timesRowMajor", w.rows(), w.cols(), x, xo, batch, bias, bo, y, yo);
+        RowMajorBatch.times(ROWS, w, w.rows(), w.cols(), w.nonZeros(), x, xo, batch, bias, bo, y, yo);
+    }
+
+    /** The batch-minor loops as a {@link RowMajorBatch.Rows}; a constant, so passing it allocates nothing. */
+    private static final RowMajorBatch.Rows<CsrMatrix> ROWS =
+            (w, xT, batch, out, oo, r0, r1) -> timesBatchMinorRows(w, xT, 0, batch, out, oo, r0, r1);
+
+    // ---------------------------------------------------------------------------------------
     // Backward: dL/dx = Wᵀ·g and dL/dW at the stored entries
     // ---------------------------------------------------------------------------------------
 
@@ -575,6 +620,25 @@ public final class CsrKernels {
         }
         if (out == null || oo < 0 || oo + outLen > out.length) {
             throw runError(op, "output [" + outRows + ", " + batch + "]", out, oo, Math.toIntExact(outLen));
+        }
+    }
+
+    /** The checks of a row-major product: X [batch, cols], Y [batch, rows], bias [rows] or null. */
+    static void checkRowMajor(String op, int rows, int cols, float[] x, int xo, int batch, float[] bias, int bo,
+                              float[] y, int yo) {
+        if (batch < 0) {
+            throw new IllegalArgumentException(op + ": negative batch " + batch);
+        }
+        long xLen = (long) batch * cols;
+        long yLen = (long) batch * rows;
+        if (x == null || xo < 0 || xo + xLen > x.length) {
+            throw runError(op, "x [" + batch + ", " + cols + "]", x, xo, Math.toIntExact(xLen));
+        }
+        if (y == null || yo < 0 || yo + yLen > y.length) {
+            throw runError(op, "y [" + batch + ", " + rows + "]", y, yo, Math.toIntExact(yLen));
+        }
+        if (bias != null) {
+            checkRun(op, "bias", bias, bo, rows);
         }
     }
 

