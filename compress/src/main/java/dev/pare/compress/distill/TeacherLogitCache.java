@@ -78,6 +78,22 @@ public final class TeacherLogitCache {
         return new TeacherLogitCache(dataset, Tensor.fromArray(table, n, classes), (System.nanoTime() - start) / 1e9);
     }
 
+    /**
+     * A cache from logits computed earlier (say, saved to disk and read back): row i of
+     * {@code logits} [N, C] must be the teacher's output on example i of {@code dataset}. Nothing
+     * can check that; the shape is checked.
+     */
+    public static TeacherLogitCache of(Dataset dataset, Tensor logits) {
+        if (dataset == null || logits == null) {
+            throw new IllegalArgumentException("TeacherLogitCache: dataset and logits must not be null");
+        }
+        if (logits.dim() != 2 || logits.size(0) != dataset.size()) {
+            throw new IllegalArgumentException("TeacherLogitCache: logits of shape " + java.util.Arrays.toString(logits.shape())
+                    + " are not [N, C] with N = " + dataset.size() + ", the size of the dataset");
+        }
+        return new TeacherLogitCache(dataset, logits.detach().contiguous(), 0);
+    }
+
     /** The teacher's logits for the given dataset indices, [indices.length, C] (a copy). */
     public Tensor rows(int[] indices) {
         for (int i : indices) {
@@ -107,25 +123,42 @@ public final class TeacherLogitCache {
      * dataset (the same object): indices of another dataset would silently pick wrong rows.
      */
     public Iterable<LabeledBatch> attach(DataLoader loader) {
+        checkDataset(loader);
+        return () -> withLogits(loader.iterator());
+    }
+
+    /**
+     * The batches of epoch {@code epoch} of {@code loader} (its {@link DataLoader#epoch order} for
+     * that epoch), each carrying its teacher logits. For a training loop that builds a loader per
+     * epoch, say over that epoch's {@link dev.pare.nn.data.AugmentedDataset augmented view} with
+     * one cache per view.
+     */
+    public Iterable<LabeledBatch> attach(DataLoader loader, int epoch) {
+        checkDataset(loader);
+        Iterable<Batch> batches = loader.epoch(epoch);
+        return () -> withLogits(batches.iterator());
+    }
+
+    private void checkDataset(DataLoader loader) {
         if (loader.dataset() != dataset) {
             throw new IllegalArgumentException("TeacherLogitCache: the loader reads " + loader.dataset()
                     + ", not the dataset " + dataset + " these logits were computed on");
         }
-        return () -> {
-            Iterator<Batch> batches = loader.iterator();
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return batches.hasNext();
-                }
+    }
 
-                @Override
-                public LabeledBatch next() {
-                    Batch b = batches.next();
-                    int[] idx = b.indices();
-                    return new TeacherBatch(b.inputs(), b.labels(), rows(idx), idx);
-                }
-            };
+    private Iterator<LabeledBatch> withLogits(Iterator<Batch> batches) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return batches.hasNext();
+            }
+
+            @Override
+            public LabeledBatch next() {
+                Batch b = batches.next();
+                int[] idx = b.indices();
+                return new TeacherBatch(b.inputs(), b.labels(), rows(idx), idx);
+            }
         };
     }
 }
