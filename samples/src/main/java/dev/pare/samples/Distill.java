@@ -286,8 +286,8 @@ public final class Distill implements Callable<Integer> {
                 data.isSubset() ? "bundled subset" : "full Fashion-MNIST",
                 firstView == null ? "no augmentation" : "augmentation " + transforms + " over " + viewCount + " view(s)");
         for (var e : viewCaches.entrySet()) {
-            System.out.printf(Locale.ROOT, "teacher %s: logits of %d augmented view(s) computed in %.1f s%n", e.getKey().arch,
-                    e.getValue().computed(), e.getValue().seconds());
+            System.out.printf(Locale.ROOT, "teacher %s: logits of %d augmented view(s) computed in %.1f s, %d read from %s%n",
+                    e.getKey().arch, e.getValue().computed(), e.getValue().seconds(), e.getValue().loaded(), viewCacheDir);
         }
         System.out.printf(Locale.ROOT, "%-32s %10s %12s %16s %22s%n", "model", "params", "bytes", "batch-1 latency", "test accuracy");
         row("teacher (" + teachers.get(0).arch + ")", teachers.get(0).model, one, teacherAcc);

@@ -76,6 +76,7 @@ final class EpochViews implements Iterable<LabeledBatch> {
         private final String key;
         private final List<TeacherLogitCache> caches = new ArrayList<>();
         private double seconds;
+        private int loaded;
 
         /**
          * @param dir where to keep each view's logits between runs (null: in memory only)
@@ -104,6 +105,7 @@ final class EpochViews implements Iterable<LabeledBatch> {
                 if (file != null && Files.exists(file)) {
                     Checkpoint c = SafeTensors.read(file);
                     if (viewKey.equals(c.metadata().get("key"))) {
+                        loaded++;
                         return TeacherLogitCache.of(data, c.toStateDict().get("logits"));
                     }
                 }
@@ -124,8 +126,14 @@ final class EpochViews implements Iterable<LabeledBatch> {
             return seconds;
         }
 
+        /** Views whose logits were computed by running the teacher. */
         int computed() {
-            return caches.size();
+            return caches.size() - loaded;
+        }
+
+        /** Views whose logits were read from the cache directory. */
+        int loaded() {
+            return loaded;
         }
     }
 }
