@@ -70,7 +70,7 @@ class DistillSampleTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("teacher (mlp)"), r[1]);
         assertTrue(r[1].contains("student 784-8-10 scratch"), r[1]);
-        assertTrue(r[1].contains("student 784-8-10 distilled T=2.0 a=0.5"), r[1]);
+        assertTrue(r[1].contains("student 784-8-10 distilled T=1.0 a=0.7"), r[1]);
         assertTrue(r[1].contains("(n=2)"), r[1]);
         assertEquals("mlp-784-8-10", SafeTensors.read(student).metadata().get("architecture"));
 

@@ -17,9 +17,11 @@ import java.util.Iterator;
  * batch norm uses its running statistics, so a row does not depend on the other rows of its
  * batch. {@link Dataset} promises the same input for the same index. With both, looking a row up
  * by its dataset index ({@link Batch#indices()}) gives what running the teacher on the batch
- * would. Two things would break it, and are not allowed here: data augmentation (a random crop
- * makes the input of index i differ from epoch to epoch; run the teacher on the fly then) and a
- * teacher still in training mode. Bit-for-bit equality also needs the kernels to compute a row the
+ * would. Two things would break it, and are not allowed here: data augmentation drawn afresh at
+ * every read (a random crop makes the input of index i differ from epoch to epoch; run the
+ * teacher on the fly then) and a teacher still in training mode. Augmentation that is a function
+ * of (seed, epoch, index), {@link dev.pare.nn.data.AugmentedDataset}, is fine: each epoch's view
+ * is a deterministic data set, with a cache of its own ({@link #attach(DataLoader, int)}). Bit-for-bit equality also needs the kernels to compute a row the
  * same way whatever the batch around it, which Pare's do (they split work over output rows, never
  * inside a sum); {@code DistillerTest} checks it.
  *
