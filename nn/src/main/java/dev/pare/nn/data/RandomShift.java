@@ -1,6 +1,7 @@
 package dev.pare.nn.data;
 
 import dev.pare.tensor.Rng;
+import java.util.Arrays;
 
 /**
  * Translates an image by a random whole number of pixels, {@code dy, dx} each uniform on
@@ -36,8 +37,8 @@ public final class RandomShift implements ImageTransform {
 
     @Override
     public void apply(float[] src, int srcOffset, float[] dst, int dstOffset, int channels, int height, int width, Rng rng) {
-        // Both shifts are drawn even when one is unused, so the generator advances the same way
-        // for every image and later transforms see an independent stream.
+        // Two draws for every image, even with maxShift = 0, so that a later transform sharing
+        // the generator sees the same stream whatever this one's setting.
         int dy = rng.nextInt(2 * maxShift + 1) - maxShift;
         int dx = rng.nextInt(2 * maxShift + 1) - maxShift;
         shift(src, srcOffset, dst, dstOffset, channels, height, width, dy, dx, fill);
@@ -55,12 +56,12 @@ public final class RandomShift implements ImageTransform {
                 int out = dstOffset + plane + y * width;
                 int sy = y - dy;
                 if (sy < 0 || sy >= height || x0 >= x1) {
-                    java.util.Arrays.fill(dst, out, out + width, fill);
+                    Arrays.fill(dst, out, out + width, fill);
                     continue;
                 }
-                java.util.Arrays.fill(dst, out, out + x0, fill);
+                Arrays.fill(dst, out, out + x0, fill);
                 System.arraycopy(src, srcOffset + plane + sy * width + x0 - dx, dst, out + x0, x1 - x0);
-                java.util.Arrays.fill(dst, out + x1, out + width, fill);
+                Arrays.fill(dst, out + x1, out + width, fill);
             }
         }
     }
