@@ -69,8 +69,8 @@ class DistillSampleTest {
                 "--student-hidden", "8", "--seeds", "2", "--threads", "1", "--progress", "NONE", "--out", student.toString());
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("teacher (mlp)"), r[1]);
-        assertTrue(r[1].contains("student 8 scratch"), r[1]);
-        assertTrue(r[1].contains("student 8 distilled T=2.0 a=0.5"), r[1]);
+        assertTrue(r[1].contains("student 784-8-10 scratch"), r[1]);
+        assertTrue(r[1].contains("student 784-8-10 distilled T=1.0 a=0.7"), r[1]);
         assertTrue(r[1].contains("(n=2)"), r[1]);
         assertEquals("mlp-784-8-10", SafeTensors.read(student).metadata().get("architecture"));
 
@@ -81,5 +81,43 @@ class DistillSampleTest {
         assertEquals("0", h[0], h[2]);
         assertTrue(h[1].contains("hint weight = 0.1"), h[1]);
         assertTrue(Files.size(student) > 0);
+    }
+
+    @Test
+    void augmentedRunsCacheTheTeacherPerViewAndReuseTheViewsFromDisk() throws Exception {
+        Path teacher = dir.resolve("mlp.safetensors");
+        String[] t = run(new TrainMlp(), "--subset", "--epochs", "1", "--threads", "1", "--progress", "NONE",
+                "--out", teacher.toString());
+        assertEquals("0", t[0], t[2]);
+        Path views = dir.resolve("views");
+        String[] args = {"--subset", "--teacher", teacher.toString(), "--student-epochs", "3", "--student-hidden", "6,5",
+            "--seeds", "1", "--augment", "shift,flip", "--shift", "1", "--views", "2", "--view-cache", views.toString(),
+            "--threads", "1", "--progress", "NONE", "--out", dir.resolve("s.safetensors").toString()};
+        String[] first = run(new Distill(), args);
+        assertEquals("0", first[0], first[2]);
+        assertTrue(first[1].contains("student 784-6-5-10 distilled"), first[1]);
+        assertTrue(first[1].contains("logits of 2 augmented view(s) computed"), first[1]);
+        assertTrue(first[1].contains("0 read from"), first[1]);
+        String[] second = run(new Distill(), args);
+        assertEquals("0", second[0], second[2]);
+        assertTrue(second[1].contains("logits of 0 augmented view(s) computed"), second[1]);
+        assertTrue(second[1].contains("2 read from"), second[1]);
+        // The same views, whether computed or read back: the same accuracies.
+        assertEquals(accuracies(first[1]), accuracies(second[1]));
+
+        String[] bad = run(new Distill(), "--subset", "--augment", "rotate");
+        assertNotEquals("0", bad[0]);
+        assertTrue(bad[2].contains("'rotate'"), bad[2]);
+    }
+
+    /** The "seed ..." lines, which hold every run's accuracy (and its time, which is dropped). */
+    private static String accuracies(String out) {
+        StringBuilder b = new StringBuilder();
+        for (String line : out.split("\\R")) {
+            if (line.startsWith("seed ")) {
+                b.append(line.replaceAll("\\([0-9.]+ s\\)", "")).append('\n');
+            }
+        }
+        return b.toString();
     }
 }

@@ -17,9 +17,11 @@ import java.util.Iterator;
  * batch norm uses its running statistics, so a row does not depend on the other rows of its
  * batch. {@link Dataset} promises the same input for the same index. With both, looking a row up
  * by its dataset index ({@link Batch#indices()}) gives what running the teacher on the batch
- * would. Two things would break it, and are not allowed here: data augmentation (a random crop
- * makes the input of index i differ from epoch to epoch; run the teacher on the fly then) and a
- * teacher still in training mode. Bit-for-bit equality also needs the kernels to compute a row the
+ * would. Two things would break it, and are not allowed here: data augmentation drawn afresh at
+ * every read (a random crop makes the input of index i differ from epoch to epoch; run the
+ * teacher on the fly then) and a teacher still in training mode. Augmentation that is a function
+ * of (seed, epoch, index), {@link dev.pare.nn.data.AugmentedDataset}, is fine: each epoch's view
+ * is a deterministic data set, with a cache of its own ({@link #attach(DataLoader, int)}). Bit-for-bit equality also needs the kernels to compute a row the
  * same way whatever the batch around it, which Pare's do (they split work over output rows, never
  * inside a sum); {@code DistillerTest} checks it.
  *
@@ -78,6 +80,22 @@ public final class TeacherLogitCache {
         return new TeacherLogitCache(dataset, Tensor.fromArray(table, n, classes), (System.nanoTime() - start) / 1e9);
     }
 
+    /**
+     * A cache from logits computed earlier (say, saved to disk and read back): row i of
+     * {@code logits} [N, C] must be the teacher's output on example i of {@code dataset}. Nothing
+     * can check that; the shape is checked.
+     */
+    public static TeacherLogitCache of(Dataset dataset, Tensor logits) {
+        if (dataset == null || logits == null) {
+            throw new IllegalArgumentException("TeacherLogitCache: dataset and logits must not be null");
+        }
+        if (logits.dim() != 2 || logits.size(0) != dataset.size()) {
+            throw new IllegalArgumentException("TeacherLogitCache: logits of shape " + java.util.Arrays.toString(logits.shape())
+                    + " are not [N, C] with N = " + dataset.size() + ", the size of the dataset");
+        }
+        return new TeacherLogitCache(dataset, logits.detach().contiguous(), 0);
+    }
+
     /** The teacher's logits for the given dataset indices, [indices.length, C] (a copy). */
     public Tensor rows(int[] indices) {
         for (int i : indices) {
@@ -107,25 +125,42 @@ public final class TeacherLogitCache {
      * dataset (the same object): indices of another dataset would silently pick wrong rows.
      */
     public Iterable<LabeledBatch> attach(DataLoader loader) {
+        checkDataset(loader);
+        return () -> withLogits(loader.iterator());
+    }
+
+    /**
+     * The batches of epoch {@code epoch} of {@code loader} (its {@link DataLoader#epoch order} for
+     * that epoch), each carrying its teacher logits. For a training loop that builds a loader per
+     * epoch, say over that epoch's {@link dev.pare.nn.data.AugmentedDataset augmented view} with
+     * one cache per view.
+     */
+    public Iterable<LabeledBatch> attach(DataLoader loader, int epoch) {
+        checkDataset(loader);
+        Iterable<Batch> batches = loader.epoch(epoch);
+        return () -> withLogits(batches.iterator());
+    }
+
+    private void checkDataset(DataLoader loader) {
         if (loader.dataset() != dataset) {
             throw new IllegalArgumentException("TeacherLogitCache: the loader reads " + loader.dataset()
                     + ", not the dataset " + dataset + " these logits were computed on");
         }
-        return () -> {
-            Iterator<Batch> batches = loader.iterator();
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return batches.hasNext();
-                }
+    }
 
-                @Override
-                public LabeledBatch next() {
-                    Batch b = batches.next();
-                    int[] idx = b.indices();
-                    return new TeacherBatch(b.inputs(), b.labels(), rows(idx), idx);
-                }
-            };
+    private Iterator<LabeledBatch> withLogits(Iterator<Batch> batches) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return batches.hasNext();
+            }
+
+            @Override
+            public LabeledBatch next() {
+                Batch b = batches.next();
+                int[] idx = b.indices();
+                return new TeacherBatch(b.inputs(), b.labels(), rows(idx), idx);
+            }
         };
     }
 }

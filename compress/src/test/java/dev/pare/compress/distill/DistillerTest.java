@@ -17,8 +17,11 @@ import dev.pare.nn.MaxPool2d;
 import dev.pare.nn.Module;
 import dev.pare.nn.ReLU;
 import dev.pare.nn.Sequential;
+import dev.pare.nn.data.AugmentedDataset;
 import dev.pare.nn.data.Batch;
 import dev.pare.nn.data.DataLoader;
+import dev.pare.nn.data.RandomHorizontalFlip;
+import dev.pare.nn.data.RandomShift;
 import dev.pare.nn.data.TensorDataset;
 import dev.pare.nn.optim.SGD;
 import dev.pare.nn.train.FitResult;
@@ -265,5 +268,47 @@ class DistillerTest {
         }
         assertEquals(l.order(0)[0], first.get(0));
         assertEquals(l.order(1)[0], second.get(0));
+    }
+
+    @Test
+    void aCacheOfAnAugmentedViewGivesTheTeachersOutputOnThatViewInTheOrderOfTheChosenEpoch() {
+        // 60 images [1, 5, 5]; the teacher is a small conv net, run on the fly for comparison.
+        Rng rng = new Rng(12);
+        TensorDataset images = new TensorDataset(Tensor.randn(rng, 60, 1, 5, 5), new int[60]);
+        AugmentedDataset view = new AugmentedDataset(images,
+                List.of(new RandomShift(1, -0.5f), new RandomHorizontalFlip()), 5, 3);
+        Sequential t = new Sequential(new Conv2d(1, 4, 3, 1, 1, rng), new ReLU(), new Flatten(), new Linear(100, CLASSES, rng));
+        TeacherLogitCache cache = TeacherLogitCache.compute(t, view, 500);
+        DataLoader l = DataLoader.builder(view).batchSize(16).shuffle(2).build();
+        int pos = 0;
+        int[] order = l.order(3);
+        for (LabeledBatch b : cache.attach(l, 3)) {
+            TeacherBatch tb = (TeacherBatch) b;
+            float[] onTheFly;
+            try (var ignored = Tensor.noGrad()) {
+                onTheFly = t.forward(tb.inputs()).toArray();
+            }
+            float[] cached = tb.teacherLogits().toArray();
+            for (int i = 0; i < cached.length; i++) {
+                assertEquals(Float.floatToIntBits(onTheFly[i]), Float.floatToIntBits(cached[i]), "row element " + i);
+            }
+            for (int idx : tb.indices()) {
+                assertEquals(order[pos++], idx);
+            }
+        }
+        assertEquals(60, pos);
+        assertThrows(IllegalArgumentException.class, () -> cache.attach(DataLoader.builder(view.forEpoch(4)).build(), 4));
+    }
+
+    @Test
+    void aCacheRebuiltFromSavedLogitsGivesTheSameRowsAndRefusesAWrongShape() {
+        TensorDataset d = dataset(3, 48);
+        TeacherLogitCache computed = TeacherLogitCache.compute(teacher(1), d, 16);
+        TeacherLogitCache restored = TeacherLogitCache.of(d, Tensor.fromArray(computed.logits().toArray(), 48, CLASSES));
+        int[] some = {0, 47, 5, 5};
+        assertArrayEquals(computed.rows(some).toArray(), restored.rows(some).toArray(), 0f);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TeacherLogitCache.of(d, Tensor.zeros(47, CLASSES)));
+        assertTrue(e.getMessage().contains("[47, 3]") && e.getMessage().contains("48"), e.getMessage());
     }
 }

@@ -6,7 +6,9 @@
  * <h2>Where to start reading</h2>
  * {@link dev.pare.nn.data.Dataset} (the contract), then {@link dev.pare.nn.data.TensorDataset}
  * (the usual implementation: examples are rows of one tensor), then
- * {@link dev.pare.nn.data.DataLoader}.
+ * {@link dev.pare.nn.data.DataLoader}. For augmentation, {@link dev.pare.nn.data.AugmentedDataset}
+ * (one epoch's seeded view of a data set through {@link dev.pare.nn.data.ImageTransform}s such as
+ * {@link dev.pare.nn.data.RandomShift} and {@link dev.pare.nn.data.RandomHorizontalFlip}).
  *
  * <pre>{@code
  * DataLoader loader = DataLoader.builder(train).batchSize(64).shuffle(42).build();
