@@ -8,11 +8,8 @@ import dev.pare.compress.prune.StructuredPruner;
 import dev.pare.compress.quantize.Granularity;
 import dev.pare.compress.quantize.MinMaxObserver;
 import dev.pare.compress.quantize.Quantizer;
-import dev.pare.nn.Flatten;
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
-import dev.pare.nn.ReLU;
-import dev.pare.nn.Sequential;
 import dev.pare.nn.train.LabeledBatch;
 import dev.pare.samples.FashionModels;
 import dev.pare.tensor.GradMode;
@@ -145,7 +142,7 @@ public class TradeOffBenchmark {
 
     /** The pipeline's default student, 784-128-10. */
     static Module student(Rng rng) {
-        return new Sequential(new Flatten(), new Linear(784, 128, rng), new ReLU(), new Linear(128, 10, rng));
+        return FashionModels.mlp(rng, 128);
     }
 
     /** 90% global magnitude pruning of every Linear at {@code paths}, then CSR layers. */

@@ -130,19 +130,12 @@ public final class Distill implements Callable<Integer> {
      * parameters for one hidden layer (42,145 for H = 53, the widest 10× smaller than the small CNN).
      */
     static Sequential student(List<Integer> hidden, Rng rng) {
-        List<Module> layers = new ArrayList<>();
-        layers.add(new Flatten());
-        int in = 28 * 28;
         for (int h : hidden) {
             if (h < 1) {
                 throw new IllegalArgumentException("--student-hidden: a layer needs at least 1 unit, got " + h);
             }
-            layers.add(new Linear(in, h, rng));
-            layers.add(new ReLU());
-            in = h;
         }
-        layers.add(new Linear(in, 10, rng));
-        return new Sequential(layers.toArray(new Module[0]));
+        return FashionModels.mlp(rng, hidden.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** The student's name, e.g. 784-48-48-10. */

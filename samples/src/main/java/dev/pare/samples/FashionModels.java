@@ -11,6 +11,9 @@ import dev.pare.nn.Module;
 import dev.pare.nn.ReLU;
 import dev.pare.nn.Sequential;
 import dev.pare.tensor.Rng;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The model architectures the samples train on Fashion-MNIST (inputs [B, 1, 28, 28], 10 classes).
@@ -20,11 +23,31 @@ public final class FashionModels {
 
     /** The multi-layer perceptron 784-256-128-10 with ReLU: 235,146 parameters. */
     public static Module mlp(Rng rng) {
-        return new Sequential(
-                new Flatten(),
-                new Linear(28 * 28, 256, rng), new ReLU(),
-                new Linear(256, 128, rng), new ReLU(),
-                new Linear(128, 10, rng));
+        return mlp(rng, 256, 128);
+    }
+
+    /**
+     * The multi-layer perceptron 784-H₁-…-H_k-10, ReLU after every hidden layer; its Linear layers
+     * sit at indices 1, 3, 5, … of the Sequential (index 0 is the Flatten). With one hidden layer
+     * of H units it has (784 + 1)·H + (H + 1)·10 parameters: the students of distillation.
+     *
+     * @throws IllegalArgumentException if a hidden size is below 1
+     */
+    public static Sequential mlp(Rng rng, int... hidden) {
+        List<Module> layers = new ArrayList<>();
+        layers.add(new Flatten());
+        int in = 28 * 28;
+        for (int h : hidden) {
+            if (h < 1) {
+                throw new IllegalArgumentException("FashionModels.mlp: hidden sizes " + Arrays.toString(hidden)
+                        + ": a layer needs at least 1 unit, got " + h);
+            }
+            layers.add(new Linear(in, h, rng));
+            layers.add(new ReLU());
+            in = h;
+        }
+        layers.add(new Linear(in, 10, rng));
+        return new Sequential(layers.toArray(new Module[0]));
     }
 
     /**

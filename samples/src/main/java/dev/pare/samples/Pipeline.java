@@ -260,9 +260,9 @@ public final class Pipeline implements Callable<Integer> {
             }
             s.step("teacher");
             if (needPrunedStudent) {
-                prunedStudent = copy(student, Distill.student(studentHidden, unused));
+                prunedStudent = copy(student, FashionModels.mlp(unused, studentHidden));
                 prune(prunedStudent, STUDENT_WEIGHTS, studentSparsity, teacher);
-                Module sparse = toSparse(copy(prunedStudent, Distill.student(studentHidden, unused)), List.of("1", "3"));
+                Module sparse = toSparse(copy(prunedStudent, FashionModels.mlp(unused, studentHidden)), List.of("1", "3"));
                 built.put(Variant.PRUNED_STUDENT, new Built(sparse, student.numParameters(),
                         String.format(Locale.ROOT, "%s → prune %.0f%% gradual (distil loss), CSR", distilRecipe,
                                 100 * studentSparsity),
@@ -283,7 +283,7 @@ public final class Pipeline implements Callable<Integer> {
             }
             s.step("teacher");
             if (chosen.contains(Variant.STRUCTURED_STUDENT)) {
-                Module shrunk = copy(student, Distill.student(studentHidden, unused));
+                Module shrunk = copy(student, FashionModels.mlp(unused, studentHidden));
                 StructuredPruner.pruneNeurons(shrunk, "1", "3", structuredFraction, StructuredPruner.Norm.L2);
                 fineTune(shrunk, teacher);
                 built.put(Variant.STRUCTURED_STUDENT, new Built(shrunk, shrunk.numParameters(),
@@ -302,7 +302,7 @@ public final class Pipeline implements Callable<Integer> {
             }
             s.step("teacher");
             if (chosen.contains(Variant.INT8_STUDENT)) {
-                Module q = quantizeStatic(copy(student, Distill.student(studentHidden, unused)));
+                Module q = quantizeStatic(copy(student, FashionModels.mlp(unused, studentHidden)));
                 built.put(Variant.INT8_STUDENT, new Built(q, student.numParameters(),
                         distilRecipe + " → static per-channel int8", file -> QuantizedCheckpoint.save(file, q)));
             }
@@ -313,13 +313,13 @@ public final class Pipeline implements Callable<Integer> {
             if (chosen.contains(Variant.STACKED)) {
                 Module pruned = prunedStudent;
                 Mask.removeAll(pruned);
-                Module q = LowBitWeights.requantizeAll(quantizeStatic(copy(pruned, Distill.student(studentHidden, unused))),
+                Module q = LowBitWeights.requantizeAll(quantizeStatic(copy(pruned, FashionModels.mlp(unused, studentHidden))),
                         pruned, bits);
                 Path file = models.resolve("stacked.safetensors");
                 Map<String, String> meta = Map.of("architecture", "mlp-784-" + studentHidden + "-10");
                 CompressedCheckpoint.save(file, q, bits, meta);
                 // Measure the model as a user gets it: loaded from the compressed file.
-                Module loaded = CompressedCheckpoint.load(file, Distill.student(studentHidden, unused));
+                Module loaded = CompressedCheckpoint.load(file, FashionModels.mlp(unused, studentHidden));
                 built.put(Variant.STACKED, new Built(loaded, student.numParameters(),
                         String.format(Locale.ROOT, "%s → prune %.0f%% → static per-channel %d-bit, sparse packed file",
                                 distilRecipe, 100 * studentSparsity, bits),
@@ -446,7 +446,7 @@ public final class Pipeline implements Callable<Integer> {
 
     /** The student 784-H-10 trained on the teacher's cached logits and the labels. */
     private Module distilledStudent(Module teacher) {
-        Sequential student = Distill.student(studentHidden, new Rng(options.seed + 1));
+        Sequential student = FashionModels.mlp(new Rng(options.seed + 1), studentHidden);
         SGD sgd = sgd(student.parameters(), options.learningRateOr(0.05));
         Distiller.builder(teacher, student, new DistillationLoss(temperature, alpha), sgd).epochs(studentEpochs)
                 .scheduler(cosine(sgd, studentEpochs), SchedulerInterval.BATCH).progress(options.progress).build()

@@ -98,7 +98,7 @@ class PipelineSampleTest {
         assertTrue(svg.contains("<svg") && svg.contains("stacked") && svg.contains("Pareto frontier"), svg.substring(0, 200));
 
         // The stacked file is a compressed checkpoint that loads into the student's architecture.
-        var loaded = CompressedCheckpoint.load(report.resolve("models/stacked.safetensors"), Distill.student(16, new Rng(0)));
+        var loaded = CompressedCheckpoint.load(report.resolve("models/stacked.safetensors"), FashionModels.mlp(new Rng(0), 16));
         assertTrue(Pipeline.nonZeros(loaded) > 0);
 
         // Same seed, same threads: the same accuracies, non-zeros and bytes (times differ, of course),
