@@ -6,17 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.nn.io.SafeTensors;
 import dev.pare.tensor.parallel.Parallel;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The {@code distill} command end to end on the bundled subset, with a quickly trained MLP as the teacher. */
 class DistillSampleTest {
@@ -30,21 +24,8 @@ class DistillSampleTest {
         Parallel.setThreads(threadsBefore);
     }
 
-    /** Runs a command, returning its exit code and what it printed (stdout, then stderr). */
     private static String[] run(Object command, String... args) {
-        PrintStream out = System.out;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        int code;
-        try {
-            System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-            CommandLine cl = new CommandLine(command);
-            cl.setErr(new PrintWriter(err));
-            code = cl.execute(args);
-        } finally {
-            System.setOut(out);
-        }
-        return new String[] {Integer.toString(code), buffer.toString(StandardCharsets.UTF_8), err.toString()};
+        return CommandRun.run(command, args);
     }
 
     @Test

@@ -8,11 +8,6 @@ import dev.pare.compress.stack.CompressedCheckpoint;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.parallel.Parallel;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +16,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code ./pare pipeline} end to end on the bundled subset, with tiny budgets. */
 class PipelineSampleTest {
@@ -36,19 +30,7 @@ class PipelineSampleTest {
     }
 
     private static String[] run(String... args) {
-        PrintStream out = System.out;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        int code;
-        try {
-            System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-            CommandLine cl = new CommandLine(new Pipeline());
-            cl.setErr(new PrintWriter(err));
-            code = cl.execute(args);
-        } finally {
-            System.setOut(out);
-        }
-        return new String[] {Integer.toString(code), buffer.toString(StandardCharsets.UTF_8), err.toString()};
+        return CommandRun.run(new Pipeline(), args);
     }
 
     private String[] quickRun(Path reportDir, String... more) {
