@@ -142,6 +142,34 @@ class SparseLinearProperties {
         assertClose(l1.bias().grad().toArray(), s1.bias().grad().toArray(), batch * hidden, "db of layer 1");
     }
 
+    @Property(tries = 30)
+    void aDenseLayerAndALossAcceptTheBatchMinorOutput(@ForAll @IntRange(min = 2, max = 70) int batch,
+                                                     @ForAll long seed) {
+        SparseLinear s = SparseLinear.fromLinear((Linear) pruned(20, 12, SparseFormat.CSR, 80, seed).getModule("0"),
+                SparseFormat.CSR);
+        Linear head = new Linear(12, 5, new Rng(seed + 1));
+        Tensor x = Tensor.randn(new Rng(seed + 2), batch, 20);
+        float[] labels = new float[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = i % 5;
+        }
+        Tensor y = Tensor.fromArray(labels);
+        dev.pare.nn.loss.CrossEntropyLoss ce = new dev.pare.nn.loss.CrossEntropyLoss();
+
+        Tensor rowMajor = ce.apply(head.forward(s.forward(x).relu()), y);
+        rowMajor.backward();
+        float[] dHead = head.weight().grad().toArray();
+        float[] dValues = s.values().grad().toArray();
+        head.weight().setGrad(null);
+        s.values().setGrad(null);
+        Tensor batchMinor = ce.apply(head.forward(s.forward(SparseLinear.toBatchMinor(x)).relu()), y);
+        batchMinor.backward();
+
+        assertClose(new float[] {rowMajor.item()}, new float[] {batchMinor.item()}, 12 * batch, "loss");
+        assertClose(dHead, head.weight().grad().toArray(), batch, "dL/dW of the dense head");
+        assertClose(dValues, s.values().grad().toArray(), batch, "dL/dvalues");
+    }
+
     @Property(tries = 40)
     void oneSampleAsAVectorGivesTheSameAnswerAsABatchOfOne(@ForAll @IntRange(min = 1, max = 40) int in,
                                                           @ForAll @IntRange(min = 1, max = 20) int out,
