@@ -177,7 +177,8 @@ public final class SparseLinear extends Module {
     /**
      * X [n, in] as a batch-minor tensor ({@link #isBatchMinor}): the same values, laid out so that
      * each feature's n samples are contiguous. The one transpose a stack of sparse layers needs,
-     * at its input; differentiable.
+     * at its input; differentiable. A batch that is already batch-minor, or of one sample, is
+     * returned as it is.
      */
     public static Tensor toBatchMinor(Tensor x) {
         if (x.dim() != 2) {
