@@ -4,6 +4,7 @@ import dev.pare.tensor.kernels.Binary;
 import dev.pare.tensor.kernels.BinaryKernels;
 import dev.pare.tensor.kernels.Unary;
 import dev.pare.tensor.kernels.UnaryKernels;
+import java.util.Arrays;
 
 /**
  * Elementwise operations, each with its forward and its backward side by side.
@@ -13,30 +14,53 @@ import dev.pare.tensor.kernels.UnaryKernels;
  * as ordinary tensor operations. For binary ops the inputs may have been broadcast, so each
  * input's gradient is summed back to its own shape by {@link ReduceOps#sumTo}: a value that was
  * used for many outputs receives the sum of their gradients.
+ *
+ * <p><b>Layout of the result.</b> The output keeps the layout of a dense input (see
+ * {@link Shape#isDense}), like PyTorch's memory-format preservation: the ReLU of a transposed
+ * view {@code x.t()} is itself laid out transposed. Why: with the same strides as the input,
+ * walked in the output's memory order ({@link Strided#forEachElementRun}), all dimensions merge
+ * into one run and the op is one linear pass; a row-major
+ * output would turn it into a hidden transpose (a strided read per element), which is what a
+ * stack of batch-minor sparse layers exists to avoid. Other inputs (slices with gaps,
+ * broadcast views) give a row-major result. Values never depend on the layout, only speed does.
  */
 final class PointwiseOps {
     private PointwiseOps() {}
 
     // ------------------------------------------------------------ forward machinery (no autograd)
 
-    /** out = op(x), a fresh contiguous tensor. */
+    /** out = op(x), a fresh tensor laid out like x if x is dense, else row-major. */
     static Tensor map(Unary op, float p, float q, Tensor x) {
-        Tensor out = Tensor.empty(x.shape.clone());
-        Strided.forEachRun(x.shape, new int[][] {out.strides, x.strides}, new int[] {0, x.offset},
+        Tensor out = emptyLike(x.shape, x);
+        Strided.forEachElementRun(x.shape, new int[][] {out.strides, x.strides}, new int[] {0, x.offset},
                 (n, off, st) -> UnaryKernels.apply(op, p, q, x.data, off[1], st[1], out.data, off[0], st[0], n));
         return out;
     }
 
-    /** out = a ∘ b with broadcasting, a fresh contiguous tensor. */
+    /**
+     * out = a ∘ b with broadcasting, a fresh tensor laid out like a (or else b) when that operand
+     * has the output's shape and is dense, else row-major.
+     */
     static Tensor zip(String name, Binary op, Tensor a, Tensor b) {
         int[] shape = Shape.broadcast(name, a.shape, b.shape);
-        Tensor out = Tensor.empty(shape);
+        Tensor out = emptyLike(shape, Arrays.equals(a.shape, shape) ? a : b);
         int[] as = Shape.broadcastStrides(name, a.shape, a.strides, shape);
         int[] bs = Shape.broadcastStrides(name, b.shape, b.strides, shape);
-        Strided.forEachRun(shape, new int[][] {out.strides, as, bs}, new int[] {0, a.offset, b.offset},
+        Strided.forEachElementRun(shape, new int[][] {out.strides, as, bs}, new int[] {0, a.offset, b.offset},
                 (n, off, st) -> BinaryKernels.apply(op, a.data, off[1], st[1], b.data, off[2], st[2],
                         out.data, off[0], st[0], n));
         return out;
+    }
+
+    /**
+     * A fresh tensor of {@code shape}: with {@code like}'s strides when {@code like} has that shape
+     * and is dense (so it fills its new array without gaps), otherwise row-major.
+     */
+    private static Tensor emptyLike(int[] shape, Tensor like) {
+        if (Arrays.equals(like.shape, shape) && !like.isContiguous() && Shape.isDense(like.shape, like.strides)) {
+            return new Tensor(new float[Shape.numel(shape)], shape.clone(), like.strides.clone(), 0);
+        }
+        return Tensor.empty(shape.clone());
     }
 
     static Tensor compare(String name, Binary op, Tensor a, Tensor b) {
@@ -98,7 +122,7 @@ final class PointwiseOps {
         int[] cs = Shape.broadcastStrides("where", cond.shape, cond.strides, shape);
         int[] as = Shape.broadcastStrides("where", a.shape, a.strides, shape);
         int[] bs = Shape.broadcastStrides("where", b.shape, b.strides, shape);
-        Strided.forEachRun(shape, new int[][] {out.strides, cs, as, bs},
+        Strided.forEachElementRun(shape, new int[][] {out.strides, cs, as, bs},
                 new int[] {0, cond.offset, a.offset, b.offset}, (n, off, st) -> {
                     for (int i = 0; i < n; i++) {
                         out.data[off[0] + i * st[0]] = cond.data[off[1] + i * st[1]] != 0f
@@ -183,7 +207,7 @@ final class PointwiseOps {
         Tensor out = map(Unary.GELU, 0f, 0f, x);
         return Autograd.record("gelu", out, g -> {
             Tensor d = Tensor.empty(x.shape.clone());
-            Strided.forEachRun(x.shape, new int[][] {d.strides, x.strides}, new int[] {0, x.offset}, (n, off, st) -> {
+            Strided.forEachElementRun(x.shape, new int[][] {d.strides, x.strides}, new int[] {0, x.offset}, (n, off, st) -> {
                 for (int i = 0; i < n; i++) {
                     d.data[off[0] + i * st[0]] = Unary.geluGrad(x.data[off[1] + i * st[1]]);
                 }

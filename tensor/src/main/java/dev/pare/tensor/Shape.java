@@ -40,6 +40,44 @@ public final class Shape {
         return strides;
     }
 
+    /**
+     * True when a tensor of this shape and these strides is <em>dense</em>: its elements fill
+     * exactly {@code numel} consecutive positions of the storage, each once. That is a row-major
+     * layout with its dimensions taken in some order, e.g. the transpose {@code x.t()} of a
+     * contiguous [m, n] matrix (strides {1, m}). Size-1 dimensions are ignored (any stride will
+     * do for them); an empty tensor is not dense.
+     *
+     * <p>How: sorted by stride, the dimensions of size &gt; 1 must have strides 1, size₀,
+     * size₀·size₁, … (a gap or an overlap breaks the chain).
+     */
+    public static boolean isDense(int[] shape, int[] strides) {
+        int rank = shape.length;
+        boolean[] used = new boolean[rank];
+        long expected = 1;
+        for (int d : shape) {
+            if (d == 0) {
+                return false;
+            }
+        }
+        // Selection by smallest stride, O(rank²): ranks are small, and this runs once per op.
+        while (true) {
+            int best = -1;
+            for (int d = 0; d < rank; d++) {
+                if (!used[d] && shape[d] > 1 && (best < 0 || strides[d] < strides[best])) {
+                    best = d;
+                }
+            }
+            if (best < 0) {
+                return true;
+            }
+            if (strides[best] != expected) {
+                return false;
+            }
+            used[best] = true;
+            expected *= shape[best];
+        }
+    }
+
     /** Checks that every size is non-negative and returns a private copy. */
     public static int[] checked(String op, int[] shape) {
         for (int d : shape) {

@@ -22,6 +22,40 @@ final class Strided {
     }
 
     /**
+     * {@link #forEachRun} for elementwise operations, whose result does not depend on the order
+     * in which elements are visited. The dimensions are first sorted by operand 0's strides
+     * (the output's), largest first, so that an output laid out like a transposed view is walked
+     * in memory order: its dimensions then coalesce into one long run as a row-major tensor's
+     * do, instead of short runs with a large stride. (Not for reductions: reordering there would
+     * change the order of the additions, and so the rounding.)
+     */
+    static void forEachElementRun(int[] shape, int[][] strides, int[] offsets, Run run) {
+        int rank = shape.length;
+        int[] out = strides[0];
+        int[] order = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            order[d] = d;
+        }
+        // Insertion sort, stable: a row-major output keeps its order exactly.
+        for (int i = 1; i < rank; i++) {
+            for (int j = i; j > 0 && out[order[j - 1]] < out[order[j]]; j--) {
+                int t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        }
+        int[] sortedShape = new int[rank];
+        int[][] sortedStrides = new int[strides.length][rank];
+        for (int d = 0; d < rank; d++) {
+            sortedShape[d] = shape[order[d]];
+            for (int o = 0; o < strides.length; o++) {
+                sortedStrides[o][d] = strides[o][order[d]];
+            }
+        }
+        forEachRun(sortedShape, sortedStrides, offsets, run);
+    }
+
+    /**
      * Calls {@code run} once per innermost run of {@code shape}, for operands with the given
      * {@code strides} (one array per operand, each of the shape's rank) and base {@code offsets}.
      */

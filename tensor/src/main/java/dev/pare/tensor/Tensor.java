@@ -197,6 +197,11 @@ public final class Tensor {
         return shape[Shape.dim("size", d, shape.length)];
     }
 
+    /** Stride of dimension {@code d} in elements (negative counts from the end). */
+    public int stride(int d) {
+        return strides[Shape.dim("stride", d, shape.length)];
+    }
+
     /** Number of dimensions. */
     public int dim() {
         return shape.length;

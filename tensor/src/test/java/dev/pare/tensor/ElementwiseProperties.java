@@ -38,7 +38,7 @@ class ElementwiseProperties {
                                    float rtol) {
         Tensor out = op.apply(x);
         assertArrayEquals(x.shape(), out.shape(), name + " shape");
-        assertTrue(out.isContiguous(), name + " returns a contiguous tensor");
+        assertLayout(name, x, out);
         TestTensors.forEachIndex(x.shape(), idx -> {
             float e = def.apply(x.get(idx), p, q);
             float a = out.get(idx);
@@ -46,6 +46,22 @@ class ElementwiseProperties {
                 fail(name + " at " + TestTensors.str(idx) + ": input " + x.get(idx) + ", expected " + e + ", got " + a);
             }
         });
+    }
+
+    /**
+     * The result owns a fresh array without gaps: laid out like {@code like} when {@code like} has
+     * its shape and is dense (a transposed view stays transposed), otherwise row-major.
+     */
+    private static void assertLayout(String name, Tensor like, Tensor out) {
+        assertTrue(Shape.isDense(out.shape(), out.strides()) || out.numel() == 0, name + " result is dense");
+        assertTrue(out.offset() == 0 && out.storage().length == out.numel(), name + " result owns its array");
+        boolean keep = java.util.Arrays.equals(like.shape(), out.shape()) && !like.isContiguous()
+                && Shape.isDense(like.shape(), like.strides());
+        if (keep) {
+            assertArrayEquals(like.strides(), out.strides(), name + " keeps the dense input's strides");
+        } else {
+            assertTrue(out.isContiguous(), name + " of a row-major or non-dense input is row-major");
+        }
     }
 
     @Property(tries = 60)
@@ -71,7 +87,9 @@ class ElementwiseProperties {
     private static void checkBinary(String name, Tensor a, Tensor b, BiFunction<Tensor, Tensor, Tensor> op,
                                     Binary def) {
         Tensor out = op.apply(a, b);
-        assertArrayEquals(Shape.broadcast(name, a.shape(), b.shape()), out.shape(), name + " shape");
+        int[] shape = Shape.broadcast(name, a.shape(), b.shape());
+        assertArrayEquals(shape, out.shape(), name + " shape");
+        assertLayout(name, java.util.Arrays.equals(a.shape(), shape) ? a : b, out);
         TestTensors.forEachIndex(out.shape(), idx -> {
             float x = TestTensors.getBroadcast(a, idx);
             float y = TestTensors.getBroadcast(b, idx);
@@ -148,5 +166,57 @@ class ElementwiseProperties {
         for (float v : base.toArray()) {
             assertTrue(v == 2f, "fill");
         }
+    }
+    @Property(tries = 60)
+    void denseLayoutsAreRecognisedAndGapsAreNot(@ForAll("shapes") int[] shape,
+                                                @ForAll("layouts") TestTensors.Layout layout, @ForAll long seed) {
+        Tensor x = TestTensors.make(shape, layout, new Rng(seed));
+        // Oracle: dense means the offsets of all elements are exactly a permutation of 0 … numel−1
+        // past the smallest one.
+        int n = x.numel();
+        boolean[] hit = new boolean[n];
+        int[] st = x.strides();
+        int[] min = {Integer.MAX_VALUE};
+        TestTensors.forEachIndex(shape, idx -> {
+            int o = 0;
+            for (int d = 0; d < idx.length; d++) {
+                o += idx[d] * st[d];
+            }
+            min[0] = Math.min(min[0], o);
+        });
+        boolean[] dense = {true};
+        TestTensors.forEachIndex(shape, idx -> {
+            int o = -min[0];
+            for (int d = 0; d < idx.length; d++) {
+                o += idx[d] * st[d];
+            }
+            if (o >= n || hit[o]) {
+                dense[0] = false;
+            } else {
+                hit[o] = true;
+            }
+        });
+        assertTrue(dense[0] == Shape.isDense(shape, st),
+                "isDense(" + TestTensors.str(shape) + ", " + TestTensors.str(st) + ") should be " + dense[0]);
+    }
+
+    @Property(tries = 40)
+    void opsOnATransposedViewKeepItsLayoutAndTheirGradients(@ForAll("shapes") int[] shape, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        Tensor x = TestTensors.make(shape, TestTensors.Layout.TRANSPOSED, rng).requiresGrad(true);
+        Tensor xc = x.detach().contiguous().requiresGrad(true);
+        Tensor r = Tensor.randn(rng, shape);
+        Tensor y = x.relu().mul(x.tanh()).add(x.mul(0.5f));
+        Tensor yc = xc.relu().mul(xc.tanh()).add(xc.mul(0.5f));
+        for (int d = 0; d < shape.length; d++) {
+            // Size-1 dimensions have no layout of their own: their stride is never used.
+            assertTrue(shape[d] == 1 || x.strides()[d] == y.strides()[d] || x.isContiguous() && y.isContiguous(),
+                    "the chain keeps the transposed layout: " + TestTensors.str(x.strides()) + " vs "
+                            + TestTensors.str(y.strides()));
+        }
+        assertArrayEquals(yc.toArray(), y.toArray(), 0f, "values do not depend on the layout");
+        y.mul(r).sum().backward();
+        yc.mul(r).sum().backward();
+        assertArrayEquals(xc.grad().toArray(), x.grad().toArray(), 0f, "gradients do not depend on the layout");
     }
 }

@@ -10,6 +10,8 @@ import dev.pare.tensor.kernels.CsrKernels;
 import dev.pare.tensor.kernels.CsrMatrix;
 import dev.pare.tensor.kernels.ReduceKernels;
 import dev.pare.tensor.kernels.SparseLayout;
+import dev.pare.tensor.kernels.Unary;
+import dev.pare.tensor.kernels.UnaryKernels;
 import java.util.Arrays;
 
 /**
@@ -26,10 +28,22 @@ import java.util.Arrays;
  * (docs/sparse-kernels.md). The output is the only array a forward pass allocates; under
  * {@code noGrad} no backward closure is built either.
  *
+ * <p><b>Batch-minor activations.</b> If X [N, in] is already batch-minor ({@link #isBatchMinor}:
+ * the transposed view of a contiguous Xᵀ [in, N], e.g. {@link #toBatchMinor}'s result or another
+ * sparse layer's output), the kernel reads its storage as it is and Y comes back batch-minor as
+ * well, the view (Yᵀ)ᵀ of a fresh Yᵀ [out, N]: no transpose in, none out. ReLU and the other
+ * elementwise ops keep that layout (one linear pass), so in a stack of sparse layers only the
+ * first input is transposed. Everything else accepts the view too ({@code Linear}'s matmul packs
+ * a transposed operand natively, the losses copy what is not contiguous), with the same values.
+ * A row-major X keeps giving a row-major Y: callers that read a layer's output as a row-major
+ * array see no change, and the transpose back is fused into the kernel's tiles, where it is
+ * cheapest.
+ *
  * <p><b>Backward</b> (recorded with {@link Tensor#recordOp}):
  * <ul>
  *   <li>dL/dx = G·W: CSR scatters each entry's w·Gᵀ[r, :] into dXᵀ[c, :]; block-CSR adds
- *       g[r]·block to B contiguous entries of dx, sample by sample.</li>
+ *       g[r]·block to B contiguous entries of dx, sample by sample. dL/dx has the layout of x;
+ *       a batch-minor dL/dY is used as Gᵀ without a copy.</li>
  *   <li>dL/dW <em>at the stored entries only</em>: for entry (r, c), Σ_n G[n, r]·X[n, c]. The
  *       stored values are the parameter {@code values}, so a {@code SparseLinear} can be
  *       fine-tuned by any optimizer; the pruned weights do not exist and stay zero. In a block
@@ -119,6 +133,9 @@ public final class SparseLinear extends Module {
             throw new IllegalArgumentException(label() + ": input of shape " + Arrays.toString(x.shape())
                     + ": last dimension must be " + inFeatures);
         }
+        if (isBatchMinor(x)) {
+            return forwardBatchMinor(x);
+        }
         int[] outShape = x.shape();
         outShape[outShape.length - 1] = outFeatures;
         Tensor x2 = x.detach().reshape(-1, inFeatures).contiguous();
@@ -144,59 +161,116 @@ public final class SparseLinear extends Module {
         } else {
             BlockCsrKernels.timesRowMajor(block, xs, xo, n, b, bo, y, 0);
         }
-        Tensor out = Tensor.wrap(y, 0, outShape);
+        return record(x, Tensor.wrap(y, 0, outShape), n, xs, xo, false);
+    }
+
+    /**
+     * True for a batch X [n, in] (n &gt; 1) stored batch-minor: the transposed view of a contiguous
+     * Xᵀ [in, n], strides {1, n}, as {@code xT.t()} makes and as this layer returns. With one
+     * feature (in = 1) the two layouts are the same array, and the stride of the size-1
+     * dimension means nothing: it counts as batch-minor.
+     */
+    public static boolean isBatchMinor(Tensor x) {
+        return x.dim() == 2 && x.size(0) > 1 && x.stride(0) == 1 && (x.size(1) == 1 || x.stride(1) == x.size(0));
+    }
+
+    /**
+     * X [n, in] as a batch-minor tensor ({@link #isBatchMinor}): the same values, laid out so that
+     * each feature's n samples are contiguous. The one transpose a stack of sparse layers needs,
+     * at its input; differentiable. A batch that is already batch-minor, or of one sample, is
+     * returned as it is.
+     */
+    public static Tensor toBatchMinor(Tensor x) {
+        if (x.dim() != 2) {
+            throw new IllegalArgumentException("SparseLinear.toBatchMinor: expects a 2-D batch [n, features], got shape "
+                    + Arrays.toString(x.shape()));
+        }
+        if (isBatchMinor(x) || x.size(0) <= 1) {
+            return x;
+        }
+        int n = x.size(0);
+        int f = x.size(1);
+        Tensor xc = x.detach().contiguous();
+        float[] xT = new float[n * f];
+        // The vector transpose (gathers), several times faster than contiguous()'s strided copy.
+        SparseLayout.transpose(xc.storage(), xc.offset(), n, f, xT, 0);
+        Tensor out = Tensor.wrap(xT, 0, f, n).t();
+        // Same values, new layout: the gradient passes through unchanged (in whatever layout it has).
+        return Tensor.recordOp("toBatchMinor", out, g -> new Tensor[] {g}, x);
+    }
+
+    /**
+     * The batch-minor forward pass: Yᵀ = W·Xᵀ straight from x's storage into a fresh Yᵀ
+     * [out, n], the bias added in one pass over its rows, returned as the view Y = (Yᵀ)ᵀ [n, out]
+     * (batch-minor too, so the next sparse layer reads it as it is). No transpose either way.
+     * Each element is the kernel's sum plus b, the same bits as the row-major path.
+     */
+    private Tensor forwardBatchMinor(Tensor x) {
+        int n = x.size(0);
+        float[] xT = x.storage();
+        int xo = x.offset();
+        float[] yT = new float[outFeatures * n];
+        if (csr != null) {
+            CsrKernels.timesBatchMinor(csr, xT, xo, n, yT, 0);
+        } else {
+            BlockCsrKernels.timesBatchMinor(block, xT, xo, n, yT, 0);
+        }
+        if (bias != null) {
+            float[] b = bias.storage();
+            int bo = bias.offset();
+            for (int r = 0; r < outFeatures; r++) {
+                UnaryKernels.apply(Unary.SHIFT, b[bo + r], 0f, yT, r * n, 1, yT, r * n, 1, n);
+            }
+        }
+        return record(x, Tensor.wrap(yT, 0, outFeatures, n).t(), n, xT, xo, true);
+    }
+
+    /** Attaches the backward pass to {@code out} (unless grad mode is off). */
+    private Tensor record(Tensor x, Tensor out, int n, float[] xs, int xo, boolean batchMinor) {
         if (!GradMode.isEnabled()) {
             // Inference: no graph, so neither the backward closure nor the input list is built.
             return out;
         }
         boolean needX = x.requiresGrad();
+        int[] xShape = x.shape();
         Tensor[] inputs = bias == null ? new Tensor[] {x, values} : new Tensor[] {x, values, bias};
         return Tensor.recordOp("sparseLinear", out,
-                g -> backward(g, n, xs, xo, needX, values.requiresGrad(), x.shape()), inputs);
+                g -> backward(g, n, xs, xo, batchMinor, needX, values.requiresGrad(), xShape), inputs);
     }
 
     /**
-     * dL/dx, dL/dvalues at the stored entries, dL/db; see the class comment. X [n, in] is read at
-     * {@code xs[xo..]}, the forward pass's contiguous input, and transposed here to the batch-minor
-     * Xᵀ that the weight gradient needs (the forward pass no longer builds it).
+     * dL/dx, dL/dvalues at the stored entries, dL/db; see the class comment. X [n, in] is the
+     * forward pass's input: at {@code xs[xo..]} row-major, or, when {@code batchMinor}, already
+     * as the Xᵀ [in, n] that the weight gradient needs. The gradient dL/dY may come in either
+     * layout; a batch-minor one is used as Gᵀ in place. dL/dx is returned in the input's layout.
      */
-    private Tensor[] backward(Tensor gradOut, int n, float[] xs, int xo, boolean needX, boolean needW, int[] xShape) {
-        Tensor g2 = gradOut.reshape(-1, outFeatures).contiguous();
-        float[] gs = g2.storage();
-        int go = g2.offset();
+    private Tensor[] backward(Tensor gradOut, int n, float[] xs, int xo, boolean batchMinor,
+                              boolean needX, boolean needW, int[] xShape) {
+        Tensor g2 = gradOut.reshape(-1, outFeatures);
         float[] gT;
         int gTo;
-        if (n == 1) {
-            gT = gs;
-            gTo = go;
+        if (isBatchMinor(g2)) {
+            gT = g2.storage();
+            gTo = g2.offset();
         } else {
-            gT = new float[outFeatures * n];
-            gTo = 0;
-            SparseLayout.transpose(gs, go, n, outFeatures, gT, 0);
+            Tensor gc = g2.contiguous();
+            gT = gc.storage();
+            gTo = gc.offset();
+            if (n > 1) {
+                gT = new float[outFeatures * n];
+                gTo = 0;
+                SparseLayout.transpose(gc.storage(), gc.offset(), n, outFeatures, gT, 0);
+            }
         }
         Tensor dx = null;
         if (needX) {
-            float[] d = new float[n * inFeatures];
-            if (csr != null) {
-                if (n == 1) {
-                    CsrKernels.transposedTimesVectorScalar(csr, gs, go, d, 0);
-                } else {
-                    float[] dT = new float[inFeatures * n];
-                    CsrKernels.transposedTimesBatchMinor(csr, gT, gTo, n, dT, 0);
-                    SparseLayout.transpose(dT, 0, inFeatures, n, d, 0);
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    BlockCsrKernels.transposedTimesVector(block, gs, go + i * outFeatures, d, i * inFeatures);
-                }
-            }
-            dx = Tensor.wrap(d, 0, xShape);
+            dx = inputGrad(g2, gT, gTo, n, batchMinor, xShape);
         }
         Tensor dValues = null;
         if (needW) {
             float[] xT = xs;
             int xTo = xo;
-            if (n > 1) {
+            if (n > 1 && !batchMinor) {
                 xT = new float[inFeatures * n];
                 xTo = 0;
                 SparseLayout.transpose(xs, xo, n, inFeatures, xT, 0);
@@ -211,15 +285,42 @@ public final class SparseLinear extends Module {
         }
         Tensor dBias = null;
         if (bias != null) {
+            // Row r of Gᵀ holds dL/dy_r for every sample: db[r] is its sum.
             float[] db = new float[outFeatures];
-            for (int i = 0; i < n; i++) {
-                for (int r = 0; r < outFeatures; r++) {
-                    db[r] += gs[go + i * outFeatures + r];
-                }
+            for (int r = 0; r < outFeatures; r++) {
+                db[r] = ReduceKernels.sum(gT, gTo + r * n, 1, n);
             }
             dBias = Tensor.wrap(db, 0, outFeatures);
         }
         return bias == null ? new Tensor[] {dx, dValues} : new Tensor[] {dx, dValues, dBias};
+    }
+
+    /** dL/dx = G·W, from Gᵀ [out, n] (CSR) or G [n, out] (block-CSR), in the input's layout. */
+    private Tensor inputGrad(Tensor g2, float[] gT, int gTo, int n, boolean batchMinor, int[] xShape) {
+        if (csr != null && n == 1) {
+            float[] d = new float[inFeatures];
+            CsrKernels.transposedTimesVectorScalar(csr, gT, gTo, d, 0);
+            return Tensor.wrap(d, 0, xShape);
+        }
+        if (csr != null) {
+            float[] dT = new float[inFeatures * n];
+            CsrKernels.transposedTimesBatchMinor(csr, gT, gTo, n, dT, 0);
+            if (batchMinor) {
+                return Tensor.wrap(dT, 0, inFeatures, n).t();
+            }
+            float[] d = new float[n * inFeatures];
+            SparseLayout.transpose(dT, 0, inFeatures, n, d, 0);
+            return Tensor.wrap(d, 0, xShape);
+        }
+        // Block-CSR: sample by sample on the row-major gradient (its kernel has no batch-minor form).
+        Tensor gc = g2.contiguous();
+        float[] gs = gc.storage();
+        int go = gc.offset();
+        float[] d = new float[n * inFeatures];
+        for (int i = 0; i < n; i++) {
+            BlockCsrKernels.transposedTimesVector(block, gs, go + i * outFeatures, d, i * inFeatures);
+        }
+        return Tensor.wrap(d, 0, xShape);
     }
 
     /** dValues[b·B + j] = Gᵀ[r, :]·Xᵀ[start + j, :] for each in-matrix entry of each kept block. */

@@ -50,20 +50,42 @@ class SparseLinearProperties {
                                                    @ForAll SparseFormat format,
                                                    @ForAll @IntRange(min = 0, max = 99) int percent,
                                                    @ForAll long seed) {
+        checkAgainstDense(in, out, batch, format, percent, seed, false, false);
+    }
+
+    /** The same with X batch-minor (Y then comes back batch-minor), and dL/dY in either layout. */
+    @Property(tries = 120)
+    void batchMinorInputGivesTheSameForwardAndBackward(@ForAll @IntRange(min = 1, max = 45) int in,
+                                                      @ForAll @IntRange(min = 1, max = 21) int out,
+                                                      @ForAll @IntRange(min = 2, max = 70) int batch,
+                                                      @ForAll SparseFormat format,
+                                                      @ForAll @IntRange(min = 0, max = 99) int percent,
+                                                      @ForAll boolean rowMajorGradient,
+                                                      @ForAll long seed) {
+        checkAgainstDense(in, out, batch, format, percent, seed, true, rowMajorGradient);
+    }
+
+    private static void checkAgainstDense(int in, int out, int batch, SparseFormat format, int percent, long seed,
+                                          boolean batchMinor, boolean rowMajorGradient) {
         Sequential dense = pruned(in, out, format, percent, seed);
         Linear linear = (Linear) dense.getModule("0");
         SparseLinear sparse = SparseLinear.fromLinear(linear, format);
         Rng rng = new Rng(seed + 1);
         Tensor xd = Tensor.randn(rng, batch, in).requiresGrad(true);
-        Tensor xs = xd.detach().copy().requiresGrad(true);
+        Tensor xs = (batchMinor ? SparseLinear.toBatchMinor(xd.detach()) : xd.detach().copy()).requiresGrad(true);
+        assertTrue(!batchMinor || SparseLinear.isBatchMinor(xs), "input layout");
         Tensor r = Tensor.randn(rng, batch, out);
 
         Tensor yd = linear.forward(xd);
         Tensor ys = sparse.forward(xs);
+        // (With one input feature, or one sample, the two layouts are the same array.)
+        assertTrue(SparseLinear.isBatchMinor(xs) ? SparseLinear.isBatchMinor(ys) : ys.isContiguous(),
+                "the output has the input's layout");
         assertClose(yd.toArray(), ys.toArray(), in, "y");
 
         yd.mul(r).sum().backward();
-        ys.mul(r).sum().backward();
+        // r · ys takes ys's layout (batch-minor dL/dY); ys · r takes r's (row-major).
+        (rowMajorGradient ? r.mul(ys) : ys.mul(r)).sum().backward();
         assertClose(xd.grad().toArray(), xs.grad().toArray(), out, "dx");
         assertClose(linear.bias().grad().toArray(), sparse.bias().grad().toArray(), batch, "db");
 
@@ -93,6 +115,59 @@ class SparseLinearProperties {
             }
         }
         assertClose(expected, dv, batch, "dW at stored entries");
+    }
+
+    @Property(tries = 40)
+    void aBatchMinorStackWithReluEqualsTheDenseStack(@ForAll @IntRange(min = 1, max = 40) int in,
+                                                    @ForAll @IntRange(min = 1, max = 30) int hidden,
+                                                    @ForAll @IntRange(min = 2, max = 70) int batch,
+                                                    @ForAll SparseFormat format, @ForAll long seed) {
+        Linear l1 = (Linear) pruned(in, hidden, format, 80, seed).getModule("0");
+        Linear l2 = (Linear) pruned(hidden, 3, format, 50, seed + 1).getModule("0");
+        SparseLinear s1 = SparseLinear.fromLinear(l1, format);
+        SparseLinear s2 = SparseLinear.fromLinear(l2, format);
+        Tensor xd = Tensor.randn(new Rng(seed + 2), batch, in).requiresGrad(true);
+        Tensor xs = xd.detach().copy().requiresGrad(true);
+
+        Tensor yd = l2.forward(l1.forward(xd).relu());
+        Tensor h = s1.forward(SparseLinear.toBatchMinor(xs)).relu();
+        assertTrue(SparseLinear.isBatchMinor(h), "relu keeps the batch-minor layout");
+        Tensor ys = s2.forward(h);
+        assertTrue(SparseLinear.isBatchMinor(ys), "the stack ends batch-minor");
+        assertClose(yd.toArray(), ys.toArray(), in * hidden, "y");
+
+        yd.square().sum().backward();
+        ys.square().sum().backward();
+        assertClose(xd.grad().toArray(), xs.grad().toArray(), in * hidden, "dx through the stack");
+        assertClose(l1.bias().grad().toArray(), s1.bias().grad().toArray(), batch * hidden, "db of layer 1");
+    }
+
+    @Property(tries = 30)
+    void aDenseLayerAndALossAcceptTheBatchMinorOutput(@ForAll @IntRange(min = 2, max = 70) int batch,
+                                                     @ForAll long seed) {
+        SparseLinear s = SparseLinear.fromLinear((Linear) pruned(20, 12, SparseFormat.CSR, 80, seed).getModule("0"),
+                SparseFormat.CSR);
+        Linear head = new Linear(12, 5, new Rng(seed + 1));
+        Tensor x = Tensor.randn(new Rng(seed + 2), batch, 20);
+        float[] labels = new float[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = i % 5;
+        }
+        Tensor y = Tensor.fromArray(labels);
+        dev.pare.nn.loss.CrossEntropyLoss ce = new dev.pare.nn.loss.CrossEntropyLoss();
+
+        Tensor rowMajor = ce.apply(head.forward(s.forward(x).relu()), y);
+        rowMajor.backward();
+        float[] dHead = head.weight().grad().toArray();
+        float[] dValues = s.values().grad().toArray();
+        head.weight().setGrad(null);
+        s.values().setGrad(null);
+        Tensor batchMinor = ce.apply(head.forward(s.forward(SparseLinear.toBatchMinor(x)).relu()), y);
+        batchMinor.backward();
+
+        assertClose(new float[] {rowMajor.item()}, new float[] {batchMinor.item()}, 12 * batch, "loss");
+        assertClose(dHead, head.weight().grad().toArray(), batch, "dL/dW of the dense head");
+        assertClose(dValues, s.values().grad().toArray(), batch, "dL/dvalues");
     }
 
     @Property(tries = 40)
