@@ -79,6 +79,59 @@ final class GemmPacking {
     }
 
     /**
+     * {@link #packB} for op(B) = Ŵᵀ, where W is int8 (n rows of k codes, row j at
+     * {@code w[wo + j·ldw]}) with one scale per row: B̃ holds {@code scales[j]·w[j, p]} for rows
+     * [p0, p0 + kc) and columns [j0, j0 + nc) of op(B). This is the only place where the
+     * int8-weight GEMM differs from the fp32 one: the bytes become floats in the copy that packing
+     * makes anyway, so no float copy of W ever exists beyond the packed panel, and every packed
+     * value is bit for bit what {@link QuantizeKernels#dequantizeRows} would give.
+     */
+    static void packBInt8Transposed(byte[] w, int wo, int ldw, float[] scales,
+                                    int p0, int kc, int j0, int nc, float[] dst) {
+        int panels = (nc + NR - 1) / NR;
+        for (int u = 0; u < panels; u++) {
+            int cols = Math.min(NR, nc - u * NR);
+            int j = j0 + u * NR;
+            transposeDequantize(w, wo + j * ldw + p0, ldw, scales, j, cols, kc, dst, u * NR * kc, NR);
+        }
+    }
+
+    /**
+     * dst[d + q·width + r] = scales[j + r]·src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0
+     * for len ≤ r &lt; width: {@link #transpose} for int8 rows with a scale each.
+     */
+    private static void transposeDequantize(byte[] src, int s, int ld, float[] scales, int j, int len, int depth,
+                                            float[] dst, int d, int width) {
+        int q = 0;
+        for (; q + 8 <= depth; q += 8) {
+            for (int r = 0; r < len; r++) {
+                int si = s + r * ld + q;
+                int di = d + q * width + r;
+                // byte · float widens the byte to float exactly: one rounding, in the multiply.
+                float scale = scales[j + r];
+                dst[di] = src[si] * scale;
+                dst[di + width] = src[si + 1] * scale;
+                dst[di + 2 * width] = src[si + 2] * scale;
+                dst[di + 3 * width] = src[si + 3] * scale;
+                dst[di + 4 * width] = src[si + 4] * scale;
+                dst[di + 5 * width] = src[si + 5] * scale;
+                dst[di + 6 * width] = src[si + 6] * scale;
+                dst[di + 7 * width] = src[si + 7] * scale;
+            }
+        }
+        for (; q < depth; q++) {
+            for (int r = 0; r < len; r++) {
+                dst[d + q * width + r] = src[s + r * ld + q] * scales[j + r];
+            }
+        }
+        for (int r = len; r < width; r++) {
+            for (q = 0; q < depth; q++) {
+                dst[d + q * width + r] = 0f;
+            }
+        }
+    }
+
+    /**
      * dst[d + q·width + r] = src[s + q·ld + r] for q &lt; depth, r &lt; len, and 0 for
      * len ≤ r &lt; width: depth runs of len floats, each padded to width.
      */

@@ -2,6 +2,7 @@ package dev.pare.tensor.kernels;
 
 import static dev.pare.tensor.kernels.Int8Species.BYTE;
 import static dev.pare.tensor.kernels.Int8Species.FLOAT_FOR_BYTE;
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -85,6 +86,21 @@ public final class QuantizeKernels {
         }
     }
 
+    /**
+     * Scalar twin of {@link #fakeQuantize}: {@link #quantizeOne} then dequantization, one element,
+     * with the asymmetric range [−128, 127].
+     */
+    public static float fakeQuantizeOne(float x, float scale, int zeroPoint) {
+        return (float) (quantizeOne(x, scale, zeroPoint, QMIN, QMAX) - zeroPoint) * scale;
+    }
+
+    /** Scalar twin of {@link #fakeQuantize}. */
+    public static void fakeQuantizeScalar(float[] x, int xo, float[] out, int oo, int n, float scale, int zeroPoint) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = fakeQuantizeOne(x[xo + i], scale, zeroPoint);
+        }
+    }
+
     // ------------------------------------------------------------------ vector kernels
 
     /**
@@ -144,6 +160,40 @@ public final class QuantizeKernels {
             v.sub(zp).mul(scale).intoArray(out, oo + i);
         }
         dequantizeScalar(q, qo + i, out, oo + i, n - i, scale, zeroPoint);
+    }
+
+    /**
+     * out[oo + i] = dequantize(quantize(x[xo + i])) with the asymmetric range [−128, 127], for
+     * i &lt; n: x rounded to the nearest point of its int8 grid, the value an int8 kernel would
+     * see, kept in float. Bit for bit the same as {@link #quantize} followed by
+     * {@link #dequantize}, without the int8 array in between. {@code out} may be {@code x} itself
+     * at the same offset (in place); this is how the int8-weight GEMM rounds the activations
+     * inside its packed panels ({@link Int8WeightGemm}).
+     *
+     * <p>Why it equals the two-step version: with t = clamp(x / scale) (NaN → 0), quantize gives
+     * q = rint(t) + zp and dequantize (q − zp)·scale = rint(t)·scale, where rint(t) is a small
+     * integer and exact in float. rint(t) is computed as (t + M) − M, M = 1.5·2^23 (see
+     * {@code RINT_MAGIC}): both operations are exact apart from the rounding to an integer, ties
+     * to even like {@link Math#rint}, and a zero result is +0 as in the integer path.
+     *
+     * @throws IllegalArgumentException if the scale is not positive and finite or the zero point
+     *     is outside [−128, 127]
+     */
+    public static void fakeQuantize(float[] x, int xo, float[] out, int oo, int n, float scale, int zeroPoint) {
+        checkParams("fakeQuantize", scale, zeroPoint, QMIN, QMAX);
+        checkRun("fakeQuantize", "x", x.length, xo, n);
+        checkRun("fakeQuantize", "out", out.length, oo, n);
+        float lo = QMIN - zeroPoint;
+        float hi = QMAX - zeroPoint;
+        int lanes = FLOAT.length();
+        int i = 0;
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += lanes) {
+            FloatVector t = FloatVector.fromArray(FLOAT, x, xo + i).div(scale);
+            t = t.blend(0f, t.test(VectorOperators.IS_NAN));
+            t.max(lo).min(hi).add(RINT_MAGIC).sub(RINT_MAGIC).mul(scale).intoArray(out, oo + i);
+        }
+        fakeQuantizeScalar(x, xo + i, out, oo + i, n - i, scale, zeroPoint);
     }
 
     // ------------------------------------------------------------------ per-row variants
