@@ -136,7 +136,8 @@ class QuantizedLinearTest {
         QuantizedLinear q = QuantizedLinear.from(fc, mode, Granularity.PER_CHANNEL, input);
         float[] xHat = xd;
         if (mode != QuantMode.WEIGHT_ONLY) {
-            QuantParams p = mode == QuantMode.STATIC ? input : QuantizedLinear.dynamicParams(xd, 0, xd.length, "test");
+            QuantParams p = mode == QuantMode.STATIC ? input
+                    : QuantParams.affine(Math.min(min(xd), 0f), Math.max(max(xd), 0f));
             byte[] codes = new byte[xd.length];
             QuantizeKernels.quantize(xd, 0, codes, 0, xd.length, p.scale(), p.zeroPoint());
             xHat = new float[xd.length];
@@ -162,6 +163,20 @@ class QuantizedLinearTest {
                 () -> q.forward(Tensor.fromArray(new float[] {1, Float.NaN, 0}, 1, 3)));
         assertThrows(IllegalArgumentException.class,
                 () -> QuantizedLinear.from(linear(3, 2, 0), QuantMode.STATIC, Granularity.PER_CHANNEL, null));
+    }
+
+    @Test
+    void aDynamicLayerRejectsNanOrInfinityAnywhereInTheBatch() {
+        QuantizedLinear q = QuantizedLinear.from(linear(40, 3, 0), QuantMode.DYNAMIC, Granularity.PER_CHANNEL, null);
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            for (int at : new int[] {0, 17, 5 * 40 - 1}) {   // first, inside a vector, last element (a tail)
+                float[] x = Tensor.randn(new Rng(at), 5, 40).toArray();
+                x[at] = bad;
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> q.forward(Tensor.fromArray(x, 5, 40)), bad + " at " + at);
+                assertTrue(e.getMessage().contains("NaN or infinity"), e.getMessage());
+            }
+        }
     }
 
     @Test

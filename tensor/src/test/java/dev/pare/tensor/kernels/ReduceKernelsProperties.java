@@ -64,6 +64,12 @@ class ReduceKernelsProperties {
     }
 
     @Property(tries = 200)
+    void minEqualsScalarTwinExactly(@ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 4) int off, @ForAll long seed) {
+        float[] x = KernelSizes.values(new Rng(seed), off, n, 10f);
+        assertEquals(ReduceKernels.minScalar(x, off, 1, n), ReduceKernels.min(x, off, 1, n), 0f, "min n=" + n);
+    }
+
+    @Property(tries = 200)
     void axpyEqualsScalarTwinExactly(@ForAll("sizes") int n, @ForAll float alpha, @ForAll long seed) {
         Rng rng = new Rng(seed);
         float[] x = KernelSizes.values(rng, 2, n, 3f);
@@ -84,6 +90,17 @@ class ReduceKernelsProperties {
         assertTrue(Float.isNaN(ReduceKernels.max(x, 0, 1, 50)));
         assertEquals(Float.NEGATIVE_INFINITY, ReduceKernels.max(x, 0, 1, 0));
         assertEquals(0f, ReduceKernels.sum(x, 0, 1, 0));
+    }
+
+    @Test
+    void minPropagatesNaNAndIsPlusInfinityWhenEmpty() {
+        for (int nan : new int[] {3, 49}) {   // in the vector loop, and in the tail
+            float[] x = new float[50];
+            x[nan] = Float.NaN;
+            x[7] = -5f;
+            assertTrue(Float.isNaN(ReduceKernels.min(x, 0, 1, 50)), "NaN at " + nan);
+        }
+        assertEquals(Float.POSITIVE_INFINITY, ReduceKernels.min(new float[3], 0, 1, 0));
     }
 
     @Test
