@@ -93,12 +93,15 @@ class ReduceKernelsProperties {
     }
 
     @Test
-    void minPropagatesNaNAndIsPlusInfinityWhenEmpty() {
-        for (int nan : new int[] {3, 49}) {   // in the vector loop, and in the tail
-            float[] x = new float[50];
+    void minAndMaxPropagateNaNFromEveryAccumulatorAndTheTail() {
+        // 203 = several rounds of four accumulators, then single vectors, then a scalar tail.
+        for (int nan : new int[] {3, 20, 37, 54, 130, 190, 202}) {
+            float[] x = new float[203];
             x[nan] = Float.NaN;
             x[7] = -5f;
-            assertTrue(Float.isNaN(ReduceKernels.min(x, 0, 1, 50)), "NaN at " + nan);
+            x[8] = 5f;
+            assertTrue(Float.isNaN(ReduceKernels.min(x, 0, 1, 203)), "min, NaN at " + nan);
+            assertTrue(Float.isNaN(ReduceKernels.max(x, 0, 1, 203)), "max, NaN at " + nan);
         }
         assertEquals(Float.POSITIVE_INFINITY, ReduceKernels.min(new float[3], 0, 1, 0));
     }
