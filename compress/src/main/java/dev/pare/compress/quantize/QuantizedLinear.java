@@ -159,9 +159,10 @@ public final class QuantizedLinear extends Module {
         if (n == 0) {
             return QuantParams.affine(0f, 0f);
         }
-        // Two vector passes (ReduceKernels): a scalar scan was the slowest part of a dynamic
-        // layer at batch 256, as long as the product itself. Both propagate NaN, and an infinity
-        // is the min or the max, so finite ends prove the whole input finite.
+        // Two vector passes (ReduceKernels) rather than one scalar scan, whose NaN check (a
+        // running float sum) was a chain of dependent adds, one per element. Both passes
+        // propagate NaN, and an infinity is the min or the max, so finite ends prove the whole
+        // input finite.
         float lo = ReduceKernels.min(xd, xo, 1, n);
         float hi = ReduceKernels.max(xd, xo, 1, n);
         if (!Float.isFinite(lo) || !Float.isFinite(hi)) {

@@ -85,35 +85,18 @@ public final class ReduceKernels {
         return m;
     }
 
-    /**
-     * The largest of x[o + i·s] (NaN if any is NaN, −∞ if n = 0). Four accumulators, as in
-     * {@link #sum}: Java's max (NaN and −0 rules) is several dependent instructions, and with one
-     * accumulator each vector waits for the previous one (measured 4 times slower). The result
-     * does not depend on the order: it is exactly the scalar twin's.
-     */
+    /** The largest of x[o + i·s] (NaN if any is NaN, −∞ if n = 0). */
     public static float max(float[] x, int o, int s, int n) {
         if (s != 1) {
             return maxScalar(x, o, s, n);
         }
-        int lanes = FLOAT.length();
-        FloatVector m0 = FloatVector.broadcast(FLOAT, Float.NEGATIVE_INFINITY);
-        FloatVector m1 = m0;
-        FloatVector m2 = m0;
-        FloatVector m3 = m0;
+        FloatVector m = FloatVector.broadcast(FLOAT, Float.NEGATIVE_INFINITY);
         int i = 0;
-        int bound4 = n - 4 * lanes + 1;
-        for (; i < bound4; i += 4 * lanes) {
-            m0 = m0.max(FloatVector.fromArray(FLOAT, x, o + i));
-            m1 = m1.max(FloatVector.fromArray(FLOAT, x, o + i + lanes));
-            m2 = m2.max(FloatVector.fromArray(FLOAT, x, o + i + 2 * lanes));
-            m3 = m3.max(FloatVector.fromArray(FLOAT, x, o + i + 3 * lanes));
-        }
         int bound = FLOAT.loopBound(n);
-        for (; i < bound; i += lanes) {
-            m0 = m0.max(FloatVector.fromArray(FLOAT, x, o + i));
+        for (; i < bound; i += FLOAT.length()) {
+            m = m.max(FloatVector.fromArray(FLOAT, x, o + i));
         }
-        float m = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
-        return Math.max(m, maxScalar(x, o + i, 1, n - i));
+        return Math.max(m.reduceLanes(VectorOperators.MAX), maxScalar(x, o + i, 1, n - i));
     }
 
     /** Scalar twin of {@link #min}: the smallest of x[o + i·s], NaN if any is NaN, +∞ if n = 0. */
@@ -126,33 +109,28 @@ public final class ReduceKernels {
     }
 
     /**
-     * The smallest of x[o + i·s] (NaN if any is NaN, +∞ if n = 0), as {@link #max}. With
-     * {@link #max}, the range that dynamic quantization needs; both propagate NaN, so a finite
-     * min and max prove the whole run finite.
+     * The smallest of x[o + i·s] (NaN if any is NaN, +∞ if n = 0). With {@link #max}, the range
+     * that dynamic quantization needs; both propagate NaN, so a finite min and max prove the
+     * whole run finite.
+     *
+     * <p>Trap: one accumulator makes each vector wait for the previous min (Java's min, with its
+     * NaN and −0 rules, is several dependent instructions), and four independent ones, as in
+     * {@link #sum}, were 4 times faster on 200 000 floats. But inlined into a large caller
+     * (QuantizedLinear.forward at batch 1), the longer loop pushed C2 past its inlining budget in
+     * one JMH fork out of four: its vectors became heap objects (30 KB per call, twice the time).
+     * The short loop is kept.
      */
     public static float min(float[] x, int o, int s, int n) {
         if (s != 1) {
             return minScalar(x, o, s, n);
         }
-        int lanes = FLOAT.length();
-        FloatVector m0 = FloatVector.broadcast(FLOAT, Float.POSITIVE_INFINITY);
-        FloatVector m1 = m0;
-        FloatVector m2 = m0;
-        FloatVector m3 = m0;
+        FloatVector m = FloatVector.broadcast(FLOAT, Float.POSITIVE_INFINITY);
         int i = 0;
-        int bound4 = n - 4 * lanes + 1;
-        for (; i < bound4; i += 4 * lanes) {
-            m0 = m0.min(FloatVector.fromArray(FLOAT, x, o + i));
-            m1 = m1.min(FloatVector.fromArray(FLOAT, x, o + i + lanes));
-            m2 = m2.min(FloatVector.fromArray(FLOAT, x, o + i + 2 * lanes));
-            m3 = m3.min(FloatVector.fromArray(FLOAT, x, o + i + 3 * lanes));
-        }
         int bound = FLOAT.loopBound(n);
-        for (; i < bound; i += lanes) {
-            m0 = m0.min(FloatVector.fromArray(FLOAT, x, o + i));
+        for (; i < bound; i += FLOAT.length()) {
+            m = m.min(FloatVector.fromArray(FLOAT, x, o + i));
         }
-        float m = m0.min(m1).min(m2.min(m3)).reduceLanes(VectorOperators.MIN);
-        return Math.min(m, minScalar(x, o + i, 1, n - i));
+        return Math.min(m.reduceLanes(VectorOperators.MIN), minScalar(x, o + i, 1, n - i));
     }
 
     /** Scalar twin of {@link #dot}. */

@@ -94,7 +94,7 @@ class ReduceKernelsProperties {
 
     @Test
     void minAndMaxPropagateNaNFromEveryAccumulatorAndTheTail() {
-        // 203 = several rounds of four accumulators, then single vectors, then a scalar tail.
+        // 203 = several vectors, then a scalar tail.
         for (int nan : new int[] {3, 20, 37, 54, 130, 190, 202}) {
             float[] x = new float[203];
             x[nan] = Float.NaN;
