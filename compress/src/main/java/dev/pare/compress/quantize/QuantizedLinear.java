@@ -8,7 +8,6 @@ import dev.pare.tensor.kernels.Int8Gemv;
 import dev.pare.tensor.kernels.Int8WeightGemm;
 import dev.pare.tensor.kernels.Int8WeightGemv;
 import dev.pare.tensor.kernels.QuantizeKernels;
-import dev.pare.tensor.kernels.ReduceKernels;
 import java.util.Arrays;
 
 /**
@@ -156,20 +155,14 @@ public final class QuantizedLinear extends Module {
     }
 
     static QuantParams dynamicParams(float[] xd, int xo, int n, String who) {
-        if (n == 0) {
-            return QuantParams.affine(0f, 0f);
-        }
-        // Two vector passes (ReduceKernels) rather than one scalar scan, whose NaN check (a
-        // running float sum) was a chain of dependent adds, one per element. Both passes
-        // propagate NaN, and an infinity is the min or the max, so finite ends prove the whole
-        // input finite.
-        float lo = ReduceKernels.min(xd, xo, 1, n);
-        float hi = ReduceKernels.max(xd, xo, 1, n);
-        if (!Float.isFinite(lo) || !Float.isFinite(hi)) {
+        // One vector pass (QuantizeKernels.rangeWithZero): the range, widened to contain 0 as
+        // QuantParams.affine would make it, or NaN when the input holds a NaN or an infinity.
+        float[] loHi = new float[2];
+        QuantizeKernels.rangeWithZero(xd, xo, n, loHi);
+        if (loHi[0] != loHi[0]) {
             throw new IllegalArgumentException(who + ": dynamic quantization of an input containing NaN or infinity");
         }
-        // The range always contains 0, as QuantParams.affine would make it.
-        return QuantParams.affine(Math.min(lo, 0f), Math.max(hi, 0f));
+        return QuantParams.affine(loHi[0], loHi[1]);
     }
 
     /** x quantized and dequantized into a fresh array. */

@@ -196,6 +196,64 @@ public final class QuantizeKernels {
         fakeQuantizeScalar(x, xo + i, out, oo + i, n - i, scale, zeroPoint);
     }
 
+    /** Scalar twin of {@link #rangeWithZero}. */
+    public static void rangeWithZeroScalar(float[] x, int xo, int n, float[] loHi) {
+        float lo = 0f;
+        float hi = 0f;
+        float bad = 0f;
+        for (int i = 0; i < n; i++) {
+            float v = x[xo + i];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            bad += v - v;
+        }
+        loHi[0] = bad == 0f ? lo : Float.NaN;
+        loHi[1] = bad == 0f ? hi : Float.NaN;
+    }
+
+    /**
+     * The range of a run, widened to contain 0, for dynamic activation quantization:
+     * {@code loHi[0] = min(0, x…)} and {@code loHi[1] = max(0, x…)}, or NaN in both when the run
+     * holds a NaN or an infinity.
+     *
+     * <p>One pass, with plain comparisons and blends rather than {@code min}/{@code max}:
+     * Java's min and max also order −0 before +0 and propagate NaN, which costs a chain of
+     * several dependent instructions per vector (measured 4 times slower over 200 000 floats).
+     * Here −0 never replaces the starting +0, NaN never enters lo or hi, and bad finite input is
+     * caught by a separate sum of v − v, which is 0 for every finite v and NaN for NaN and ±∞.
+     * None of the three depends on the order of the elements, so the kernel equals its twin
+     * exactly.
+     */
+    public static void rangeWithZero(float[] x, int xo, int n, float[] loHi) {
+        checkRun("rangeWithZero", "x", x.length, xo, n);
+        FloatVector lo = FloatVector.zero(FLOAT);
+        FloatVector hi = lo;
+        FloatVector bad = lo;
+        int lanes = FLOAT.length();
+        int i = 0;
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += lanes) {
+            FloatVector v = FloatVector.fromArray(FLOAT, x, xo + i);
+            lo = lo.blend(v, v.lt(lo));
+            hi = hi.blend(v, v.compare(VectorOperators.GT, hi));
+            bad = bad.add(v.sub(v));
+        }
+        rangeWithZeroScalar(x, xo + i, n - i, loHi);
+        float l = loHi[0];
+        float h = loHi[1];
+        float b = 0f;
+        for (int t = 0; t < lanes; t++) {
+            float lt = lo.lane(t);
+            float ht = hi.lane(t);
+            l = lt < l ? lt : l;
+            h = ht > h ? ht : h;
+            b += bad.lane(t);
+        }
+        boolean finite = b == 0f && l == l;   // the tail reports NaN in l itself
+        loHi[0] = finite ? l : Float.NaN;
+        loHi[1] = finite ? h : Float.NaN;
+    }
+
     // ------------------------------------------------------------------ per-row variants
 
     /**

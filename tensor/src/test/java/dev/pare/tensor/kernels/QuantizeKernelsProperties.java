@@ -108,6 +108,34 @@ class QuantizeKernelsProperties {
     }
 
     @Property(tries = 300)
+    void rangeWithZeroEqualsItsTwinAndTheDefinitionExactly(@ForAll("sizes") int n,
+                                                          @ForAll @IntRange(min = 0, max = 5) int xo,
+                                                          @ForAll boolean specials, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        float[] x = specials ? floats(rng, xo, n, 0.1f) : KernelSizes.values(rng, xo, n, 7f);
+        // Independent definition: the smallest and largest value together with 0, or NaN twice
+        // when anything is NaN or infinite.
+        double lo = 0;
+        double hi = 0;
+        boolean finite = true;
+        for (int i = 0; i < n; i++) {
+            float v = x[xo + i];
+            finite &= Float.isFinite(v);
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        float[] twin = new float[2];
+        float[] vector = new float[2];
+        QuantizeKernels.rangeWithZeroScalar(x, xo, n, twin);
+        QuantizeKernels.rangeWithZero(x, xo, n, vector);
+        String where = "rangeWithZero n=" + n + (specials ? " with specials" : "") + Int8Inputs.species();
+        assertEquals(finite ? (float) lo : Float.NaN, twin[0], 0f, "twin lo, " + where);
+        assertEquals(finite ? (float) hi : Float.NaN, twin[1], 0f, "twin hi, " + where);
+        assertEquals(twin[0], vector[0], 0f, "kernel lo, " + where);
+        assertEquals(twin[1], vector[1], 0f, "kernel hi, " + where);
+    }
+
+    @Property(tries = 300)
     void roundTripIsWithinHalfAScaleInsideTheRangeAndSaturatesOutside(
             @ForAll("sizes") int n, @ForAll @FloatRange(min = 1e-3f, max = 10f) @Scale(6) float scale,
             @ForAll @IntRange(min = -128, max = 127) int zeroPoint, @ForAll long seed) {
