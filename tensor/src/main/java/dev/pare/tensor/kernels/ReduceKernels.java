@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorOperators;
  * Reductions and the two level-1 BLAS updates that the rest of Pare leans on, each with its
  * scalar twin:
  * <ul>
- *   <li>{@link #sum}, {@link #max} and {@link #min} of a run;</li>
+ *   <li>{@link #sum} and {@link #max} of a run;</li>
  *   <li>{@link #dot}, Σ x[i]·y[i];</li>
  *   <li>{@link #axpy}, y[i] += α·x[i] (gradient accumulation, optimizer steps, column sums).</li>
  * </ul>
@@ -97,40 +97,6 @@ public final class ReduceKernels {
             m = m.max(FloatVector.fromArray(FLOAT, x, o + i));
         }
         return Math.max(m.reduceLanes(VectorOperators.MAX), maxScalar(x, o + i, 1, n - i));
-    }
-
-    /** Scalar twin of {@link #min}: the smallest of x[o + i·s], NaN if any is NaN, +∞ if n = 0. */
-    public static float minScalar(float[] x, int o, int s, int n) {
-        float m = Float.POSITIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            m = Math.min(m, x[o + i * s]);
-        }
-        return m;
-    }
-
-    /**
-     * The smallest of x[o + i·s] (NaN if any is NaN, +∞ if n = 0). With {@link #max}, the range
-     * that dynamic quantization needs; both propagate NaN, so a finite min and max prove the
-     * whole run finite.
-     *
-     * <p>Trap: one accumulator makes each vector wait for the previous min (Java's min, with its
-     * NaN and −0 rules, is several dependent instructions), and four independent ones, as in
-     * {@link #sum}, were 4 times faster on 200 000 floats. But inlined into a large caller
-     * (QuantizedLinear.forward at batch 1), the longer loop pushed C2 past its inlining budget in
-     * one JMH fork out of four: its vectors became heap objects (30 KB per call, twice the time).
-     * The short loop is kept.
-     */
-    public static float min(float[] x, int o, int s, int n) {
-        if (s != 1) {
-            return minScalar(x, o, s, n);
-        }
-        FloatVector m = FloatVector.broadcast(FLOAT, Float.POSITIVE_INFINITY);
-        int i = 0;
-        int bound = FLOAT.loopBound(n);
-        for (; i < bound; i += FLOAT.length()) {
-            m = m.min(FloatVector.fromArray(FLOAT, x, o + i));
-        }
-        return Math.min(m.reduceLanes(VectorOperators.MIN), minScalar(x, o + i, 1, n - i));
     }
 
     /** Scalar twin of {@link #dot}. */

@@ -64,12 +64,6 @@ class ReduceKernelsProperties {
     }
 
     @Property(tries = 200)
-    void minEqualsScalarTwinExactly(@ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 4) int off, @ForAll long seed) {
-        float[] x = KernelSizes.values(new Rng(seed), off, n, 10f);
-        assertEquals(ReduceKernels.minScalar(x, off, 1, n), ReduceKernels.min(x, off, 1, n), 0f, "min n=" + n);
-    }
-
-    @Property(tries = 200)
     void axpyEqualsScalarTwinExactly(@ForAll("sizes") int n, @ForAll float alpha, @ForAll long seed) {
         Rng rng = new Rng(seed);
         float[] x = KernelSizes.values(rng, 2, n, 3f);
@@ -90,20 +84,6 @@ class ReduceKernelsProperties {
         assertTrue(Float.isNaN(ReduceKernels.max(x, 0, 1, 50)));
         assertEquals(Float.NEGATIVE_INFINITY, ReduceKernels.max(x, 0, 1, 0));
         assertEquals(0f, ReduceKernels.sum(x, 0, 1, 0));
-    }
-
-    @Test
-    void minAndMaxPropagateNaNFromEveryAccumulatorAndTheTail() {
-        // 203 = several vectors, then a scalar tail.
-        for (int nan : new int[] {3, 20, 37, 54, 130, 190, 202}) {
-            float[] x = new float[203];
-            x[nan] = Float.NaN;
-            x[7] = -5f;
-            x[8] = 5f;
-            assertTrue(Float.isNaN(ReduceKernels.min(x, 0, 1, 203)), "min, NaN at " + nan);
-            assertTrue(Float.isNaN(ReduceKernels.max(x, 0, 1, 203)), "max, NaN at " + nan);
-        }
-        assertEquals(Float.POSITIVE_INFINITY, ReduceKernels.min(new float[3], 0, 1, 0));
     }
 
     @Test
