@@ -44,7 +44,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code int8WeightFp32}: {@link Int8WeightGemv#gemv}, weights widened in the loop.</li>
  * </ul>
  * Batch 256 on 1024×1024: {@code fp32Gemm256} against {@code int8WeightGemm256}
- * ({@link Int8WeightGemm}, dequantize 64 rows at a time then fp32 GEMM); both use all threads.
+ * ({@link Int8WeightGemm}: the fp32 packed GEMM, converting the int8 weights while it packs
+ * them); both use all threads.
  * {@code quantizeX} (the in activations) and {@code dequantizeW} (all of W, into the fp32 copy,
  * which holds the same values afterwards up to rounding) time the conversions alone.
  *

@@ -14,9 +14,9 @@ import java.util.Arrays;
  *
  * <p>How it computes: a convolution is a matrix multiply of unfolded patches (im2col, thousands of
  * rows) by the filters, so it is always the batched, compute-bound case, where int8 arithmetic
- * cannot beat the fp32 GEMM on this CPU (docs/int8-kernels.md). So, as {@code Int8WeightGemm}
- * does for Linear, the filters are dequantized to float for the call and the fp32
- * {@link Conv2dOp} runs; the input is first quantized and dequantized in the dynamic and static
+ * cannot beat the fp32 GEMM on this CPU (docs/int8-kernels.md). So the filters are dequantized to
+ * float for the call and the fp32 {@link Conv2dOp} runs ({@link QuantizedLinear} goes one step
+ * further and converts its weights inside the GEMM's packing, with no float copy at all); the input is first quantized and dequantized in the dynamic and static
  * modes, so the result is the int8 result up to float rounding. The stored model keeps the 4×
  * smaller weights; the float copy lives only during a forward call.
  *

@@ -4,7 +4,6 @@ import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
 import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
-import dev.pare.tensor.kernels.Gemm;
 import dev.pare.tensor.kernels.Int8Gemv;
 import dev.pare.tensor.kernels.Int8WeightGemm;
 import dev.pare.tensor.kernels.Int8WeightGemv;
@@ -26,11 +25,11 @@ import java.util.Arrays;
  * <p>The kernels: at batch 1, {@link Int8WeightGemv} (weight-only) or the int8×int8
  * {@link Int8Gemv} with the zero-point correction {@code y = sw·sx·(Σ wq·xq − zx·Σ wq)}
  * (dynamic, static): both read a quarter of the bytes of the fp32 product, which is what makes
- * them faster. For a batch of several rows the product is compute-bound, so the weights are
- * dequantized to float and multiplied by the fp32 GEMM (whole, or 64 rows at a time with
- * {@link Int8WeightGemm} for weights over 4 MiB as floats: see {@code batchedProduct}); in the
- * dynamic and static modes x is first quantized and dequantized (x̂ in float), so that the result
- * is the int8 result up to float rounding, whatever the batch size.
+ * them faster. For a batch of several rows the product is compute-bound, so it runs on the fp32
+ * packed GEMM through {@link Int8WeightGemm}, which turns the int8 weights into floats while it
+ * packs them (no float copy of W); in the dynamic and static modes it also rounds x to its int8
+ * grid (x̂, kept in float) while packing x, so that the result is the int8 result up to float
+ * rounding, whatever the batch size, and nothing but the output is allocated.
  *
  * <p>Error bound (what the tests check): with |x − x̂| ≤ sx/2 and |w − ŵ| ≤ sw/2 elementwise,
  * <pre>  |y_r − y_fp32,r| ≤ Σ_j ( |w_rj|·sx/2 + |x_j|·sw_r/2 + sw_r·sx/4 )  </pre>
@@ -41,10 +40,6 @@ import java.util.Arrays;
  * Shape: input {@code [*, in]}, output {@code [*, out]}.
  */
 public final class QuantizedLinear extends Module {
-    /** Largest weight (elements) dequantized whole for a batched product: 2^20, 4 MiB of floats. */
-    static final int WHOLE_WEIGHT_LIMIT = 1 << 20;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
-
     private final int inFeatures;
     private final int outFeatures;
     private final byte[] weight;
@@ -131,12 +126,13 @@ public final class QuantizedLinear extends Module {
             QuantizeKernels.quantize(xd, xo, xq, 0, inFeatures, p.scale(), p.zeroPoint());
             Int8Gemv.gemv(weight, 0, outFeatures, inFeatures, weightScales, rowSums, xq, 0, p.scale(), p.zeroPoint(),
                     y, 0, new int[outFeatures]);
+        } else if (batch > 1 && mode == QuantMode.WEIGHT_ONLY) {
+            Int8WeightGemm.gemm(batch, outFeatures, inFeatures, xd, xo, inFeatures, weight, 0, weightScales,
+                    y, 0, outFeatures, false);
         } else if (batch > 1) {
-            if (mode != QuantMode.WEIGHT_ONLY) {
-                xd = fakeQuantized(xd, xo, batch * inFeatures, inputParamsFor(xd, xo, batch * inFeatures));
-                xo = 0;
-            }
-            batchedProduct(batch, xd, xo, y);
+            QuantParams p = inputParamsFor(xd, xo, batch * inFeatures);
+            Int8WeightGemm.gemmQuantizedInput(batch, outFeatures, inFeatures, xd, xo, inFeatures, p.scale(),
+                    p.zeroPoint(), weight, 0, weightScales, y, 0, outFeatures, false);
         }
         if (bias != null) {
             for (int b = 0; b < batch; b++) {
@@ -150,32 +146,6 @@ public final class QuantizedLinear extends Module {
         return Tensor.wrap(y, 0, shape);
     }
 
-    /**
-     * y = x·Ŵᵀ for a batch of rows. Pare's fp32 GEMM is packed: each call copies its operands into
-     * panels, X included. {@link Int8WeightGemm} calls it once per block of 64 rows of W, so X is
-     * packed out/64 times, which at batch 256 costs more than the whole product on these small
-     * layers (measured 3× slower than fp32 on the MLP). So a weight of up to
-     * {@value #WHOLE_WEIGHT_LIMIT} elements (4 MiB as floats) is dequantized whole into a
-     * per-thread scratch and multiplied in one GEMM call; larger weights take the blocked
-     * {@link Int8WeightGemm}, whose scratch is 64 rows. Either way the model at rest stays int8;
-     * the scratch is reused by every layer and call of the thread.
-     */
-    private void batchedProduct(int batch, float[] xd, int xo, float[] y) {
-        if ((long) outFeatures * inFeatures > WHOLE_WEIGHT_LIMIT) {
-            Int8WeightGemm.gemm(batch, outFeatures, inFeatures, xd, xo, inFeatures, weight, 0, weightScales,
-                    y, 0, outFeatures, false);
-            return;
-        }
-        int n = outFeatures * inFeatures;
-        float[] wf = SCRATCH.get();
-        if (wf.length < n) {
-            wf = new float[n];
-            SCRATCH.set(wf);
-        }
-        QuantizeKernels.dequantizeRows(weight, 0, wf, 0, outFeatures, inFeatures, weightScales, null);
-        Gemm.gemm(false, true, batch, outFeatures, inFeatures, xd, xo, inFeatures, wf, 0, inFeatures, y, 0, outFeatures, false);
-    }
-
     /** Static: the calibrated parameters; dynamic: those of this batch's own range. */
     private QuantParams inputParamsFor(float[] xd, int xo, int n) {
         if (mode == QuantMode.STATIC) {
@@ -185,30 +155,20 @@ public final class QuantizedLinear extends Module {
     }
 
     static QuantParams dynamicParams(float[] xd, int xo, int n, String who) {
-        float lo = 0f;
-        float hi = 0f;
-        float bad = 0f;
-        for (int i = 0; i < n; i++) {
-            float v = xd[xo + i];
-            // Plain comparisons, not Math.min/max: those also order −0 and NaN, and cost several
-            // times as much; v − v is 0 for every finite v and NaN for NaN and ±∞.
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-            bad += v - v;
-        }
-        if (bad != 0f || bad != bad) {
+        // One vector pass (QuantizeKernels.rangeWithZero): the range, widened to contain 0 as
+        // QuantParams.affine would make it, or NaN when the input holds a NaN or an infinity.
+        float[] loHi = new float[2];
+        QuantizeKernels.rangeWithZero(xd, xo, n, loHi);
+        if (loHi[0] != loHi[0]) {
             throw new IllegalArgumentException(who + ": dynamic quantization of an input containing NaN or infinity");
         }
-        // lo and hi start at 0: the range always contains 0, as QuantParams.affine would make it.
-        return QuantParams.affine(lo, hi);
+        return QuantParams.affine(loHi[0], loHi[1]);
     }
 
     /** x quantized and dequantized into a fresh array. */
     static float[] fakeQuantized(float[] xd, int xo, int n, QuantParams p) {
-        byte[] q = new byte[n];
-        QuantizeKernels.quantize(xd, xo, q, 0, n, p.scale(), p.zeroPoint());
         float[] out = new float[n];
-        QuantizeKernels.dequantize(q, 0, out, 0, n, p.scale(), p.zeroPoint());
+        QuantizeKernels.fakeQuantize(xd, xo, out, 0, n, p.scale(), p.zeroPoint());
         return out;
     }
 

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pare.nn.Linear;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.Gemm;
+import dev.pare.tensor.kernels.QuantizeKernels;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -35,7 +37,7 @@ class QuantizedLinearTest {
         "WEIGHT_ONLY, PER_CHANNEL, 1, 13, 7", "WEIGHT_ONLY, PER_TENSOR, 5, 70, 33",
         "DYNAMIC, PER_CHANNEL, 1, 70, 33", "DYNAMIC, PER_TENSOR, 6, 13, 7",
         "STATIC, PER_CHANNEL, 1, 207, 65", "STATIC, PER_CHANNEL, 9, 207, 65", "STATIC, PER_TENSOR, 3, 31, 4",
-        // Over QuantizedLinear.WHOLE_WEIGHT_LIMIT: the blocked Int8WeightGemm path.
+        // A weight over 2^20 elements (K in five blocks, C in several column tiles).
         "STATIC, PER_CHANNEL, 2, 1024, 1025"})
     void matchesTheFloatLayerWithinTheBoundTheScalesImply(QuantMode mode, Granularity g, int batch, int in, int out) {
         Linear fc = linear(in, out, in * 31L + out);
@@ -120,6 +122,38 @@ class QuantizedLinearTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}, batch {1}, {2}x{3}")
+    @CsvSource({"WEIGHT_ONLY, 9, 65, 207", "DYNAMIC, 9, 65, 207", "STATIC, 9, 65, 207",
+        "DYNAMIC, 256, 784, 256", "STATIC, 3, 1024, 1025"})
+    void aBatchGivesTheBitsOfTheFp32GemmOnDequantizedCopies(QuantMode mode, int batch, int in, int out) {
+        // The batched path converts the int8 weights (and, dynamic or static, rounds x to its
+        // grid) while packing. This oracle is how the layer computed before that: float copies
+        // made by the two-step quantize/dequantize kernels, then the fp32 GEMM, then the bias.
+        Linear fc = linear(in, out, 7);
+        Tensor x = Tensor.randn(new Rng(8), batch, in);
+        float[] xd = x.toArray();
+        QuantParams input = mode == QuantMode.STATIC ? new QuantParams(0.021f, -3) : null;
+        QuantizedLinear q = QuantizedLinear.from(fc, mode, Granularity.PER_CHANNEL, input);
+        float[] xHat = xd;
+        if (mode != QuantMode.WEIGHT_ONLY) {
+            QuantParams p = mode == QuantMode.STATIC ? input
+                    : QuantParams.affine(Math.min(min(xd), 0f), Math.max(max(xd), 0f));
+            byte[] codes = new byte[xd.length];
+            QuantizeKernels.quantize(xd, 0, codes, 0, xd.length, p.scale(), p.zeroPoint());
+            xHat = new float[xd.length];
+            QuantizeKernels.dequantize(codes, 0, xHat, 0, xd.length, p.scale(), p.zeroPoint());
+        }
+        float[] wHat = new float[out * in];
+        QuantizeKernels.dequantizeRows(q.weightCodes(), 0, wHat, 0, out, in, q.weightScales(), null);
+        float[] expected = new float[batch * out];
+        Gemm.gemm(false, true, batch, out, in, xHat, 0, in, wHat, 0, in, expected, 0, out, false);
+        float[] bias = q.bias();
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] += bias[i % out];
+        }
+        assertArrayEquals(expected, q.forward(x).toArray(), 0f, mode + " batch " + batch);
+    }
+
     @Test
     void badInputsAreRejectedByName() {
         QuantizedLinear q = QuantizedLinear.from(linear(3, 2, 0), QuantMode.DYNAMIC, Granularity.PER_CHANNEL, null);
@@ -129,6 +163,20 @@ class QuantizedLinearTest {
                 () -> q.forward(Tensor.fromArray(new float[] {1, Float.NaN, 0}, 1, 3)));
         assertThrows(IllegalArgumentException.class,
                 () -> QuantizedLinear.from(linear(3, 2, 0), QuantMode.STATIC, Granularity.PER_CHANNEL, null));
+    }
+
+    @Test
+    void aDynamicLayerRejectsNanOrInfinityAnywhereInTheBatch() {
+        QuantizedLinear q = QuantizedLinear.from(linear(40, 3, 0), QuantMode.DYNAMIC, Granularity.PER_CHANNEL, null);
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            for (int at : new int[] {0, 17, 5 * 40 - 1}) {   // first, inside a vector, last element (a tail)
+                float[] x = Tensor.randn(new Rng(at), 5, 40).toArray();
+                x[at] = bad;
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> q.forward(Tensor.fromArray(x, 5, 40)), bad + " at " + at);
+                assertTrue(e.getMessage().contains("NaN or infinity"), e.getMessage());
+            }
+        }
     }
 
     @Test

@@ -27,6 +27,8 @@ import jdk.incubator.vector.FloatVector;
  *             C[ic+ir.., jc+jr..] (+)= Ã micro-panel · B̃ micro-panel   {@link GemmMicroKernel}
  * </pre>
  * Small products and matrix-vector products skip all of this and take {@link GemmDirect}.
+ * The loops reach the operands only through the two packing calls ({@link GemmOperands}), which
+ * is how {@link Int8WeightGemm} multiplies by int8 weights with this same code.
  *
  * <p>Threads: the columns (or, for tall C, the rows) of C are split into contiguous pieces of
  * whole tiles, one per thread of {@link Parallel} (a few per thread for large products, taken
@@ -53,6 +55,30 @@ public final class Gemm {
                             float[] a, int ao, int lda, float[] b, int bo, int ldb,
                             float[] c, int co, int ldc, boolean accumulate) {
         checkArguments(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc);
+        long work = (long) m * n * k;
+        if (work > 0 && (work <= GemmBlocking.DIRECT_MAX_WORK || m == 1 || n == 1)) {
+            if (!parallel(work)) {
+                GemmDirect.block(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+            } else if (m == 1) {
+                Parallel.forRange(n, NR, (lo, hi) -> GemmDirect.block(transA, transB, 0, 1, lo, hi, k,
+                        a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
+            } else {
+                Parallel.forRange(m, 1, (lo, hi) -> GemmDirect.block(transA, transB, lo, hi, 0, n, k,
+                        a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
+            }
+            return;
+        }
+        packedProduct(m, n, k, new GemmOperands.Floats(transA, transB, a, ao, lda, b, bo, ldb),
+                c, co, ldc, accumulate);
+    }
+
+    /**
+     * C[m × n] at c[co] (+)= the product of {@code operands}, on the packed path whatever the
+     * sizes, split over threads. Arguments are checked by the caller. {@link Int8WeightGemm}
+     * enters here with int8 weights; only the packing differs from {@link #gemm}.
+     */
+    static void packedProduct(int m, int n, int k, GemmOperands operands,
+                              float[] c, int co, int ldc, boolean accumulate) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -65,23 +91,10 @@ public final class Gemm {
             return;
         }
         long work = (long) m * n * k;
-        boolean parallel = work >= GemmBlocking.PARALLEL_MIN_WORK && Parallel.threads() > 1;
-        if (work <= GemmBlocking.DIRECT_MAX_WORK || m == 1 || n == 1) {
-            if (!parallel) {
-                GemmDirect.block(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
-            } else if (m == 1) {
-                Parallel.forRange(n, NR, (lo, hi) -> GemmDirect.block(transA, transB, 0, 1, lo, hi, k,
-                        a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
-            } else {
-                Parallel.forRange(m, 1, (lo, hi) -> GemmDirect.block(transA, transB, lo, hi, 0, n, k,
-                        a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
-            }
-            return;
-        }
         int tilesM = (m + MR - 1) / MR;
         int tilesN = (n + NR - 1) / NR;
-        if (!parallel) {
-            packed(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+        if (!parallel(work)) {
+            packed(operands, 0, m, 0, n, k, c, co, ldc, accumulate);
             return;
         }
         // Wide C: split the columns, each piece packing all of the (smaller) A. Tall C: split the
@@ -99,19 +112,20 @@ public final class Gemm {
                 int from = (int) ((long) tiles * piece / pieces);
                 int to = (int) ((long) tiles * (piece + 1) / pieces);
                 if (wide) {
-                    packed(transA, transB, 0, m, from * NR, Math.min(n, to * NR), k,
-                            a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+                    packed(operands, 0, m, from * NR, Math.min(n, to * NR), k, c, co, ldc, accumulate);
                 } else {
-                    packed(transA, transB, from * MR, Math.min(m, to * MR), 0, n, k,
-                            a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+                    packed(operands, from * MR, Math.min(m, to * MR), 0, n, k, c, co, ldc, accumulate);
                 }
             }
         });
     }
 
+    private static boolean parallel(long work) {
+        return work >= GemmBlocking.PARALLEL_MIN_WORK && Parallel.threads() > 1;
+    }
+
     /** The blocked loops of the class comment, over rows [i0, i1) and columns [j0, j1) of C. */
-    private static void packed(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
-                               float[] a, int ao, int lda, float[] b, int bo, int ldb,
+    private static void packed(GemmOperands operands, int i0, int i1, int j0, int j1, int k,
                                float[] c, int co, int ldc, boolean accumulate) {
         int kb = GemmBlocking.kBlock(k);
         int mb = GemmBlocking.mBlock(i1 - i0);
@@ -122,13 +136,13 @@ public final class Gemm {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += kb) {
                 int kc = Math.min(kb, k - pc);
-                GemmPacking.packB(transB, b, bo, ldb, pc, kc, jc, nc, bp);
+                operands.packB(pc, kc, jc, nc, bp);
                 // The first K block stores into C (which may hold anything, even NaN) unless
                 // the caller accumulates; later blocks add to it.
                 boolean add = accumulate || pc > 0;
                 for (int ic = i0; ic < i1; ic += mb) {
                     int mc = Math.min(mb, i1 - ic);
-                    GemmPacking.packA(transA, a, ao, lda, ic, mc, pc, kc, ap);
+                    operands.packA(ic, mc, pc, kc, ap);
                     macroKernel(mc, nc, kc, ap, bp, ws.tile, c, co + ic * ldc + jc, ldc, add);
                 }
             }

@@ -1,38 +1,37 @@
 package dev.pare.tensor.kernels;
 
 /**
- * Weight-only int8 matrix multiply for batches: C = X·Wᵀ with X float [batch, in] and W int8
- * [out, in] (symmetric, per-row scales), with its scalar twin.
+ * Int8-weight matrix multiply for batches: C = X̂·Ŵᵀ with X float [batch, in] and W int8
+ * [out, in] (symmetric, one scale per row), with its scalar twins.
  * <pre>
- *   C[b, r] = Σj X[b, j] · (sw[r]·wq[r, j])
+ *   C[b, r] = Σj X̂[b, j] · (sw[r]·wq[r, j])
+ *   X̂ = X                                        ({@link #gemm}: weight-only)
+ *   X̂ = (clamp(rint(X / sx) + zx) − zx) · sx      ({@link #gemmQuantizedInput}: dynamic, static)
  * </pre>
  *
  * <p>With a batch of many rows, every weight is used {@code batch} times, so the product is
- * compute-bound and the fastest int8 arithmetic is no arithmetic: the weights are dequantized
- * to float and the fp32 {@link Gemm} does the work at full FMA speed. The int8 copy only saves
- * memory (4× less resident weight). To avoid a full float copy of W, the weights are
- * dequantized {@link #BLOCK_ROWS} rows at a time into a per-thread scratch buffer, and each
- * block is one call of {@link Gemm#gemm} filling {@code BLOCK_ROWS} columns of C.
+ * compute-bound, and on a CPU without int8 dot-product instructions the fastest int8
+ * arithmetic is no arithmetic (docs/int8-kernels.md): the product runs on the fp32 packed
+ * {@link Gemm}, and the int8 weights become floats while {@link Gemm} packs its panels of B
+ * ({@link GemmPacking#packBInt8Transposed}), a copy it makes anyway. No float copy of W exists
+ * beyond the packed panel, so the weights keep their 4× smaller footprint, and the product
+ * runs at fp32 GEMM speed. With activation parameters, X is rounded to its int8 grid in the
+ * same way, on each packed block of X ({@link GemmOperands.Int8Weights}): no array per call.
  *
- * <p>The later optimisation is to fuse the conversion into GEMM's packing step: a packed BLIS
- * GEMM copies panels of B into a contiguous buffer anyway, and converting bytes to floats while
- * copying would cost nothing extra and need no scratch at all. That waits for the packed
- * {@link Gemm}.
+ * <p>Results: every element is bit for bit what {@link Gemm#gemm} gives on float copies
+ * X̂ = {@link QuantizeKernels#fakeQuantize}(X) and Ŵ = {@link QuantizeKernels#dequantizeRows}(W)
+ * whenever that call takes its packed path (m, n ≥ 2 and m·n·k above
+ * {@code GemmBlocking.DIRECT_MAX_WORK}). Unlike {@link Gemm#gemm}, tiny products and single rows
+ * also take the packed path here, so their last bits may differ from the direct path. The result
+ * is the same for any number of threads, as for {@link Gemm}.
  */
 public final class Int8WeightGemm {
     private Int8WeightGemm() {}
 
     /**
-     * Rows of W dequantized per block. Large enough that each {@link Gemm} call has real work
-     * per row of X (64 outputs of length {@code in}), small enough that the block (64·in floats:
-     * 256 KiB at in = 1024) stays in the 1 MiB L2 cache while every row of X sweeps over it.
+     * Scalar twin of {@link #gemm}: dequantize all of W, then {@link GemmScalar} (which rounds
+     * each product before adding, where the kernel fuses them: compare with a tolerance).
      */
-    public static final int BLOCK_ROWS = 64;
-
-    /** One scratch block per thread, grown on demand and then reused: no allocation per call. */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
-
-    /** Scalar twin of {@link #gemm}: dequantize all of W, then {@link GemmScalar}. */
     public static void gemmScalar(int batch, int out, int in, float[] x, int xo, int ldx,
                                   byte[] w, int wo, float[] wScales, float[] c, int co, int ldc, boolean accumulate) {
         float[] wf = new float[out * in];
@@ -41,30 +40,49 @@ public final class Int8WeightGemm {
     }
 
     /**
-     * C[co + b·ldc + r] (+)= Σj x[xo + b·ldx + j]·sw[r]·w[wo + r·in + j], for b &lt; batch,
-     * r &lt; out. Threads: those of {@link Gemm} inside each block.
+     * Scalar twin of {@link #gemmQuantizedInput}: X quantized and dequantized element by element
+     * ({@link QuantizeKernels#fakeQuantizeOne}), then {@link #gemmScalar}.
+     */
+    public static void gemmQuantizedInputScalar(int batch, int out, int in, float[] x, int xo, int ldx,
+                                                float xScale, int xZeroPoint, byte[] w, int wo, float[] wScales,
+                                                float[] c, int co, int ldc, boolean accumulate) {
+        float[] xf = new float[batch * in];
+        for (int b = 0; b < batch; b++) {
+            QuantizeKernels.fakeQuantizeScalar(x, xo + b * ldx, xf, b * in, in, xScale, xZeroPoint);
+        }
+        gemmScalar(batch, out, in, xf, 0, in, w, wo, wScales, c, co, ldc, accumulate);
+    }
+
+    /**
+     * Weight-only: C[co + b·ldc + r] (+)= Σj x[xo + b·ldx + j]·sw[r]·w[wo + r·in + j], for
+     * b &lt; batch, r &lt; out. Threads: those of {@link Gemm}.
      *
-     * @throws IllegalArgumentException if a shape is negative or an array too short
+     * @throws IllegalArgumentException if a shape is negative, a leading dimension too small, a
+     *     scale missing, or an array too short
      */
     public static void gemm(int batch, int out, int in, float[] x, int xo, int ldx,
                             byte[] w, int wo, float[] wScales, float[] c, int co, int ldc, boolean accumulate) {
         check(batch, out, in, x, xo, ldx, w, wo, wScales, c, co, ldc);
-        if (batch == 0 || out == 0) {
-            return;
-        }
-        int blockRows = Math.min(BLOCK_ROWS, out);
-        float[] scratch = SCRATCH.get();
-        if (scratch.length < blockRows * in) {
-            scratch = new float[blockRows * in];
-            SCRATCH.set(scratch);
-        }
-        for (int r0 = 0; r0 < out; r0 += BLOCK_ROWS) {
-            int rows = Math.min(BLOCK_ROWS, out - r0);
-            for (int i = 0; i < rows; i++) {
-                QuantizeKernels.dequantize(w, wo + (r0 + i) * in, scratch, i * in, in, wScales[r0 + i], 0);
-            }
-            Gemm.gemm(false, true, batch, rows, in, x, xo, ldx, scratch, 0, in, c, co + r0, ldc, accumulate);
-        }
+        Gemm.packedProduct(batch, out, in, new GemmOperands.Int8Weights(x, xo, ldx, false, 1f, 0, w, wo, in, wScales),
+                c, co, ldc, accumulate);
+    }
+
+    /**
+     * Dynamic and static: as {@link #gemm}, with each x replaced by its fake-quantized value
+     * {@code (clamp(rint(x / xScale) + xZeroPoint, −128, 127) − xZeroPoint)·xScale}, the input an
+     * int8 kernel would see. X itself is not modified.
+     *
+     * @throws IllegalArgumentException as {@link #gemm}, or if the scale is not positive and
+     *     finite or the zero point is outside [−128, 127]
+     */
+    public static void gemmQuantizedInput(int batch, int out, int in, float[] x, int xo, int ldx,
+                                          float xScale, int xZeroPoint, byte[] w, int wo, float[] wScales,
+                                          float[] c, int co, int ldc, boolean accumulate) {
+        QuantizeKernels.checkParams("int8 weight gemm", xScale, xZeroPoint, QuantizeKernels.QMIN, QuantizeKernels.QMAX);
+        check(batch, out, in, x, xo, ldx, w, wo, wScales, c, co, ldc);
+        Gemm.packedProduct(batch, out, in,
+                new GemmOperands.Int8Weights(x, xo, ldx, true, xScale, xZeroPoint, w, wo, in, wScales),
+                c, co, ldc, accumulate);
     }
 
     private static void check(int batch, int out, int in, float[] x, int xo, int ldx,

@@ -15,7 +15,8 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * The weight-only int8 kernels (int8 weights, float activations) against their scalar twins.
+ * The weight-only int8 matrix-vector kernel (int8 weights, float activations) against its scalar
+ * twin ({@link Int8WeightGemm}, for batches, is in {@link Int8WeightGemmProperties}).
  * Their float sums are added in another order, so they agree within 1e-6 of the sum of the
  * magnitudes of the terms; with small-integer activations every partial sum is an exact
  * integer, and then they must agree exactly (a wrong index or a lost tail cannot hide there).
@@ -85,73 +86,10 @@ class Int8WeightKernelsProperties {
         assertEquals(0f, actual[rows + 1], "wrote past y");
     }
 
-    @Provide
-    Arbitrary<Integer> outs() {
-        return Arbitraries.of(1, 5, 63, 64, 65, 130);
-    }
-
-    @Property(tries = 60)
-    void gemmEqualsScalarTwin(@ForAll @IntRange(min = 0, max = 19) int batch, @ForAll("outs") int out,
-                              @ForAll("sizes") int in, @ForAll boolean accumulate, @ForAll boolean integers,
-                              @ForAll long seed) {
-        if (in > 1023) {
-            in = 1023;   // keeps the scalar twin fast; the kernel's loops do not depend on in
-        }
-        Rng rng = new Rng(seed);
-        int ldx = in + 3;
-        int ldc = out + 2;
-        float[] x = activations(rng, 1, batch * ldx, integers);
-        byte[] w = Int8Inputs.bytes(rng, Fill.RANDOM, 2, out * in);
-        float[] s = scales(rng, out);
-        if (integers) {
-            java.util.Arrays.fill(s, 1f);
-        }
-        float[] expected = KernelSizes.values(rng, 0, batch * ldc, 1f);
-        if (integers) {
-            java.util.Arrays.fill(expected, 3f);
-        }
-        float[] actual = expected.clone();
-        Int8WeightGemm.gemmScalar(batch, out, in, x, 1, ldx, w, 2, s, expected, 0, ldc, accumulate);
-        Int8WeightGemm.gemm(batch, out, in, x, 1, ldx, w, 2, s, actual, 0, ldc, accumulate);
-        for (int b = 0; b < batch; b++) {
-            for (int r = 0; r < ldc; r++) {
-                int i = b * ldc + r;
-                double tol = integers || r >= out ? 0
-                        : 1e-6 * (s[r] * magnitude(w, 2 + r * in, x, 1 + b * ldx, in) + Math.abs(expected[i]));
-                assertTrue(Math.abs(expected[i] - actual[i]) <= tol, "int8 weight gemm batch " + batch + " W [" + out
-                        + ", " + in + "] C[" + b + ", " + r + "]: scalar twin " + expected[i] + ", kernel " + actual[i]
-                        + ", tolerance " + tol);
-            }
-        }
-    }
-
-    @Test
-    void gemmReusesItsScratchAcrossShapes() {
-        // A large call grows the per-thread scratch, a smaller one must not read stale rows.
-        Rng rng = new Rng(3);
-        for (int[] shape : new int[][] {{2, 130, 300}, {3, 7, 11}, {1, 64, 500}}) {
-            int batch = shape[0];
-            int out = shape[1];
-            int in = shape[2];
-            float[] x = activations(rng, 0, batch * in, true);
-            byte[] w = Int8Inputs.bytes(rng, Fill.EXTREMES, 0, out * in);
-            float[] s = new float[out];
-            java.util.Arrays.fill(s, 1f);
-            float[] expected = new float[batch * out];
-            float[] actual = new float[batch * out];
-            Int8WeightGemm.gemmScalar(batch, out, in, x, 0, in, w, 0, s, expected, 0, out, false);
-            Int8WeightGemm.gemm(batch, out, in, x, 0, in, w, 0, s, actual, 0, out, false);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual, 0f, java.util.Arrays.toString(shape));
-        }
-    }
-
     @Test
     void badShapesAreRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Int8WeightGemv.gemv(new byte[5], 0, 2, 3, new float[2], new float[3], 0, new float[2], 0));
         assertEquals("int8 weight gemv: w needs 6 elements from offset 0 but has length 5", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> Int8WeightGemm.gemm(2, 3, 4, new float[8], 0, 4, new byte[12], 0, new float[3], new float[5], 0, 3, false));
-        assertEquals("int8 weight gemm: c needs 6 elements from offset 0 but has length 5", e.getMessage());
     }
 }

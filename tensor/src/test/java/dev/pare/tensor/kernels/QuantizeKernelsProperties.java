@@ -73,6 +73,69 @@ class QuantizeKernelsProperties {
     }
 
     @Property(tries = 300)
+    void fakeQuantizeEqualsQuantizeThenDequantizeBitForBit(
+            @ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 5) int xo,
+            @ForAll @FloatRange(min = 1e-4f, max = 10f) @Scale(6) float scale,
+            @ForAll @IntRange(min = -128, max = 127) int zeroPoint, @ForAll boolean inPlace, @ForAll long seed) {
+        float[] x = floats(new Rng(seed), xo, n, scale);
+        // Independent oracle: the two-step kernels through an int8 array.
+        byte[] q = new byte[n];
+        QuantizeKernels.quantize(x, xo, q, 0, n, scale, zeroPoint);
+        float[] twoSteps = new float[n];
+        QuantizeKernels.dequantize(q, 0, twoSteps, 0, n, scale, zeroPoint);
+        float[] scalar = new float[n];
+        QuantizeKernels.fakeQuantizeScalar(x, xo, scalar, 0, n, scale, zeroPoint);
+        float[] vector;
+        int vo;
+        if (inPlace) {
+            vector = x.clone();
+            vo = xo;
+            QuantizeKernels.fakeQuantize(vector, xo, vector, xo, n, scale, zeroPoint);
+        } else {
+            vector = new float[n + 2];
+            vo = 1;
+            QuantizeKernels.fakeQuantize(x, xo, vector, vo, n, scale, zeroPoint);
+            assertEquals(0f, vector[0], "wrote before out");
+            assertEquals(0f, vector[n + 1], "wrote past out");
+        }
+        for (int i = 0; i < n; i++) {
+            String where = "fakeQuantize n=" + n + " index " + i + " input " + x[xo + i] + " scale " + scale
+                    + " zp " + zeroPoint + (inPlace ? " in place" : "") + Int8Inputs.species();
+            assertEquals(Float.floatToRawIntBits(twoSteps[i]), Float.floatToRawIntBits(scalar[i]), "scalar twin, " + where);
+            assertEquals(Float.floatToRawIntBits(twoSteps[i]), Float.floatToRawIntBits(vector[vo + i]),
+                    "vector kernel " + vector[vo + i] + " vs " + twoSteps[i] + ", " + where);
+        }
+    }
+
+    @Property(tries = 300)
+    void rangeWithZeroEqualsItsTwinAndTheDefinitionExactly(@ForAll("sizes") int n,
+                                                          @ForAll @IntRange(min = 0, max = 5) int xo,
+                                                          @ForAll boolean specials, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        float[] x = specials ? floats(rng, xo, n, 0.1f) : KernelSizes.values(rng, xo, n, 7f);
+        // Independent definition: the smallest and largest value together with 0, or NaN twice
+        // when anything is NaN or infinite.
+        double lo = 0;
+        double hi = 0;
+        boolean finite = true;
+        for (int i = 0; i < n; i++) {
+            float v = x[xo + i];
+            finite &= Float.isFinite(v);
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        float[] twin = new float[2];
+        float[] vector = new float[2];
+        QuantizeKernels.rangeWithZeroScalar(x, xo, n, twin);
+        QuantizeKernels.rangeWithZero(x, xo, n, vector);
+        String where = "rangeWithZero n=" + n + (specials ? " with specials" : "") + Int8Inputs.species();
+        assertEquals(finite ? (float) lo : Float.NaN, twin[0], 0f, "twin lo, " + where);
+        assertEquals(finite ? (float) hi : Float.NaN, twin[1], 0f, "twin hi, " + where);
+        assertEquals(twin[0], vector[0], 0f, "kernel lo, " + where);
+        assertEquals(twin[1], vector[1], 0f, "kernel hi, " + where);
+    }
+
+    @Property(tries = 300)
     void roundTripIsWithinHalfAScaleInsideTheRangeAndSaturatesOutside(
             @ForAll("sizes") int n, @ForAll @FloatRange(min = 1e-3f, max = 10f) @Scale(6) float scale,
             @ForAll @IntRange(min = -128, max = 127) int zeroPoint, @ForAll long seed) {
