@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.Rng;
+import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -107,8 +108,15 @@ class QuantizeKernelsProperties {
         }
     }
 
+    /** The usual awkward sizes, and runs around and beyond the wide path's threshold. */
+    @Provide
+    Arbitrary<Integer> rangeSizes() {
+        return Arbitraries.oneOf(Int8Inputs.sizes(), Arbitraries.of(QuantizeKernels.WIDE_RANGE - 1,
+                QuantizeKernels.WIDE_RANGE, QuantizeKernels.WIDE_RANGE + 1, QuantizeKernels.WIDE_RANGE + 63, 70_001));
+    }
+
     @Property(tries = 300)
-    void rangeWithZeroEqualsItsTwinAndTheDefinitionExactly(@ForAll("sizes") int n,
+    void rangeWithZeroEqualsItsTwinAndTheDefinitionExactly(@ForAll("rangeSizes") int n,
                                                           @ForAll @IntRange(min = 0, max = 5) int xo,
                                                           @ForAll boolean specials, @ForAll long seed) {
         Rng rng = new Rng(seed);
