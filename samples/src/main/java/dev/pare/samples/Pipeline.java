@@ -27,8 +27,11 @@ import dev.pare.nn.data.Batch;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.data.TensorDataset;
 import dev.pare.nn.datasets.FashionMnist;
+import dev.pare.nn.io.AtomicFiles;
 import dev.pare.nn.io.Checkpoint;
+import dev.pare.nn.io.DType;
 import dev.pare.nn.io.SafeTensors;
+import dev.pare.nn.io.TensorEntry;
 import dev.pare.nn.loss.CrossEntropyLoss;
 import dev.pare.nn.optim.LrSchedule;
 import dev.pare.nn.optim.LrScheduler;
@@ -44,7 +47,6 @@ import dev.pare.tensor.parallel.Parallel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -77,7 +79,7 @@ import picocli.CommandLine.Option;
  *   <li><b>int8</b> teacher and student: static per-channel post-training quantization;</li>
  *   <li>the <b>stacked</b> pipeline, distil → prune → quantize (Deep Compression-style): the pruned
  *       student, quantized to {@code --bits} bits and saved as a {@link CompressedCheckpoint}
- *       (a bitmap of the kept weights and their packed codes), then loaded back from that file and
+ *       (the kept weights' positions, as a bitmap or relative indices, and their packed codes), then loaded back from that file and
  *       measured as loaded.</li>
  * </ol>
  * For each variant: test accuracy, parameters, non-zeros, bytes of its saved file, batch-1
@@ -232,6 +234,7 @@ public final class Pipeline implements Callable<Integer> {
         try (StageProgress s = stage(1, "teacher: MLP 784-256-128-10", 1)) {
             teacher = teacher();
             s.step("teacher");
+            s.done();
         }
         built.put(Variant.TEACHER, new Built(teacher, teacher.numParameters(), "fp32, SGD "
                 + (teacherFile != null ? "(loaded from " + teacherFile.getFileName() + ")" : options.epochsOr(10) + " epochs"),
@@ -243,6 +246,7 @@ public final class Pipeline implements Callable<Integer> {
             s.step("teacher logits cached");
             student = distilledStudent(teacher);
             s.step("student");
+            s.done();
         }
         String distilRecipe = String.format(Locale.ROOT, "distil T=%s α=%s, %d epochs", temperature, alpha, studentEpochs);
         built.put(Variant.STUDENT, new Built(student, student.numParameters(), distilRecipe, file -> saveDense(file, student)));
@@ -269,6 +273,7 @@ public final class Pipeline implements Callable<Integer> {
                         file -> SparseCheckpoint.save(file, sparse, Map.of("architecture", "mlp-student"))));
             }
             s.step("student");
+            s.done();
         }
 
         try (StageProgress s = stage(4, String.format(Locale.ROOT, "structured pruning (%.0f%% of hidden neurons)",
@@ -291,6 +296,7 @@ public final class Pipeline implements Callable<Integer> {
                         file -> saveDense(file, shrunk)));
             }
             s.step("student");
+            s.done();
         }
 
         try (StageProgress s = stage(5, "int8: static per-channel quantization", 2)) {
@@ -307,6 +313,7 @@ public final class Pipeline implements Callable<Integer> {
                         distilRecipe + " → static per-channel int8", file -> QuantizedCheckpoint.save(file, q)));
             }
             s.step("student");
+            s.done();
         }
 
         try (StageProgress s = stage(6, "stacked: distil → prune → " + bits + "-bit, compressed file", 1)) {
@@ -326,6 +333,7 @@ public final class Pipeline implements Callable<Integer> {
                         f -> CompressedCheckpoint.save(f, q, bits, meta)));
             }
             s.step("stacked");
+            s.done();
         }
 
         List<VariantResult> results = new ArrayList<>();
@@ -342,6 +350,7 @@ public final class Pipeline implements Callable<Integer> {
                 results.add(measure(v.label, b, Files.size(file), one, many));
                 s.step(v.label);
             }
+            s.done();
         }
 
         TradeOffReport report = new TradeOffReport(results);
@@ -351,9 +360,10 @@ public final class Pipeline implements Callable<Integer> {
             s.step("csv, md");
             written.addAll(TradeOffChart.write(report, title(data), reportDir));
             s.step("chart");
+            s.done();
         }
         if (options.out != null) {
-            Files.copy(models.resolve("stacked.safetensors"), options.out, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(options.out, Files.readAllBytes(models.resolve("stacked.safetensors")));
         }
 
         System.out.println();
@@ -409,6 +419,12 @@ public final class Pipeline implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + options.out + " saves the stacked model, which --variants "
                     + String.join(",", variantNames) + " leaves out");
         }
+        if (options.out != null) {
+            Path parent = options.out.toAbsolutePath().getParent();
+            if (Files.isDirectory(options.out) || parent == null || !Files.isDirectory(parent)) {
+                throw new IllegalArgumentException("--out " + options.out + ": must name a file in an existing directory");
+            }
+        }
         if (teacherFile != null && !Files.isRegularFile(teacherFile)) {
             throw new IllegalArgumentException("--teacher " + teacherFile + ": no such file");
         }
@@ -433,6 +449,15 @@ public final class Pipeline implements Callable<Integer> {
             if (arch != null && !"mlp".equals(arch)) {
                 throw new IllegalArgumentException("--teacher " + teacherFile + ": architecture '" + arch
                         + "'; the pipeline's teacher is the MLP of ./pare train-mlp");
+            }
+            // A pruned, quantized or compressed MLP file is not a teacher: it holds I8/I16/I32 arrays
+            // where train-mlp writes F32 weights.
+            for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
+                if (e.getValue().dtype() != DType.F32) {
+                    throw new IllegalArgumentException("--teacher " + teacherFile + ": entry " + e.getKey() + " is "
+                            + e.getValue().dtype() + ", so this is a pruned, quantized or compressed checkpoint; the "
+                            + "teacher must be an fp32 file from ./pare train-mlp");
+                }
             }
             m.loadStateDict(c.toStateDict(), true);
             return m;

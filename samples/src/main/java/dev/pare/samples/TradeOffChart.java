@@ -116,7 +116,7 @@ final class TradeOffChart {
         return plot;
     }
 
-    /** Two significant digits and an SI prefix: 25,118.9 → "25k", 1,000,000 → "1.0M", 2.2387 → "2.2". */
+    /** Two significant digits and an SI prefix: 25,118.9 → "25k", 1,000,000 → "1M", 2.2387 → "2.2". */
     static final class TwoDigits extends NumberFormat {
         private static final long serialVersionUID = 1L;
 

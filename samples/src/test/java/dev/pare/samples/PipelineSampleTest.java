@@ -106,15 +106,30 @@ class PipelineSampleTest {
     }
 
     @Test
+    void aPrunedOrQuantizedFileIsRefusedAsTheTeacher() throws Exception {
+        Path file = dir.resolve("int8.safetensors");
+        dev.pare.nn.io.Checkpoint c = new dev.pare.nn.io.Checkpoint();
+        c.putMetadata("architecture", "mlp");
+        c.put("1.weight", dev.pare.nn.io.TensorEntry.ofBytes(new byte[256 * 784], 256, 784));
+        dev.pare.nn.io.SafeTensors.write(file, c);
+        String[] r = run("--teacher", file.toString(), "--progress", "NONE", "--report-dir", dir.resolve("r").toString());
+        assertNotEquals("0", r[0]);
+        assertTrue(r[2].contains("entry 1.weight is I8") && r[2].contains("fp32 file from ./pare train-mlp"), r[2]);
+        assertTrue(r[1].contains("FAILED") || !r[1].contains("done in"), r[1]);
+    }
+
+    @Test
     void badOptionsAreRefusedBeforeAnyTrainingNamingTheValue() {
         String[][] cases = {
             {"--bits", "9"}, {"--student-sparsity", "1"}, {"--variants", "teacher,bogus"}, {"--temperature", "0"},
             {"--structured", "0"}, {"--teacher", "/no/such/file.safetensors"},
             {"--variants", "student", "--out", "stacked.safetensors"},
+            {"--out", "/no/such/dir/stacked.safetensors"},
         };
         String[] expected = {"--bits must be in [2, 8], got 9", "--student-sparsity must be in [0, 1), got 1.0",
             "unknown variant 'bogus'", "T = 0.0", "--structured must be in (0, 1), got 0.0", "no such file",
-            "saves the stacked model, which --variants student leaves out"};
+            "saves the stacked model, which --variants student leaves out",
+            "must name a file in an existing directory"};
         for (int i = 0; i < cases.length; i++) {
             String[] r = run(cases[i]);
             assertNotEquals("0", r[0]);

@@ -134,8 +134,8 @@ public final class TradeOffReport {
                     r.batch1().medianMicros(), r.batch1().p90Micros(), faster(r), r.batch256PerSecond(),
                     throughputRatio(r)));
         }
-        b.append("\n★ on the Pareto frontier of accuracy against file bytes: no other variant is both smaller and at "
-                + "least as accurate.\n");
+        b.append("\n★ on the Pareto frontier of accuracy against file bytes: no other variant is at least as small and "
+                + "at least as accurate, and strictly better in one of the two.\n");
         return b.toString();
     }
 
@@ -162,9 +162,9 @@ public final class TradeOffReport {
         return Double.toString(v);
     }
 
-    /** RFC 4180: a field with a comma, quote or newline goes in quotes, quotes doubled. */
+    /** RFC 4180: a field with a comma, quote, CR or LF goes in quotes, quotes doubled. */
     static String quote(String s) {
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
             return s;
         }
         return '"' + s.replace("\"", "\"\"") + '"';

@@ -38,6 +38,7 @@ public final class BitPacking {
      * @throws IllegalArgumentException if a code is outside ±{@link #maxCode}(bits), naming it
      */
     public static byte[] pack(byte[] codes, int n, int bits) {
+        checkCount("pack", n, codes.length);
         int max = maxCode(bits);
         byte[] out = new byte[packedBytes(n, bits)];
         int fieldMask = (1 << bits) - 1;
@@ -67,6 +68,11 @@ public final class BitPacking {
         int signBit = 1 << (bits - 1);
         for (int i = 0; i < n; i++) {
             int v = readField(packed, (long) i * bits, bits);
+            if (v == signBit) {
+                // −2^(b−1) has a field but is outside the symmetric range pack() writes: corrupt.
+                throw new IllegalArgumentException("BitPacking.unpack: code " + -signBit + " at index " + i
+                        + " is outside the symmetric " + bits + "-bit range ±" + (signBit - 1));
+            }
             // Two's complement sign extension: a field with its top bit set is negative.
             out[i] = (byte) ((v & signBit) != 0 ? v - (1 << bits) : v);
         }
@@ -78,6 +84,7 @@ public final class BitPacking {
      * each (1 ≤ bits ≤ 8), least significant bit first. Used for the skips of a {@link RelativeIndex}.
      */
     public static byte[] packUnsigned(int[] values, int n, int bits) {
+        checkCount("packUnsigned", n, values.length);
         if (bits < 1 || bits > 8) {
             throw new IllegalArgumentException("BitPacking.packUnsigned: bit width " + bits + " must be in [1, 8]");
         }
@@ -112,6 +119,7 @@ public final class BitPacking {
 
     /** The bitmap of the non-zero entries of {@code codes[0..n)}, and their count in {@code count[0]}. */
     public static byte[] nonZeroBitmap(byte[] codes, int n, int[] count) {
+        checkCount("nonZeroBitmap", n, codes.length);
         byte[] map = new byte[(n + 7) / 8];
         int nnz = 0;
         for (int i = 0; i < n; i++) {
@@ -136,12 +144,21 @@ public final class BitPacking {
 
     /** The non-zero codes of {@code codes[0..n)}, in order (the values a bitmap's set bits point to). */
     public static byte[] gatherNonZeros(byte[] codes, int n, int nonZeros) {
-        byte[] out = new byte[nonZeros];
+        checkCount("gatherNonZeros", n, codes.length);
+        byte[] out = new byte[Math.max(0, nonZeros)];
         int k = 0;
         for (int i = 0; i < n; i++) {
             if (codes[i] != 0) {
+                if (k == out.length) {
+                    throw new IllegalArgumentException("BitPacking.gatherNonZeros: more than " + nonZeros
+                            + " non-zero codes among the first " + n);
+                }
                 out[k++] = codes[i];
             }
+        }
+        if (k != out.length) {
+            throw new IllegalArgumentException("BitPacking.gatherNonZeros: " + k + " non-zero codes among the first "
+                    + n + ", not " + nonZeros);
         }
         return out;
     }
@@ -188,6 +205,13 @@ public final class BitPacking {
             v |= (in[byteIndex + 1] & 0xFF) << (8 - shift);
         }
         return v & ((1 << bits) - 1);
+    }
+
+    private static void checkCount(String op, int n, int length) {
+        if (n < 0 || n > length) {
+            throw new IllegalArgumentException("BitPacking." + op + ": count " + n + " must be in [0, " + length
+                    + "], the length of the array");
+        }
     }
 
     private static void checkBitmap(byte[] bitmap, int n) {

@@ -1,6 +1,7 @@
 package dev.pare.compress.stack;
 
 import dev.pare.compress.quantize.QuantParams;
+import dev.pare.compress.quantize.QuantizedConv2d;
 import dev.pare.compress.quantize.QuantizedLinear;
 import dev.pare.nn.Module;
 import dev.pare.tensor.Tensor;
@@ -73,14 +74,19 @@ public final class LowBitWeights {
         quantized.namedModules().forEach((path, m) -> {
             if (m instanceof QuantizedLinear ql) {
                 layers.put(path, ql);
+            } else if (m instanceof QuantizedConv2d) {
+                throw new IllegalArgumentException("LowBitWeights.requantizeAll: layer '" + path + "' is a QuantizedConv2d;"
+                        + " only QuantizedLinear layers can be re-quantized below 8 bits");
             }
         });
         for (Map.Entry<String, QuantizedLinear> e : layers.entrySet()) {
             String path = e.getKey();
             Tensor w = floats.get(path.isEmpty() ? "weight" : path + ".weight");
             if (w == null) {
+                boolean masked = floats.containsKey(path + ".weight_orig");
                 throw new IllegalArgumentException("LowBitWeights.requantizeAll: the float model has no weight at '"
-                        + path + "'; pass the model the quantized one was made from");
+                        + path + "'" + (masked ? "; it is still masked: bake the masks in with Mask.removeAll first"
+                        : "; pass the model the quantized one was made from"));
             }
             if (path.isEmpty()) {
                 throw new IllegalArgumentException("LowBitWeights.requantizeAll: the model is a bare layer; use requantize");

@@ -15,8 +15,9 @@ package dev.pare.compress.stack;
  * </pre>
  * An entry costs k + b bits (b = bits per code). Small k means many fillers; large k wastes bits
  * on every entry; {@link #bestIndexBits} tries every k from 1 to 8 and keeps the cheapest. At
- * 90% sparsity (mean gap 9) the best is k = 5: about 1.04 entries per non-zero, 13 bits each
- * at 8-bit codes, against 8 + 10 = 18 bits per non-zero for a bitmap (1 bit per weight).
+ * 90% sparsity with the zeros at random (mean gap 9) the best is k = 5: about 1.04 entries per
+ * non-zero, 13 bits each at 8-bit codes, against 8 + 10 = 18 bits per non-zero for a bitmap
+ * (1 bit per weight). Pruned weights have longer gaps (whole input pixels go), so more fillers.
  */
 public final class RelativeIndex {
     private RelativeIndex() {}
@@ -96,9 +97,15 @@ public final class RelativeIndex {
             throw new IllegalArgumentException("RelativeIndex.decode: " + skips.length + " skips but " + values.length
                     + " codes");
         }
+        if (n < 0) {
+            throw new IllegalArgumentException("RelativeIndex.decode: weight size " + n + " must be >= 0");
+        }
         byte[] out = new byte[n];
         long position = -1;
         for (int e = 0; e < skips.length; e++) {
+            if (skips[e] < 0) {
+                throw new IllegalArgumentException("RelativeIndex.decode: entry " + e + " skips " + skips[e] + " zeros");
+            }
             position += skips[e] + 1L;
             if (position >= n) {
                 throw new IllegalArgumentException("RelativeIndex.decode: entry " + e + " lands at position " + position

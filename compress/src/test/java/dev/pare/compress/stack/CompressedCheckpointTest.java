@@ -150,6 +150,32 @@ class CompressedCheckpointTest {
         assertTrue(e.getMessage().contains("not written by CompressedCheckpoint"), e.getMessage());
     }
 
+    @Test
+    void aShapeThatDisagreesWithTheArchitectureIsRefusedBeforeAnythingIsAllocated() throws Exception {
+        Checkpoint sparse = CompressedCheckpoint.toCheckpoint(prunedAndQuantized(0.95, 8)[0], 8, Map.of());
+        Checkpoint bad = new Checkpoint();
+        sparse.metadata().forEach(bad::putMetadata);
+        bad.putMetadata("1.weight.shape", "40000,50000"); // 2·10^9 codes, were it believed
+        sparse.entries().forEach(bad::put);
+        Path f = dir.resolve("huge.safetensors");
+        SafeTensors.write(f, bad);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CompressedCheckpoint.load(f, mlp(0)));
+        assertTrue(e.getMessage().contains("1.weight has shape 40000,50000 in the file but 32,60 in the architecture"),
+                e.getMessage());
+    }
+
+    @Test
+    void aBareLayerIsRefusedAtSaveAndACodeOutsideTheSymmetricRangeAtLoad() {
+        QuantizedLinear bare = QuantizedLinear.from(new Linear(4, 2, new Rng(1)),
+                dev.pare.compress.quantize.QuantMode.DYNAMIC, Granularity.PER_CHANNEL, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CompressedCheckpoint.toCheckpoint(bare, 8, Map.of()));
+        assertTrue(e.getMessage().contains("bare layer"), e.getMessage());
+        // 0b1000 is −8 in 4 bits: a field pack() never writes, so a corrupt file.
+        e = assertThrows(IllegalArgumentException.class, () -> BitPacking.unpack(new byte[] {(byte) 0x81}, 2, 4));
+        assertTrue(e.getMessage().contains("code -8 at index 1"), e.getMessage());
+    }
+
     private static Checkpoint copyWith(Checkpoint c, String name, byte[] bytes) {
         Checkpoint out = new Checkpoint();
         c.metadata().forEach(out::putMetadata);

@@ -72,5 +72,12 @@ class LowBitWeightsProperties {
         assertTrue(e.getMessage().contains("[3, 8]") && e.getMessage().contains("[3, 7]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LowBitWeights.requantize(q8, linear.weight(), 1));
         assertTrue(e.getMessage().contains("bit width 1"), e.getMessage());
+
+        // A float model that still carries its pruning masks has weight_orig, not weight: say so.
+        dev.pare.nn.Sequential floats = new dev.pare.nn.Sequential(new dev.pare.nn.Flatten(), new Linear(7, 3, new Rng(1)));
+        dev.pare.compress.prune.MagnitudePruner.pruneLayer(floats, "1.weight", 0.5);
+        dev.pare.nn.Sequential quantized = new dev.pare.nn.Sequential(new dev.pare.nn.Flatten(), q8);
+        e = assertThrows(IllegalArgumentException.class, () -> LowBitWeights.requantizeAll(quantized, floats, 4));
+        assertTrue(e.getMessage().contains("Mask.removeAll"), e.getMessage());
     }
 }
