@@ -34,7 +34,9 @@ import java.util.Arrays;
  * {@link DepthwiseConvOp}: for them the unfolding would cost more than the arithmetic.
  *
  * <p>The forward pass keeps {@code rows} for the weight gradient: memory for speed, like PyTorch's
- * saved tensors. Every matrix multiply splits its output rows over threads, and each reduction is
+ * saved tensors. When no graph is recorded (inference under {@code noGrad}, or nothing requires a
+ * gradient) the patches are scratch instead, taken from the thread's {@link ConvWorkspace}, as is
+ * the pixel-major product in every mode: only the output is allocated per call. Every matrix multiply splits its output rows over threads, and each reduction is
  * done by one thread in a fixed order, so results are identical for any thread count.
  */
 public final class Conv2dOp {
