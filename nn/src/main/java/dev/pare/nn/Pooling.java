@@ -113,7 +113,7 @@ final class Pooling {
      * The CNN's common case, non-overlapping 2×2 windows without padding: every window lies inside
      * the image (a last odd row or column is dropped by the output size), so the bounds arithmetic
      * of {@link #maxPoolAnyWindow} disappears. Same scan order and same {@link #beats} rule, hence
-     * the same values and winners bit for bit; about twice as fast.
+     * the same values and winners bit for bit, with fewer instructions per window.
      */
     private static void maxPool2x2(float[] xd, int xo, int planes, int h, int w, float[] out, int[] argmax) {
         int oh = h / 2;
