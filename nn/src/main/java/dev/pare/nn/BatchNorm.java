@@ -119,8 +119,15 @@ public abstract class BatchNorm extends Module {
             }
             return y;
         }
-        // Evaluation: fixed statistics make this a per-channel affine map; autograd handles it.
+        // Evaluation: fixed statistics make this a per-channel affine map.
         Tensor scale = runningVar.add((float) eps).sqrt().view(channelShape);
+        boolean recording = GradMode.isEnabled()
+                && (x.requiresGrad() || weight != null && (weight.requiresGrad() || bias.requiresGrad()));
+        if (!recording) {
+            // Nothing to differentiate: one pass and one output array instead of four temporaries.
+            return BatchNormOp.affine(x, runningMean, scale, weight, bias);
+        }
+        // Someone needs gradients (e.g. fine-tuning γ, β in eval mode): autograd handles it.
         Tensor normalised = x.sub(runningMean.view(channelShape)).div(scale);
         if (weight == null) {
             return normalised;

@@ -138,4 +138,57 @@ final class BatchNormOp {
             };
         }, input, weight, bias);
     }
+
+    /**
+     * Evaluation-mode batch normalisation with fixed statistics, without recording a graph:
+     * <pre>
+     *   y[n, c, …] = ((x[n, c, …] − μ_c) / s_c) · γ_c + β_c,    s_c = √(σ²_c + ε)
+     * </pre>
+     * in one pass with one output array. The caller computes {@code s} with the same tensor ops
+     * the autograd path uses, and this loop applies the same four float operations in the same
+     * order as {@code x.sub(μ).div(s).mul(γ).add(β)} (each rounded to float, no fused multiply-add),
+     * so the result is bit-for-bit that of the unfused path, which allocates four full-size
+     * tensors. (Trap: rewriting it as {@code x·(γ/s) + (β − μ·γ/s)} would be cheaper, but rounds
+     * differently.)
+     *
+     * @param input  {@code [N, C, *]}
+     * @param mean   μ {@code [C]}
+     * @param scale  s {@code [C]} (any view of C values)
+     * @param weight γ {@code [C]}, or null for the plain {@code (x − μ)/s}
+     * @param bias   β {@code [C]}, null exactly when {@code weight} is
+     */
+    static Tensor affine(Tensor input, Tensor mean, Tensor scale, Tensor weight, Tensor bias) {
+        Tensor x = Conv2dOp.contiguous(input);
+        int[] shape = x.shape();
+        int n = shape[0];
+        int c = shape[1];
+        int inner = n * c == 0 ? 0 : x.numel() / (n * c);
+        float[] xd = x.storage();
+        int xo = x.offset();
+        float[] mu = Conv2dOp.contiguous(mean).toArray();
+        float[] sc = Conv2dOp.contiguous(scale).toArray();
+        float[] gamma = weight == null ? null : Conv2dOp.contiguous(weight).toArray();
+        float[] beta = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
+        float[] y = new float[x.numel()];
+        Parallel.forRange(n * c, 1, (lo, hi) -> {
+            for (int plane = lo; plane < hi; plane++) {
+                int ch = plane % c;
+                float m = mu[ch];
+                float s = sc[ch];
+                int base = plane * inner;
+                if (gamma == null) {
+                    for (int i = 0; i < inner; i++) {
+                        y[base + i] = (xd[xo + base + i] - m) / s;
+                    }
+                } else {
+                    float g = gamma[ch];
+                    float b = beta[ch];
+                    for (int i = 0; i < inner; i++) {
+                        y[base + i] = (xd[xo + base + i] - m) / s * g + b;
+                    }
+                }
+            }
+        });
+        return Tensor.wrap(y, 0, shape);
+    }
 }

@@ -34,7 +34,9 @@ import java.util.Arrays;
  * {@link DepthwiseConvOp}: for them the unfolding would cost more than the arithmetic.
  *
  * <p>The forward pass keeps {@code rows} for the weight gradient: memory for speed, like PyTorch's
- * saved tensors. Every matrix multiply splits its output rows over threads, and each reduction is
+ * saved tensors. When no graph is recorded (inference under {@code noGrad}, or nothing requires a
+ * gradient) the patches are scratch instead, taken from the thread's {@link ConvWorkspace}, as is
+ * the pixel-major product in every mode: only the output is allocated per call. Every matrix multiply splits its output rows over threads, and each reduction is
  * done by one thread in a fixed order, so results are identical for any thread count.
  */
 public final class Conv2dOp {
@@ -110,7 +112,12 @@ public final class Conv2dOp {
                     + "] needs a buffer of " + (long) rowsCount * widest + " floats (" + rowsCount + " output pixels x "
                     + widest + "), more than a Java array holds; use a smaller batch");
         }
-        float[] rows = new float[rowsCount * k];
+        // The patches are needed again only by the weight gradient: when no graph is recorded they
+        // are scratch, reused from this thread's workspace (see ConvWorkspace for the traps).
+        boolean recording = GradMode.isEnabled()
+                && (x.requiresGrad() || weight.requiresGrad() || bias != null && bias.requiresGrad());
+        ConvWorkspace ws = ConvWorkspace.get();
+        float[] rows = recording ? new float[rowsCount * k] : ws.patches(rowsCount * k);
         Im2Col.im2row(g, x.storage(), x.offset(), x.strides(), rows);
 
         // Wᵀ as a [kg, O] row-major matrix: column block g·og… holds group g's filters. The copy is
@@ -124,7 +131,8 @@ public final class Conv2dOp {
                 wt[p * o + oc] = wd[wo + oc * kg + p];
             }
         }
-        float[] pixelMajor = new float[rowsCount * o];
+        // Scratch in every mode: only its reordered copy `out` leaves this method.
+        float[] pixelMajor = ws.pixelMajor(rowsCount * o);
         for (int grp = 0; grp < groups; grp++) {
             Gemm.gemm(false, false, rowsCount, og, kg,
                     rows, grp * kg, k, wt, grp * og, o, pixelMajor, grp * og, o, false);
@@ -147,10 +155,13 @@ public final class Conv2dOp {
         Tensor result = Tensor.wrap(out, 0, n, o, oh, ow);
 
         return Tensor.recordOp("conv2d", result, gradOut -> {
-            float[] dc = toPixelMajor(gradOut, n, o, pix);
+            // Backward runs on the thread that calls backward(); its two temporaries are scratch
+            // too. dRows may share the patches slot: the saved `rows` was allocated fresh above.
+            ConvWorkspace bws = ConvWorkspace.get();
+            float[] dc = toPixelMajor(gradOut, n, o, pix, bws.pixelMajor(rowsCount * o));
             Tensor dx = null;
             if (x.requiresGrad()) {
-                float[] dRows = new float[rowsCount * k];
+                float[] dRows = bws.patches(rowsCount * k);
                 for (int grp = 0; grp < groups; grp++) {
                     Gemm.gemm(false, false, rowsCount, kg, og,
                             dc, grp * og, o, wd, wo + grp * og * kg, kg, dRows, grp * kg, k, false);
@@ -189,12 +200,14 @@ public final class Conv2dOp {
         }, x, weight, bias);
     }
 
-    /** {@code [N, O, OH·OW]} (any layout) to a pixel-major {@code [N·OH·OW, O]} array. */
-    private static float[] toPixelMajor(Tensor gradOut, int n, int o, int pix) {
+    /**
+     * {@code [N, O, OH·OW]} (any layout) to a pixel-major {@code [N·OH·OW, O]} array, written into
+     * the first {@code N·OH·OW·O} elements of {@code dc}.
+     */
+    private static float[] toPixelMajor(Tensor gradOut, int n, int o, int pix, float[] dc) {
         Tensor gc = contiguous(gradOut);
         float[] gd = gc.storage();
         int go = gc.offset();
-        float[] dc = new float[n * pix * o];
         Parallel.forRange(n, 1, (lo, hi) -> {
             for (int s = lo; s < hi; s++) {
                 for (int oc = 0; oc < o; oc++) {

@@ -60,12 +60,23 @@ final class Im2Col {
                         int r = ((n * oh + y) * ow + xx) * k;
                         int ih0 = y * g.sh() - g.ph();
                         int iw0 = xx * g.sw() - g.pw();
+                        // Most pixels' windows lie inside the image horizontally: then each kernel
+                        // row is a plain copy, without the per-element column test.
+                        boolean colsIn = iw0 >= 0 && iw0 + (g.kw() - 1) * g.dw() < g.w();
                         for (int c = 0; c < g.c(); c++) {
                             int base = xo + n * xs[0] + c * xs[1];
                             for (int i = 0; i < g.kh(); i++) {
                                 int ih = ih0 + i * g.dh();
                                 boolean rowIn = ih >= 0 && ih < g.h();
                                 int rowBase = base + ih * xs[2];
+                                if (rowIn && colsIn) {
+                                    int src = rowBase + iw0 * xs[3];
+                                    int step = g.dw() * xs[3];
+                                    for (int j = 0; j < g.kw(); j++, src += step) {
+                                        rows[r++] = x[src];
+                                    }
+                                    continue;
+                                }
                                 for (int j = 0; j < g.kw(); j++) {
                                     int iw = iw0 + j * g.dw();
                                     rows[r++] = rowIn && iw >= 0 && iw < g.w() ? x[rowBase + iw * xs[3]] : 0f;
@@ -96,6 +107,7 @@ final class Im2Col {
                         int r = ((n * oh + y) * ow + xx) * k;
                         int ih0 = y * g.sh() - g.ph();
                         int iw0 = xx * g.sw() - g.pw();
+                        boolean colsIn = iw0 >= 0 && iw0 + (g.kw() - 1) * g.dw() < g.w();
                         for (int c = 0; c < g.c(); c++) {
                             int base = (n * g.c() + c) * hw;
                             for (int i = 0; i < g.kh(); i++) {
@@ -105,6 +117,14 @@ final class Im2Col {
                                     continue;
                                 }
                                 int rowBase = base + ih * g.w();
+                                if (colsIn) {
+                                    // As in im2row: the whole kernel row is inside, no column test.
+                                    // Same additions in the same order, so the same sums.
+                                    for (int j = 0, dst = rowBase + iw0; j < g.kw(); j++, r++, dst += g.dw()) {
+                                        dx[dst] += rows[r];
+                                    }
+                                    continue;
+                                }
                                 for (int j = 0; j < g.kw(); j++, r++) {
                                     int iw = iw0 + j * g.dw();
                                     if (iw >= 0 && iw < g.w()) {

@@ -1,5 +1,6 @@
 package dev.pare.nn;
 
+import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.parallel.Parallel;
 
@@ -34,38 +35,15 @@ final class Pooling {
         float[] xd = x.storage();
         int xo = x.offset();
         float[] out = new float[n * c * oh * ow];
-        // Flat index (within its plane) of the winner of each output: what backward needs.
-        int[] argmax = new int[out.length];
-        Parallel.forRange(n * c, 1, (lo, hi) -> {
-            for (int plane = lo; plane < hi; plane++) {
-                int in0 = xo + plane * h * w;
-                int o = plane * oh * ow;
-                for (int y = 0; y < oh; y++) {
-                    int y0 = y * s - p;
-                    int yLo = Math.max(y0, 0);
-                    int yHi = Math.min(y0 + k, h);
-                    for (int xx = 0; xx < ow; xx++, o++) {
-                        int x0 = xx * s - p;
-                        int xLo = Math.max(x0, 0);
-                        int xHi = Math.min(x0 + k, w);
-                        float best = Float.NEGATIVE_INFINITY;
-                        int bestAt = yLo * w + xLo;
-                        for (int i = yLo; i < yHi; i++) {
-                            for (int j = xLo; j < xHi; j++) {
-                                float v = xd[in0 + i * w + j];
-                                // The first NaN wins and stays, so that a NaN input is not hidden by max.
-                                if (v > best || Float.isNaN(v) && !Float.isNaN(best)) {
-                                    best = v;
-                                    bestAt = i * w + j;
-                                }
-                            }
-                        }
-                        out[o] = best;
-                        argmax[o] = bestAt;
-                    }
-                }
-            }
-        });
+        // Flat index (within its plane) of the winner of each output: what backward needs, so
+        // only kept when a graph will be recorded (as large as the output, in ints).
+        boolean recording = GradMode.isEnabled() && input.requiresGrad();
+        int[] argmax = recording ? new int[out.length] : null;
+        if (k == 2 && s == 2 && p == 0) {
+            maxPool2x2(xd, xo, n * c, h, w, out, argmax);
+        } else {
+            maxPoolAnyWindow(xd, xo, n * c, h, w, k, s, p, out, argmax);
+        }
         Tensor result = Tensor.wrap(out, 0, n, c, oh, ow);
         return Tensor.recordOp("maxPool2d", result, g -> {
             Tensor gc = Conv2dOp.contiguous(g);
@@ -82,6 +60,100 @@ final class Pooling {
             });
             return new Tensor[] {Tensor.wrap(dx, 0, n, c, h, w)};
         }, input);
+    }
+
+    /**
+     * Whether {@code v} replaces {@code best} as the maximum of a window scanned in row-major
+     * order: strictly greater (so the first of equal values stays, as PyTorch), or the first NaN
+     * (which then stays, so that a NaN input is not hidden by max).
+     */
+    private static boolean beats(float v, float best) {
+        return v > best || Float.isNaN(v) && !Float.isNaN(best);
+    }
+
+    /** Any window: clipped to the image, padding never wins. {@code argmax} may be null. */
+    private static void maxPoolAnyWindow(float[] xd, int xo, int planes, int h, int w, int k, int s, int p,
+            float[] out, int[] argmax) {
+        int oh = outSize(h, k, s, p);
+        int ow = outSize(w, k, s, p);
+        Parallel.forRange(planes, 1, (lo, hi) -> {
+            for (int plane = lo; plane < hi; plane++) {
+                int in0 = xo + plane * h * w;
+                int o = plane * oh * ow;
+                for (int y = 0; y < oh; y++) {
+                    int y0 = y * s - p;
+                    int yLo = Math.max(y0, 0);
+                    int yHi = Math.min(y0 + k, h);
+                    for (int xx = 0; xx < ow; xx++, o++) {
+                        int x0 = xx * s - p;
+                        int xLo = Math.max(x0, 0);
+                        int xHi = Math.min(x0 + k, w);
+                        float best = Float.NEGATIVE_INFINITY;
+                        int bestAt = yLo * w + xLo;
+                        for (int i = yLo; i < yHi; i++) {
+                            for (int j = xLo; j < xHi; j++) {
+                                float v = xd[in0 + i * w + j];
+                                if (beats(v, best)) {
+                                    best = v;
+                                    bestAt = i * w + j;
+                                }
+                            }
+                        }
+                        out[o] = best;
+                        if (argmax != null) {
+                            argmax[o] = bestAt;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The CNN's common case, non-overlapping 2×2 windows without padding: every window lies inside
+     * the image (a last odd row or column is dropped by the output size), so the bounds arithmetic
+     * of {@link #maxPoolAnyWindow} disappears. Same scan order and same {@link #beats} rule, hence
+     * the same values and winners bit for bit, with fewer instructions per window.
+     */
+    private static void maxPool2x2(float[] xd, int xo, int planes, int h, int w, float[] out, int[] argmax) {
+        int oh = h / 2;
+        int ow = w / 2;
+        Parallel.forRange(planes, 1, (lo, hi) -> {
+            for (int plane = lo; plane < hi; plane++) {
+                int in0 = xo + plane * h * w;
+                int o = plane * oh * ow;
+                for (int y = 0; y < oh; y++) {
+                    int top = 2 * y * w;          // offsets within the plane of the window's two rows
+                    int bottom = top + w;
+                    for (int xx = 0; xx < ow; xx++, o++) {
+                        int j = 2 * xx;
+                        // The general scan starts at −∞ with the first position as winner; starting
+                        // at the first value gives the same value and winner (−∞ stays, NaN wins).
+                        float best = xd[in0 + top + j];
+                        int bestAt = top + j;
+                        float v = xd[in0 + top + j + 1];
+                        if (beats(v, best)) {
+                            best = v;
+                            bestAt = top + j + 1;
+                        }
+                        v = xd[in0 + bottom + j];
+                        if (beats(v, best)) {
+                            best = v;
+                            bestAt = bottom + j;
+                        }
+                        v = xd[in0 + bottom + j + 1];
+                        if (beats(v, best)) {
+                            best = v;
+                            bestAt = bottom + j + 1;
+                        }
+                        out[o] = best;
+                        if (argmax != null) {
+                            argmax[o] = bestAt;
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.pare.tensor.kernels;
 import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Pointwise kernels of two arguments over a 1-D run: {@code out[i] = a[i] ∘ b[i]}.
@@ -10,8 +12,8 @@ import jdk.incubator.vector.FloatVector;
  * <p>Broadcasting reaches this level as a stride of 0: a run of {@code a} against a single value
  * of {@code b} has {@code bs == 0}. {@link #apply} therefore has three vector paths (both runs
  * contiguous, {@code b} a scalar, {@code a} a scalar) and the scalar twin {@link #scalar} for
- * everything else. ADD, SUB, MUL, DIV, MAX and MIN are vectorised; POW and the comparisons run
- * the twin.
+ * everything else. ADD, SUB, MUL, DIV, MAX, MIN and the comparisons (GT, GE, LT, LE, EQ) are
+ * vectorised; POW runs the twin.
  */
 public final class BinaryKernels {
     private BinaryKernels() {}
@@ -20,6 +22,7 @@ public final class BinaryKernels {
     public static boolean isVectorised(Binary op) {
         switch (op) {
             case ADD: case SUB: case MUL: case DIV: case MAX: case MIN:
+            case GT: case GE: case LT: case LE: case EQ:
                 return true;
             default:
                 return false;
@@ -73,7 +76,21 @@ public final class BinaryKernels {
             case DIV: return x.div(y);
             case MAX: return x.max(y);
             case MIN: return x.min(y);
+            // Comparisons give 1 where true and 0 elsewhere. A lane compare follows Java's float
+            // operators (false for any NaN operand; −0 equals +0), so it matches the scalar twin.
+            // (ReLU's backward multiplies by x > 0: on the scalar path that was a quarter of a
+            // CNN training step.)
+            case GT: return ones(x.compare(VectorOperators.GT, y));
+            case GE: return ones(x.compare(VectorOperators.GE, y));
+            case LT: return ones(x.compare(VectorOperators.LT, y));
+            case LE: return ones(x.compare(VectorOperators.LE, y));
+            case EQ: return ones(x.compare(VectorOperators.EQ, y));
             default: throw new AssertionError(op);
         }
+    }
+
+    /** 1 in the lanes of {@code m}, 0 elsewhere. */
+    private static FloatVector ones(VectorMask<Float> m) {
+        return FloatVector.zero(FLOAT).blend(FloatVector.broadcast(FLOAT, 1f), m);
     }
 }

@@ -67,4 +67,28 @@ class BinaryKernelsProperties {
             assertTrue(Float.compare(expected[i], a[i]) == 0, "in-place mul n=" + n + " index " + i);
         }
     }
+
+    @net.jqwik.api.Example
+    void comparisonKernelsTreatNaNZerosAndInfinitiesLikeJavasOperators() {
+        float nan = Float.NaN;
+        float inf = Float.POSITIVE_INFINITY;
+        float[] special = {nan, 0f, -0f, inf, -inf, 1f, -1f, Float.MIN_VALUE, nan, -0f, 3f};
+        int n = special.length * special.length;   // every pair, more than one vector's worth
+        float[] a = new float[n];
+        float[] b = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = special[i / special.length];
+            b[i] = special[i % special.length];
+        }
+        for (Binary op : new Binary[] {Binary.GT, Binary.GE, Binary.LT, Binary.LE, Binary.EQ}) {
+            float[] expected = new float[n];
+            float[] actual = new float[n];
+            BinaryKernels.scalar(op, a, 0, 1, b, 0, 1, expected, 0, 1, n);
+            BinaryKernels.apply(op, a, 0, 1, b, 0, 1, actual, 0, 1, n);
+            for (int i = 0; i < n; i++) {
+                assertTrue(Float.compare(expected[i], actual[i]) == 0,
+                        op + "(" + a[i] + ", " + b[i] + "): scalar twin " + expected[i] + ", vector " + actual[i]);
+            }
+        }
+    }
 }
