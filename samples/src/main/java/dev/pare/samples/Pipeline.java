@@ -436,8 +436,14 @@ public final class Pipeline implements Callable<Integer> {
         }
     }
 
+    /**
+     * Stages 1 to 4 train, and the Trainer draws its own bar per epoch: a second, stage-wide bar
+     * redrawn on the same terminal would garble both, so those stages announce themselves with a
+     * line and leave the bars to the Trainer.
+     */
     private StageProgress stage(int index, String name, long steps) {
-        return StageProgress.start(options.progress, index, STAGES, name, steps);
+        boolean trainerDrawsBars = index <= 4;
+        return StageProgress.start(options.progress, index, STAGES, name, trainerDrawsBars ? 1 : steps);
     }
 
     /** The teacher: loaded from --teacher, or trained with train-mlp's recipe. */
