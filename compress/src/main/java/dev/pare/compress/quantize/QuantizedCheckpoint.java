@@ -115,11 +115,10 @@ public final class QuantizedCheckpoint {
      * rebuild the I8 {@code weight} entries and then call this.
      */
     public static Module fromCheckpoint(Checkpoint c, String source, Module architecture) {
-        String file = source;
         String modeLabel = c.metadata().get(MODE_KEY);
         String granularityLabel = c.metadata().get(GRANULARITY_KEY);
         if (modeLabel == null || granularityLabel == null) {
-            throw new IllegalArgumentException("QuantizedCheckpoint.load: " + file + " has no " + MODE_KEY + "/"
+            throw new IllegalArgumentException("QuantizedCheckpoint.load: " + source + " has no " + MODE_KEY + "/"
                     + GRANULARITY_KEY + " metadata; it is not a quantized checkpoint");
         }
         QuantMode mode = QuantMode.fromLabel(modeLabel);

@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The table of the compression trade-offs: one {@link VariantResult} per row, each also given as
@@ -64,24 +64,23 @@ public final class TradeOffReport {
 
     /** Which rows are on the accuracy-vs-bytes Pareto frontier. */
     public boolean[] bytesFrontier() {
-        double[] cost = new double[rows.size()];
-        double[] value = new double[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            cost[i] = rows.get(i).fileBytes();
-            value[i] = rows.get(i).accuracy();
-        }
-        return ParetoFrontier.of(cost, value);
+        return frontier(r -> r.fileBytes());
     }
 
     /** Which rows are on the accuracy-vs-batch-1-latency Pareto frontier. */
     public boolean[] latencyFrontier() {
-        double[] cost = new double[rows.size()];
+        return frontier(r -> r.batch1().medianMicros());
+    }
+
+    /** Which rows are on the frontier of accuracy against {@code cost}. */
+    private boolean[] frontier(ToDoubleFunction<VariantResult> cost) {
+        double[] c = new double[rows.size()];
         double[] value = new double[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
-            cost[i] = rows.get(i).batch1().medianMicros();
+            c[i] = cost.applyAsDouble(rows.get(i));
             value[i] = rows.get(i).accuracy();
         }
-        return ParetoFrontier.of(cost, value);
+        return ParetoFrontier.of(c, value);
     }
 
     /** A fixed-width table for a terminal. */
@@ -146,16 +145,11 @@ public final class TradeOffReport {
      */
     public List<Path> write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        List<Path> out = new ArrayList<>();
-        out.add(writeAtomically(dir.resolve("report.csv"), csv()));
-        out.add(writeAtomically(dir.resolve("report.md"), markdown()));
-        return out;
-    }
-
-    /** Writes {@code text} (UTF-8) to {@code file} atomically ({@link AtomicFiles}): old contents or new, never half. */
-    public static Path writeAtomically(Path file, String text) throws IOException {
-        AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
-        return file;
+        Path csvFile = dir.resolve("report.csv");
+        Path markdownFile = dir.resolve("report.md");
+        AtomicFiles.write(csvFile, csv().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(markdownFile, markdown().getBytes(StandardCharsets.UTF_8));
+        return List.of(csvFile, markdownFile);
     }
 
     private static String num(double v) {

@@ -301,6 +301,8 @@ public final class QuantizeKernels {
             // v − v is 0 for finite v and NaN otherwise; summing the four first keeps one chain.
             bad = bad.add(v0.sub(v0).add(v1.sub(v1)).add(v2.sub(v2).add(v3.sub(v3))));
         }
+        // The lane reduction below is written out again rather than shared with rangeWithZero:
+        // a helper taking vectors as arguments is boxed whenever C2 declines to inline it.
         rangeWithZeroScalar(x, xo + i, n - i, loHi);
         float l = loHi[0];
         float h = loHi[1];
