@@ -2,7 +2,6 @@ package dev.pare.tensor.kernels;
 
 import static dev.pare.tensor.kernels.GemmBlocking.LANES;
 import static dev.pare.tensor.kernels.GemmBlocking.MR;
-import static dev.pare.tensor.kernels.GemmBlocking.NC;
 import static dev.pare.tensor.kernels.GemmBlocking.NR;
 import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
@@ -15,14 +14,15 @@ import jdk.incubator.vector.FloatVector;
  * of GotoBLAS and BLIS. The layout conventions are those of {@link GemmScalar}, its scalar twin
  * and test oracle; docs/matmul.md walks from that triple loop to this kernel, with measurements.
  *
- * <p>The loops, outermost first ({@link GemmBlocking} explains each size):
+ * <p>The loops, outermost first ({@link GemmBlocking} explains each size and how it follows from
+ * the machine's caches):
  * <pre>
  *   for jc in N by NC:                       a panel of columns of C
  *     for pc in K by KC:                     one block of the K sum
  *       pack op(B)[pc.., jc..] → B̃ (KC×NC)   {@link GemmPacking#packB}, lives in L3
  *       for ic in M by MC:
  *         pack op(A)[ic.., pc..] → Ã (MC×KC) {@link GemmPacking#packA}, lives in L2
- *         for jr in NC by NR:                B̃ micro-panel (KC×NR) stays in L1 ...
+ *         for jr in NC by NR:                B̃ micro-panel (KC×NR) stays in L2 ...
  *           for ir in MC by MR:              ... while the Ã micro-panels stream past it
  *             C[ic+ir.., jc+jr..] (+)= Ã micro-panel · B̃ micro-panel   {@link GemmMicroKernel}
  * </pre>
@@ -32,8 +32,9 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Threads: the columns (or, for tall C, the rows) of C are split into contiguous pieces of
  * whole tiles, one per thread of {@link Parallel} (a few per thread for large products, taken
- * from a shared counter); each thread packs what it needs into its own buffers. The K sum is never split, and its blocking depends on K only, so every element of C
- * is computed by the same operations in the same order whatever the thread count: the result is
+ * from a shared counter); each thread packs what it needs into its own buffers. The K sum is never
+ * split, and its blocking depends on K and the machine's caches only, so every element of C is
+ * computed by the same operations in the same order whatever the thread count: the result is
  * bit-for-bit the same on 1 thread or 64.
  */
 public final class Gemm {
@@ -79,6 +80,16 @@ public final class Gemm {
      */
     static void packedProduct(int m, int n, int k, GemmOperands operands,
                               float[] c, int co, int ldc, boolean accumulate) {
+        packedProduct(m, n, k, operands, c, co, ldc, accumulate, GemmBlocking.DEFAULT);
+    }
+
+    /**
+     * {@link #packedProduct} with the given block sizes instead of this machine's. Tests use small
+     * blocks so that every edge (several K blocks, row blocks and column panels) is reached with
+     * small, fast products, whatever the caches of the machine running them.
+     */
+    static void packedProduct(int m, int n, int k, GemmOperands operands,
+                              float[] c, int co, int ldc, boolean accumulate, GemmBlocking blocking) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -94,7 +105,7 @@ public final class Gemm {
         int tilesM = (m + MR - 1) / MR;
         int tilesN = (n + NR - 1) / NR;
         if (!parallel(work)) {
-            packed(operands, 0, m, 0, n, k, c, co, ldc, accumulate);
+            packed(operands, blocking, 0, m, 0, n, k, c, co, ldc, accumulate);
             return;
         }
         // Wide C: split the columns, each piece packing all of the (smaller) A. Tall C: split the
@@ -112,9 +123,9 @@ public final class Gemm {
                 int from = (int) ((long) tiles * piece / pieces);
                 int to = (int) ((long) tiles * (piece + 1) / pieces);
                 if (wide) {
-                    packed(operands, 0, m, from * NR, Math.min(n, to * NR), k, c, co, ldc, accumulate);
+                    packed(operands, blocking, 0, m, from * NR, Math.min(n, to * NR), k, c, co, ldc, accumulate);
                 } else {
-                    packed(operands, from * MR, Math.min(m, to * MR), 0, n, k, c, co, ldc, accumulate);
+                    packed(operands, blocking, from * MR, Math.min(m, to * MR), 0, n, k, c, co, ldc, accumulate);
                 }
             }
         });
@@ -125,15 +136,16 @@ public final class Gemm {
     }
 
     /** The blocked loops of the class comment, over rows [i0, i1) and columns [j0, j1) of C. */
-    private static void packed(GemmOperands operands, int i0, int i1, int j0, int j1, int k,
-                               float[] c, int co, int ldc, boolean accumulate) {
-        int kb = GemmBlocking.kBlock(k);
-        int mb = GemmBlocking.mBlock(i1 - i0);
+    private static void packed(GemmOperands operands, GemmBlocking blocking, int i0, int i1, int j0, int j1,
+                               int k, float[] c, int co, int ldc, boolean accumulate) {
+        int kb = blocking.kBlock(k);
+        int mb = blocking.mBlock(i1 - i0);
+        int nb = blocking.nc();
         Workspace ws = WORKSPACE.get();
         float[] ap = ws.packedA(mb * kb);
-        float[] bp = ws.packedB(Math.min(NC, roundUp(j1 - j0, NR)) * kb);
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
+        float[] bp = ws.packedB(Math.min(nb, roundUp(j1 - j0, NR)) * kb);
+        for (int jc = j0; jc < j1; jc += nb) {
+            int nc = Math.min(nb, j1 - jc);
             for (int pc = 0; pc < k; pc += kb) {
                 int kc = Math.min(kb, k - pc);
                 operands.packB(pc, kc, jc, nc, bp);
@@ -183,8 +195,12 @@ public final class Gemm {
 
     /** C[rows × NR] at c[ci] = the top rows of the tile. */
     private static void storeTile(float[] tile, int rows, float[] c, int ci, int ldc) {
+        // Two vector copies per row rather than System.arraycopy: for 2·LANES floats the call's
+        // set-up costs more than the copy.
         for (int r = 0; r < rows; r++) {
-            System.arraycopy(tile, r * NR, c, ci + r * ldc, NR);
+            int cr = ci + r * ldc;
+            FloatVector.fromArray(FLOAT, tile, r * NR).intoArray(c, cr);
+            FloatVector.fromArray(FLOAT, tile, r * NR + LANES).intoArray(c, cr + LANES);
         }
     }
 

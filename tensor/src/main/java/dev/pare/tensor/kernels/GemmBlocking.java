@@ -1,24 +1,39 @@
 package dev.pare.tensor.kernels;
 
 /**
- * The block sizes of the packed GEMM, and why each one is what it is.
+ * The block sizes of the packed GEMM, derived from the vector width and the cache sizes of the
+ * machine it runs on ({@link CpuCaches}), and why each one is what it is.
  *
  * <p>The packed GEMM ({@link Gemm}) walks C in nested levels of blocks, each sized so that
- * the data it re-reads most often stays in one level of the memory hierarchy:
+ * the data it re-reads most often stays close to the core:
  * <pre>
  *   register tile  MR × NR   accumulators of C          vector registers
- *   micro-panel    KC × NR   a sliver of packed B        L1 data cache
- *   block          MC × KC   packed A                    L2 cache
- *   panel          KC × NC   packed B                    L3 cache (or memory)
+ *   micro-panel    KC × NR   a sliver of packed B        L2, re-read by every micro-panel of A
+ *   block          MC × KC   packed A                    L2, re-read for every micro-panel of B
+ *   panel          KC × NC   packed B                    L3 (or memory)
  * </pre>
- * The figures below were chosen for, and measured on, an AMD Zen 5 core (48 KiB L1d, 1 MiB L2,
- * 32 MiB shared L3, 32 AVX-512 registers); docs/matmul.md shows the measurements. They are
- * expressed in vector lengths so that other widths (8-lane AVX2, the 4-lane species the tests
- * force) get proportionate blocks, and they only need to be right to within a factor of about
- * two: a block that is a little small costs a few percent, not a cliff.
+ * The register tile is fixed by the register file; the other three are computed once, from the
+ * caches, by {@link #forCaches}. They only need to be right to within a factor of about two: a
+ * block that is a little small costs a few percent, not a cliff.
+ *
+ * <p>The textbook choice (BLIS's analytical model) keeps the B micro-panel in L1 and therefore
+ * caps KC at a few hundred. That model assumes a micro-kernel that prefetches the C tile it is
+ * about to update. Java has no prefetch instruction: each time a tile of C is loaded, added to and
+ * stored, a C that no longer fits in cache makes the core wait for memory, once per tile and per
+ * K block. The only lever left is to update C less often, that is, to make KC deep. The micro-panel
+ * then outgrows L1 and is read from L2, which costs nothing measurable: per step the kernel needs
+ * two vectors of B for 2·MR fused multiply-adds, a small fraction of what L2 delivers per cycle,
+ * and the reads are sequential, which the hardware prefetchers follow.
+ *
+ * <p>Results depend on KC (it decides where the K sum is cut and so how it rounds), hence on the
+ * cache sizes: they are identical for any thread count on one machine, and may differ in the last
+ * bits between machines, as they already do between vector widths.
+ *
+ * @param kc depth of one block of the K sum
+ * @param mc rows of A packed at once, a multiple of {@link #MR}
+ * @param nc columns of B packed at once, a multiple of {@link #NR}
  */
-final class GemmBlocking {
-    private GemmBlocking() {}
+record GemmBlocking(int kc, int mc, int nc) {
 
     /** Float lanes in one vector of {@link VectorConfig#FLOAT}. */
     static final int LANES = VectorConfig.FLOAT_LANES;
@@ -34,71 +49,99 @@ final class GemmBlocking {
     /** Columns of the register tile: two vectors. Must match {@link GemmMicroKernel}. */
     static final int NR = 2 * LANES;
 
-    /**
-     * Depth of one block of the K sum. The micro-kernel streams one KC × NR micro-panel of packed
-     * B from L1 for every MR rows of A: with 16 lanes that is 256 · 32 · 4 B = 32 KiB, two thirds
-     * of a 48 KiB L1, leaving room for the A micro-panel (6 KiB) streaming through. A deeper KC
-     * amortises the load and store of the C tile over more FMAs, a shallower one fits smaller L1s.
-     */
-    static final int KC = 256;
-
-    /**
-     * Rows of A packed at once, a multiple of MR. MC × KC floats of packed A (240 · 256 · 4 B =
-     * 240 KiB) stay in a 1 MiB L2 while every micro-panel of B sweeps over them, with room left
-     * for the B panel streaming from L3.
-     */
-    static final int MC = 40 * MR;
-
-    /**
-     * Columns of B packed at once, a multiple of NR. A KC × NC panel of packed B (256 · 4096 ·
-     * 4 B = 4 MiB) lives in the shared L3; a larger panel only saves re-packing A, which is cheap.
-     * A panel narrow enough for L2 (16 · NR) was measured slower at 2048³ (133 against 145
-     * GFLOP/s per CPU-second), because A is then re-packed for every panel.
-     */
-    static final int NC = 128 * NR;
+    /** The blocking for this machine: {@link #forCaches} of {@link CpuCaches#DETECTED}. */
+    static final GemmBlocking DEFAULT = forCaches(CpuCaches.DETECTED);
 
     /**
      * At or below this many multiply-adds (M·N·K) the packed path's fixed costs (zeroing, packing
-     * two padded panels, a 6×32 tile for a few outputs) outweigh its gain and {@link GemmDirect}
-     * is used. Measured on one thread (CPU-time GFLOP/s, direct vs packed): 2×2×2 0.4 vs 0.2,
-     * 4×4×4 1.5 vs 1.1, but 8×8×8 2.9 vs 4.3 and 16×4×16 1.8 vs 5.2: the packed kernel wins
-     * from a few hundred multiply-adds on, so the direct path is for the truly tiny only (and for
-     * matrix-vector products, which {@link Gemm} sends there whatever their size).
+     * two padded panels, a 6×2-vector tile for a few outputs) outweigh its gain and
+     * {@link GemmDirect} is used: the packed kernel wins from a few hundred multiply-adds on, so
+     * the direct path is for the truly tiny only (and for matrix-vector products, which
+     * {@link Gemm} sends there whatever their size).
      */
     static final long DIRECT_MAX_WORK = 256;
 
     /**
-     * Below this many multiply-adds a product runs on one thread: handing work to another core
-     * costs some microseconds, the time of about this many multiply-adds.
+     * Below this many multiply-adds a product runs on one thread. Handing a piece to another core
+     * means waking a parked pool thread through the operating system's scheduler, which takes
+     * tens of microseconds (more in a virtual machine), and the second thread also re-packs the
+     * operand that is not split. 2²² multiply-adds are a few tens of microseconds of one core's
+     * work, so below them a split cannot pay for itself, and two threads would be slower than one.
      */
-    static final long PARALLEL_MIN_WORK = 64L * 64 * 64;
+    static final long PARALLEL_MIN_WORK = 1L << 22;
 
     /**
      * From this many multiply-adds on (1024³ / 2), C is cut into {@link #PIECES_PER_THREAD}
      * pieces per thread instead of one, taken dynamically. On a shared machine a thread may lose
      * its core for a while; with one piece per thread everyone then waits for it. The price is
-     * that each piece packs the operand that is not split again: for a 1024³ product in 8 pieces
-     * that is about 3% more work, which is why smaller products keep one piece per thread.
+     * that each piece packs the operand that is not split again, a few percent more work, which
+     * is why smaller products keep one piece per thread.
      */
     static final long DYNAMIC_MIN_WORK = 1L << 29;
 
     /** Pieces per thread for products of at least {@link #DYNAMIC_MIN_WORK}. */
     static final int PIECES_PER_THREAD = 4;
 
+    /** KC never exceeds this: past it the C update is a negligible part of a tile's work. */
+    static final int KC_MAX = 1024;
+
+    /** NC never exceeds this: a wider panel only saves re-packing A, already a small cost then. */
+    static final int NC_MAX_COLUMNS = 4096;
+
+    GemmBlocking {
+        if (kc < 1 || mc < MR || mc % MR != 0 || nc < NR || nc % NR != 0) {
+            throw new IllegalArgumentException("GemmBlocking: kc=" + kc + " must be ≥ 1, mc=" + mc
+                    + " a positive multiple of MR=" + MR + ", nc=" + nc + " a positive multiple of NR=" + NR);
+        }
+    }
+
     /**
-     * The number of K blocks and their common depth: K is cut into ceil(K / KC) blocks of equal
-     * depth (to within one), so that K = 300 makes two blocks of 150 rather than 256 + 44.
-     * Depends on K only, never on the thread count: the block boundaries decide the rounding.
+     * The blocking for a core with the given caches:
+     * <ul>
+     *   <li>KC: the B micro-panel (KC × NR floats) takes an eighth of L2, within [128, {@link #KC_MAX}].
+     *       It is re-read by each of the MC / MR micro-panels of A in turn, so it must stay in L2
+     *       beside the A block; an eighth leaves room for that block and for the lines of C.</li>
+     *   <li>MC: the A block (MC × KC floats) takes a quarter of L2, rounded down to whole
+     *       micro-panels, at least 2·MR. It is re-read once per micro-panel of B. Caches are not
+     *       fully associative and the C rows being updated pass through L2 as well, so filling it
+     *       to the brim would evict the block before it is reused.</li>
+     *   <li>NC: the B panel (KC × NC floats) takes a quarter of L3, within [8·NR,
+     *       {@link #NC_MAX_COLUMNS}]. L3 is shared with the other cores, and with the second
+     *       thread's own panel.</li>
+     * </ul>
      */
-    static int kBlock(int k) {
-        int blocks = Math.max(1, (k + KC - 1) / KC);
+    static GemmBlocking forCaches(CpuCaches caches) {
+        long l2 = Math.max(caches.l2(), 64 << 10);
+        long l3 = Math.max(caches.l3(), l2);
+        int kc = (int) clamp(l2 / 8 / (NR * (long) Float.BYTES), 128, KC_MAX);
+        int mc = (int) Math.max(2, l2 / 4 / ((long) kc * Float.BYTES) / MR) * MR;
+        int nc = (int) clamp(l3 / 4 / ((long) kc * Float.BYTES) / NR, 8, NC_MAX_COLUMNS / NR) * NR;
+        return new GemmBlocking(kc, mc, nc);
+    }
+
+    private static long clamp(long x, long lo, long hi) {
+        return Math.max(lo, Math.min(hi, x));
+    }
+
+    /**
+     * The common depth of the K blocks: K is cut into ceil(K / KC) blocks of equal depth (to
+     * within one), so that K = 300 with KC = 256 makes two blocks of 150 rather than 256 + 44.
+     * Depends on K and KC only, never on the thread count: the block boundaries decide the rounding.
+     */
+    int kBlock(int k) {
+        int blocks = Math.max(1, (k + kc - 1) / kc);
         return (k + blocks - 1) / blocks;
     }
 
     /** Like {@link #kBlock} for the MC rows of A: equal blocks, each a multiple of MR. */
-    static int mBlock(int m) {
-        int blocks = Math.max(1, (m + MC - 1) / MC);
+    int mBlock(int m) {
+        int blocks = Math.max(1, (m + mc - 1) / mc);
         int rows = (m + blocks - 1) / blocks;
         return (rows + MR - 1) / MR * MR;
+    }
+
+    /** E.g. {@code "KC 1024, MC 60, NC 4096"}. */
+    String describe() {
+        return "KC " + kc + ", MC " + mc + ", NC " + nc;
     }
 }

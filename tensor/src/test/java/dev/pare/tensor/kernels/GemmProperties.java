@@ -56,11 +56,52 @@ class GemmProperties {
     }
 
     @Property(tries = 12)
-    void matchesScalarTwinWhenKSpansSeveralBlocks(@ForAll @IntRange(min = 250, max = 800) int k,
+    void matchesScalarTwinWhenKSpansSeveralBlocks(@ForAll @IntRange(min = 1, max = 400) int beyond,
                                                   @ForAll("awkward") int m, @ForAll boolean transA,
                                                   @ForAll boolean transB, @ForAll boolean accumulate,
                                                   @ForAll long seed) {
+        // This machine's KC, whatever its caches made it: K just past one block, up to a few hundred more.
+        int k = GemmBlocking.DEFAULT.kc() + beyond;
+        assertTrue(GemmBlocking.DEFAULT.kBlock(k) < k, "K=" + k + " must span several KC blocks");
         new Case(transA, transB, m, 67, k, 0, accumulate, seed).check();
+    }
+
+    /**
+     * Blocks far smaller than any real machine's, so that small products cross every block edge at
+     * once: several K blocks (uneven by one), several row blocks, several column panels, and
+     * partial tiles in each. This is how the loops are checked independently of the caches of the
+     * machine that runs the tests.
+     */
+    @Property(tries = 80, edgeCases = EdgeCasesMode.MIXIN)
+    void matchesScalarTwinWithTinyBlocksAtEveryEdge(@ForAll("awkward") int m, @ForAll("awkward") int n,
+                                                    @ForAll @IntRange(min = 1, max = 90) int k,
+                                                    @ForAll @IntRange(min = 1, max = 40) int kc,
+                                                    @ForAll @IntRange(min = 1, max = 3) int mcPanels,
+                                                    @ForAll @IntRange(min = 1, max = 3) int ncPanels,
+                                                    @ForAll boolean transA, @ForAll boolean transB,
+                                                    @ForAll boolean accumulate, @ForAll long seed) {
+        GemmBlocking tiny = new GemmBlocking(kc, mcPanels * GemmBlocking.MR, ncPanels * GemmBlocking.NR);
+        new Case(transA, transB, m, n, k, 1, accumulate, seed).withBlocking(tiny).check();
+    }
+
+    @Property(tries = 20)
+    void givesTheSameBitsForAnyThreadCountWithTinyBlocks(@ForAll("awkward") int m, @ForAll("awkward") int n,
+                                                         @ForAll @IntRange(min = 1, max = 90) int k,
+                                                         @ForAll @IntRange(min = 1, max = 40) int kc,
+                                                         @ForAll boolean accumulate, @ForAll long seed) {
+        Case c = new Case(false, true, m, n, k, 1, accumulate, seed)
+                .withBlocking(new GemmBlocking(kc, GemmBlocking.MR, GemmBlocking.NR));
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            float[] reference = c.runFast();
+            for (int t : new int[] {2, 3}) {
+                Parallel.setThreads(t);
+                assertArrayEquals(reference, c.runFast(), c + ": bits differ between 1 and " + t + " threads");
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
     }
 
     @Property(tries = 40)
@@ -137,14 +178,14 @@ class GemmProperties {
 
     @Example
     void matchesScalarTwinWhenNSpansSeveralColumnPanels() {
-        new Case(false, false, 7, GemmBlocking.NC + 2 * GemmBlocking.NR + 3, 13, 0, false, 4).check();
-        new Case(true, true, 9, GemmBlocking.NC + 1, 5, 2, true, 5).check();
+        new Case(false, false, 7, GemmBlocking.DEFAULT.nc() + 2 * GemmBlocking.NR + 3, 13, 0, false, 4).check();
+        new Case(true, true, 9, GemmBlocking.DEFAULT.nc() + 1, 5, 2, true, 5).check();
     }
 
     @Example
     void matchesScalarTwinWhenMSpansSeveralRowBlocks() {
-        new Case(false, false, 2 * GemmBlocking.MC + 7, 40, 33, 0, false, 6).check();
-        new Case(true, false, GemmBlocking.MC + 1, 70, 300, 1, true, 7).check();
+        new Case(false, false, 2 * GemmBlocking.DEFAULT.mc() + 7, 40, 33, 0, false, 6).check();
+        new Case(true, false, GemmBlocking.DEFAULT.mc() + 1, 70, 300, 1, true, 7).check();
     }
 
     @Example
@@ -259,9 +300,22 @@ class GemmProperties {
             c0 = random(rnd, co + m * ldc + pad);
         }
 
+        /** Null: {@link Gemm#gemm} as users call it. Otherwise its packed path with these blocks. */
+        GemmBlocking blocking;
+
+        Case withBlocking(GemmBlocking b) {
+            blocking = b;
+            return this;
+        }
+
         float[] runFast() {
             float[] c = c0.clone();
-            Gemm.gemm(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+            if (blocking == null) {
+                Gemm.gemm(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+            } else {
+                Gemm.packedProduct(m, n, k, new GemmOperands.Floats(transA, transB, a, ao, lda, b, bo, ldb),
+                        c, co, ldc, accumulate, blocking);
+            }
             return c;
         }
 
@@ -286,7 +340,7 @@ class GemmProperties {
         public String toString() {
             return "gemm(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
                     + ", lda=" + lda + ", ldb=" + ldb + ", ldc=" + ldc + ", offsets " + ao + "/" + bo + "/" + co
-                    + ", accumulate=" + accumulate + ")";
+                    + ", accumulate=" + accumulate + (blocking == null ? "" : ", " + blocking.describe()) + ")";
         }
     }
 
