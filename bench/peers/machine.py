@@ -134,6 +134,19 @@ def seconds_per_call(fn, warmups=3, reps=7, min_time=0.05):
     return statistics.median(rep() for _ in range(reps))
 
 
+def torch_start(threads):
+    """Imports torch in a child, sets its thread count, and checks its float32 GEMM (OpenBLAS,
+    under whatever kernel this child was given) against float64 before anything is timed."""
+    import numpy as np
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((64, 256), np.float32), rng.standard_normal((256, 128), np.float32)
+    check_against_float64(lambda x, y: (torch.from_numpy(x) @ torch.from_numpy(y)).numpy(), a, b)
+    return torch
+
+
 def report(cells, **extra):
     """A child's one line of output: JSON with seconds per call of each cell, and the kernels."""
     print(json.dumps({"cells": cells, "openblas": openblas_corename(), **extra}), flush=True)
@@ -245,15 +258,18 @@ def machine_line(avx2=False, pare=None, openblas=True, torch=None):
     if openblas:
         native, version = native_openblas()
         names = [n for n, _ in openblas_kernels(avx2)]
+        # A kernel set in the environment is not OpenBLAS's own pick: say where it came from.
+        source = " (OPENBLAS_CORETYPE in the environment)" if os.environ.get("OPENBLAS_CORETYPE") else ""
         if avx2:
             parts.append(f"OpenBLAS {version} Haswell (forced, AVX2)")
         elif len(names) > 1:
-            parts.append(f"OpenBLAS {version} {native}→SkylakeX tried, faster kept per cell")
+            parts.append(f"OpenBLAS {version} {native}{source}→SkylakeX tried, faster kept per row")
         else:
-            parts.append(f"OpenBLAS {version} {native}" + (" (AVX-512)" if native in AVX512_CORES else ""))
+            parts.append(f"OpenBLAS {version} {native}{source}" + (" (AVX-512)" if native in AVX512_CORES else ""))
     if torch:
         parts.append(f"torch {torch['version']} (ATen {torch['aten']}, oneDNN {torch['onednn']} "
-                     f"{torch['onednn_isa']} for conv, {torch['blas_info']} BLAS = OpenBLAS {torch['blas']} for GEMM)")
+                     f"{torch['onednn_isa']} for conv, GEMM in "
+                     + ("the same OpenBLAS)" if torch["blas"] != "unknown" else f"{torch['blas_info']} BLAS)"))
     if avx2:
         parts.append("AVX2 mode: " + ", ".join(f"{k}={v}" for k, v in AVX2_ENV.items()))
     return "machine: " + " · ".join(parts)
