@@ -202,21 +202,32 @@ def run_child(cmd, env):
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+# With remember_winners set (compare.py sets it), a child that has run under every kernel once
+# afterwards runs only under the kernels that won at least one of its cells: later rounds then
+# cost half as much on a machine where SkylakeX is tried, and measure the same contest.
+remember_winners = False
+_winners = {}
+
+
 def best_over_kernels(cmd, threads, avx2=False):
     """Runs child `cmd` under every OpenBLAS kernel worth timing and keeps, per cell, the fastest:
     {cell: (seconds, kernel name)}, plus the child's other report fields from its first run."""
-    best, extra = {}, {}
-    for name, overrides in openblas_kernels(avx2):
+    best, won, extra = {}, {}, {}
+    key = (tuple(cmd), threads, avx2)
+    kernels = [k for k in openblas_kernels(avx2) if k[0] in _winners.get(key, [k[0]])]
+    for name, overrides in kernels:
         out = run_child(cmd, peer_env(threads, overrides, avx2))
         if out is None:
             continue
-        kernel = out.get("openblas", name)
         for cell, seconds in out.pop("cells").items():
             if cell not in best or seconds < best[cell][0]:
-                best[cell] = (seconds, kernel)
+                # The name the child read from OpenBLAS itself: proof the override took effect.
+                best[cell], won[cell] = (seconds, out.get("openblas", name)), name
         extra = extra or out
     if not best:
         sys.exit("every OpenBLAS kernel failed; see the messages above")
+    if remember_winners:
+        _winners[key] = set(won.values())
     return best, extra
 
 

@@ -4,7 +4,7 @@
 Run:  /usr/bin/python3 bench/peers/torch_mlp.py [--avx2] [threads ...]   (default: 1 2)
 Prints the machine line, then per thread count: the SGD training step at batch 128 (forward,
 cross-entropy, backward, Nesterov-momentum update) in µs and samples/s, and inference latency
-at batch 1 and 256 in µs (medians of 7 timed repetitions after warm-up, like JMH's averages over
+at batch 1 and 256 in µs (medians of 5 timed repetitions after warm-up, like JMH's averages over
 its iterations), and the OpenBLAS kernel that ran torch's GEMMs.
 
 Each thread count runs in a fresh process, so that torch.set_num_threads and OpenBLAS's thread
@@ -37,8 +37,9 @@ def child(threads):
         with torch.no_grad():
             model(x)
 
-    # 0.2 s repetitions: a batch-1 forward is ~70 µs, and 50 ms would be timer noise on a busy machine.
-    t = lambda fn: machine.seconds_per_call(fn, warmups=5, reps=7, min_time=0.2)
+    # 0.15 s repetitions: a batch-1 forward is ~50 µs, and shorter ones would catch the noise
+    # of a shared machine in single repetitions.
+    t = lambda fn: machine.seconds_per_call(fn, warmups=3, reps=5, min_time=0.15)
     machine.report({"train_step": t(step), "forward_b1": t(lambda: forward(x1)),
                     "forward_b256": t(lambda: forward(x256))})
 
