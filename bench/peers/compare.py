@@ -3,8 +3,8 @@
 
 Build first:  mvn -q -pl bench -am package -DskipTests
 Run:          /usr/bin/python3 bench/peers/compare.py [--rounds 3] [--avx2] [--quick]
-                  [--only gemm,mlp,cnn,int8] [--log compare-log.jsonl]
-Re-make:      /usr/bin/python3 bench/peers/compare.py --from compare-log.jsonl [more logs...]
+                  [--only gemm,mlp,cnn,int8] [--log FILE]   (default bench/target/compare-<time>.jsonl)
+Re-make:      /usr/bin/python3 bench/peers/compare.py --from LOG [more logs...]   (pools their rounds)
 
 Sections (each is one JMH run for Pare, then the peer's children, once per round):
   gemm  GemmBenchmark (square n³ and the MLP step's three products) vs OpenBLAS through numpy
@@ -327,7 +327,7 @@ def main(argv):
     ap.add_argument("--quick", action="store_true", help="a smoke test: 1 round, a few cells, short iterations")
     ap.add_argument("--only", default=",".join(SECTIONS), help="sections, comma-separated: " + ",".join(SECTIONS))
     ap.add_argument("--avx2", action="store_true", help="Pare at 256 bits, every peer capped at AVX2")
-    ap.add_argument("--log", default=None, help="JSON-lines log of every measurement (default compare-<time>.jsonl)")
+    ap.add_argument("--log", default=None, help="JSON-lines log of every measurement (default bench/target/compare-<time>.jsonl)")
     ap.add_argument("--from", dest="logs", nargs="+", help="print the table of these logs and exit")
     args = ap.parse_args(argv)
     if args.logs:
@@ -339,7 +339,8 @@ def main(argv):
         ap.error(f"--only: unknown sections {sorted(unknown)}; choose from {SECTIONS}")
     rounds = args.rounds or (1 if args.quick else 3)
     plan = Plan(args.quick)
-    log = args.log or time.strftime("compare-%Y%m%d-%H%M%S.jsonl")
+    # By default under bench/target, which git ignores and `mvn clean` removes.
+    log = args.log or os.path.join(machine.ROOT, "bench", "target", time.strftime("compare-%Y%m%d-%H%M%S.jsonl"))
 
     needs_torch = any(s in sections for s in ("mlp", "cnn", "int8"))
     line = machine.machine_line(args.avx2, pare=machine.pare_info(args.avx2), openblas=True,
