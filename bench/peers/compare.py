@@ -233,9 +233,11 @@ def peer_cnn(plan, avx2):
     for arch in plan.archs:
         for t in THREADS:
             cells, params = torch_cnn.measure(arch, t, avx2)
-            if params != torch_cnn.PARE_PARAMS[arch]:
-                print(f"  warning: torch {arch} has {params:,} parameters, Pare's {torch_cnn.PARE_PARAMS[arch]:,}",
-                      file=sys.stderr)
+            # The twins must be the same network: the count from Pare's own FashionModels (PeerInfo).
+            ours = int(PARE_INFO.get(f"{'smallCnn' if arch == 'small' else 'mobilenet'}.params", -1))
+            if t == THREADS[0]:
+                print(f"  {CNN_NAMES[arch]} parameters: Pare {ours:,}, torch {params:,}"
+                      + ("" if ours == params else "  <- NOT THE SAME NETWORK"), file=sys.stderr, flush=True)
             for cell, (s, k) in cells.items():
                 if plan.quick and cell.endswith("b256"):
                     continue
@@ -258,6 +260,7 @@ def peer_int8(plan, avx2):
     return out
 
 
+PARE_INFO = {}   # PeerInfo's key=value lines, read once by main
 PARE = {"gemm": pare_gemm, "mlp": pare_mlp, "cnn": pare_cnn, "int8": pare_int8}
 PEER = {"gemm": peer_gemm, "mlp": peer_mlp, "cnn": peer_cnn, "int8": peer_int8}
 
@@ -343,7 +346,8 @@ def main(argv):
     log = args.log or os.path.join(machine.ROOT, "bench", "target", time.strftime("compare-%Y%m%d-%H%M%S.jsonl"))
 
     needs_torch = any(s in sections for s in ("mlp", "cnn", "int8"))
-    line = machine.machine_line(args.avx2, pare=machine.pare_info(args.avx2), openblas=True,
+    PARE_INFO.update(machine.pare_info(args.avx2))
+    line = machine.machine_line(args.avx2, pare=PARE_INFO, openblas=True,
                                 torch=machine.torch_summary(args.avx2) if needs_torch else None)
     print(line, flush=True)
     kernels = len(machine.openblas_kernels(args.avx2))
