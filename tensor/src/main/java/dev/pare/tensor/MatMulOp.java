@@ -76,10 +76,27 @@ final class MatMulOp {
                                 out.data, off[0] + i * st[0], n, false);
                     }
                 });
+        boolean bColumnMajor = lb.trans;
         return Autograd.record("matmul", out, g -> new Tensor[] {
-            ReduceOps.sumTo(g.matmul(b.transpose(-1, -2)), a.shape),   // dA = dC · Bᵀ
-            ReduceOps.sumTo(a.transpose(-1, -2).matmul(g), b.shape)    // dB = Aᵀ · dC
+            // An input that needs no gradient (a batch of data, say) gets none: for the first
+            // layer of a network dA would be the largest product of the whole backward pass.
+            a.requiresGrad() ? ReduceOps.sumTo(g.matmul(b.transpose(-1, -2)), a.shape) : null,   // dA = dC · Bᵀ
+            b.requiresGrad() ? ReduceOps.sumTo(weightGradient(a, g, bColumnMajor), b.shape) : null
         }, a, b);
+    }
+
+    /**
+     * dB = Aᵀ · dC, laid out like B. When B is column-major, typically Wᵀ in {@code x.matmul(W.t())},
+     * its gradient is computed as (dCᵀ · A)ᵀ: GEMM then writes the rows of W's own layout, and the
+     * transpose's backward hands W a contiguous gradient. Computed as Aᵀ · dC instead, it would
+     * reach W as a transposed view, to be added element by element with a stride. Both forms sum
+     * the same products in the same order over the batch, so they give the same bits.
+     */
+    private static Tensor weightGradient(Tensor a, Tensor g, boolean bColumnMajor) {
+        if (bColumnMajor) {
+            return g.transpose(-1, -2).matmul(a).transpose(-1, -2);
+        }
+        return a.transpose(-1, -2).matmul(g);
     }
 
     /** x itself when each of its matrices is row-major or column-major; otherwise a copy. */

@@ -1,6 +1,7 @@
 package dev.pare.nn.optim;
 
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.SgdKernels;
 import java.util.List;
 
 /**
@@ -65,35 +66,18 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(int index, float[] p, int po, float[] g, int go, int n) {
-        float lr = (float) learningRate();
-        float wd = weightDecay;
-        if (momentum == 0f) {
-            for (int i = 0; i < n; i++) {
-                float d = g[go + i];
-                if (wd != 0f) {
-                    d += wd * p[po + i];
-                }
-                p[po + i] += -lr * d;
+        float[] buf = null;
+        boolean first = false;
+        if (momentum != 0f) {
+            buf = buffers[index];
+            first = buf == null;
+            if (first) {
+                buf = newState(index);
+                buffers[index] = buf;
             }
-            return;
         }
-        float[] buf = buffers[index];
-        boolean first = buf == null;
-        if (first) {
-            buf = newState(index);
-            buffers[index] = buf;
-        }
-        float mu = momentum;
-        float oneMinusTau = dampening;
-        for (int i = 0; i < n; i++) {
-            float d = g[go + i];
-            if (wd != 0f) {
-                d += wd * p[po + i];
-            }
-            float b = first ? d : mu * buf[i] + oneMinusTau * d;
-            buf[i] = b;
-            d = nesterov ? d + mu * b : b;
-            p[po + i] += -lr * d;
-        }
+        // One vector pass over θ, g and b (SgdKernels), the same bits as the formula's scalar loop.
+        SgdKernels.sgd(p, po, g, go, buf, 0, n, (float) learningRate(), weightDecay, momentum, dampening, nesterov,
+                first);
     }
 }
