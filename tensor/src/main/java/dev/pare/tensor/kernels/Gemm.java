@@ -108,11 +108,15 @@ public final class Gemm {
             packed(operands, blocking, 0, m, 0, n, k, c, co, ldc, accumulate);
             return;
         }
-        // Wide C: split the columns, each piece packing all of the (smaller) A. Tall C: split the
-        // rows, each piece packing all of the (smaller) B.
-        boolean wide = tilesN >= tilesM;
-        int tiles = wide ? tilesN : tilesM;
+        // Splitting the columns of C makes every piece pack all of A (M·K floats); splitting the
+        // rows makes every piece pack all of B (K·N). Packing is a real share of the work at
+        // network sizes (it transposes), so duplicate the smaller operand: columns when N ≥ M.
+        // Compare elements, not tiles: a tile is 6 rows but 2·LANES columns, and counting tiles
+        // would split the rows of a 128 × 256 product and pack its 256-row weight twice. Only if
+        // the chosen side has fewer tiles than threads does the other side win.
         int threads = Parallel.threads();
+        boolean wide = n >= m ? tilesN >= threads || tilesN >= tilesM : tilesM < threads && tilesN > tilesM;
+        int tiles = wide ? tilesN : tilesM;
         int pieces = Math.min(tiles, work >= GemmBlocking.DYNAMIC_MIN_WORK ? GemmBlocking.PIECES_PER_THREAD * threads : threads);
         // Threads take pieces from a shared counter, so that a thread slowed down by another
         // process on its core does not hold the others up. Who computes a piece changes nothing
