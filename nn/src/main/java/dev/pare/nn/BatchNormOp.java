@@ -1,6 +1,7 @@
 package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.ReduceKernels;
 import dev.pare.tensor.parallel.Parallel;
 
 /**
@@ -25,11 +26,12 @@ import dev.pare.tensor.parallel.Parallel;
  *
  * <p>Building the same thing from tensor ops (mean, subtract, square, mean, divide, multiply, add)
  * gives the same gradients through autograd, but stores five full-size intermediate tensors and
- * walks the data about fifteen times; this op keeps only x̂ and walks it four times.
+ * walks the data about fifteen times; this op keeps nothing but μ and 1/σ per channel (x̂ is
+ * recomputed from the input in the backward pass), and its sums run on vector lanes.
  *
  * <p>Channels are split over threads; each channel's sums are computed by one thread in a fixed
- * order (in double, so that a channel of a million values loses no precision), so the results do
- * not depend on the thread count.
+ * order (each plane in float on vector lanes, the planes in double, so that a channel of a million
+ * values loses no precision), so the results do not depend on the thread count.
  */
 final class BatchNormOp {
     private BatchNormOp() {}
@@ -53,44 +55,37 @@ final class BatchNormOp {
         int xo = x.offset();
         float[] gamma = weight == null ? null : Conv2dOp.contiguous(weight).toArray();
         float[] beta = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
-        float[] xhat = new float[x.numel()];
         float[] y = new float[x.numel()];
+        float[] mean = new float[c];
         float[] invStd = new float[c];
 
         Parallel.forRange(c, 1, (lo, hi) -> {
             for (int ch = lo; ch < hi; ch++) {
+                // Each plane (one sample's values of the channel) is summed in float on vector
+                // lanes, the planes in double: a plane is short, the channel may be millions.
                 double sum = 0;
                 for (int s = 0; s < n; s++) {
-                    int base = xo + (s * c + ch) * inner;
-                    for (int i = 0; i < inner; i++) {
-                        sum += xd[base + i];
-                    }
+                    sum += ReduceKernels.sum(xd, xo + (s * c + ch) * inner, 1, inner);
                 }
-                double mean = sum / m;
+                float mu = (float) (sum / m);
                 // Two passes: Σ(x − μ)² does not cancel catastrophically the way Σx² − mμ² does.
                 double sq = 0;
                 for (int s = 0; s < n; s++) {
-                    int base = xo + (s * c + ch) * inner;
-                    for (int i = 0; i < inner; i++) {
-                        double d = xd[base + i] - mean;
-                        sq += d * d;
-                    }
+                    sq += ReduceKernels.sumSquaredDeviations(xd, xo + (s * c + ch) * inner, inner, mu);
                 }
                 double var = sq / m;
                 float is = (float) (1.0 / Math.sqrt(var + eps));
-                float mu = (float) mean;
                 float gm = gamma == null ? 1f : gamma[ch];
                 float bt = beta == null ? 0f : beta[ch];
                 for (int s = 0; s < n; s++) {
                     int base = (s * c + ch) * inner;
                     for (int i = 0; i < inner; i++) {
-                        float h = (xd[xo + base + i] - mu) * is;
-                        xhat[base + i] = h;
-                        y[base + i] = h * gm + bt;
+                        y[base + i] = (xd[xo + base + i] - mu) * is * gm + bt;
                     }
                 }
                 batchMean[ch] = mu;
                 batchVar[ch] = (float) var;
+                mean[ch] = mu;
                 invStd[ch] = is;
             }
         });
@@ -100,32 +95,37 @@ final class BatchNormOp {
             Tensor gc = Conv2dOp.contiguous(gradOut);
             float[] gd = gc.storage();
             int go = gc.offset();
-            float[] dx = input.requiresGrad() ? new float[xhat.length] : null;
+            float[] dx = input.requiresGrad() ? new float[y.length] : null;
             float[] dGamma = new float[c];
             float[] dBeta = new float[c];
             Parallel.forRange(c, 1, (lo, hi) -> {
+                // x̂ is recomputed per plane from the saved input, with the forward pass's float
+                // operations (so the same bits), instead of being kept: one full-size array less
+                // written per step, for a plane-sized scratch.
+                float[] xhat = new float[inner];
                 for (int ch = lo; ch < hi; ch++) {
+                    float mu = mean[ch];
+                    float is = invStd[ch];
                     double sg = 0;
                     double sgx = 0;
                     for (int s = 0; s < n; s++) {
                         int base = (s * c + ch) * inner;
-                        for (int i = 0; i < inner; i++) {
-                            float g = gd[go + base + i];
-                            sg += g;
-                            sgx += (double) g * xhat[base + i];
-                        }
+                        normalise(xd, xo + base, inner, mu, is, xhat);
+                        sg += ReduceKernels.sum(gd, go + base, 1, inner);
+                        sgx += ReduceKernels.dot(gd, go + base, 1, xhat, 0, 1, inner);
                     }
                     dBeta[ch] = (float) sg;
                     dGamma[ch] = (float) sgx;
                     if (dx != null) {
                         float gm = gamma == null ? 1f : gamma[ch];
-                        float scale = gm * invStd[ch] / m;
+                        float scale = gm * is / m;
                         float sumG = (float) sg;
                         float sumGx = (float) sgx;
                         for (int s = 0; s < n; s++) {
                             int base = (s * c + ch) * inner;
+                            normalise(xd, xo + base, inner, mu, is, xhat);
                             for (int i = 0; i < inner; i++) {
-                                dx[base + i] = scale * (m * gd[go + base + i] - sumG - xhat[base + i] * sumGx);
+                                dx[base + i] = scale * (m * gd[go + base + i] - sumG - xhat[i] * sumGx);
                             }
                         }
                     }
@@ -137,6 +137,13 @@ final class BatchNormOp {
                 bias == null ? null : Tensor.wrap(dBeta, 0, c)
             };
         }, input, weight, bias);
+    }
+
+    /** {@code xhat[i] = (x[o + i] − μ)·(1/σ)} for one plane: the forward pass's x̂, bit for bit. */
+    private static void normalise(float[] x, int o, int n, float mu, float invStd, float[] xhat) {
+        for (int i = 0; i < n; i++) {
+            xhat[i] = (x[o + i] - mu) * invStd;
+        }
     }
 
     /**

@@ -95,15 +95,17 @@ public final class Conv2dOp {
         return forward(g, x, weight, bias, o, groups);
     }
 
+    /**
+     * The im2row convolution in four named steps: {@link #unfold} the patches, {@link #filtersAsColumns},
+     * {@link #multiply} per group into the pixel-major product, {@link #toChannelMajor} adding the
+     * bias; the backward pass is {@link #inputGradient}, {@link #weightGradient} and
+     * {@link #biasGradient}.
+     */
     private static Tensor forward(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o, int groups) {
         int n = g.n();
-        int oh = g.outH();
-        int ow = g.outW();
-        int pix = oh * ow;
+        int pix = g.outH() * g.outW();
         int rowsCount = n * pix;
         int k = g.cols();
-        int kg = k / groups;
-        int og = o / groups;
 
         // The patch matrix (rows × k) and the pixel-major output (rows × o) are single arrays.
         int widest = Math.max(k, o);
@@ -112,33 +114,72 @@ public final class Conv2dOp {
                     + "] needs a buffer of " + (long) rowsCount * widest + " floats (" + rowsCount + " output pixels x "
                     + widest + "), more than a Java array holds; use a smaller batch");
         }
-        // The patches are needed again only by the weight gradient: when no graph is recorded they
-        // are scratch, reused from this thread's workspace (see ConvWorkspace for the traps).
         boolean recording = GradMode.isEnabled()
                 && (x.requiresGrad() || weight.requiresGrad() || bias != null && bias.requiresGrad());
         ConvWorkspace ws = ConvWorkspace.get();
-        float[] rows = recording ? new float[rowsCount * k] : ws.patches(rowsCount * k);
-        Im2Col.im2row(g, x.storage(), x.offset(), x.strides(), rows);
-
-        // Wᵀ as a [kg, O] row-major matrix: column block g·og… holds group g's filters. The copy is
-        // small (one weight), and lets GEMM stream along output channels with vector loads.
+        float[] rows = unfold(g, x, recording, ws);
         Tensor w = contiguous(weight);
         float[] wd = w.storage();
         int wo = w.offset();
+        float[] pixelMajor = multiply(rows, filtersAsColumns(wd, wo, o, k / groups), rowsCount, k, o, groups,
+                ws.pixelMajor(rowsCount * o));
+        float[] b = bias == null ? null : contiguous(bias).toArray();
+        Tensor result = Tensor.wrap(toChannelMajor(pixelMajor, b, n, o, pix), 0, n, o, g.outH(), g.outW());
+
+        return Tensor.recordOp("conv2d", result, gradOut -> {
+            // Backward runs on the thread that calls backward(); its temporaries are scratch too.
+            // dRows may share the patches slot: the saved `rows` was allocated fresh above.
+            ConvWorkspace bws = ConvWorkspace.get();
+            float[] dc = toPixelMajor(gradOut, n, o, pix, bws.pixelMajor(rowsCount * o));
+            return new Tensor[] {
+                x.requiresGrad() ? inputGradient(g, dc, wd, wo, o, groups, bws) : null,
+                weight.requiresGrad() ? weightGradient(rows, dc, rowsCount, k, o, groups, weight.shape()) : null,
+                bias != null && bias.requiresGrad() ? biasGradient(dc, rowsCount, o) : null
+            };
+        }, x, weight, bias);
+    }
+
+    /**
+     * Step 1: the patch matrix {@code [N·OH·OW, C·kh·kw]} ({@link Im2Col#im2row}). The patches are
+     * needed again only by the weight gradient: when no graph is recorded they are scratch, reused
+     * from this thread's workspace (see {@link ConvWorkspace} for the traps), else a fresh array
+     * that the backward closure keeps.
+     */
+    private static float[] unfold(Im2Col.Geometry g, Tensor x, boolean recording, ConvWorkspace ws) {
+        int size = g.n() * g.outH() * g.outW() * g.cols();
+        float[] rows = recording ? new float[size] : ws.patches(size);
+        Im2Col.im2row(g, x.storage(), x.offset(), x.strides(), rows);
+        return rows;
+    }
+
+    /**
+     * Step 2: Wᵀ as a {@code [kg, O]} row-major matrix, so that column block {@code g·og…} holds
+     * group g's filters. The copy is small (one weight), and lets the matrix multiply stream along
+     * output channels with vector loads.
+     */
+    private static float[] filtersAsColumns(float[] wd, int wo, int o, int kg) {
         float[] wt = new float[kg * o];
         for (int oc = 0; oc < o; oc++) {
             for (int p = 0; p < kg; p++) {
                 wt[p * o + oc] = wd[wo + oc * kg + p];
             }
         }
-        // Scratch in every mode: only its reordered copy `out` leaves this method.
-        float[] pixelMajor = ws.pixelMajor(rowsCount * o);
+        return wt;
+    }
+
+    /** Step 3: per group, {@code product_g = rows_g · W_gᵀ}, into the pixel-major {@code [N·OH·OW, O]} scratch. */
+    private static float[] multiply(float[] rows, float[] wt, int rowsCount, int k, int o, int groups, float[] product) {
+        int kg = k / groups;
+        int og = o / groups;
         for (int grp = 0; grp < groups; grp++) {
             Gemm.gemm(false, false, rowsCount, og, kg,
-                    rows, grp * kg, k, wt, grp * og, o, pixelMajor, grp * og, o, false);
+                    rows, grp * kg, k, wt, grp * og, o, product, grp * og, o, false);
         }
+        return product;
+    }
 
-        float[] b = bias == null ? null : contiguous(bias).toArray();
+    /** Step 4: the pixel-major product reordered to a fresh {@code [N, O, OH, OW]} array, plus the bias. */
+    private static float[] toChannelMajor(float[] pixelMajor, float[] b, int n, int o, int pix) {
         float[] out = new float[n * o * pix];
         Parallel.forRange(n, 1, (lo, hi) -> {
             for (int s = lo; s < hi; s++) {
@@ -152,52 +193,74 @@ public final class Conv2dOp {
                 }
             }
         });
-        Tensor result = Tensor.wrap(out, 0, n, o, oh, ow);
+        return out;
+    }
 
-        return Tensor.recordOp("conv2d", result, gradOut -> {
-            // Backward runs on the thread that calls backward(); its two temporaries are scratch
-            // too. dRows may share the patches slot: the saved `rows` was allocated fresh above.
-            ConvWorkspace bws = ConvWorkspace.get();
-            float[] dc = toPixelMajor(gradOut, n, o, pix, bws.pixelMajor(rowsCount * o));
-            Tensor dx = null;
-            if (x.requiresGrad()) {
-                float[] dRows = bws.patches(rowsCount * k);
-                for (int grp = 0; grp < groups; grp++) {
-                    Gemm.gemm(false, false, rowsCount, kg, og,
-                            dc, grp * og, o, wd, wo + grp * og * kg, kg, dRows, grp * kg, k, false);
-                }
-                float[] dxData = new float[n * g.c() * g.h() * g.w()];
-                Im2Col.row2im(g, dRows, dxData);
-                dx = Tensor.wrap(dxData, 0, n, g.c(), g.h(), g.w());
+    /**
+     * dx: per group {@code dRows_g = dC_g · W_g} (the weight as stored, {@code [og, kg]}, is the
+     * right operand as it is), then {@link Im2Col#row2im} folds the patch gradients back onto the
+     * image.
+     */
+    private static Tensor inputGradient(Im2Col.Geometry g, float[] dc, float[] wd, int wo, int o, int groups,
+            ConvWorkspace ws) {
+        int rowsCount = g.n() * g.outH() * g.outW();
+        int k = g.cols();
+        int kg = k / groups;
+        int og = o / groups;
+        float[] dRows = ws.patches(rowsCount * k);
+        for (int grp = 0; grp < groups; grp++) {
+            Gemm.gemm(false, false, rowsCount, kg, og,
+                    dc, grp * og, o, wd, wo + grp * og * kg, kg, dRows, grp * kg, k, false);
+        }
+        float[] dxData = new float[g.n() * g.c() * g.h() * g.w()];
+        Im2Col.row2im(g, dRows, dxData);
+        return Tensor.wrap(dxData, 0, g.n(), g.c(), g.h(), g.w());
+    }
+
+    /**
+     * dW: per group {@code dW_g = dC_gᵀ · rows_g}, {@code [og, kg]}, a sum over every output
+     * pixel of the batch. Either product orientation gives it: {@code dC_gᵀ · rows_g} lands in the
+     * weight's own layout, {@code rows_gᵀ · dC_g} needs a transposing copy of the small result.
+     * The matrix multiply is fastest with a wide result (many columns per micro-tile) and a narrow
+     * transposed operand (which it packs element by element), so the result's columns go to the
+     * wider of {@code kg} and {@code og}: {@code kg} for the deep layers (288 against 64), {@code og}
+     * for a first layer on one channel (9 against 32).
+     */
+    private static Tensor weightGradient(float[] rows, float[] dc, int rowsCount, int k, int o, int groups,
+            int[] shape) {
+        int kg = k / groups;
+        int og = o / groups;
+        float[] dw = new float[o * kg];
+        if (kg >= og) {
+            for (int grp = 0; grp < groups; grp++) {
+                Gemm.gemm(true, false, og, kg, rowsCount,
+                        dc, grp * og, o, rows, grp * kg, k, dw, grp * og * kg, kg, false);
             }
-            Tensor dw = null;
-            if (weight.requiresGrad()) {
-                float[] dwt = new float[kg * o];
-                for (int grp = 0; grp < groups; grp++) {
-                    Gemm.gemm(true, false, kg, og, rowsCount,
-                            rows, grp * kg, k, dc, grp * og, o, dwt, grp * og, o, false);
-                }
-                float[] dwData = new float[o * kg];
-                for (int oc = 0; oc < o; oc++) {
-                    for (int p = 0; p < kg; p++) {
-                        dwData[oc * kg + p] = dwt[p * o + oc];
-                    }
-                }
-                dw = Tensor.wrap(dwData, 0, weight.shape());
+        } else {
+            float[] dwt = new float[kg * o];
+            for (int grp = 0; grp < groups; grp++) {
+                Gemm.gemm(true, false, kg, og, rowsCount,
+                        rows, grp * kg, k, dc, grp * og, o, dwt, grp * og, o, false);
             }
-            Tensor db = null;
-            if (bias != null && bias.requiresGrad()) {
-                float[] acc = new float[o];
-                for (int r = 0; r < rowsCount; r++) {
-                    int base = r * o;
-                    for (int oc = 0; oc < o; oc++) {
-                        acc[oc] += dc[base + oc];
-                    }
+            for (int oc = 0; oc < o; oc++) {
+                for (int p = 0; p < kg; p++) {
+                    dw[oc * kg + p] = dwt[p * o + oc];
                 }
-                db = Tensor.wrap(acc, 0, o);
             }
-            return new Tensor[] {dx, dw, db};
-        }, x, weight, bias);
+        }
+        return Tensor.wrap(dw, 0, shape);
+    }
+
+    /** db[o] = Σ over every pixel of the batch of dC[·, o], in pixel order. */
+    private static Tensor biasGradient(float[] dc, int rowsCount, int o) {
+        float[] acc = new float[o];
+        for (int r = 0; r < rowsCount; r++) {
+            int base = r * o;
+            for (int oc = 0; oc < o; oc++) {
+                acc[oc] += dc[base + oc];
+            }
+        }
+        return Tensor.wrap(acc, 0, o);
     }
 
     /**

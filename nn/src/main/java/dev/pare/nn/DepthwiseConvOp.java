@@ -1,7 +1,9 @@
 package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.ReduceKernels;
 import dev.pare.tensor.parallel.Parallel;
+import java.util.Arrays;
 
 /**
  * Depthwise convolution ({@code groups = in = out}: one {@code k × k} filter per channel), forward
@@ -21,21 +23,71 @@ import dev.pare.tensor.parallel.Parallel;
  * The forward pass and dx split the {@code (n, c)} planes over threads; dW and db split the
  * channels, each summed by one thread over the batch in a fixed order, so results do not depend
  * on the thread count.
+ *
+ * <h2>Phase planes: every tap is one contiguous sweep</h2>
+ * The textbook loop (kept in the tests as the oracle) tests bounds for each of the k² taps of
+ * each output, and for stride 2 reads every other input: neither vectorises, and its
+ * bounds tests cost more than the multiply-adds they guard. Here each input plane is first
+ * copied, zero-padded, into s² <em>phase planes</em> (padded rows ≡ a, columns ≡ b mod s go to
+ * plane (a, b), each {@code Hs × Ws} with {@code Ws = ⌈(W + 2p)/s⌉}). Output (y, x) then reads tap
+ * (i, j) at plane ((i·d) mod s, (j·d) mod s), row {@code y + ⌊i·d/s⌋}, column
+ * {@code x + ⌊j·d/s⌋}: stride 1, whatever the convolution's stride. Computing the outputs on a
+ * grid {@code OH × Ws} (the columns past OW are junk and dropped), one tap for all outputs of a
+ * plane is one flat {@link ReduceKernels#axpy} over {@code OH·Ws} floats, and its weight gradient
+ * one {@link ReduceKernels#dot}: runs long enough for vector instructions even when a row is 7
+ * pixels wide (MobileNet's last blocks). Padding taps read zeros instead of being skipped, and the
+ * junk columns of the gradient grid are zeros, so they add nothing (for finite inputs).
+ *
+ * <p>Each output receives its bias and then its taps in row-major filter order, as in the
+ * definition. Each plane and each channel's weight gradient belongs to one thread, so the result
+ * does not depend on the thread count.
  */
 final class DepthwiseConvOp {
     private DepthwiseConvOp() {}
+
+    /** Where the phase planes of one padded input plane live, and where each tap reads. */
+    private record Phases(int s, int hs, int ws, int[] tapOffset) {
+        static Phases of(Im2Col.Geometry g) {
+            int s = g.sh();
+            int k = g.kh();
+            int d = g.dh();
+            int hs = ceilDiv(g.h() + 2 * g.ph(), s) + 1;   // + 1: junk columns of the last row read past it
+            int ws = ceilDiv(g.w() + 2 * g.pw(), s);
+            int[] tap = new int[k * k];
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    int plane = (i * d) % s * s + (j * d) % s;
+                    tap[i * k + j] = plane * hs * ws + (i * d / s) * ws + j * d / s;
+                }
+            }
+            return new Phases(s, hs, ws, tap);
+        }
+
+        int size() {
+            return s * s * hs * ws;
+        }
+
+        /** Index of padded position (row, col) in the phase planes. */
+        int at(int row, int col) {
+            return ((row % s) * s + col % s) * hs * ws + (row / s) * ws + col / s;
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
 
     static Tensor conv(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias) {
         int n = g.n();
         int c = g.c();
         int h = g.h();
         int w = g.w();
-        int k = g.kh();
+        int kk = g.kh() * g.kw();
         int oh = g.outH();
         int ow = g.outW();
-        int s = g.sh();
         int p = g.ph();
-        int d = g.dh();
+        Phases ph = Phases.of(g);
+        int grid = oh * ph.ws();
         float[] xd = x.storage();
         int xo = x.offset();
         int[] xs = x.strides();
@@ -44,29 +96,17 @@ final class DepthwiseConvOp {
         float[] out = new float[n * c * oh * ow];
 
         Parallel.forRange(n * c, 1, (lo, hi) -> {
+            float[] planes = new float[ph.size()];   // the border is never written: stays zero
+            float[] acc = new float[grid];
             for (int plane = lo; plane < hi; plane++) {
                 int ch = plane % c;
-                int in0 = xo + (plane / c) * xs[0] + ch * xs[1];
-                int w0 = ch * k * k;
-                float b0 = bd == null ? 0f : bd[ch];
-                int o = plane * oh * ow;
+                split(xd, xo + (plane / c) * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
+                Arrays.fill(acc, bd == null ? 0f : bd[ch]);
+                for (int t = 0; t < kk; t++) {
+                    ReduceKernels.axpy(wd[ch * kk + t], planes, ph.tapOffset()[t], 1, acc, 0, 1, grid);
+                }
                 for (int y = 0; y < oh; y++) {
-                    for (int xx = 0; xx < ow; xx++, o++) {
-                        float acc = b0;
-                        for (int i = 0; i < k; i++) {
-                            int ih = y * s - p + i * d;
-                            if (ih < 0 || ih >= h) {
-                                continue;
-                            }
-                            for (int j = 0; j < k; j++) {
-                                int iw = xx * s - p + j * d;
-                                if (iw >= 0 && iw < w) {
-                                    acc += wd[w0 + i * k + j] * xd[in0 + ih * xs[2] + iw * xs[3]];
-                                }
-                            }
-                        }
-                        out[o] = acc;
-                    }
+                    System.arraycopy(acc, y * ph.ws(), out, (plane * oh + y) * ow, ow);
                 }
             }
         });
@@ -80,61 +120,49 @@ final class DepthwiseConvOp {
             if (x.requiresGrad()) {
                 float[] dxd = new float[n * c * h * w];
                 Parallel.forRange(n * c, 1, (lo, hi) -> {
+                    float[] dPlanes = new float[ph.size()];
+                    float[] gGrid = new float[grid];          // junk columns stay zero
                     for (int plane = lo; plane < hi; plane++) {
-                        int w0 = (plane % c) * k * k;
-                        int in0 = plane * h * w;
-                        int o = go + plane * oh * ow;
-                        for (int y = 0; y < oh; y++) {
-                            for (int xx = 0; xx < ow; xx++, o++) {
-                                float gv = gd[o];
-                                for (int i = 0; i < k; i++) {
-                                    int ih = y * s - p + i * d;
-                                    if (ih < 0 || ih >= h) {
-                                        continue;
-                                    }
-                                    for (int j = 0; j < k; j++) {
-                                        int iw = xx * s - p + j * d;
-                                        if (iw >= 0 && iw < w) {
-                                            dxd[in0 + ih * w + iw] += wd[w0 + i * k + j] * gv;
-                                        }
-                                    }
-                                }
-                            }
+                        int ch = plane % c;
+                        toGrid(gd, go + plane * oh * ow, oh, ow, ph.ws(), gGrid);
+                        Arrays.fill(dPlanes, 0f);
+                        for (int t = 0; t < kk; t++) {
+                            ReduceKernels.axpy(wd[ch * kk + t], gGrid, 0, 1, dPlanes, ph.tapOffset()[t], 1, grid);
                         }
+                        // Back from the phase planes, dropping the border: what landed in the
+                        // padding belongs to no input.
+                        merge(dPlanes, ph, h, w, p, dxd, plane * h * w);
                     }
                 });
                 dx = Tensor.wrap(dxd, 0, n, c, h, w);
             }
             boolean needW = weight.requiresGrad();
             boolean needB = bias != null && bias.requiresGrad();
-            float[] dwd = new float[c * k * k];
+            float[] dwd = new float[c * kk];
             float[] dbd = new float[c];
             if (needW || needB) {
                 Parallel.forRange(c, 1, (lo, hi) -> {
+                    float[] planes = new float[ph.size()];
+                    float[] gGrid = new float[grid];
+                    double[] sums = new double[kk];
                     for (int ch = lo; ch < hi; ch++) {
-                        int w0 = ch * k * k;
+                        Arrays.fill(sums, 0);
+                        double sumG = 0;
                         for (int sample = 0; sample < n; sample++) {
-                            int in0 = xo + sample * xs[0] + ch * xs[1];
-                            int o = go + (sample * c + ch) * oh * ow;
-                            for (int y = 0; y < oh; y++) {
-                                for (int xx = 0; xx < ow; xx++, o++) {
-                                    float gv = gd[o];
-                                    dbd[ch] += gv;
-                                    for (int i = 0; i < k; i++) {
-                                        int ih = y * s - p + i * d;
-                                        if (ih < 0 || ih >= h) {
-                                            continue;
-                                        }
-                                        for (int j = 0; j < k; j++) {
-                                            int iw = xx * s - p + j * d;
-                                            if (iw >= 0 && iw < w) {
-                                                dwd[w0 + i * k + j] += gv * xd[in0 + ih * xs[2] + iw * xs[3]];
-                                            }
-                                        }
-                                    }
-                                }
+                            split(xd, xo + sample * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
+                            int g0 = go + (sample * c + ch) * oh * ow;
+                            toGrid(gd, g0, oh, ow, ph.ws(), gGrid);
+                            // One plane's sum in float, the batch of planes in double: a plane is
+                            // short, the whole batch is not.
+                            for (int t = 0; t < kk; t++) {
+                                sums[t] += ReduceKernels.dot(gGrid, 0, 1, planes, ph.tapOffset()[t], 1, grid);
                             }
+                            sumG += ReduceKernels.sum(gd, g0, 1, oh * ow);
                         }
+                        for (int t = 0; t < kk; t++) {
+                            dwd[ch * kk + t] = (float) sums[t];
+                        }
+                        dbd[ch] = (float) sumG;
                     }
                 });
             }
@@ -144,5 +172,49 @@ final class DepthwiseConvOp {
                 needB ? Tensor.wrap(dbd, 0, c) : null
             };
         }, x, weight, bias);
+    }
+
+    /**
+     * Copies the {@code h × w} plane at {@code x[base]} (row stride {@code sh}, column stride
+     * {@code sw}), shifted by the padding {@code p}, into its phase planes. Only the image's own
+     * positions are written: the padding and the spare row keep the zeros they were created with.
+     */
+    private static void split(float[] x, int base, int sh, int sw, int h, int w, int p, Phases ph, float[] planes) {
+        int s = ph.s();
+        for (int r = 0; r < h; r++) {
+            int src = base + r * sh;
+            if (s == 1 && sw == 1) {
+                System.arraycopy(x, src, planes, ph.at(r + p, p), w);
+                continue;
+            }
+            // Column phase b holds the input columns col ≡ b − p (mod s), one every s.
+            for (int b = 0; b < s; b++) {
+                int col = Math.floorMod(b - p, s);
+                for (int dst = ph.at(r + p, col + p); col < w; col += s, dst++) {
+                    planes[dst] = x[src + col * sw];
+                }
+            }
+        }
+    }
+
+    /** The inverse of {@link #split} for a dense plane: reads the image's positions back into {@code dx[d0]}. */
+    private static void merge(float[] planes, Phases ph, int h, int w, int p, float[] dx, int d0) {
+        int s = ph.s();
+        for (int r = 0; r < h; r++) {
+            int dstRow = d0 + r * w;
+            for (int b = 0; b < s; b++) {
+                int col = Math.floorMod(b - p, s);
+                for (int src = ph.at(r + p, col + p); col < w; col += s, src++) {
+                    dx[dstRow + col] = planes[src];
+                }
+            }
+        }
+    }
+
+    /** The {@code oh × ow} gradient plane at {@code g[g0]} on the {@code oh × ws} grid (its junk columns untouched). */
+    private static void toGrid(float[] g, int g0, int oh, int ow, int ws, float[] grid) {
+        for (int y = 0; y < oh; y++) {
+            System.arraycopy(g, g0 + y * ow, grid, y * ws, ow);
+        }
     }
 }

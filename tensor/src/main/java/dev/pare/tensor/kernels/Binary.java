@@ -5,7 +5,14 @@ package dev.pare.tensor.kernels;
  * vector kernel). The comparisons return 1 for true and 0 for false, as float.
  */
 public enum Binary {
-    ADD, SUB, MUL, DIV, MAX, MIN, POW, GT, GE, LT, LE, EQ;
+    ADD, SUB, MUL, DIV, MAX, MIN, POW, GT, GE, LT, LE, EQ,
+    /**
+     * ReLU's backward, {@code a · (b > 0 ? 1 : 0)} with a the incoming gradient and b the ReLU's
+     * input: the product {@code g.mul(x.gt(0))} in one pass instead of two, with the same rounding
+     * (a NaN or infinite gradient where x ≤ 0 still gives NaN, and a negative one −0, as the
+     * product does; a select {@code x > 0 ? g : 0} would not).
+     */
+    RELU_GRAD;
 
     /** The function at one point: the scalar twin of every binary kernel. */
     public float apply(float a, float b) {
@@ -23,6 +30,7 @@ public enum Binary {
             case LT: return a < b ? 1f : 0f;
             case LE: return a <= b ? 1f : 0f;
             case EQ: return a == b ? 1f : 0f;
+            case RELU_GRAD: return a * (b > 0 ? 1f : 0f);
             default: throw new AssertionError(this);
         }
     }

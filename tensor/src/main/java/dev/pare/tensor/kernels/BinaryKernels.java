@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Broadcasting reaches this level as a stride of 0: a run of {@code a} against a single value
  * of {@code b} has {@code bs == 0}. {@link #apply} therefore has three vector paths (both runs
  * contiguous, {@code b} a scalar, {@code a} a scalar) and the scalar twin {@link #scalar} for
- * everything else. ADD, SUB, MUL, DIV, MAX, MIN and the comparisons (GT, GE, LT, LE, EQ) are
- * vectorised; POW runs the twin.
+ * everything else. ADD, SUB, MUL, DIV, MAX, MIN and the comparisons (GT, GE, LT, LE, EQ) and
+ * RELU_GRAD are vectorised; POW runs the twin.
  */
 public final class BinaryKernels {
     private BinaryKernels() {}
@@ -22,7 +22,7 @@ public final class BinaryKernels {
     public static boolean isVectorised(Binary op) {
         switch (op) {
             case ADD: case SUB: case MUL: case DIV: case MAX: case MIN:
-            case GT: case GE: case LT: case LE: case EQ:
+            case GT: case GE: case LT: case LE: case EQ: case RELU_GRAD:
                 return true;
             default:
                 return false;
@@ -85,6 +85,7 @@ public final class BinaryKernels {
             case LT: return ones(x.compare(VectorOperators.LT, y));
             case LE: return ones(x.compare(VectorOperators.LE, y));
             case EQ: return ones(x.compare(VectorOperators.EQ, y));
+            case RELU_GRAD: return x.mul(ones(y.compare(VectorOperators.GT, 0f)));
             default: throw new AssertionError(op);
         }
     }

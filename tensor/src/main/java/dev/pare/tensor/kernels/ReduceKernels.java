@@ -130,6 +130,42 @@ public final class ReduceKernels {
         return sumLanes(a0.add(a1)) + dotScalar(x, xo + i, 1, y, yo + i, 1, n - i);
     }
 
+    /** Scalar twin of {@link #sumSquaredDeviations}: Σ (x[o + i] − mean)² for i &lt; n, left to right. */
+    public static float sumSquaredDeviationsScalar(float[] x, int o, int n, float mean) {
+        float acc = 0f;
+        for (int i = 0; i < n; i++) {
+            float d = x[o + i] - mean;
+            acc += d * d;
+        }
+        return acc;
+    }
+
+    /**
+     * Σ (x[o + i] − mean)² for i &lt; n over a contiguous run: batch normalisation's variance.
+     * Subtracting the mean before squaring is what keeps it accurate: Σx² − n·mean² cancels
+     * catastrophically when the mean is large against the spread.
+     */
+    public static float sumSquaredDeviations(float[] x, int o, int n, float mean) {
+        int lanes = FLOAT.length();
+        FloatVector m = FloatVector.broadcast(FLOAT, mean);
+        FloatVector a0 = FloatVector.zero(FLOAT);
+        FloatVector a1 = FloatVector.zero(FLOAT);
+        int i = 0;
+        int bound2 = n - 2 * lanes + 1;
+        for (; i < bound2; i += 2 * lanes) {
+            FloatVector d0 = FloatVector.fromArray(FLOAT, x, o + i).sub(m);
+            FloatVector d1 = FloatVector.fromArray(FLOAT, x, o + i + lanes).sub(m);
+            a0 = d0.fma(d0, a0);
+            a1 = d1.fma(d1, a1);
+        }
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += lanes) {
+            FloatVector d0 = FloatVector.fromArray(FLOAT, x, o + i).sub(m);
+            a0 = d0.fma(d0, a0);
+        }
+        return sumLanes(a0.add(a1)) + sumSquaredDeviationsScalar(x, o + i, n - i, mean);
+    }
+
     /** Scalar twin of {@link #axpy}. */
     public static void axpyScalar(float alpha, float[] x, int xo, int xs, float[] y, int yo, int ys, int n) {
         for (int i = 0; i < n; i++) {

@@ -80,7 +80,7 @@ class BinaryKernelsProperties {
             a[i] = special[i / special.length];
             b[i] = special[i % special.length];
         }
-        for (Binary op : new Binary[] {Binary.GT, Binary.GE, Binary.LT, Binary.LE, Binary.EQ}) {
+        for (Binary op : new Binary[] {Binary.GT, Binary.GE, Binary.LT, Binary.LE, Binary.EQ, Binary.RELU_GRAD}) {
             float[] expected = new float[n];
             float[] actual = new float[n];
             BinaryKernels.scalar(op, a, 0, 1, b, 0, 1, expected, 0, 1, n);
@@ -89,6 +89,31 @@ class BinaryKernelsProperties {
                 assertTrue(Float.compare(expected[i], actual[i]) == 0,
                         op + "(" + a[i] + ", " + b[i] + "): scalar twin " + expected[i] + ", vector " + actual[i]);
             }
+        }
+    }
+
+    @net.jqwik.api.Example
+    void reluGradIsTheGradientTimesTheStepBitForBit() {
+        float nan = Float.NaN;
+        float inf = Float.POSITIVE_INFINITY;
+        float[] special = {nan, 0f, -0f, inf, -inf, 1f, -1f, Float.MIN_VALUE, -Float.MIN_VALUE, 2.5f, -3f};
+        int n = special.length * special.length;
+        float[] g = new float[n];
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = special[i / special.length];
+            x[i] = special[i % special.length];
+        }
+        float[] zero = {0f};
+        float[] step = new float[n];
+        float[] product = new float[n];
+        float[] fused = new float[n];
+        BinaryKernels.scalar(Binary.GT, x, 0, 1, zero, 0, 0, step, 0, 1, n);
+        BinaryKernels.scalar(Binary.MUL, g, 0, 1, step, 0, 1, product, 0, 1, n);
+        BinaryKernels.apply(Binary.RELU_GRAD, g, 0, 1, x, 0, 1, fused, 0, 1, n);
+        for (int i = 0; i < n; i++) {
+            assertTrue(Float.compare(product[i], fused[i]) == 0,
+                    "RELU_GRAD(g=" + g[i] + ", x=" + x[i] + "): g * (x > 0) = " + product[i] + ", fused " + fused[i]);
         }
     }
 }

@@ -42,6 +42,21 @@ class ReduceKernelsProperties {
     }
 
     @Property(tries = 200)
+    void sumSquaredDeviationsEqualsScalarTwin(@ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 4) int off,
+            @ForAll @IntRange(min = -3, max = 3) int mean, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        float[] x = KernelSizes.values(rng, off, n, 3f);
+        float mu = mean * 0.7f;
+        float expected = ReduceKernels.sumSquaredDeviationsScalar(x, off, n, mu);
+        float actual = ReduceKernels.sumSquaredDeviations(x, off, n, mu);
+        // Every term is non-negative, so the sum is its own magnitude; n float additions in any
+        // order are within about n·2⁻²⁴ of it, relatively.
+        double tol = 1e-7 * n * expected + 1e-6;
+        assertTrue(Math.abs(expected - actual) <= tol, "sumSquaredDeviations n=" + n + " off=" + off + " mean=" + mu
+                + ": scalar twin " + expected + ", vector " + actual + ", tolerance " + tol);
+    }
+
+    @Property(tries = 200)
     void dotEqualsScalarTwin(@ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 4) int off, @ForAll long seed) {
         Rng rng = new Rng(seed);
         float[] x = KernelSizes.values(rng, off, n, 3f);
