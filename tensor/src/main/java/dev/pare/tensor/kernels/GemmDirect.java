@@ -17,6 +17,10 @@ import jdk.incubator.vector.FloatVector;
 final class GemmDirect {
     private GemmDirect() {}
 
+    /** Per-thread scratch for {@link ReduceKernels#dotRows4}'s lane sums. */
+    private static final ThreadLocal<float[]> LANE_SUMS =
+            ThreadLocal.withInitial(() -> new float[ReduceKernels.DOT_ROWS4_SCRATCH]);
+
     /** Computes rows [i0, i1) and columns [j0, j1) of C (+)= op(A)·op(B); see {@link GemmScalar}. */
     static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
                       float[] a, int ao, int lda, float[] b, int bo, int ldb,
@@ -34,7 +38,18 @@ final class GemmDirect {
             int aStart = transA ? ao + i : ao + i * lda;
             int aStep = transA ? lda : 1;
             int ci = co + i * ldc;
-            if (transB) {
+            if (transB && aStep == 1 && !accumulate) {
+                // C[i][j] = Σp A[i][p]·Bᵀ[p][j] = dot(row i of op(A), row j of the stored B):
+                // four rows of B at a time share each load of A's row (batch-1 inference).
+                float[] scratch = LANE_SUMS.get();
+                int j = j0;
+                for (; j + 4 <= j1; j += 4) {
+                    ReduceKernels.dotRows4(a, aStart, b, bo + j * ldb, ldb, k, c, ci + j, scratch);
+                }
+                for (; j < j1; j++) {
+                    c[ci + j] = ReduceKernels.dot(a, aStart, 1, b, bo + j * ldb, 1, k);
+                }
+            } else if (transB) {
                 // C[i][j] = Σp A[i][p]·Bᵀ[p][j] = dot(row i of op(A), row j of the stored B).
                 for (int j = j0; j < j1; j++) {
                     float dot = ReduceKernels.dot(a, aStart, aStep, b, bo + j * ldb, 1, k);

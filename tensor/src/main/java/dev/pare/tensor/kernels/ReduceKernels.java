@@ -130,6 +130,76 @@ public final class ReduceKernels {
         return sumLanes(a0.add(a1)) + dotScalar(x, xo + i, 1, y, yo + i, 1, n - i);
     }
 
+    /** The length of the scratch array {@link #dotRows4} needs. */
+    public static final int DOT_ROWS4_SCRATCH = 4 * FLOAT.length();
+
+    /**
+     * Four dot products that share x: out[oo + r] = {@link #dot}(x[xo..], y[yo + r·ldy ..]) for
+     * r &lt; 4, all contiguous, each bit for bit what {@code dot} returns for that row (the same two
+     * accumulators per row, the same lane sum and scalar tail). Its twin is four calls of
+     * {@code dot}. {@code scratch} holds at least 4·LANES floats ({@link #DOT_ROWS4_SCRATCH}); its
+     * contents are overwritten.
+     *
+     * <p>Why: a matrix-vector product (batch-1 inference) is a dot product per row of W, and one
+     * at a time it loads a vector of x for every vector of W. Four rows at a time load x once
+     * per four, so the loads are mostly the weights', which is all the product must read; and the
+     * eight accumulators are independent chains, which hides the latency of the adds. Because
+     * each row still gives {@code dot}'s exact bits, it does not matter which rows a thread's
+     * range groups by four: the result is the same for any thread count.
+     */
+    public static void dotRows4(float[] x, int xo, float[] y, int yo, int ldy, int n, float[] out, int oo,
+                                float[] scratch) {
+        int lanes = FLOAT.length();
+        int y0 = yo;
+        int y1 = yo + ldy;
+        int y2 = yo + 2 * ldy;
+        int y3 = yo + 3 * ldy;
+        FloatVector a00 = FloatVector.zero(FLOAT);
+        FloatVector a01 = FloatVector.zero(FLOAT);
+        FloatVector a10 = FloatVector.zero(FLOAT);
+        FloatVector a11 = FloatVector.zero(FLOAT);
+        FloatVector a20 = FloatVector.zero(FLOAT);
+        FloatVector a21 = FloatVector.zero(FLOAT);
+        FloatVector a30 = FloatVector.zero(FLOAT);
+        FloatVector a31 = FloatVector.zero(FLOAT);
+        int i = 0;
+        int bound2 = n - 2 * lanes + 1;
+        for (; i < bound2; i += 2 * lanes) {
+            FloatVector x0 = FloatVector.fromArray(FLOAT, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(FLOAT, x, xo + i + lanes);
+            a00 = x0.fma(FloatVector.fromArray(FLOAT, y, y0 + i), a00);
+            a01 = x1.fma(FloatVector.fromArray(FLOAT, y, y0 + i + lanes), a01);
+            a10 = x0.fma(FloatVector.fromArray(FLOAT, y, y1 + i), a10);
+            a11 = x1.fma(FloatVector.fromArray(FLOAT, y, y1 + i + lanes), a11);
+            a20 = x0.fma(FloatVector.fromArray(FLOAT, y, y2 + i), a20);
+            a21 = x1.fma(FloatVector.fromArray(FLOAT, y, y2 + i + lanes), a21);
+            a30 = x0.fma(FloatVector.fromArray(FLOAT, y, y3 + i), a30);
+            a31 = x1.fma(FloatVector.fromArray(FLOAT, y, y3 + i + lanes), a31);
+        }
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += lanes) {
+            FloatVector x0 = FloatVector.fromArray(FLOAT, x, xo + i);
+            a00 = x0.fma(FloatVector.fromArray(FLOAT, y, y0 + i), a00);
+            a10 = x0.fma(FloatVector.fromArray(FLOAT, y, y1 + i), a10);
+            a20 = x0.fma(FloatVector.fromArray(FLOAT, y, y2 + i), a20);
+            a30 = x0.fma(FloatVector.fromArray(FLOAT, y, y3 + i), a30);
+        }
+        // The lane sums go through memory, in lane order as sumLanes adds them: four calls of
+        // sumLanes would make this method too big for C2 to inline them, and a vector passed to
+        // a method that is not inlined becomes a heap object.
+        a00.add(a01).intoArray(scratch, 0);
+        a10.add(a11).intoArray(scratch, lanes);
+        a20.add(a21).intoArray(scratch, 2 * lanes);
+        a30.add(a31).intoArray(scratch, 3 * lanes);
+        for (int r = 0; r < 4; r++) {
+            float s = 0f;
+            for (int t = r * lanes; t < (r + 1) * lanes; t++) {
+                s += scratch[t];
+            }
+            out[oo + r] = s + dotScalar(x, xo + i, 1, y, yo + r * ldy + i, 1, n - i);
+        }
+    }
+
     /** Scalar twin of {@link #sumSquaredDeviations}: Σ (x[o + i] − mean)² for i &lt; n, left to right. */
     public static float sumSquaredDeviationsScalar(float[] x, int o, int n, float mean) {
         float acc = 0f;

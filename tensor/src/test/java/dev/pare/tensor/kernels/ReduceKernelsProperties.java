@@ -56,6 +56,23 @@ class ReduceKernelsProperties {
                 + ": scalar twin " + expected + ", vector " + actual + ", tolerance " + tol);
     }
 
+    @Property(tries = 100)
+    void dotRows4GivesEachRowTheBitsOfDot(@ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 4) int off,
+                                         @ForAll @IntRange(min = 0, max = 5) int pad, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        int ldy = n + pad;
+        float[] x = KernelSizes.values(rng, off, n, 1f);
+        float[] y = KernelSizes.values(rng, 2, 4 * ldy, 1f);
+        float[] out = new float[7];
+        ReduceKernels.dotRows4(x, off, y, 2, ldy, n, out, 3, new float[ReduceKernels.DOT_ROWS4_SCRATCH]);
+        for (int r = 0; r < 4; r++) {
+            float expected = ReduceKernels.dot(x, off, 1, y, 2 + r * ldy, 1, n);
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out[3 + r]),
+                    "dotRows4 n=" + n + " row " + r + ": dot gives " + expected + ", dotRows4 " + out[3 + r]
+                            + " (species " + VectorConfig.describe() + ")");
+        }
+    }
+
     @Property(tries = 200)
     void dotEqualsScalarTwin(@ForAll("sizes") int n, @ForAll @IntRange(min = 0, max = 4) int off, @ForAll long seed) {
         Rng rng = new Rng(seed);
