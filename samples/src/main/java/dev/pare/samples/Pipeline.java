@@ -88,7 +88,7 @@ import picocli.CommandLine.Option;
  * model file under {@code models/}.
  *
  * <p>Deterministic for a seed and a thread count: the same accuracies, non-zeros and bytes on
- * every run. The times are measurements of this machine (JMH's {@code PipelineBenchmark} in
+ * every run. The times are measurements of this machine (JMH's {@code TradeOffBenchmark} in
  * {@code bench} cross-checks them).
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,

@@ -263,8 +263,9 @@ public final class BlockCsrKernels {
     // A row's packed values are one contiguous run, entries e = b·B + j in the twin's order, so
     // the row is walked as one flat loop over e, like a CSR row: the column of entry e is
     // start[e / B] + e % B. A first version with nested loops (blocks, then j up to a variable
-    // width) ran 10 to 500 times slower, erratically from one JMH iteration to the next; we did
-    // not pin down what C2 made of that loop nest, but the flat loop is as fast as CSR's. Only a partial last
+    // width) ran an order of magnitude slower or worse, erratically from one JMH iteration to
+    // the next; what C2 made of that loop nest was never pinned down, but the flat loop is as fast
+    // as CSR's. Only a partial last
     // block (cols not a multiple of B) is walked separately, so that no column past the matrix
     // is read.
     private static void timesBatchMinorRows(BlockCsrMatrix w, float[] xT, int xo, int batch,

@@ -41,8 +41,9 @@ final class GemmMicroKernel {
      * it to C itself, and {@link Gemm} stores or adds {@code t} to C. Loading, adding and storing C here
      * (and a flag to choose between storing and adding) made this method big enough to cross
      * C2's inlining budget (NodeCountInliningCutoff): the last rows' vector operations were then
-     * not intrinsified, their vectors became heap objects, and a 512³ multiply allocated 50 MB
-     * and ran 5 times slower. The extra pass over t costs about 1% of the FMAs.
+     * not intrinsified, their vectors became heap objects, and the multiply allocated in
+     * proportion to its size and ran several times slower. The extra pass over t is one load and
+     * store per element of the tile, against KC multiply-adds for each.
      */
     static void tile(int kc, float[] ap, int ai, float[] bp, int bi, float[] t) {
         FloatVector c00 = FloatVector.zero(FLOAT);

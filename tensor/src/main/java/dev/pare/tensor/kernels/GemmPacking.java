@@ -114,10 +114,10 @@ final class GemmPacking {
      * widened and scaled as a vector, written with a stride of NR floats.
      *
      * <p>With AVX-512 the strided write is one scatter instruction per vector, and the packing
-     * then costs what the fp32 one does (measured on all of a 256×784 W: 67 µs, fp32 67 µs;
-     * 104 µs for a scalar byte-by-byte transpose, which pays a conversion per element). Without
-     * AVX-512 the JDK has no scatter intrinsic and would emulate it lane by lane, so the scalar
-     * loop is used instead ({@link #SCATTER}).
+     * then costs about what the fp32 one does; a scalar byte-by-byte transpose is slower, because
+     * it pays a conversion per element (docs/int8-kernels.md measures both). Without AVX-512 the
+     * JDK has no scatter intrinsic and would emulate it lane by lane, so the scalar loop is used
+     * instead ({@link #SCATTER}).
      */
     private static void dequantizeIntoColumn(byte[] src, int s, int depth, float scale, float[] dst, int d) {
         int q = 0;

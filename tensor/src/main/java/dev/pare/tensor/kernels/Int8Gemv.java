@@ -34,11 +34,11 @@ import jdk.incubator.vector.VectorOperators;
  * W/32 = 16 lanes), the kernel therefore sign-extends W/32 bytes of w
  * and of x straight to ints ({@code convertShape(B2I)}, one vpmovsxbd each), multiplies in
  * ints and adds: three instructions per W/32 multiply-adds once x is widened, and x is widened
- * once for four rows. On this CPU (AMD Zen 5, where a 32-bit vector multiply is as cheap as an
- * add) that measured 1.7× faster at 256×784, and within 7 % at larger shapes, than widening to
- * shorts, multiplying in shorts and adding pairs of products into ints, which does twice the
- * products per instruction but needs extra instructions to add the pairs
- * (docs/int8-kernels.md compares the formulations).
+ * once for four rows. Where a 32-bit vector multiply is as cheap as an add (AMD Zen 4 and 5) that
+ * beats widening to shorts, multiplying in shorts and adding pairs of products into ints, which
+ * does twice the products per instruction but needs extra instructions to add the pairs; where
+ * the 32-bit multiply is two micro-operations (Intel) the balance may tip the other way
+ * (docs/int8-kernels.md compares the formulations and measures them).
  * fp32 needs one FMA per W/32 multiply-adds; the same chapter explains why int8 is nevertheless
  * faster whenever the weights come from further away than the L1 cache.
  */

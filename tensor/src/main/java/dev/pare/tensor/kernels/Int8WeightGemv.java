@@ -20,9 +20,8 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>That is the point: at batch 1 a matrix-vector product does one multiply-add per weight, so
  * unless the weights sit in the L1 cache its time is the time to read them, and four times fewer
- * bytes make it faster despite the extra widening instructions: about 3.3× Pare's fp32 path on
- * an 8192×8192 layer (weights from DRAM) and 1.6× on 256×784 (from L2), measured on this
- * machine (docs/int8-kernels.md has the figures and the command).
+ * bytes make it faster despite the extra widening instructions, the more so the further from
+ * the core the weights live (docs/int8-kernels.md has the figures and the command).
  *
  * <p>The float sums are added in a different order from the scalar twin (per lane, then across
  * lanes in lane order with {@link ReduceKernels#sumLanes}), so the two agree to rounding, not

@@ -218,7 +218,7 @@ public final class QuantizeKernels {
      *
      * <p>One pass, with plain comparisons and blends rather than {@code min}/{@code max}:
      * Java's min and max also order −0 before +0 and propagate NaN, which costs a chain of
-     * several dependent instructions per vector (measured 4 times slower over 200 000 floats).
+     * several dependent instructions per vector, which made the scan several times slower.
      * Here −0 never replaces the starting +0, NaN never enters lo or hi, and bad finite input is
      * caught by a separate sum of v − v, which is 0 for every finite v and NaN for NaN and ±∞.
      * None of the three depends on the order of the elements, so the kernel equals its twin
@@ -262,7 +262,8 @@ public final class QuantizeKernels {
      * Runs at least this long (a batch, not one sample) take {@link #rangeWithZeroWide}. The
      * short path stays small on purpose: it is inlined into the batch-1 layers, and a bigger body
      * there pushed C2 past its inlining budget, which then kept the vectors of the whole forward
-     * pass as heap objects (measured: 30 KB and twice the time per call, in one JMH fork of four).
+     * pass as heap objects, in some JMH forks and not others: allocation per call, and the
+     * time doubled.
      */
     static final int WIDE_RANGE = 4096;
 
