@@ -11,7 +11,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pare.nn.BatchNorm2d;
 import dev.pare.nn.Conv2d;
 import dev.pare.nn.Flatten;
+import dev.pare.nn.KeyMap;
 import dev.pare.nn.Linear;
+import dev.pare.nn.LoadResult;
 import dev.pare.nn.Module;
 import dev.pare.nn.ReLU;
 import dev.pare.nn.Sequential;
@@ -210,6 +212,22 @@ class SafeTensorsDtypeFixtureTest {
             SafeTensors.save(out, mlp.stateDict(), t);
             assertArrayEquals(resource(name), Files.readAllBytes(out), name + " written back by Pare as " + t);
         }
+    }
+
+    @Test
+    void torchMlpLoadsIntoAModelWithALeadingFlattenThroughTheSuggestedKeyMap() throws IOException {
+        JsonNode io = json("mlp_io.json");
+        Map<String, Tensor> state = SafeTensors.load(file("mlp_bf16.safetensors"));
+        Rng rng = new Rng(3);
+        // As FashionModels.mlp builds it: the Flatten at index 0 moves every index by one.
+        Module mlp = new Sequential(new Flatten(), new Linear(12, 16, rng), new ReLU(), new Linear(16, 4, rng));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> mlp.loadStateDict(state, true));
+        assertTrue(e.getMessage().contains("try KeyMap.builder().rename(\"0.\", \"1.\").rename(\"2.\", \"3.\").build()"),
+                e.getMessage());
+
+        LoadResult r = mlp.loadStateDict(state, true, KeyMap.builder().rename("0.", "1.").rename("2.", "3.").build());
+        assertEquals(4, r.renamedKeys().size(), r.toString());
+        assertLogits(floats(io.get("logits_bf16")), mlp.forward(input(io)), 1e-4, "bf16 MLP behind a Flatten");
     }
 
     /** PyTorch's Conv2d(1,4,3,padding=1), BatchNorm2d(4), ReLU, Flatten, Linear(100, 3). */
