@@ -69,8 +69,35 @@ public final class SafeTensors {
      * the new one is complete on disk (see {@link AtomicFiles}).
      */
     public static void write(Path file, Checkpoint checkpoint) throws IOException {
+        checkF16Range(file, checkpoint);
         byte[] header = SafeTensorsHeader.encode(checkpoint);
         AtomicFiles.write(file, ch -> writeTo(ch, header, checkpoint));
+    }
+
+    /** The smallest magnitude that rounds to F16 infinity: 65520, halfway from 65504 to 2^16. */
+    private static final float F16_OVERFLOW = 65520f;
+
+    /**
+     * Refuses, before anything is written, a finite value that F16 would turn into ∞ (PyTorch's
+     * {@code .half()} does so silently; a model with one such weight computes NaN). BF16 has
+     * F32's range, so only F16 is checked.
+     */
+    private static void checkF16Range(Path file, Checkpoint checkpoint) {
+        for (Map.Entry<String, TensorEntry> e : checkpoint.entries().entrySet()) {
+            if (e.getValue().dtype() != DType.F16) {
+                continue;
+            }
+            Tensor t = e.getValue().tensor();
+            float[] v = t.storage();
+            for (int i = 0; i < t.numel(); i++) {
+                float x = v[t.offset() + i];
+                if (Math.abs(x) >= F16_OVERFLOW && !Float.isInfinite(x)) {
+                    throw new IllegalArgumentException(file + ": tensor \"" + e.getKey() + "\" holds " + x + " at index " + i
+                            + ", beyond F16's largest value 65504, so F16 would store it as infinity;"
+                            + " save it as BF16 (F32's range) or F32");
+                }
+            }
+        }
     }
 
     /** The whole file: length, header, then each entry's bytes in order. */

@@ -10,9 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.Tensor;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The dtypes beyond F32 and Pare's int arrays: how they are written, read back, and refused. */
 class SafeTensorsDtypeTest {
@@ -33,6 +36,22 @@ class SafeTensorsDtypeTest {
         long f32 = bytesOf(new Checkpoint().put("w", TensorEntry.of(t, DType.F32))).length;
         long bf16 = bytesOf(new Checkpoint().put("w", TensorEntry.of(t, DType.BF16))).length;
         assertEquals(2000, f32 - bf16, "1000 values at 2 bytes less each");
+    }
+
+    @Test
+    void aValueF16WouldTurnIntoInfinityIsRefusedNamingTheTensorAndTheOldFileStays(@TempDir Path dir) throws IOException {
+        Path p = dir.resolve("m.safetensors");
+        Files.write(p, new byte[] {42});
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        sd.put("fc.bias", Tensor.fromArray(new float[] {65504f, -65519f, 1f}, 3));
+        sd.put("fc.weight", Tensor.fromArray(new float[] {1f, -7e4f}, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.save(p, sd, DType.F16));
+        assertTrue(e.getMessage().contains("tensor \"fc.weight\" holds -70000.0 at index 1, beyond F16's largest value 65504"),
+                e.getMessage());
+        assertArrayEquals(new byte[] {42}, Files.readAllBytes(p));
+        SafeTensors.save(p, sd, DType.BF16); // BF16 has F32's range
+        assertEquals(-70144f, SafeTensors.load(p).get("fc.weight").toArray()[1], 0f, "-7e4 to 8 significant bits");
     }
 
     @Test
