@@ -28,7 +28,10 @@ import java.util.Arrays;
  *
  * <p>State dict names follow PyTorch: {@code weight} (γ), {@code bias} (β), {@code running_mean},
  * {@code running_var}, {@code num_batches_tracked}. The last is an int64 in PyTorch and a 0-d float
- * tensor here (exact up to 2²⁴ batches); the checkpoint code converts it.
+ * tensor here (exact up to 2²⁴ batches). The checkpoint code converts it both ways:
+ * {@link dev.pare.nn.io.SafeTensors#load} reads PyTorch's I64 into the float (refusing a count
+ * beyond 2²⁴ rather than rounding it), and {@link dev.pare.nn.io.Checkpoint#of} writes it back
+ * as I64 ({@link dev.pare.nn.io.Checkpoint#INT64_BUFFERS}), so PyTorch reads Pare's file as its own.
  *
  * <p>Training mode runs as one op with a hand-derived backward pass ({@link BatchNormOp});
  * evaluation mode is an affine map per channel, written with tensor operations.

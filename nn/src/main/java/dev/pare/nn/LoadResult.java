@@ -1,6 +1,7 @@
 package dev.pare.nn;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@link Module#loadStateDict(java.util.Map, boolean)} did not match, like PyTorch's
@@ -9,15 +10,27 @@ import java.util.List;
  * mismatch throws instead).
  *
  * @param missingKeys    parameter or buffer names of the module absent from the map, in module order
- * @param unexpectedKeys names in the map that are no parameter or buffer of the module, in map order
+ * @param unexpectedKeys names in the map that are no parameter or buffer of the module, in map
+ *                       order (after the {@link KeyMap}, if one was used)
+ * @param renamedKeys    checkpoint key → module key, for every key a {@link KeyMap} changed
+ * @param ignoredKeys    checkpoint keys a {@link KeyMap} dropped before matching
  */
-public record LoadResult(List<String> missingKeys, List<String> unexpectedKeys) {
+public record LoadResult(List<String> missingKeys, List<String> unexpectedKeys, Map<String, String> renamedKeys,
+                         List<String> ignoredKeys) {
     public LoadResult {
         missingKeys = List.copyOf(missingKeys);
         unexpectedKeys = List.copyOf(unexpectedKeys);
+        // An unmodifiable copy that keeps the checkpoint's order (Map.copyOf would not).
+        renamedKeys = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(renamedKeys));
+        ignoredKeys = List.copyOf(ignoredKeys);
     }
 
-    /** True when every key matched. */
+    /** A result without key mapping: nothing renamed or ignored. */
+    public LoadResult(List<String> missingKeys, List<String> unexpectedKeys) {
+        this(missingKeys, unexpectedKeys, Map.of(), List.of());
+    }
+
+    /** True when every key matched (renamed and ignored keys do not count against it). */
     public boolean isClean() {
         return missingKeys.isEmpty() && unexpectedKeys.isEmpty();
     }

@@ -411,13 +411,29 @@ public abstract class Module implements dev.pare.nn.train.Model {
      * an exception is thrown.
      *
      * @return the missing and unexpected keys (both empty when {@code strict})
-     * @throws IllegalArgumentException naming every mismatch
+     * @throws IllegalArgumentException naming every mismatch, and the likely key mapping if
+     *     the names differ in a regular way
+     */
+    public final LoadResult loadStateDict(Map<String, Tensor> state, boolean strict) {
+        return loadStateDict(state, strict, KeyMap.identity());
+    }
+
+    /**
+     * As {@link #loadStateDict(Map, boolean)}, after renaming the keys of {@code state} with
+     * {@code keys} (a checkpoint from code that names its tensors differently; see
+     * {@link KeyMap}). Missing and unexpected keys are reported under the mapped names.
+     *
+     * @return the missing, unexpected, renamed and ignored keys
+     * @throws IllegalArgumentException naming every mismatch and the map used
      */
     @SuppressWarnings("try") // the scope is used only for closing
-    public final LoadResult loadStateDict(Map<String, Tensor> state, boolean strict) {
-        if (state == null) {
-            throw new IllegalArgumentException(describe() + ": loadStateDict: state is null");
+    public final LoadResult loadStateDict(Map<String, Tensor> checkpoint, boolean strict, KeyMap keys) {
+        if (checkpoint == null || keys == null) {
+            throw new IllegalArgumentException(describe() + ": loadStateDict: " + (checkpoint == null ? "state" : "key map")
+                    + " is null");
         }
+        KeyMap.Applied applied = keys.apply(checkpoint);
+        Map<String, Tensor> state = applied.state;
         LinkedHashMap<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
@@ -438,7 +454,8 @@ public abstract class Module implements dev.pare.nn.train.Model {
         }
         boolean fail = !shapeErrors.isEmpty() || strict && (!missing.isEmpty() || !unexpected.isEmpty());
         if (fail) {
-            StringBuilder sb = new StringBuilder("loadStateDict into " + describe() + " failed:");
+            StringBuilder sb = new StringBuilder("loadStateDict into " + describe() + " failed"
+                    + (keys.toString().equals("identity") ? "" : " (after key map " + keys + ")") + ":");
             if (strict && !missing.isEmpty()) {
                 sb.append("\n  missing keys: ").append(missing);
             }
@@ -447,6 +464,11 @@ public abstract class Module implements dev.pare.nn.train.Model {
             }
             for (String s : shapeErrors) {
                 sb.append("\n  size mismatch for ").append(s);
+            }
+            if (strict) {
+                for (String hint : KeyMap.suggest(missing, unexpected, this)) {
+                    sb.append("\n  likely mapping: ").append(hint);
+                }
             }
             throw new IllegalArgumentException(sb.toString());
         }
@@ -458,7 +480,7 @@ public abstract class Module implements dev.pare.nn.train.Model {
                 }
             }
         }
-        return new LoadResult(missing, unexpected);
+        return new LoadResult(missing, unexpected, applied.renamed, applied.ignored);
     }
 
     // ---------------------------------------------------------------- text

@@ -23,13 +23,54 @@ public final class Checkpoint {
     /** An empty checkpoint. */
     public Checkpoint() {}
 
-    /** A checkpoint of F32 entries sharing the tensors of {@code stateDict}, in its order. */
+    /**
+     * The last name component of the buffers PyTorch keeps as int64 but Pare as a float tensor
+     * (BatchNorm's batch counter). Saving them as I64 keeps a checkpoint loadable by PyTorch's
+     * {@code load_state_dict} byte for byte as PyTorch itself would write it.
+     */
+    public static final java.util.Set<String> INT64_BUFFERS = java.util.Set.of("num_batches_tracked");
+
+    /**
+     * A checkpoint of F32 entries sharing the tensors of {@code stateDict}, in its order; entries
+     * named like {@link #INT64_BUFFERS} become I64.
+     */
     public static Checkpoint of(Map<String, Tensor> stateDict) {
+        return of(stateDict, DType.F32);
+    }
+
+    /**
+     * As {@link #of(Map)}, with the float tensors stored as {@code floatType} (F32, F16, BF16 or
+     * F64); entries named like {@link #INT64_BUFFERS} become I64 whatever the float type.
+     *
+     * @throws IllegalArgumentException if such a counter holds a value that is not an integer
+     */
+    public static Checkpoint of(Map<String, Tensor> stateDict, DType floatType) {
         Checkpoint c = new Checkpoint();
         for (Map.Entry<String, Tensor> e : stateDict.entrySet()) {
-            c.put(e.getKey(), e.getValue());
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("Checkpoint.of: tensor \"" + e.getKey() + "\" is null");
+            }
+            String last = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+            if (INT64_BUFFERS.contains(last)) {
+                c.put(e.getKey(), toInt64(e.getKey(), e.getValue()));
+            } else {
+                c.put(e.getKey(), TensorEntry.of(e.getValue(), floatType));
+            }
         }
         return c;
+    }
+
+    private static TensorEntry toInt64(String name, Tensor t) {
+        float[] v = t.contiguous().toArray();
+        long[] out = new long[v.length];
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] != Math.rint(v[i]) || Float.isInfinite(v[i])) {
+                throw new IllegalArgumentException("Checkpoint.of: \"" + name + "\" is saved as I64 (PyTorch's type for it)"
+                        + " but holds " + v[i] + " at index " + i + ", not an integer");
+            }
+            out[i] = (long) v[i];
+        }
+        return TensorEntry.ofLongs(out, t.shape());
     }
 
     /** Adds (or replaces) an entry; returns this. */
@@ -84,17 +125,36 @@ public final class Checkpoint {
     }
 
     /**
-     * The entries as a state dict, in order. Every entry must be F32: an int8 weight turned into
-     * floats here would silently lose its scale, so that is left to the code that knows it.
+     * The entries as a state dict, in order. Float entries are shared; I64, U8 and BOOL entries
+     * (PyTorch's counters and masks) are converted to floats exactly, an I64 beyond ±2^24 being
+     * refused. I8, I16 and I32 entries are refused: an int8 weight turned into floats here would
+     * silently lose its scale, so that is left to the code that knows it.
+     *
+     * @throws IllegalStateException naming the entry that cannot become a float tensor
      */
     public Map<String, Tensor> toStateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, TensorEntry> e : entries.entrySet()) {
-            if (e.getValue().dtype() != DType.F32) {
-                throw new IllegalStateException("Checkpoint.toStateDict: entry \"" + e.getKey() + "\" is "
-                        + e.getValue() + ", not F32; read it with entries() and TensorEntry.bytes()/ints()");
+            TensorEntry entry = e.getValue();
+            switch (entry.dtype()) {
+                case I8:
+                case I16:
+                case I32:
+                    throw new IllegalStateException("Checkpoint.toStateDict: entry \"" + e.getKey() + "\" is "
+                            + entry + ", not a float; read it with entries() and TensorEntry.bytes()/shorts()/ints()");
+                case F64:
+                case F32:
+                case F16:
+                case BF16:
+                    out.put(e.getKey(), entry.tensor());
+                    break;
+                default:
+                    try {
+                        out.put(e.getKey(), entry.toFloatTensor("entry \"" + e.getKey() + "\""));
+                    } catch (IllegalArgumentException ex) {
+                        throw new IllegalStateException("Checkpoint.toStateDict: " + ex.getMessage(), ex);
+                    }
             }
-            out.put(e.getKey(), e.getValue().tensor());
         }
         return out;
     }

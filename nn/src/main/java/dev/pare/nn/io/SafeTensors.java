@@ -1,6 +1,7 @@
 package dev.pare.nn.io;
 
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.HalfPrecisionKernels;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,9 +39,22 @@ public final class SafeTensors {
 
     // ---------------------------------------------------------------- saving
 
-    /** Saves a state dict (all F32) atomically, in its iteration order. */
+    /**
+     * Saves a state dict atomically, in its iteration order: every tensor as F32, except the
+     * counters PyTorch keeps as int64 (see {@link Checkpoint#of(Map)}).
+     */
     public static void save(Path file, Map<String, Tensor> stateDict) throws IOException {
         write(file, Checkpoint.of(stateDict));
+    }
+
+    /**
+     * Saves a state dict with its float tensors stored as {@code floatType}: {@link DType#F16}
+     * or {@link DType#BF16} halve the file (values rounded to nearest, ties to even),
+     * {@link DType#F32} is lossless. BF16 keeps F32's range (no overflow) with 3 significant
+     * digits; F16 keeps about 3.3 digits but overflows above 65504.
+     */
+    public static void save(Path file, Map<String, Tensor> stateDict, DType floatType) throws IOException {
+        write(file, Checkpoint.of(stateDict, floatType));
     }
 
     /** Saves a state dict with a metadata map (the header's {@code __metadata__}). */
@@ -55,13 +69,41 @@ public final class SafeTensors {
      * the new one is complete on disk (see {@link AtomicFiles}).
      */
     public static void write(Path file, Checkpoint checkpoint) throws IOException {
+        checkF16Range(file, checkpoint);
         byte[] header = SafeTensorsHeader.encode(checkpoint);
         AtomicFiles.write(file, ch -> writeTo(ch, header, checkpoint));
+    }
+
+    /** The smallest magnitude that rounds to F16 infinity: 65520, halfway from 65504 to 2^16. */
+    private static final float F16_OVERFLOW = 65520f;
+
+    /**
+     * Refuses, before anything is written, a finite value that F16 would turn into ∞ (PyTorch's
+     * {@code .half()} does so silently; a model with one such weight computes NaN). BF16 has
+     * F32's range, so only F16 is checked.
+     */
+    private static void checkF16Range(Path file, Checkpoint checkpoint) {
+        for (Map.Entry<String, TensorEntry> e : checkpoint.entries().entrySet()) {
+            if (e.getValue().dtype() != DType.F16) {
+                continue;
+            }
+            Tensor t = e.getValue().tensor();
+            float[] v = t.storage();
+            for (int i = 0; i < t.numel(); i++) {
+                float x = v[t.offset() + i];
+                if (Math.abs(x) >= F16_OVERFLOW && !Float.isInfinite(x)) {
+                    throw new IllegalArgumentException(file + ": tensor \"" + e.getKey() + "\" holds " + x + " at index " + i
+                            + ", beyond F16's largest value 65504, so F16 would store it as infinity;"
+                            + " save it as BF16 (F32's range) or F32");
+                }
+            }
+        }
     }
 
     /** The whole file: length, header, then each entry's bytes in order. */
     static void writeTo(WritableByteChannel ch, byte[] header, Checkpoint checkpoint) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        short[] halves = null; // scratch for F16/BF16, made on first use
         buf.putLong(header.length).flip();
         writeFully(ch, buf);
         writeFully(ch, ByteBuffer.wrap(header));
@@ -72,11 +114,30 @@ public final class SafeTensors {
                     writeFloats(ch, buf, t.storage(), t.offset(), t.numel());
                     break;
                 }
+                case F16:
+                case BF16: {
+                    Tensor t = e.tensor();
+                    if (halves == null) {
+                        halves = new short[CHUNK_BYTES / Short.BYTES];
+                    }
+                    writeHalves(ch, buf, halves, t.storage(), t.offset(), t.numel(), e.dtype() == DType.BF16);
+                    break;
+                }
+                case F64: {
+                    Tensor t = e.tensor();
+                    writeDoubles(ch, buf, t.storage(), t.offset(), t.numel());
+                    break;
+                }
                 case I8:
+                case U8:
+                case BOOL:
                     writeFully(ch, ByteBuffer.wrap(e.bytes()));
                     break;
                 case I16:
                     writeShorts(ch, buf, e.shorts());
+                    break;
+                case I64:
+                    writeLongs(ch, buf, e.longs());
                     break;
                 case I32:
                     writeInts(ch, buf, e.ints());
@@ -95,6 +156,52 @@ public final class SafeTensors {
             buf.clear();
             buf.asFloatBuffer().put(src, from + done, n);
             buf.limit(n * Float.BYTES);
+            writeFully(ch, buf);
+            done += n;
+        }
+    }
+
+    /** Floats narrowed chunk by chunk into {@code halves}, then written as 2-byte values. */
+    private static void writeHalves(WritableByteChannel ch, ByteBuffer buf, short[] halves, float[] src, int from,
+                                    int count, boolean bf16) throws IOException {
+        for (int done = 0; done < count; ) {
+            int n = Math.min(halves.length, count - done);
+            if (bf16) {
+                HalfPrecisionKernels.f32ToBf16(src, from + done, halves, 0, n);
+            } else {
+                HalfPrecisionKernels.f32ToF16(src, from + done, halves, 0, n);
+            }
+            buf.clear();
+            buf.asShortBuffer().put(halves, 0, n);
+            buf.limit(n * Short.BYTES);
+            writeFully(ch, buf);
+            done += n;
+        }
+    }
+
+    /** Floats widened to doubles (exact). */
+    private static void writeDoubles(WritableByteChannel ch, ByteBuffer buf, float[] src, int from, int count)
+            throws IOException {
+        int perChunk = CHUNK_BYTES / Double.BYTES;
+        for (int done = 0; done < count; ) {
+            int n = Math.min(perChunk, count - done);
+            buf.clear();
+            for (int i = 0; i < n; i++) {
+                buf.putDouble(src[from + done + i]);
+            }
+            buf.flip();
+            writeFully(ch, buf);
+            done += n;
+        }
+    }
+
+    private static void writeLongs(WritableByteChannel ch, ByteBuffer buf, long[] src) throws IOException {
+        int perChunk = CHUNK_BYTES / Long.BYTES;
+        for (int done = 0; done < src.length; ) {
+            int n = Math.min(perChunk, src.length - done);
+            buf.clear();
+            buf.asLongBuffer().put(src, done, n);
+            buf.limit(n * Long.BYTES);
             writeFully(ch, buf);
             done += n;
         }
@@ -133,20 +240,38 @@ public final class SafeTensors {
     // ---------------------------------------------------------------- loading
 
     /**
-     * Loads a file of F32 tensors as a state dict, in file order.
+     * Loads a file as a state dict, in file order. Float entries of any width arrive as float32;
+     * I64, U8 and BOOL entries (PyTorch's counters and masks, e.g. {@code num_batches_tracked})
+     * are converted to floats exactly, and an I64 value beyond ±2^24 is refused, naming the tensor.
      *
-     * @throws SafeTensorsFormatException if the file is not valid safetensors, or holds a
-     *     non-F32 entry (use {@link #read} for those)
+     * @throws SafeTensorsFormatException if the file is not valid safetensors, or holds an I8,
+     *     I16 or I32 entry (Pare's quantized and sparse payloads, which mean nothing as plain
+     *     floats: use {@link #read} for those)
      */
     public static Map<String, Tensor> load(Path file) throws IOException {
         Checkpoint c = read(file);
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
-            if (e.getValue().dtype() != DType.F32) {
-                throw new SafeTensorsFormatException(file + ": tensor \"" + e.getKey() + "\" is " + e.getValue()
-                        + "; load() returns float tensors only, use SafeTensors.read() for int8/int16/int32 entries");
+            TensorEntry entry = e.getValue();
+            String where = file + ": tensor \"" + e.getKey() + "\"";
+            switch (entry.dtype()) {
+                case I8:
+                case I16:
+                case I32:
+                    throw new SafeTensorsFormatException(where + " is " + entry
+                            + "; load() returns float tensors only, use SafeTensors.read() for int8/int16/int32 entries");
+                case F32:
+                    out.put(e.getKey(), entry.tensor());
+                    break;
+                default:
+                    try {
+                        out.put(e.getKey(), entry.toFloatTensor(where));
+                    } catch (IllegalArgumentException ex) {
+                        throw new SafeTensorsFormatException(ex.getMessage(), ex);
+                    }
             }
         }
-        return c.toStateDict();
+        return out;
     }
 
     /** Reads every entry and the metadata of {@code file}. */
@@ -189,6 +314,7 @@ public final class SafeTensors {
 
         Checkpoint c = new Checkpoint();
         header.metadata.forEach(c::putMetadata);
+        short[] halves = null; // scratch for F16/BF16, made on first use
         // Slots tile the buffer in order (checked), so reading them in order reads the file front to back.
         for (SafeTensorsHeader.Slot s : header.slots) {
             int n = (int) ((s.end - s.begin) / s.dtype.byteSize());
@@ -200,10 +326,38 @@ public final class SafeTensors {
                     c.put(s.name, Tensor.wrap(values, 0, s.shape));
                     break;
                 }
-                case I8: {
+                case F16:
+                case BF16: {
+                    // Widened exactly into an F32 entry: Pare computes in float32.
+                    if (halves == null) {
+                        halves = new short[CHUNK_BYTES / Short.BYTES];
+                    }
+                    float[] values = new float[n];
+                    readHalves(ch, buf, halves, values, s.dtype == DType.BF16, name);
+                    c.put(s.name, Tensor.wrap(values, 0, s.shape));
+                    break;
+                }
+                case F64: {
+                    float[] values = new float[n];
+                    readDoubles(ch, buf, values, name);
+                    c.put(s.name, Tensor.wrap(values, 0, s.shape));
+                    break;
+                }
+                case I8:
+                case U8:
+                case BOOL: {
                     byte[] values = new byte[n];
                     readFully(ch, ByteBuffer.wrap(values), name);
-                    c.put(s.name, TensorEntry.ofBytes(values, s.shape));
+                    if (s.dtype == DType.BOOL) {
+                        checkBools(values, s.name, name);
+                    }
+                    c.put(s.name, TensorEntry.ofBytes(s.dtype, values, s.shape));
+                    break;
+                }
+                case I64: {
+                    long[] values = new long[n];
+                    readLongs(ch, buf, values, name);
+                    c.put(s.name, TensorEntry.ofLongs(values, s.shape));
                     break;
                 }
                 case I16: {
@@ -234,6 +388,61 @@ public final class SafeTensors {
             buf.flip();
             buf.asFloatBuffer().get(dst, done, n);
             done += n;
+        }
+    }
+
+    /** 2-byte floats read chunk by chunk into {@code halves}, then widened into {@code dst}. */
+    private static void readHalves(SeekableByteChannel ch, ByteBuffer buf, short[] halves, float[] dst, boolean bf16,
+                                   String name) throws IOException {
+        for (int done = 0; done < dst.length; ) {
+            int n = Math.min(halves.length, dst.length - done);
+            buf.clear().limit(n * Short.BYTES);
+            readFully(ch, buf, name);
+            buf.flip();
+            buf.asShortBuffer().get(halves, 0, n);
+            if (bf16) {
+                HalfPrecisionKernels.bf16ToF32(halves, 0, dst, done, n);
+            } else {
+                HalfPrecisionKernels.f16ToF32(halves, 0, dst, done, n);
+            }
+            done += n;
+        }
+    }
+
+    /** Doubles rounded to the nearest float ({@code (float) d} rounds half to even). */
+    private static void readDoubles(SeekableByteChannel ch, ByteBuffer buf, float[] dst, String name) throws IOException {
+        int perChunk = CHUNK_BYTES / Double.BYTES;
+        for (int done = 0; done < dst.length; ) {
+            int n = Math.min(perChunk, dst.length - done);
+            buf.clear().limit(n * Double.BYTES);
+            readFully(ch, buf, name);
+            buf.flip();
+            for (int i = 0; i < n; i++) {
+                dst[done + i] = (float) buf.getDouble();
+            }
+            done += n;
+        }
+    }
+
+    private static void readLongs(SeekableByteChannel ch, ByteBuffer buf, long[] dst, String name) throws IOException {
+        int perChunk = CHUNK_BYTES / Long.BYTES;
+        for (int done = 0; done < dst.length; ) {
+            int n = Math.min(perChunk, dst.length - done);
+            buf.clear().limit(n * Long.BYTES);
+            readFully(ch, buf, name);
+            buf.flip();
+            buf.asLongBuffer().get(dst, done, n);
+            done += n;
+        }
+    }
+
+    /** A BOOL byte other than 0 or 1 is not a boolean: refuse it rather than guess. */
+    private static void checkBools(byte[] values, String tensor, String name) throws SafeTensorsFormatException {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != 0 && values[i] != 1) {
+                throw new SafeTensorsFormatException(name + ": tensor \"" + tensor + "\" is BOOL but byte " + i
+                        + " is " + (values[i] & 0xFF) + "; a BOOL is 0 or 1");
+            }
         }
     }
 

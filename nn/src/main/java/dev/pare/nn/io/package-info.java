@@ -17,8 +17,11 @@
  * {@link dev.pare.nn.io.SafeTensors} holds the whole public API: {@code save}/{@code load} for a
  * plain state dict ({@code Map<String, Tensor>}, as {@code Module.stateDict()} returns) and
  * {@code write}/{@code read} for a {@link dev.pare.nn.io.Checkpoint}, whose
- * {@link dev.pare.nn.io.TensorEntry entries} may also be int8 or int32 arrays (quantized
- * weights). {@link dev.pare.nn.io.SafeTensorsHeader} is where a file is judged before it is
+ * {@link dev.pare.nn.io.TensorEntry entries} may also be integer arrays (quantized weights,
+ * PyTorch's int64 counters). Every common safetensors {@link dev.pare.nn.io.DType dtype} is
+ * read: F16, BF16 and F64 become float32 tensors, and a state dict can be written in F16 or
+ * BF16 to halve the file. Checkpoints whose key names differ from the module's load through a
+ * {@link dev.pare.nn.KeyMap}. {@link dev.pare.nn.io.SafeTensorsHeader} is where a file is judged before it is
  * trusted, and {@link dev.pare.nn.io.AtomicFiles} is how a save avoids destroying the last
  * good checkpoint.
  *

@@ -105,8 +105,8 @@ class SafeTensorsBadFileTest {
 
     @Test
     void dtypeOfTheSpecThatPareDoesNotReadIsNamedAsSuch() {
-        assertRefused(fileWith("{" + entry("w", "F16", "[2]", 0, 4) + "}", 4),
-                "dtype F16 is valid safetensors but Pare reads only [F32, I8, I16, I32]");
+        assertRefused(fileWith("{" + entry("w", "U16", "[2]", 0, 4) + "}", 4),
+                "dtype U16 is valid safetensors but Pare reads only [F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL]");
     }
 
     @Test
