@@ -81,22 +81,29 @@ final class MatMulOp {
             // An input that needs no gradient (a batch of data, say) gets none: for the first
             // layer of a network dA would be the largest product of the whole backward pass.
             a.requiresGrad() ? ReduceOps.sumTo(g.matmul(b.transpose(-1, -2)), a.shape) : null,   // dA = dC · Bᵀ
-            b.requiresGrad() ? ReduceOps.sumTo(weightGradient(a, g, bColumnMajor), b.shape) : null
+            b.requiresGrad() ? weightGradient(a, g, b, bColumnMajor) : null
         }, a, b);
     }
 
     /**
-     * dB = Aᵀ · dC, laid out like B. When B is column-major, typically Wᵀ in {@code x.matmul(W.t())},
-     * its gradient is computed as (dCᵀ · A)ᵀ: GEMM then writes the rows of W's own layout, and the
-     * transpose's backward hands W a contiguous gradient. Computed as Aᵀ · dC instead, it would
-     * reach W as a transposed view, to be added element by element with a stride. Both forms sum
-     * the same products in the same order over the batch, so they give the same bits.
+     * dB = Aᵀ · dC, summed over broadcast batch dimensions down to B's shape, and laid out like B.
+     * When B is column-major, typically Wᵀ in {@code x.matmul(W.t())}, the gradient is computed as
+     * (dCᵀ · A)ᵀ: GEMM then writes the rows of W's own layout, the batch sum runs over contiguous
+     * rows, and the transpose's backward hands W a contiguous gradient. Computed as Aᵀ · dC
+     * instead, it would reach W as a transposed view, to be added element by element with a
+     * stride. With A and dC row-major (as in Linear) both forms sum the same products in the same
+     * order over the batch and give the same bits; with other layouts a tiny product may take a
+     * different path of {@code Gemm} and round differently, deterministically either way.
      */
-    private static Tensor weightGradient(Tensor a, Tensor g, boolean bColumnMajor) {
+    private static Tensor weightGradient(Tensor a, Tensor g, Tensor b, boolean bColumnMajor) {
         if (bColumnMajor) {
-            return g.transpose(-1, -2).matmul(a).transpose(-1, -2);
+            int r = b.dim();
+            int[] swapped = b.shape.clone();
+            swapped[r - 2] = b.shape[r - 1];
+            swapped[r - 1] = b.shape[r - 2];
+            return ReduceOps.sumTo(g.transpose(-1, -2).matmul(a), swapped).transpose(-1, -2);
         }
-        return a.transpose(-1, -2).matmul(g);
+        return ReduceOps.sumTo(a.transpose(-1, -2).matmul(g), b.shape);
     }
 
     /** x itself when each of its matrices is row-major or column-major; otherwise a copy. */

@@ -159,6 +159,10 @@ class GradientProperties {
         GradCheck.assertGradientsMatch("matmul Bᵀ", x -> x[0].matmul(x[1].t()), Tensor.randn(rng, m, k), Tensor.randn(rng, n, k));
         GradCheck.assertGradientsMatch("matmul batched broadcast", x -> x[0].matmul(x[1]),
                 Tensor.randn(rng, 2, 1, m, k), Tensor.randn(rng, 3, k, n));
+        // A batch of sequences through a Linear layer's Wᵀ: the column-major weight's gradient is
+        // summed over the batch before it is transposed back.
+        GradCheck.assertGradientsMatch("matmul batched by Wᵀ", x -> x[0].matmul(x[1].t()),
+                Tensor.randn(rng, 2, m, k), Tensor.randn(rng, n, k));
         GradCheck.assertGradientsMatch("matmul vector", x -> x[0].matmul(x[1]), Tensor.randn(rng, k), Tensor.randn(rng, k, n));
         GradCheck.assertGradientsMatch("matmul matrix-vector", x -> x[0].matmul(x[1]), Tensor.randn(rng, m, k), Tensor.randn(rng, k));
     }

@@ -1,7 +1,6 @@
 package dev.pare.tensor.kernels;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,16 +24,22 @@ import org.slf4j.LoggerFactory;
  *       its {@code level}, {@code type} (Data, Instruction, Unified) and {@code size};</li>
  *   <li>{@code getconf -a}, which glibc answers from the CPUID instruction. Virtual machines often
  *       hide the sysfs directory but pass CPUID through;</li>
- *   <li>{@link #FALLBACK}, modest sizes that every x86 core of the last decade meets or exceeds: a
- *       block sized for a smaller cache than the real one costs a few percent, one sized for a
- *       bigger cache can cost half the speed.</li>
+ *   <li>{@link #FALLBACK}, modest sizes that every x86 core of the last decade meets or exceeds:
+ *       a block sized for a smaller cache than the real one is re-read a little more often, while
+ *       one sized for a bigger cache is evicted before it is reused, which costs far more.</li>
  * </ol>
- * A level that a source does not report is taken from the next source. The L3 is shared by many
+ * A level that a source does not report (−1) is taken from the next source; a level a source
+ * reports as absent (0, e.g. no L3 on many ARM cores) stays absent. The L3 is shared by many
  * cores; its size here is the whole cache, as reported, not one core's share.
  *
- * @param l1d    level-1 data cache, bytes
- * @param l2     level-2 cache, bytes
- * @param l3     level-3 cache, bytes (0 when the CPU has none)
+ * <p>Trap: the blocks of the GEMM, and so the rounding of its sums, follow these sizes. A machine
+ * whose sources answer differently from one run to the next (a {@code getconf} that times out
+ * once) would round differently; a warning is logged whenever the fallback is used, and setting
+ * the three properties pins the sizes, hence the bits.
+ *
+ * @param l1d    level-1 data cache, bytes (−1: not reported)
+ * @param l2     level-2 cache, bytes (−1: not reported)
+ * @param l3     level-3 cache, bytes (0: the CPU has none; −1: not reported)
  * @param source where the sizes came from, for logs and benchmark headers
  */
 public record CpuCaches(long l1d, long l2, long l3, String source) {
@@ -55,12 +60,13 @@ public record CpuCaches(long l1d, long l2, long l3, String source) {
         CpuCaches found = fromProperties(System.getProperty("pare.cache.l1d"), System.getProperty("pare.cache.l2"),
                 System.getProperty("pare.cache.l3"));
         found = fillFrom(found, fromSysfs(Paths.get("/sys/devices/system/cpu/cpu0/cache")));
-        if (found == null || found.l1d <= 0 || found.l2 <= 0) {
+        if (found == null || found.l1d < 0 || found.l2 < 0 || found.l3 < 0) {
             found = fillFrom(found, fromGetconf(runGetconf()));
         }
         found = fillFrom(found, FALLBACK);
         if (found.source.contains("fallback")) {
-            LOG.debug("Pare kernels: the OS reported no cache sizes; GEMM blocks assume {}", found.describe());
+            LOG.warn("Pare kernels: the OS did not report every cache size; GEMM blocks assume {} "
+                    + "(set pare.cache.l1d, pare.cache.l2 and pare.cache.l3 to give them)", found.describe());
         } else {
             LOG.debug("Pare kernels: caches {}", found.describe());
         }
@@ -75,9 +81,9 @@ public record CpuCaches(long l1d, long l2, long l3, String source) {
         if (known == null) {
             return more;
         }
-        boolean used = known.l1d <= 0 && more.l1d > 0 || known.l2 <= 0 && more.l2 > 0 || known.l3 <= 0 && more.l3 > 0;
-        return new CpuCaches(known.l1d > 0 ? known.l1d : more.l1d, known.l2 > 0 ? known.l2 : more.l2,
-                known.l3 > 0 ? known.l3 : more.l3, used ? known.source + "+" + more.source : known.source);
+        boolean used = known.l1d < 0 && more.l1d >= 0 || known.l2 < 0 && more.l2 >= 0 || known.l3 < 0 && more.l3 >= 0;
+        return new CpuCaches(known.l1d >= 0 ? known.l1d : more.l1d, known.l2 >= 0 ? known.l2 : more.l2,
+                known.l3 >= 0 ? known.l3 : more.l3, used ? known.source + "+" + more.source : known.source);
     }
 
     /** The three properties; null when none is set. */
@@ -91,7 +97,7 @@ public record CpuCaches(long l1d, long l2, long l3, String source) {
 
     private static long propertySize(String name, String value) {
         if (value == null) {
-            return 0;
+            return -1;
         }
         long size = parseSize(value);
         if (size <= 0) {
@@ -103,12 +109,13 @@ public record CpuCaches(long l1d, long l2, long l3, String source) {
 
     /**
      * Reads Linux's cache directories under {@code dir} (index0, index1, ...); null when there are
-     * none. Instruction caches are skipped; a unified L1 counts as the data cache.
+     * none. Instruction caches are skipped; a unified L1 counts as the data cache. When the
+     * directory lists caches but no level 3, the CPU has none: that L3 is 0, not unknown.
      */
     static CpuCaches fromSysfs(Path dir) {
-        long l1d = 0;
-        long l2 = 0;
-        long l3 = 0;
+        long l1d = -1;
+        long l2 = -1;
+        long l3 = -1;
         for (int i = 0; i < 16; i++) {
             Path index = dir.resolve("index" + i);
             if (!Files.isDirectory(index)) {
@@ -134,17 +141,23 @@ public record CpuCaches(long l1d, long l2, long l3, String source) {
                 LOG.debug("Pare kernels: skipping {}: {}", index, e.toString());
             }
         }
-        return l1d > 0 || l2 > 0 || l3 > 0 ? new CpuCaches(l1d, l2, l3, "sysfs") : null;
+        if (l1d < 0 && l2 < 0 && l3 < 0) {
+            return null;
+        }
+        return new CpuCaches(l1d, l2, Math.max(l3, 0), "sysfs");
     }
 
-    /** Parses the LEVEL1_DCACHE_SIZE, LEVEL2_CACHE_SIZE and LEVEL3_CACHE_SIZE lines; null when none. */
+    /**
+     * Parses the LEVEL1_DCACHE_SIZE, LEVEL2_CACHE_SIZE and LEVEL3_CACHE_SIZE lines; null when none
+     * has a value. A level printed as 0 is absent; one printed with no value is unknown.
+     */
     static CpuCaches fromGetconf(String output) {
         if (output == null) {
             return null;
         }
-        long l1d = 0;
-        long l2 = 0;
-        long l3 = 0;
+        long l1d = -1;
+        long l2 = -1;
+        long l3 = -1;
         for (String line : output.split("\n")) {
             String[] parts = line.trim().split("\\s+");
             if (parts.length != 2) {
@@ -158,28 +171,45 @@ public record CpuCaches(long l1d, long l2, long l3, String source) {
                 default -> { }
             }
         }
-        return l1d > 0 || l2 > 0 || l3 > 0 ? new CpuCaches(Math.max(l1d, 0), Math.max(l2, 0), Math.max(l3, 0),
-                "getconf") : null;
+        return l1d > 0 || l2 > 0 || l3 > 0 ? new CpuCaches(l1d, l2, l3, "getconf") : null;
     }
 
-    /** Runs {@code getconf -a}; null if it is missing, fails or takes more than two seconds. */
+    /**
+     * Runs {@code getconf -a}; null if it is missing, fails or takes more than two seconds. Its
+     * output goes to a temporary file, not a pipe, so that the wait for it is bounded: reading a
+     * pipe would block for as long as anything holds its other end open.
+     */
     private static String runGetconf() {
+        // An interrupt pending on the thread that happens to load this class must not turn a
+        // machine's cache sizes into the fallback (and so change how its sums round): set it
+        // aside while getconf runs, and restore it afterwards.
+        boolean interrupted = Thread.interrupted();
+        Path out = null;
         try {
-            Process p = new ProcessBuilder("getconf", "-a").redirectErrorStream(true).start();
-            byte[] out;
-            try (InputStream in = p.getInputStream()) {
-                out = in.readNBytes(1 << 20);
-            }
+            out = Files.createTempFile("pare-getconf", ".txt");
+            Process p = new ProcessBuilder("getconf", "-a").redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).start();
             if (!p.waitFor(2, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return null;
             }
-            return p.exitValue() == 0 ? new String(out, StandardCharsets.UTF_8) : null;
+            return p.exitValue() == 0 ? Files.readString(out, StandardCharsets.UTF_8) : null;
         } catch (IOException | RuntimeException e) {
             return null;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
             return null;
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException ignored) {
+                    // a temporary file left behind is harmless
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -206,6 +236,10 @@ public record CpuCaches(long l1d, long l2, long l3, String source) {
         if (s.isEmpty() || s.length() > 12 || !s.chars().allMatch(Character::isDigit)) {
             return -1;
         }
-        return Long.parseLong(s) * unit;
+        try {
+            return Math.multiplyExact(Long.parseLong(s), unit);
+        } catch (ArithmeticException e) {
+            return -1;
+        }
     }
 }

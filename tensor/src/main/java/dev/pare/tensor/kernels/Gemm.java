@@ -112,8 +112,9 @@ public final class Gemm {
         // rows makes every piece pack all of B (K·N). Packing is a real share of the work at
         // network sizes (it transposes), so duplicate the smaller operand: columns when N ≥ M.
         // Compare elements, not tiles: a tile is 6 rows but 2·LANES columns, and counting tiles
-        // would split the rows of a 128 × 256 product and pack its 256-row weight twice. Only if
-        // the chosen side has fewer tiles than threads does the other side win.
+        // would split the rows of a 128 × 256 product and pack its 256-row weight twice. The
+        // other side wins only if the chosen one has fewer tiles than threads and the other more.
+        // (With NR ≥ MR, a C with N < M always has more row tiles than column tiles.)
         int threads = Parallel.threads();
         boolean wide = n >= m ? tilesN >= threads || tilesN >= tilesM : tilesM < threads && tilesN > tilesM;
         int tiles = wide ? tilesN : tilesM;

@@ -14,7 +14,7 @@ package dev.pare.tensor.kernels;
  * </pre>
  * The register tile is fixed by the register file; the other three are computed once, from the
  * caches, by {@link #forCaches}. They only need to be right to within a factor of about two: a
- * block that is a little small costs a few percent, not a cliff.
+ * block that is a little small is re-read a little more often, which is a slope, not a cliff.
  *
  * <p>The textbook choice (BLIS's analytical model) keeps the B micro-panel in L1 and therefore
  * caps KC at a few hundred. That model assumes a micro-kernel that prefetches the C tile it is
@@ -49,9 +49,6 @@ record GemmBlocking(int kc, int mc, int nc) {
     /** Columns of the register tile: two vectors. Must match {@link GemmMicroKernel}. */
     static final int NR = 2 * LANES;
 
-    /** The blocking for this machine: {@link #forCaches} of {@link CpuCaches#DETECTED}. */
-    static final GemmBlocking DEFAULT = forCaches(CpuCaches.DETECTED);
-
     /**
      * At or below this many multiply-adds (M·N·K) the packed path's fixed costs (zeroing, packing
      * two padded panels, a 6×2-vector tile for a few outputs) outweigh its gain and
@@ -63,10 +60,10 @@ record GemmBlocking(int kc, int mc, int nc) {
 
     /**
      * Below this many multiply-adds a product runs on one thread. Handing a piece to another core
-     * means waking a parked pool thread through the operating system's scheduler, which takes
-     * tens of microseconds (more in a virtual machine), and the second thread also re-packs the
-     * operand that is not split. 2²² multiply-adds are a few tens of microseconds of one core's
-     * work, so below them a split cannot pay for itself, and two threads would be slower than one.
+     * means waking a parked pool thread through the operating system's scheduler (slower still in
+     * a virtual machine), and the second thread also re-packs the operand that is not split.
+     * Below 2²² multiply-adds the work saved is of the same order as that hand-off, so a split
+     * cannot pay for itself, and two threads would be slower than one.
      */
     static final long PARALLEL_MIN_WORK = 1L << 22;
 
@@ -74,7 +71,7 @@ record GemmBlocking(int kc, int mc, int nc) {
      * From this many multiply-adds on (1024³ / 2), C is cut into {@link #PIECES_PER_THREAD}
      * pieces per thread instead of one, taken dynamically. On a shared machine a thread may lose
      * its core for a while; with one piece per thread everyone then waits for it. The price is
-     * that each piece packs the operand that is not split again, a few percent more work, which
+     * that each piece packs the operand that is not split again, a small amount of extra work, which
      * is why smaller products keep one piece per thread.
      */
     static final long DYNAMIC_MIN_WORK = 1L << 29;
@@ -87,6 +84,16 @@ record GemmBlocking(int kc, int mc, int nc) {
 
     /** NC never exceeds this: a wider panel only saves re-packing A, already a small cost then. */
     static final int NC_MAX_COLUMNS = 4096;
+
+    /**
+     * MC never exceeds this many rows: a taller block re-reads each micro-panel of B a little less
+     * often, which stops mattering long before a very large L2 is filled, while its buffer (one per
+     * thread) keeps growing.
+     */
+    static final int MC_MAX_ROWS = 100 * MR;
+
+    /** The blocking for this machine: {@link #forCaches} of {@link CpuCaches#DETECTED}. */
+    static final GemmBlocking DEFAULT = forCaches(CpuCaches.DETECTED);
 
     GemmBlocking {
         if (kc < 1 || mc < MR || mc % MR != 0 || nc < NR || nc % NR != 0) {
@@ -102,7 +109,7 @@ record GemmBlocking(int kc, int mc, int nc) {
      *       It is re-read by each of the MC / MR micro-panels of A in turn, so it must stay in L2
      *       beside the A block; an eighth leaves room for that block and for the lines of C.</li>
      *   <li>MC: the A block (MC × KC floats) takes a quarter of L2, rounded down to whole
-     *       micro-panels, at least 2·MR. It is re-read once per micro-panel of B. Caches are not
+     *       micro-panels, within [2·MR, {@link #MC_MAX_ROWS}]. It is re-read once per micro-panel of B. Caches are not
      *       fully associative and the C rows being updated pass through L2 as well, so filling it
      *       to the brim would evict the block before it is reused.</li>
      *   <li>NC: the B panel (KC × NC floats) takes a quarter of L3, within [8·NR,
@@ -114,7 +121,7 @@ record GemmBlocking(int kc, int mc, int nc) {
         long l2 = Math.max(caches.l2(), 64 << 10);
         long l3 = Math.max(caches.l3(), l2);
         int kc = (int) clamp(l2 / 8 / (NR * (long) Float.BYTES), 128, KC_MAX);
-        int mc = (int) Math.max(2, l2 / 4 / ((long) kc * Float.BYTES) / MR) * MR;
+        int mc = (int) clamp(l2 / 4 / ((long) kc * Float.BYTES) / MR, 2, MC_MAX_ROWS / MR) * MR;
         int nc = (int) clamp(l3 / 4 / ((long) kc * Float.BYTES) / NR, 8, NC_MAX_COLUMNS / NR) * NR;
         return new GemmBlocking(kc, mc, nc);
     }

@@ -34,7 +34,7 @@ import jdk.incubator.vector.VectorOperators;
  * W/32 = 16 lanes), the kernel therefore sign-extends W/32 bytes of w
  * and of x straight to ints ({@code convertShape(B2I)}, one vpmovsxbd each), multiplies in
  * ints and adds: three instructions per W/32 multiply-adds once x is widened, and x is widened
- * once for four rows. Where a 32-bit vector multiply is as cheap as an add (AMD Zen 4 and 5) that
+ * once for four rows. Where a 32-bit vector multiply is a single fast micro-operation (AMD Zen 4 and 5) that
  * beats widening to shorts, multiplying in shorts and adding pairs of products into ints, which
  * does twice the products per instruction but needs extra instructions to add the pairs; where
  * the 32-bit multiply is two micro-operations (Intel) the balance may tip the other way

@@ -168,6 +168,36 @@ class GemmProperties {
         }
     }
 
+    /**
+     * Products large enough to be split (at least {@code PARALLEL_MIN_WORK} multiply-adds), one
+     * for each way {@link Gemm} chooses the side to split: columns of a wide C, rows of a tall C,
+     * and rows of a C that is wider than tall but has fewer column tiles than threads.
+     */
+    @Example
+    void givesTheSameBitsForAnyThreadCountOnEverySplit() {
+        int[][] shapes = {
+            {100, 400, 120},    // N ≥ M, enough column tiles: split the columns
+            {300, 257, 100},    // N < M: split the rows
+            {30, 31, 5000},     // N ≥ M, but one column tile: split the rows
+        };
+        int before = Parallel.threads();
+        try {
+            for (int[] s : shapes) {
+                assertTrue((long) s[0] * s[1] * s[2] >= GemmBlocking.PARALLEL_MIN_WORK, "too small to split");
+                Case c = new Case(false, false, s[0], s[1], s[2], 1, false, s[0] + s[1]);
+                Parallel.setThreads(1);
+                float[] reference = c.runFast();
+                c.check();
+                for (int t : new int[] {2, 3}) {
+                    Parallel.setThreads(t);
+                    assertArrayEquals(reference, c.runFast(), c + ": bits differ between 1 and " + t + " threads");
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
     @Example
     void matchesScalarTwinAtTheMlpStepShapes() {
         // Forward x·W, and the two backward products dY·Wᵀ and Xᵀ·dY, at batch 128.

@@ -46,13 +46,17 @@ class SgdKernelsProperties {
                     first);
         }
         for (int i = 0; i < p1.length; i++) {
+            int at = i;
             assertEquals(Float.floatToRawIntBits(p1[i]), Float.floatToRawIntBits(p2[i]),
-                    () -> "parameter index differs at n=" + n + " (species " + VectorConfig.describe() + ")");
+                    () -> "sgd n=" + n + " parameter index " + at + ": scalar twin " + p1[at] + ", vector kernel "
+                            + p2[at] + " (species " + VectorConfig.describe() + ")");
         }
         if (momentum) {
             for (int i = 0; i < b1.length; i++) {
+                int at = i;
                 assertEquals(Float.floatToRawIntBits(b1[i]), Float.floatToRawIntBits(b2[i]),
-                        "momentum buffer differs at n=" + n);
+                        () -> "sgd n=" + n + " momentum buffer index " + at + ": scalar twin " + b1[at]
+                                + ", vector kernel " + b2[at]);
             }
         }
     }
