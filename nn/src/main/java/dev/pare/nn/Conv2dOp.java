@@ -4,6 +4,7 @@ import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.ConvGemm;
 import dev.pare.tensor.kernels.Gemm;
+import dev.pare.tensor.kernels.ReduceKernels;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
 
@@ -375,25 +376,24 @@ public final class Conv2dOp {
     }
 
     /**
-     * db[o] = Σ over every pixel of the batch of dOut[·, o, ·], read where dOut lies, summed in the
-     * same order as {@link #biasGradient(float[], int, int)} (sample by sample, pixel by pixel), so
-     * the two give the same floats.
+     * db[o] = Σ over every pixel of the batch of dOut[·, o, ·]: per sample, one vector sum over the
+     * plane ({@link ReduceKernels#sum}), added up sample by sample in a double, in a fixed order.
+     * A plain running sum would be one chain of dependent additions per channel, waiting on the
+     * adder's latency at every pixel.
      */
     private static Tensor biasGradient(Tensor gradOut, int n, int o, int pix) {
         Tensor gc = contiguous(gradOut);
         float[] gd = gc.storage();
         int go = gc.offset();
-        float[] acc = new float[o];
-        for (int s = 0; s < n; s++) {
-            for (int oc = 0; oc < o; oc++) {
-                float sum = acc[oc];
-                for (int p = 0, src = go + (s * o + oc) * pix; p < pix; p++) {
-                    sum += gd[src + p];
-                }
-                acc[oc] = sum;
+        float[] db = new float[o];
+        for (int oc = 0; oc < o; oc++) {
+            double sum = 0;
+            for (int s = 0; s < n; s++) {
+                sum += ReduceKernels.sum(gd, go + (s * o + oc) * pix, 1, pix);
             }
+            db[oc] = (float) sum;
         }
-        return Tensor.wrap(acc, 0, o);
+        return Tensor.wrap(db, 0, o);
     }
 
     /**
