@@ -67,7 +67,7 @@ public class MemoryFloorBenchmark {
     /** One read of the weights' bytes: the floor. */
     @Benchmark
     public float readWeights() {
-        return ReduceKernels.sum(weights, 0, WEIGHTS);
+        return ReduceKernels.sum(weights, 0, 1, WEIGHTS);
     }
 
     /** The batch-1 forward pass of the MLP, no graph recorded. */
