@@ -2,7 +2,9 @@ package dev.pare.nn;
 
 import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.ConvGemm;
 import dev.pare.tensor.kernels.Gemm;
+import dev.pare.tensor.kernels.ReduceKernels;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
 
@@ -15,7 +17,8 @@ import java.util.Arrays;
  * <pre>
  *   out[n, o, y, x] = b[o] + Σ_{c in group(o)} Σ_{i,j} W[o, c − c0(o), i, j] · xpad[n, c, y·s + i·d, x·s + j·d]
  * </pre>
- * computed as: unfold the patches ({@link Im2Col#im2row}), so that {@code rows} is
+ * The explicit route, kept for grouped convolutions and as the reference the implicit one is
+ * explained by: unfold the patches ({@link Im2Col#im2row}), so that {@code rows} is
  * {@code [N·OH·OW, C·kh·kw]}; then per group {@code g} one matrix multiply
  * {@code out_g = rows_g · W_gᵀ} ({@code [N·OH·OW, O/G]}) by {@link Gemm}; then reorder the
  * result from pixel-major to {@code [N, O, OH, OW]}, adding the bias on the way.
@@ -30,13 +33,23 @@ import java.util.Arrays;
  *       each output pixel mattered;</li>
  *   <li>{@code db[o] = Σ_{n,y,x} dOut[n, o, y, x]}.</li>
  * </ul>
- * Depthwise convolutions (one filter per channel) skip the unfolding and go to
- * {@link DepthwiseConvOp}: for them the unfolding would cost more than the arithmetic.
  *
- * <p>The forward pass keeps {@code rows} for the weight gradient: memory for speed, like PyTorch's
- * saved tensors. When no graph is recorded (inference under {@code noGrad}, or nothing requires a
- * gradient) the patches are scratch instead, taken from the thread's {@link ConvWorkspace}, as is
- * the pixel-major product in every mode: only the output is allocated per call. Every matrix multiply splits its output rows over threads, and each reduction is
+ * <h2>Ungrouped convolutions: no patch matrix</h2>
+ * The same products, with the patches packed by the matrix multiply straight from the image
+ * ({@link ConvGemm}, "implicit GEMM"): {@code out = W · patches} forward, {@code dW = dOut · patchesᵀ}
+ * backward, and for stride 1 {@code dx} as a convolution of dOut by the flipped filters
+ * ({@link #transposedInputGradient}). The patch matrix was the largest array of a step (9 floats
+ * per input float for a 3×3 kernel), written once and read twice, and its gradient was written
+ * and folded back; now neither exists, and only the input is kept for the backward pass.
+ *
+ * <p>Depthwise convolutions (one filter per channel) go to {@link DepthwiseConvOp}: for them a
+ * matrix multiply would cost more than the arithmetic.
+ *
+ * <p>On the explicit route the forward pass keeps {@code rows} for the weight gradient: memory for
+ * speed, like PyTorch's saved tensors. When no graph is recorded (inference under
+ * {@code noGrad}, or nothing requires a gradient) the patches are scratch instead, taken from the
+ * thread's {@link ConvWorkspace}, as is the pixel-major product in every mode: only the output is
+ * allocated per call. No matrix multiply splits its K sum over threads, and each reduction is
  * done by one thread in a fixed order, so results are identical for any thread count.
  */
 public final class Conv2dOp {
@@ -92,7 +105,106 @@ public final class Conv2dOp {
         if (groups == xs[1] && o == groups && ws[2] == ws[3]) {
             return DepthwiseConvOp.conv(g, x, weight, bias);
         }
+        if (groups == 1) {
+            return implicitForward(g, x, weight, bias, o);
+        }
         return forward(g, x, weight, bias, o, groups);
+    }
+
+    /**
+     * The ungrouped convolution without a patch matrix: {@link ConvGemm} multiplies the filters by
+     * patches packed straight from the image. Nothing but the output is allocated here, and nothing
+     * is saved beyond the input itself.
+     *
+     * <p>Backward: the input gradient of a stride-1 convolution is itself a convolution
+     * ({@link #transposedInputGradient}), so it takes the same kernel and never builds the
+     * {@code dRows} matrix that {@link Im2Col#row2im} would fold; other strides keep the explicit
+     * route. The weight gradient ({@link ConvGemm#weightGradient}) packs its patches from the
+     * saved input too, so no patch matrix is kept alive between forward and backward.
+     */
+    private static Tensor implicitForward(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o) {
+        int n = g.n();
+        int pix = g.outH() * g.outW();
+        int rowsCount = n * pix;
+        int k = g.cols();
+        if ((long) rowsCount * Math.max(k, o) > MAX_ARRAY) {
+            throw new IllegalArgumentException("conv2d: input [" + n + ", " + g.c() + ", " + g.h() + ", " + g.w()
+                    + "] needs a buffer of " + (long) rowsCount * Math.max(k, o) + " floats (" + rowsCount
+                    + " output pixels x " + Math.max(k, o) + "), more than a Java array holds; use a smaller batch");
+        }
+        Tensor w = contiguous(weight);
+        float[] wd = w.storage();
+        int wo = w.offset();
+        float[] b = bias == null ? null : contiguous(bias).toArray();
+        float[] out = new float[n * o * pix];
+        ConvGemm.conv2d(convGeometry(g), x.storage(), x.offset(), x.strides(), o, wd, wo, b, out);
+        Tensor result = Tensor.wrap(out, 0, n, o, g.outH(), g.outW());
+
+        return Tensor.recordOp("conv2d", result, gradOut -> {
+            ConvWorkspace bws = ConvWorkspace.get();
+            Tensor dx = null;
+            if (x.requiresGrad() && transposable(g)) {
+                dx = transposedInputGradient(g, gradOut, wd, wo, o);
+            }
+            if (x.requiresGrad() && dx == null) {
+                float[] dc = toPixelMajor(gradOut, n, o, pix, bws.pixelMajor(rowsCount * o));
+                dx = inputGradient(g, dc, wd, wo, o, 1, bws);
+            }
+            Tensor dw = null;
+            if (weight.requiresGrad()) {
+                float[] dwData = new float[o * k];
+                ConvGemm.weightGradient(convGeometry(g), x.storage(), x.offset(), x.strides(), o,
+                        gradOut.storage(), gradOut.offset(), gradOut.strides(), dwData);
+                dw = Tensor.wrap(dwData, 0, weight.shape());
+            }
+            return new Tensor[] {dx, dw, bias != null && bias.requiresGrad() ? biasGradient(gradOut, n, o, pix) : null};
+        }, x, weight, bias);
+    }
+
+    private static ConvGemm.Geometry convGeometry(Im2Col.Geometry g) {
+        return new ConvGemm.Geometry(g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(),
+                g.ph(), g.pw(), g.dh(), g.dw());
+    }
+
+    /**
+     * Whether dx can be computed as a convolution ({@link #transposedInputGradient}): stride 1
+     * (a strided convolution's adjoint would need zeros between the gradient's pixels), and a
+     * padding no wider than the dilated kernel's reach, so that the adjoint's padding
+     * {@code d·(k−1) − p} is not negative.
+     */
+    private static boolean transposable(Im2Col.Geometry g) {
+        return g.sh() == 1 && g.sw() == 1 && g.ph() <= g.dh() * (g.kh() - 1) && g.pw() <= g.dw() * (g.kw() - 1);
+    }
+
+    /**
+     * dx of a stride-1 convolution, as a convolution: every input pixel receives
+     * {@code Σ_o Σ_{i,j} W[o, c, i, j] · dOut[n, o, y + ph − i·dh, x + pw − j·dw]}, which is dOut
+     * (padded by {@code d·(k−1) − p}, zero outside) convolved with the filters flipped in both
+     * axes and with their in and out channels swapped, {@code W'[c, o, kh−1−i, kw−1−j]}. Its output
+     * is {@code H × W} again. The same implicit kernel as the forward pass computes it, reading
+     * dOut where it lies.
+     */
+    private static Tensor transposedInputGradient(Im2Col.Geometry g, Tensor gradOut, float[] wd, int wo, int o) {
+        int c = g.c();
+        int kh = g.kh();
+        int kw = g.kw();
+        int taps = kh * kw;
+        float[] flipped = new float[c * o * taps];
+        for (int oc = 0; oc < o; oc++) {
+            for (int ic = 0; ic < c; ic++) {
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        flipped[((ic * o + oc) * kh + i) * kw + j] =
+                                wd[wo + ((oc * c + ic) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
+                    }
+                }
+            }
+        }
+        ConvGemm.Geometry adjoint = new ConvGemm.Geometry(g.n(), o, g.outH(), g.outW(), kh, kw, 1, 1,
+                g.dh() * (kh - 1) - g.ph(), g.dw() * (kw - 1) - g.pw(), g.dh(), g.dw());
+        float[] dx = new float[g.n() * c * g.h() * g.w()];
+        ConvGemm.conv2d(adjoint, gradOut.storage(), gradOut.offset(), gradOut.strides(), c, flipped, 0, null, dx);
+        return Tensor.wrap(dx, 0, g.n(), c, g.h(), g.w());
     }
 
     /**
@@ -261,6 +373,27 @@ public final class Conv2dOp {
             }
         }
         return Tensor.wrap(acc, 0, o);
+    }
+
+    /**
+     * db[o] = Σ over every pixel of the batch of dOut[·, o, ·]: per sample, one vector sum over the
+     * plane ({@link ReduceKernels#sum}), added up sample by sample in a double, in a fixed order.
+     * A plain running sum would be one chain of dependent additions per channel, waiting on the
+     * adder's latency at every pixel.
+     */
+    private static Tensor biasGradient(Tensor gradOut, int n, int o, int pix) {
+        Tensor gc = contiguous(gradOut);
+        float[] gd = gc.storage();
+        int go = gc.offset();
+        float[] db = new float[o];
+        for (int oc = 0; oc < o; oc++) {
+            double sum = 0;
+            for (int s = 0; s < n; s++) {
+                sum += ReduceKernels.sum(gd, go + (s * o + oc) * pix, 1, pix);
+            }
+            db[oc] = (float) sum;
+        }
+        return Tensor.wrap(db, 0, o);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.pare.nn;
 
 import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.PoolKernels;
 import dev.pare.tensor.parallel.Parallel;
 
 /**
@@ -112,48 +113,13 @@ final class Pooling {
     /**
      * The CNN's common case, non-overlapping 2×2 windows without padding: every window lies inside
      * the image (a last odd row or column is dropped by the output size), so the bounds arithmetic
-     * of {@link #maxPoolAnyWindow} disappears. Same scan order and same {@link #beats} rule, hence
-     * the same values and winners bit for bit, with fewer instructions per window.
+     * of {@link #maxPoolAnyWindow} disappears and the compares run on vector lanes
+     * ({@link PoolKernels#maxPool2x2}). Same scan order and same {@link #beats} rule, hence the same
+     * values and winners bit for bit.
      */
     private static void maxPool2x2(float[] xd, int xo, int planes, int h, int w, float[] out, int[] argmax) {
-        int oh = h / 2;
-        int ow = w / 2;
-        Parallel.forRange(planes, 1, (lo, hi) -> {
-            for (int plane = lo; plane < hi; plane++) {
-                int in0 = xo + plane * h * w;
-                int o = plane * oh * ow;
-                for (int y = 0; y < oh; y++) {
-                    int top = 2 * y * w;          // offsets within the plane of the window's two rows
-                    int bottom = top + w;
-                    for (int xx = 0; xx < ow; xx++, o++) {
-                        int j = 2 * xx;
-                        // The general scan starts at −∞ with the first position as winner; starting
-                        // at the first value gives the same value and winner (−∞ stays, NaN wins).
-                        float best = xd[in0 + top + j];
-                        int bestAt = top + j;
-                        float v = xd[in0 + top + j + 1];
-                        if (beats(v, best)) {
-                            best = v;
-                            bestAt = top + j + 1;
-                        }
-                        v = xd[in0 + bottom + j];
-                        if (beats(v, best)) {
-                            best = v;
-                            bestAt = bottom + j;
-                        }
-                        v = xd[in0 + bottom + j + 1];
-                        if (beats(v, best)) {
-                            best = v;
-                            bestAt = bottom + j + 1;
-                        }
-                        out[o] = best;
-                        if (argmax != null) {
-                            argmax[o] = bestAt;
-                        }
-                    }
-                }
-            }
-        });
+        int[] corners = PoolKernels.corners(h, w);
+        Parallel.forRange(planes, 1, (lo, hi) -> PoolKernels.maxPool2x2(xd, xo, lo, hi, h, w, corners, out, argmax));
     }
 
     /**

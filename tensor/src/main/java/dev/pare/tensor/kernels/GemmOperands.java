@@ -14,9 +14,13 @@ package dev.pare.tensor.kernels;
  *       ({@link Int8WeightGemm}). Each weight becomes {@code sw[j]·wq[j, p]} as B̃ is packed;
  *       X̂ is X, or, when activation parameters are given, X rounded to its int8 grid
  *       ({@link QuantizeKernels#fakeQuantize}), done in place on each packed block of Ã.</li>
+ *   <li>{@link PatchColumns}: W·patches for a convolution ({@link ConvGemm}), with the patch
+ *       matrix read from the image as B̃ is packed, never stored.</li>
+ *   <li>{@link PatchRows}: dOut·patchesᵀ, the same convolution's weight gradient, likewise.</li>
  * </ul>
  */
-sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weights {
+sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weights,
+        GemmOperands.PatchColumns, GemmOperands.PatchRows {
 
     /** Packs rows [i0, i0 + mc), columns [p0, p0 + kc) of the left operand, as {@link GemmPacking#packA}. */
     void packA(int i0, int mc, int p0, int kc, float[] dst);
@@ -60,6 +64,38 @@ sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weig
         @Override
         public void packB(int p0, int kc, int j0, int nc, float[] dst) {
             GemmPacking.packBInt8Transposed(w, wo, ldw, wScales, p0, kc, j0, nc, dst);
+        }
+    }
+
+    /**
+     * Left: float A [m, k] at a[ao + i·lda + p] (the filters). Right: the patch matrix of a
+     * zero-padded image, as defined in {@link ConvGemm}.
+     */
+    record PatchColumns(float[] a, int ao, int lda, ConvGemm.PaddedImage image) implements GemmOperands {
+        @Override
+        public void packA(int i0, int mc, int p0, int kc, float[] dst) {
+            GemmPacking.packA(false, a, ao, lda, i0, mc, p0, kc, dst);
+        }
+
+        @Override
+        public void packB(int p0, int kc, int j0, int nc, float[] dst) {
+            GemmPacking.packPatchColumns(image, p0, kc, j0, nc, dst);
+        }
+    }
+
+    /**
+     * Left: float A [m, k] at a[ao + i·lda + p] (the output gradient, channel-major). Right: the
+     * transposed patch matrix of a zero-padded image, as defined in {@link ConvGemm}.
+     */
+    record PatchRows(float[] a, int ao, int lda, ConvGemm.PaddedImage image) implements GemmOperands {
+        @Override
+        public void packA(int i0, int mc, int p0, int kc, float[] dst) {
+            GemmPacking.packA(false, a, ao, lda, i0, mc, p0, kc, dst);
+        }
+
+        @Override
+        public void packB(int p0, int kc, int j0, int nc, float[] dst) {
+            GemmPacking.packPatchRows(image, p0, kc, j0, nc, dst);
         }
     }
 }

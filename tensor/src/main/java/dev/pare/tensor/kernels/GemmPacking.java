@@ -136,6 +136,116 @@ final class GemmPacking {
         }
     }
 
+    /**
+     * {@link #packB} for op(B) = the patch matrix of a zero-padded image ({@link ConvGemm}): rows
+     * [p0, p0 + kc) (kernel taps) and columns [j0, j0 + nc) (output pixels of the batch).
+     *
+     * <p>The NR columns of a micro-panel are cut once into segments along which the source
+     * address grows by a fixed step ({@link ConvGemm.PaddedImage#segments}); a kernel tap only
+     * shifts every address by the same amount. So a panel row is one or a few strided copies, and
+     * a whole row of unit step is two vector copies. The padding is real zeros in the image, so
+     * no copy tests a bound.
+     */
+    static void packPatchColumns(ConvGemm.PaddedImage img, int p0, int kc, int j0, int nc, float[] dst) {
+        float[] x = img.data();
+        int taps = img.kh() * img.kw();
+        int[] seg = new int[4 * (NR + 1)];
+        int panels = (nc + NR - 1) / NR;
+        for (int u = 0; u < panels; u++) {
+            int base = u * NR * kc;
+            int cols = Math.min(NR, nc - u * NR);
+            int segments = img.segments(j0 + u * NR, cols, seg);
+            boolean whole = segments == 1 && cols == NR && seg[3] == 1;
+            int c = p0 / taps;
+            int i = p0 % taps / img.kw();
+            int j = p0 % img.kw();
+            for (int p = 0; p < kc; p++) {
+                int d = base + p * NR;
+                int shift = img.tapOffset(c, i, j);
+                if (whole) {
+                    int src = seg[2] + shift;
+                    FloatVector.fromArray(FLOAT, x, src).intoArray(dst, d);
+                    FloatVector.fromArray(FLOAT, x, src + LANES).intoArray(dst, d + LANES);
+                } else {
+                    for (int t = 0; t < segments; t++) {
+                        int dc = d + seg[4 * t];
+                        int len = seg[4 * t + 1];
+                        int src = seg[4 * t + 2] + shift;
+                        int step = seg[4 * t + 3];
+                        for (int r = 0; r < len; r++, src += step) {
+                            dst[dc + r] = x[src];
+                        }
+                    }
+                    for (int r = cols; r < NR; r++) {
+                        dst[d + r] = 0f;
+                    }
+                }
+                if (++j == img.kw()) {
+                    j = 0;
+                    if (++i == img.kh()) {
+                        i = 0;
+                        c++;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #packB} for op(B) = the transposed patch matrix of a zero-padded image, for a
+     * convolution's weight gradient ({@link ConvGemm#weightGradient}): rows [p0, p0 + kc) are
+     * output pixels (product columns of {@link ConvGemm.PaddedImage}), columns [j0, j0 + nc) are
+     * kernel taps.
+     *
+     * <p>A row of a micro-panel is NR taps of one pixel, at fixed distances from the pixel's first
+     * tap ({@link ConvGemm.PaddedImage#tapOffset}): one gather with a constant index vector per
+     * panel, moved along the image pixel by pixel. Where gathers are emulated (narrow vector
+     * units), the same reads are done one by one.
+     */
+    static void packPatchRows(ConvGemm.PaddedImage img, int p0, int kc, int j0, int nc, float[] dst) {
+        float[] x = img.data();
+        int taps = img.kh() * img.kw();
+        int[] seg = new int[4 * (kc + 1)];
+        int segments = img.segments(p0, kc, seg);
+        int[] idx = new int[NR];
+        int panels = (nc + NR - 1) / NR;
+        for (int u = 0; u < panels; u++) {
+            int base = u * NR * kc;
+            int cols = Math.min(NR, nc - u * NR);
+            for (int t = 0; t < NR; t++) {
+                int tap = j0 + u * NR + t;
+                idx[t] = t < cols ? img.tapOffset(tap / taps, tap % taps / img.kw(), tap % img.kw()) : 0;
+            }
+            for (int sg = 0; sg < segments; sg++) {
+                int d = base + seg[4 * sg] * NR;
+                int len = seg[4 * sg + 1];
+                int src = seg[4 * sg + 2];
+                int step = seg[4 * sg + 3];
+                if (GATHER && cols == NR) {
+                    for (int r = 0; r < len; r++, src += step, d += NR) {
+                        FloatVector.fromArray(FLOAT, x, src, idx, 0).intoArray(dst, d);
+                        FloatVector.fromArray(FLOAT, x, src, idx, LANES).intoArray(dst, d + LANES);
+                    }
+                } else {
+                    for (int r = 0; r < len; r++, src += step, d += NR) {
+                        for (int t = 0; t < cols; t++) {
+                            dst[d + t] = x[src + idx[t]];
+                        }
+                        for (int t = cols; t < NR; t++) {
+                            dst[d + t] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether vector gathers are real instructions here (AVX2 and up, detected by the widest
+     * vector). Elsewhere the Vector API would emulate them lane by lane, slower than plain reads.
+     */
+    private static final boolean GATHER = FloatVector.SPECIES_MAX.vectorBitSize() >= 256;
+
     /** Whether vector scatters are real instructions here: AVX-512, detected by its vector width. */
     private static final boolean SCATTER = FloatVector.SPECIES_MAX.vectorBitSize() >= 512;
 

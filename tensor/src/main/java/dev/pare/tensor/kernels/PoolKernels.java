@@ -1,0 +1,127 @@
+package dev.pare.tensor.kernels;
+
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Max pooling over non-overlapping 2×2 windows without padding, the CNN's common case, on
+ * vector lanes, with {@link #maxPool2x2Scalar} as its scalar twin and oracle.
+ *
+ * <p>The rule, per window scanned in row-major order (top-left, top-right, bottom-left,
+ * bottom-right): a value replaces the best so far if it is strictly greater (so the first of
+ * equal values stays, as in PyTorch on CPU) or if it is the first NaN (which then stays, so that
+ * max does not hide a NaN). The winner's flat index within its plane is what backward needs.
+ *
+ * <p>Why gathers: the outputs of a plane are the lanes, and a lane's four window values sit at
+ * fixed offsets from its window's top-left corner. An output row of the small CNN is 14 or 7
+ * pixels, shorter than one vector, so lanes run across output rows; the corners of one plane's
+ * outputs are the same for every plane and are computed once per call ({@link #corners}). Each
+ * compare in the scalar scan is a branch on random data that the predictor misses about half
+ * the time; as lane masks, the same compares cost no branches.
+ */
+public final class PoolKernels {
+    private PoolKernels() {}
+
+    /** Int lanes as many as {@link VectorConfig#FLOAT}'s float lanes, for the winners' indices. */
+    private static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
+
+    /** Whether gathers are real instructions here (AVX2 and up); elsewhere the scalar twin is faster. */
+    private static final boolean GATHER = FloatVector.SPECIES_MAX.vectorBitSize() >= 256;
+
+    /**
+     * Top-left corner, within an {@code h × w} plane, of each output of a 2×2 pooling, in output
+     * order: {@code 2y·w + 2x} for output (y, x).
+     */
+    public static int[] corners(int h, int w) {
+        int oh = h / 2;
+        int ow = w / 2;
+        int[] c = new int[oh * ow];
+        for (int y = 0, o = 0; y < oh; y++) {
+            for (int x = 0; x < ow; x++, o++) {
+                c[o] = 2 * y * w + 2 * x;
+            }
+        }
+        return c;
+    }
+
+    /**
+     * Planes [lo, hi) of an {@code [planes, h, w]} input at {@code x[xo]}: {@code out[plane·OH·OW + o]}
+     * = the max of output o's window, and, unless {@code argmax} is null, {@code argmax[...]} = the
+     * winner's index within the plane. {@code corners} is {@link #corners}{@code (h, w)}.
+     */
+    public static void maxPool2x2(float[] x, int xo, int lo, int hi, int h, int w, int[] corners,
+                                  float[] out, int[] argmax) {
+        int pix = corners.length;
+        int lanes = FLOAT.length();
+        int bound = GATHER ? FLOAT.loopBound(pix) : 0;
+        for (int plane = lo; plane < hi; plane++) {
+            int in0 = xo + plane * h * w;
+            int o0 = plane * pix;
+            for (int o = 0; o < bound; o += lanes) {
+                IntVector corner = IntVector.fromArray(INT, corners, o);
+                IntVector at = corner;
+                FloatVector best = FloatVector.fromArray(FLOAT, x, in0, corners, o);
+                VectorMask<Float> bestNaN = best.test(VectorOperators.IS_NAN);
+                for (int step = 1; step < 4; step++) {
+                    int shift = step == 1 ? 1 : step == 2 ? w : w + 1;
+                    FloatVector v = FloatVector.fromArray(FLOAT, x, in0 + shift, corners, o);
+                    VectorMask<Float> vNaN = v.test(VectorOperators.IS_NAN);
+                    VectorMask<Float> wins = v.compare(VectorOperators.GT, best).or(vNaN.and(bestNaN.not()));
+                    best = best.blend(v, wins);
+                    bestNaN = bestNaN.or(vNaN);
+                    at = at.blend(corner.add(shift), wins.cast(INT));
+                }
+                best.intoArray(out, o0 + o);
+                if (argmax != null) {
+                    at.intoArray(argmax, o0 + o);
+                }
+            }
+            scalarOutputs(x, in0, w, corners, bound, pix, out, o0, argmax);
+        }
+    }
+
+    /** The scalar twin of {@link #maxPool2x2}: the same scan, one output at a time. */
+    public static void maxPool2x2Scalar(float[] x, int xo, int lo, int hi, int h, int w, int[] corners,
+                                        float[] out, int[] argmax) {
+        for (int plane = lo; plane < hi; plane++) {
+            scalarOutputs(x, xo + plane * h * w, w, corners, 0, corners.length, out, plane * corners.length, argmax);
+        }
+    }
+
+    private static void scalarOutputs(float[] x, int in0, int w, int[] corners, int from, int to,
+                                      float[] out, int o0, int[] argmax) {
+        for (int o = from; o < to; o++) {
+            int c = corners[o];
+            float best = x[in0 + c];
+            int bestAt = c;
+            float v = x[in0 + c + 1];
+            if (beats(v, best)) {
+                best = v;
+                bestAt = c + 1;
+            }
+            v = x[in0 + c + w];
+            if (beats(v, best)) {
+                best = v;
+                bestAt = c + w;
+            }
+            v = x[in0 + c + w + 1];
+            if (beats(v, best)) {
+                best = v;
+                bestAt = c + w + 1;
+            }
+            out[o0 + o] = best;
+            if (argmax != null) {
+                argmax[o0 + o] = bestAt;
+            }
+        }
+    }
+
+    private static boolean beats(float v, float best) {
+        return v > best || Float.isNaN(v) && !Float.isNaN(best);
+    }
+}
