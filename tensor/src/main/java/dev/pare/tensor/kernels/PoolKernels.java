@@ -58,27 +58,48 @@ public final class PoolKernels {
                                   float[] out, int[] argmax) {
         int pix = corners.length;
         int lanes = FLOAT.length();
-        int bound = GATHER ? FLOAT.loopBound(pix) : 0;
+        // Indices travel as floats in the vector loop; beyond 2²⁴ a float cannot hold every one.
+        int bound = GATHER && (long) h * w < (1 << 24) ? FLOAT.loopBound(pix) : 0;
+        float[] indices = new float[lanes];
         for (int plane = lo; plane < hi; plane++) {
             int in0 = xo + plane * h * w;
             int o0 = plane * pix;
             for (int o = 0; o < bound; o += lanes) {
-                IntVector corner = IntVector.fromArray(INT, corners, o);
-                IntVector at = corner;
+                // Winners' indices ride along as floats (exact below 2²⁴, checked above), so that
+                // the float compare masks select them directly: casting each mask to int lanes
+                // is not intrinsified on every JDK, and its masks would become heap objects.
+                FloatVector corner = (FloatVector) IntVector.fromArray(INT, corners, o)
+                        .convertShape(VectorOperators.I2F, FLOAT, 0);
+                FloatVector at = corner;
                 FloatVector best = FloatVector.fromArray(FLOAT, x, in0, corners, o);
-                VectorMask<Float> bestNaN = best.test(VectorOperators.IS_NAN);
-                for (int step = 1; step < 4; step++) {
-                    int shift = step == 1 ? 1 : step == 2 ? w : w + 1;
-                    FloatVector v = FloatVector.fromArray(FLOAT, x, in0 + shift, corners, o);
-                    VectorMask<Float> vNaN = v.test(VectorOperators.IS_NAN);
-                    VectorMask<Float> wins = v.compare(VectorOperators.GT, best).or(vNaN.and(bestNaN.not()));
-                    best = best.blend(v, wins);
-                    bestNaN = bestNaN.or(vNaN);
-                    at = at.blend(corner.add(shift), wins.cast(INT));
-                }
+                VectorMask<Float> bestNaN = best.compare(VectorOperators.NE, best);
+                // The three other corners written out, not looped over: vectors and masks carried
+                // around a loop become heap objects on JDK 17.
+                FloatVector v = FloatVector.fromArray(FLOAT, x, in0 + 1, corners, o);
+                VectorMask<Float> vNaN = v.compare(VectorOperators.NE, v);
+                VectorMask<Float> wins = v.compare(VectorOperators.GT, best).or(vNaN.andNot(bestNaN));
+                best = best.blend(v, wins);
+                bestNaN = bestNaN.or(vNaN);
+                at = at.blend(corner.add(1f), wins);
+                v = FloatVector.fromArray(FLOAT, x, in0 + w, corners, o);
+                vNaN = v.compare(VectorOperators.NE, v);
+                wins = v.compare(VectorOperators.GT, best).or(vNaN.andNot(bestNaN));
+                best = best.blend(v, wins);
+                bestNaN = bestNaN.or(vNaN);
+                at = at.blend(corner.add((float) w), wins);
+                v = FloatVector.fromArray(FLOAT, x, in0 + w + 1, corners, o);
+                vNaN = v.compare(VectorOperators.NE, v);
+                wins = v.compare(VectorOperators.GT, best).or(vNaN.andNot(bestNaN));
+                best = best.blend(v, wins);
+                at = at.blend(corner.add((float) (w + 1)), wins);
                 best.intoArray(out, o0 + o);
                 if (argmax != null) {
-                    at.intoArray(argmax, o0 + o);
+                    // Float to int lanes one by one: JDK 17 does not intrinsify the vector F2I
+                    // conversion, and would box every vector of the loop for it.
+                    at.intoArray(indices, 0);
+                    for (int t = 0; t < lanes; t++) {
+                        argmax[o0 + o + t] = (int) indices[t];
+                    }
                 }
             }
             scalarOutputs(x, in0, w, corners, bound, pix, out, o0, argmax);
