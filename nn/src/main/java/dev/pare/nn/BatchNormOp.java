@@ -2,6 +2,8 @@ package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.ReduceKernels;
+import dev.pare.tensor.kernels.Unary;
+import dev.pare.tensor.kernels.UnaryKernels;
 import dev.pare.tensor.parallel.Parallel;
 
 /**
@@ -141,9 +143,10 @@ final class BatchNormOp {
 
     /** {@code xhat[i] = (x[o + i] − μ)·(1/σ)} for one plane: the forward pass's x̂, bit for bit. */
     private static void normalise(float[] x, int o, int n, float mu, float invStd, float[] xhat) {
-        for (int i = 0; i < n; i++) {
-            xhat[i] = (x[o + i] - mu) * invStd;
-        }
+        // Two vector passes over a plane that stays in L1: x + (−μ) is x − μ exactly (IEEE defines
+        // subtraction as adding the negation), then the scale, each rounded as the scalar form is.
+        UnaryKernels.apply(Unary.SHIFT, -mu, 0f, x, o, 1, xhat, 0, 1, n);
+        UnaryKernels.apply(Unary.SCALE, invStd, 0f, xhat, 0, 1, xhat, 0, 1, n);
     }
 
     /**
