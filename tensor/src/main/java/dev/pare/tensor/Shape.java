@@ -17,16 +17,38 @@ import java.util.Arrays;
 public final class Shape {
     private Shape() {}
 
-    /** Number of elements, Π dk (1 for a scalar); rejects shapes whose size overflows an int. */
+    /** Number of elements, Π dk (1 for a scalar); see {@link #numel(String, int[])}. */
     public static int numel(int[] shape) {
-        long n = 1;
+        return numel("shape", shape);
+    }
+
+    /**
+     * Number of elements, Π dk (1 for a scalar), for the operation {@code op}.
+     *
+     * <p>The rule: the product of the sizes, a size 0 counted as 1, must fit in an int. Counting
+     * zeros as 1 is what keeps every row-major stride an int: {@code [0, 46341, 46341]} holds no
+     * element, but its first stride would be 46341² > 2^31 − 1, and a wrapped stride (or a
+     * wrapped {@code flatten} of its last two dims) would surface later as a "negative size" far
+     * from its cause.
+     *
+     * @throws IllegalArgumentException naming {@code op} and the shape if the product overflows
+     */
+    public static int numel(String op, int[] shape) {
+        int n = 1;
+        boolean empty = false;
         for (int d : shape) {
-            n *= d;
-            if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("shape " + str(shape) + " has more than 2^31-1 elements");
+            if (d == 0) {
+                empty = true;
+                continue;
+            }
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException ex) {
+                throw new IllegalArgumentException(op + ": shape " + str(shape)
+                        + " has more than 2^31-1 elements (zero sizes counted as 1, so that its strides fit in an int)");
             }
         }
-        return (int) n;
+        return empty ? 0 : n;
     }
 
     /** Row-major strides of {@code shape}: the last dimension has stride 1. */
@@ -35,7 +57,8 @@ public final class Shape {
         int s = 1;
         for (int d = shape.length - 1; d >= 0; d--) {
             strides[d] = s;
-            s *= Math.max(shape[d], 1);
+            // Exact: every tensor's shape passed numel(), whose rule keeps this product an int.
+            s = Math.multiplyExact(s, Math.max(shape[d], 1));
         }
         return strides;
     }
@@ -85,7 +108,7 @@ public final class Shape {
                 throw new IllegalArgumentException(op + ": negative size in shape " + str(shape));
             }
         }
-        numel(shape);
+        numel(op, shape);
         return shape.clone();
     }
 

@@ -24,6 +24,7 @@ final class ViewOps {
         int[] s = newShape.clone();
         int unknown = -1;
         long known = 1;
+        boolean overflow = false;
         for (int i = 0; i < s.length; i++) {
             if (s[i] == -1) {
                 if (unknown >= 0) {
@@ -32,21 +33,35 @@ final class ViewOps {
                 unknown = i;
             } else if (s[i] < 0) {
                 throw new IllegalArgumentException(op + ": negative size in " + Shape.str(newShape));
-            } else {
-                known *= s[i];
+            } else if (!overflow || s[i] == 0) {
+                // Exact: 65536⁴ = 2^64 wraps a long to 0, which would "match" an empty tensor.
+                try {
+                    known = Math.multiplyExact(known, s[i]);
+                    overflow = false;
+                } catch (ArithmeticException ex) {
+                    overflow = true;
+                }
             }
         }
-        int numel = Shape.numel(oldShape);
+        if (overflow) {
+            throw new IllegalArgumentException(op + ": cannot reshape " + Shape.str(oldShape) + " into "
+                    + Shape.str(newShape) + ": that shape has more than 2^63-1 elements");
+        }
+        int numel = Shape.numel(op, oldShape);
         if (unknown >= 0) {
             if (known == 0 || numel % known != 0) {
                 throw new IllegalArgumentException(op + ": cannot reshape " + Shape.str(oldShape) + " (" + numel
                         + " elements) into " + Shape.str(newShape));
             }
             s[unknown] = (int) (numel / known);
+            Shape.numel(op, s);
         } else if (known != numel) {
             throw new IllegalArgumentException(op + ": cannot reshape " + Shape.str(oldShape) + " (" + numel
                     + " elements) into " + Shape.str(newShape) + " (" + known + " elements)");
         }
+        // Equal counts can still hide an overflow: [0] into [0, 46341, 46341] has no element but
+        // strides beyond an int.
+        Shape.numel(op, s);
         return s;
     }
 
@@ -133,7 +148,12 @@ final class ViewOps {
         }
         int merged = 1;
         for (int d = a; d <= b; d++) {
-            merged *= x.shape[d];
+            try {
+                merged = Math.multiplyExact(merged, x.shape[d]);
+            } catch (ArithmeticException ex) {
+                throw new IllegalArgumentException("flatten: dims " + a + ".." + b + " of " + Shape.str(x.shape)
+                        + " hold more than 2^31-1 elements");
+            }
         }
         s[k++] = merged;
         for (int d = b + 1; d < rank; d++) {
@@ -208,7 +228,11 @@ final class ViewOps {
         int[] shape = x.shape.clone();
         int[] strides = x.strides.clone();
         shape[d] = len;
-        strides[d] = x.strides[d] * step;
+        // A dim of size 0 or 1 is never stepped along, so it keeps the old stride: a huge step
+        // (2^30) times the stride would overflow to a negative stride that later breaks a kernel
+        // ("gemm: negative leading dimension"). With two or more elements the product is the
+        // distance to the second one, inside the storage, so it fits; multiplyExact says so.
+        strides[d] = len <= 1 ? x.strides[d] : Math.multiplyExact(x.strides[d], step);
         // An empty view keeps the offset: moving it could point past the end of the storage.
         Tensor out = viewOf(x, shape, strides, x.offset + (Shape.numel(shape) == 0 ? 0 : s * x.strides[d]));
         int[] inShape = x.shape;
@@ -270,6 +294,9 @@ final class ViewOps {
                         + Shape.str(sizes) + ": dimension " + (i - lead) + " has size " + have + ", not 1");
             }
         }
+        // Stride 0 makes the view free, but its element count must still fit in an int: every
+        // op that reads it loops over numel() in an int.
+        Shape.numel("expand", s);
         Tensor out = viewOf(x, s, st, x.offset);
         int[] inShape = x.shape;
         return Autograd.record("expand", out, g -> new Tensor[] {ReduceOps.sumTo(g, inShape)}, x);

@@ -3,7 +3,9 @@ package dev.pare.compress.prune;
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
 import dev.pare.nn.io.Checkpoint;
+import dev.pare.nn.io.CheckpointContentException;
 import dev.pare.nn.io.DType;
+import dev.pare.nn.io.EntryChecks;
 import dev.pare.nn.io.SafeTensors;
 import dev.pare.nn.io.TensorEntry;
 import dev.pare.tensor.Tensor;
@@ -86,66 +88,128 @@ public final class SparseCheckpoint {
      * {@code SparseLinear}; everything else loads as {@link Mask#loadStateDict} does (strictly,
      * masked or not).
      *
-     * @throws IllegalArgumentException if a sparse layer's shape or arrays do not fit, naming it
+     * <p>Every number taken from the file is checked before it is used: the metadata shape must
+     * be two positive sizes equal to the model's layer, each array must have its dtype and length
+     * (values and column indices {@code [nnz]}, row pointers {@code [out + 1]}), and a bias must be
+     * there exactly when the model's layer has one.
+     *
+     * @throws CheckpointContentException if a sparse layer's metadata, arrays or bias do not fit,
+     *     naming the file, the tensor and the rule
      */
     public static void load(Path file, Module model) throws IOException {
         Checkpoint c = SafeTensors.read(file);
+        String source = file.toString();
+        Map<String, TensorEntry> entries = c.entries();
         Map<String, Tensor> state = new LinkedHashMap<>();
         Map<String, String> meta = c.metadata();
-        for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
+        for (Map.Entry<String, TensorEntry> e : entries.entrySet()) {
             String key = e.getKey();
             String w = weightPrefixOf(key);
             if (w == null) {
                 if (e.getValue().dtype() != DType.F32) {
-                    throw new IllegalArgumentException(file + ": entry \"" + key + "\" is " + e.getValue()
-                            + "; only the arrays of sparse weights may be integers");
+                    throw new CheckpointContentException(source, key, "is " + e.getValue()
+                            + "; only the arrays of sparse weights may be integers, every other tensor is F32");
                 }
                 state.put(key, e.getValue().tensor());
-            } else if (key.endsWith(".csr_values") || key.endsWith(".bcsr_values")) {
+                continue;
+            }
+            // The array names are p.weight.csr_… or p.weight.bcsr_…; anything else (a renamed
+            // "p.bias.csr_values") would make the layer path below a wrong substring.
+            if (!w.endsWith(".weight")) {
+                throw new CheckpointContentException(source, key, "is a sparse array, but sparse arrays are named"
+                        + " <layer>.weight.csr_… or <layer>.weight.bcsr_…");
+            }
+            if (key.endsWith(".csr_values") || key.endsWith(".bcsr_values")) {
                 String layer = w.substring(0, w.length() - ".weight".length());
-                SparseLinear s = rebuild(file, c, meta, w, layer, model);
+                SparseLinear s = rebuild(source, entries, meta, w, layer, model);
                 model.replaceModule(layer, s);
                 state.put(prefix(layer) + "values", s.values());
+            } else if (!entries.containsKey(w + ".csr_values") && !entries.containsKey(w + ".bcsr_values")) {
+                throw new CheckpointContentException(source, key, "is a sparse array of \"" + w + "\", whose values ("
+                        + w + ".csr_values or " + w + ".bcsr_values) are missing");
             }
         }
-        Mask.loadStateDict(model, state);
+        try {
+            Mask.loadStateDict(model, state);
+        } catch (CheckpointContentException ex) {
+            throw ex;
+        } catch (IllegalArgumentException ex) {
+            throw new CheckpointContentException(source, ex.getMessage(), ex);
+        }
     }
 
-    private static SparseLinear rebuild(Path file, Checkpoint c, Map<String, String> meta, String w, String layer,
-                                        Module model) {
+    private static final DType[] F32 = {DType.F32};
+    private static final DType[] I32 = {DType.I32};
+
+    private static SparseLinear rebuild(String source, Map<String, TensorEntry> entries, Map<String, String> meta,
+                                        String w, String layer, Module model) {
         String formatName = meta.get(w + ".format");
-        String shape = meta.get(w + ".shape");
-        if (formatName == null || shape == null) {
-            throw new IllegalArgumentException(file + ": sparse weight \"" + w + "\" lacks the metadata " + w
-                    + ".format and " + w + ".shape");
+        if (formatName == null) {
+            throw new CheckpointContentException(source, w, "is stored sparse but the metadata " + w + ".format is missing");
         }
-        String[] dims = shape.split(",");
-        int out = Integer.parseInt(dims[0].trim());
-        int in = Integer.parseInt(dims[1].trim());
-        Module old = model.getModule(layer);
+        SparseFormat format;
+        try {
+            format = SparseFormat.fromFileName(formatName);
+        } catch (IllegalArgumentException ex) {
+            throw new CheckpointContentException(source, w + ".format", ex.getMessage(), ex);
+        }
+        int[] dims = EntryChecks.parseDims(meta, source, w + ".shape", 2);
+        int out = dims[0];
+        int in = dims[1];
+        Module old;
+        try {
+            old = model.getModule(layer);
+        } catch (IllegalArgumentException ex) {
+            throw new CheckpointContentException(source, w, "has no layer \"" + layer + "\" in the model", ex);
+        }
         int oldIn = old instanceof Linear ? ((Linear) old).inFeatures()
                 : old instanceof SparseLinear ? ((SparseLinear) old).inFeatures() : -1;
         int oldOut = old instanceof Linear ? ((Linear) old).outFeatures()
                 : old instanceof SparseLinear ? ((SparseLinear) old).outFeatures() : -1;
         if (oldIn != in || oldOut != out) {
-            throw new IllegalArgumentException(file + ": sparse weight \"" + w + "\" is [" + out + ", " + in
-                    + "] but the model has " + old + " at \"" + layer + "\"");
+            throw new CheckpointContentException(source, w, "is [" + out + ", " + in + "] but the model has " + old
+                    + " at \"" + layer + "\"");
         }
-        Tensor bias = c.entries().containsKey(prefix(layer) + "bias") ? c.entry(prefix(layer) + "bias").tensor() : null;
-        SparseFormat format = SparseFormat.fromFileName(formatName);
-        if (format == SparseFormat.CSR) {
-            float[] values = c.entry(w + ".csr_values").tensor().contiguous().toArray();
-            int[] rowPtr = c.entry(w + ".csr_row_ptr").ints();
-            TensorEntry cols = c.entry(w + ".csr_col_indices");
-            CsrMatrix m = cols.dtype() == DType.I16
-                    ? new CsrMatrix(out, in, rowPtr, cols.shorts(), values)
-                    : new CsrMatrix(out, in, rowPtr, cols.ints(), values);
-            return SparseLinear.ofCsr(m, bias);
+        // A missing bias would load as a layer without one: a different model, not an error, so
+        // the file must have a bias exactly when the model's layer does.
+        String biasName = prefix(layer) + "bias";
+        boolean modelHasBias = old.stateDict().containsKey("bias");
+        Tensor bias = null;
+        if (modelHasBias) {
+            bias = EntryChecks.require(entries, source, biasName, F32, out).tensor();
+        } else if (entries.containsKey(biasName)) {
+            throw new CheckpointContentException(source, biasName, "is in the file but the model's layer \"" + layer
+                    + "\" has no bias");
         }
-        float[] values = c.entry(w + ".bcsr_values").tensor().contiguous().toArray();
-        BlockCsrMatrix m = new BlockCsrMatrix(out, in, format.blockWidth(), c.entry(w + ".bcsr_block_ptr").ints(),
-                c.entry(w + ".bcsr_block_starts").ints(), values);
-        return SparseLinear.ofBlockCsr(m, bias);
+        try {
+            if (format == SparseFormat.CSR) {
+                TensorEntry valuesEntry = EntryChecks.requireDType(entries, source, w + ".csr_values", F32);
+                int nnz = valuesEntry.numel();
+                float[] values = EntryChecks.require(entries, source, w + ".csr_values", F32, nnz).tensor()
+                        .contiguous().toArray();
+                int[] rowPtr = EntryChecks.require(entries, source, w + ".csr_row_ptr", I32, out + 1).ints();
+                TensorEntry cols = EntryChecks.require(entries, source, w + ".csr_col_indices",
+                        new DType[] {DType.I16, DType.I32}, nnz);
+                CsrMatrix m = cols.dtype() == DType.I16
+                        ? new CsrMatrix(out, in, rowPtr, cols.shorts(), values)
+                        : new CsrMatrix(out, in, rowPtr, cols.ints(), values);
+                return SparseLinear.ofCsr(m, bias);
+            }
+            TensorEntry valuesEntry = EntryChecks.requireDType(entries, source, w + ".bcsr_values", F32);
+            int[] vs = valuesEntry.shape();
+            int blocks = vs.length == 2 ? vs[0] : -1;
+            EntryChecks.require(entries, source, w + ".bcsr_values", F32, blocks, format.blockWidth());
+            float[] values = valuesEntry.tensor().contiguous().toArray();
+            int[] blockPtr = EntryChecks.require(entries, source, w + ".bcsr_block_ptr", I32, out + 1).ints();
+            int[] starts = EntryChecks.require(entries, source, w + ".bcsr_block_starts", I32, blocks).ints();
+            BlockCsrMatrix m = new BlockCsrMatrix(out, in, format.blockWidth(), blockPtr, starts, values);
+            return SparseLinear.ofBlockCsr(m, bias);
+        } catch (CheckpointContentException ex) {
+            throw ex;
+        } catch (IllegalArgumentException ex) {
+            // CsrMatrix and BlockCsrMatrix check the arrays' contents (pointers rising, columns in range).
+            throw new CheckpointContentException(source, w, ex.getMessage(), ex);
+        }
     }
 
     /** "p.weight" for a key "p.weight.csr_…" or "p.weight.bcsr_…", else null. */

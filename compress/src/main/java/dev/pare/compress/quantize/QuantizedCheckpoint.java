@@ -4,7 +4,9 @@ import dev.pare.nn.Conv2d;
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
 import dev.pare.nn.io.Checkpoint;
+import dev.pare.nn.io.CheckpointContentException;
 import dev.pare.nn.io.DType;
+import dev.pare.nn.io.EntryChecks;
 import dev.pare.nn.io.SafeTensors;
 import dev.pare.nn.io.TensorEntry;
 import dev.pare.tensor.Tensor;
@@ -103,7 +105,9 @@ public final class QuantizedCheckpoint {
      * structure: each Linear/Conv2d whose {@code weight} entry is I8 is replaced by the quantized
      * layer the file describes, every other tensor is loaded strictly. Returns the architecture.
      *
-     * @throws IllegalArgumentException if the file is not a quantized checkpoint, or does not fit
+     * @throws CheckpointContentException if the file is not a quantized checkpoint, or a tensor is
+     *     missing, of the wrong dtype or shape for the architecture (a bias the layer has, scales one
+     *     per output channel when per-channel), naming the file, the tensor and the rule
      */
     public static Module load(Path file, Module architecture) throws IOException {
         return fromCheckpoint(SafeTensors.read(file), file.toString(), architecture);
@@ -118,68 +122,115 @@ public final class QuantizedCheckpoint {
         String modeLabel = c.metadata().get(MODE_KEY);
         String granularityLabel = c.metadata().get(GRANULARITY_KEY);
         if (modeLabel == null || granularityLabel == null) {
-            throw new IllegalArgumentException("QuantizedCheckpoint.load: " + source + " has no " + MODE_KEY + "/"
-                    + GRANULARITY_KEY + " metadata; it is not a quantized checkpoint");
+            throw new CheckpointContentException(source, "has no " + MODE_KEY + "/" + GRANULARITY_KEY
+                    + " metadata; it is not a quantized checkpoint", (Throwable) null);
         }
-        QuantMode mode = QuantMode.fromLabel(modeLabel);
-        Granularity granularity = Granularity.fromLabel(granularityLabel);
-        Map<String, TensorEntry> rest = new LinkedHashMap<>(c.entries());
+        QuantMode mode;
+        Granularity granularity;
+        try {
+            mode = QuantMode.fromLabel(modeLabel);
+            granularity = Granularity.fromLabel(granularityLabel);
+        } catch (IllegalArgumentException ex) {
+            throw new CheckpointContentException(source, "metadata " + MODE_KEY + "/" + GRANULARITY_KEY + ": "
+                    + ex.getMessage(), ex);
+        }
+        Map<String, TensorEntry> entries = c.entries();
+        Map<String, TensorEntry> rest = new LinkedHashMap<>(entries);
         List<String> paths = new ArrayList<>();
         for (Map.Entry<String, Module> e : architecture.namedModules().entrySet()) {
             Module m = e.getValue();
             String p = e.getKey().isEmpty() ? "" : e.getKey() + ".";
-            TensorEntry w = c.entries().get(p + "weight");
+            TensorEntry w = entries.get(p + "weight");
             if ((m instanceof Linear || m instanceof Conv2d) && w != null && w.dtype() == DType.I8) {
                 paths.add(e.getKey());
             }
         }
         for (String path : paths) {
             if (path.isEmpty()) {
-                throw new IllegalArgumentException("QuantizedCheckpoint.load: the architecture is a bare layer; wrap it in a Sequential");
+                throw new CheckpointContentException(source, "weight", "the architecture is a bare layer; wrap it in a Sequential");
             }
             String p = path + ".";
             Module m = architecture.getModule(path);
-            byte[] codes = rest.remove(p + "weight").bytes();
-            int out = m instanceof Linear l ? l.outFeatures() : ((Conv2d) m).outChannels();
-            float[] scales = expand(rest.remove(p + "weight_scale"), out, p);
-            TensorEntry b = rest.remove(p + "bias");
-            float[] bias = b == null ? null : b.tensor().toArray();
-            TensorEntry is = rest.remove(p + "input_scale");
-            TensorEntry iz = rest.remove(p + "input_zero_point");
-            QuantParams input = is == null || iz == null ? null : new QuantParams(is.tensor().item(), iz.ints()[0]);
+            int[] weightShape = m instanceof Linear l ? new int[] {l.outFeatures(), l.inFeatures()}
+                    : ((Conv2d) m).weight().shape();
+            int out = weightShape[0];
+            byte[] codes = EntryChecks.require(entries, source, p + "weight", I8, weightShape).bytes();
+            rest.remove(p + "weight");
+            // Per channel means one scale per output channel; a single scale there would be
+            // applied to every channel and give a wrong model, not an error, so the length is exact.
+            int scaleCount = granularity == Granularity.PER_CHANNEL ? out : 1;
+            float[] scales = expand(EntryChecks.require(entries, source, p + "weight_scale", EntryChecks.FLOATS,
+                    scaleCount).tensor().toArray(), out);
+            rest.remove(p + "weight_scale");
+            // The file must have a bias exactly when the architecture's layer does: a missing one
+            // would otherwise load as a layer without bias.
+            boolean hasBias = m.stateDict().containsKey("bias");
+            float[] bias = null;
+            if (hasBias) {
+                bias = EntryChecks.require(entries, source, p + "bias", EntryChecks.FLOATS, out).tensor().toArray();
+            } else if (entries.containsKey(p + "bias")) {
+                throw new CheckpointContentException(source, p + "bias", "is in the file but layer \"" + path
+                        + "\" of the architecture has no bias");
+            }
+            rest.remove(p + "bias");
+            boolean hasScale = entries.containsKey(p + "input_scale");
+            boolean hasZero = entries.containsKey(p + "input_zero_point");
+            QuantParams input = null;
+            if (hasScale || hasZero || mode == QuantMode.STATIC) {
+                // Static layers store both input parameters; one without the other is damage.
+                float inputScale = EntryChecks.require(entries, source, p + "input_scale", EntryChecks.FLOATS, 1)
+                        .tensor().toArray()[0];
+                int zeroPoint = EntryChecks.require(entries, source, p + "input_zero_point", I32, 1).ints()[0];
+                try {
+                    input = new QuantParams(inputScale, zeroPoint);
+                } catch (IllegalArgumentException ex) {
+                    throw new CheckpointContentException(source, p + "input_scale", ex.getMessage(), ex);
+                }
+                rest.remove(p + "input_scale");
+                rest.remove(p + "input_zero_point");
+            }
             QuantMode layerMode = input != null ? QuantMode.STATIC : mode;
             Module q;
-            if (m instanceof Linear l) {
-                q = new QuantizedLinear(l.inFeatures(), out, codes, scales, bias, layerMode, granularity, input);
-            } else {
-                Conv2d conv = (Conv2d) m;
-                q = new QuantizedConv2d(conv.weight().shape(), codes, scales, bias, conv.stride(), conv.padding(),
-                        conv.dilation(), conv.groups(), layerMode, granularity, input);
+            try {
+                if (m instanceof Linear l) {
+                    q = new QuantizedLinear(l.inFeatures(), out, codes, scales, bias, layerMode, granularity, input);
+                } else {
+                    Conv2d conv = (Conv2d) m;
+                    q = new QuantizedConv2d(conv.weight().shape(), codes, scales, bias, conv.stride(), conv.padding(),
+                            conv.dilation(), conv.groups(), layerMode, granularity, input);
+                }
+            } catch (IllegalArgumentException ex) {
+                throw new CheckpointContentException(source, p + "weight", ex.getMessage(), ex);
             }
             architecture.replaceModule(path, q);
         }
         Map<String, Tensor> state = new LinkedHashMap<>();
         for (Map.Entry<String, TensorEntry> e : rest.entrySet()) {
+            // Only the quantized layers found above may hold integers; an I8 tensor anywhere else
+            // (say under "3.WEIGHT") matches no layer and is damage, not a float to convert.
+            EntryChecks.checkDType(e.getValue(), source, e.getKey(), EntryChecks.FLOATS);
             state.put(e.getKey(), e.getValue().tensor());
         }
-        architecture.loadStateDict(state, true);
+        try {
+            architecture.loadStateDict(state, true);
+        } catch (CheckpointContentException ex) {
+            throw ex;
+        } catch (IllegalArgumentException ex) {
+            throw new CheckpointContentException(source, ex.getMessage(), ex);
+        }
         return architecture;
     }
 
-    private static float[] expand(TensorEntry scales, int out, String p) {
-        if (scales == null) {
-            throw new IllegalArgumentException("QuantizedCheckpoint.load: no " + p + "weight_scale");
-        }
-        float[] s = scales.tensor().toArray();
+    private static final DType[] I8 = {DType.I8};
+    private static final DType[] I32 = {DType.I32};
+
+    /** The per-channel scales: {@code s} itself, or its one per-tensor scale repeated {@code out} times. */
+    private static float[] expand(float[] s, int out) {
         if (s.length == out) {
             return s;
         }
-        if (s.length == 1) {
-            float[] all = new float[out];
-            java.util.Arrays.fill(all, s[0]);
-            return all;
-        }
-        throw new IllegalArgumentException("QuantizedCheckpoint.load: " + p + "weight_scale has " + s.length
-                + " entries for " + out + " output channels");
+        float[] all = new float[out];
+        java.util.Arrays.fill(all, s[0]);
+        return all;
     }
 }

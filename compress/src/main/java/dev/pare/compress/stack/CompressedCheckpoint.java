@@ -3,6 +3,7 @@ package dev.pare.compress.stack;
 import dev.pare.compress.quantize.QuantizedCheckpoint;
 import dev.pare.nn.Module;
 import dev.pare.nn.io.Checkpoint;
+import dev.pare.nn.io.CheckpointContentException;
 import dev.pare.nn.io.DType;
 import dev.pare.nn.io.SafeTensors;
 import dev.pare.nn.io.TensorEntry;
@@ -142,12 +143,24 @@ public final class CompressedCheckpoint {
      * Reads {@code file} into {@code architecture} (a freshly built float model of the same
      * structure, as for {@link QuantizedCheckpoint#load}) and returns it with int8 layers.
      *
-     * @throws IllegalArgumentException if the file is not a compressed checkpoint or is inconsistent
+     * @throws CheckpointContentException if the file is not a compressed checkpoint or is inconsistent
      *                                  (a bitmap that marks more or fewer codes than are stored, a
      *                                  shape that does not match its codes), naming the entry
      */
     public static Module load(Path file, Module architecture) throws IOException {
         Checkpoint c = SafeTensors.read(file);
+        try {
+            return unpack(c, file, architecture);
+        } catch (CheckpointContentException ex) {
+            throw ex;
+        } catch (IllegalArgumentException ex) {
+            // The checks below already name the file and the entry; the named type lets a caller
+            // tell a bad file from a bad call.
+            throw new CheckpointContentException(file.toString(), ex.getMessage(), ex);
+        }
+    }
+
+    private static Module unpack(Checkpoint c, Path file, Module architecture) {
         if (!FORMAT.equals(c.metadata().get(FORMAT_KEY))) {
             throw new IllegalArgumentException("CompressedCheckpoint.load: " + file + " has metadata " + FORMAT_KEY + " = "
                     + c.metadata().get(FORMAT_KEY) + ", expected " + FORMAT + "; it was not written by CompressedCheckpoint");

@@ -2,6 +2,7 @@ package dev.pare.nn.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -35,10 +36,14 @@ public final class AtomicFiles {
     /**
      * Writes {@code target} atomically. If {@code body} throws, the temporary file is deleted,
      * {@code target} is untouched and the exception propagates.
+     *
+     * <p>First it removes the temporary files of {@code target} that a dead process left behind
+     * (see {@link #removeStaleTemporaries}); another live writer's temporary file is never touched.
      */
     public static void write(Path target, Body body) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
+        removeStaleTemporaries(dir, absolute.getFileName().toString());
         Path tmp = createSibling(dir, absolute.getFileName().toString());
         boolean done = false;
         try {
@@ -86,6 +91,44 @@ public final class AtomicFiles {
                     throw e; // a hundred leftovers with our pid and counter: something else is wrong
                 }
             }
+        }
+    }
+
+    /**
+     * Deletes {@code .<name>.<pid>-<n>.tmp} files in {@code dir} whose process is gone: a writer
+     * killed between creating its temporary file and renaming it (a crash, {@code kill -9}) leaves
+     * one, and nobody else would ever remove it. The pid in the name says whose it is. A file is
+     * kept when its pid is this JVM's (another thread's save in progress) or any live process's
+     * ({@code ProcessHandle.of(pid).isPresent()}): if the pid has since been reused by an
+     * unrelated process the file merely survives until that process ends, which is the safe way
+     * to be wrong. Names of other targets, and names not of this exact form, are left alone.
+     * Failing to delete is not an error: the save itself does not depend on it.
+     */
+    static void removeStaleTemporaries(Path dir, String name) {
+        String prefix = "." + name + ".";
+        long self = ProcessHandle.current().pid();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path p : files) {
+                String f = p.getFileName().toString();
+                if (!f.startsWith(prefix) || !f.endsWith(".tmp")) {
+                    continue;
+                }
+                String middle = f.substring(prefix.length(), f.length() - ".tmp".length());
+                if (!middle.matches("[0-9]{1,18}-[0-9]{1,19}")) {
+                    continue; // not one of ours, e.g. ".m.safetensors.bak.tmp" of another tool
+                }
+                long pid = Long.parseLong(middle.substring(0, middle.indexOf('-')));
+                if (pid == self || ProcessHandle.of(pid).isPresent()) {
+                    continue;
+                }
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // Permissions or a race with another cleaner: the leftover stays, the save goes on.
+                }
+            }
+        } catch (IOException e) {
+            // An unlistable directory: the save will fail on its own, with a clearer message.
         }
     }
 

@@ -11,7 +11,13 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Saves and loads checkpoints in the Hugging Face safetensors format (layout in the
@@ -36,6 +42,28 @@ public final class SafeTensors {
     private static final int CHUNK_BYTES = 1 << 16;
 
     private SafeTensors() {}
+
+    /**
+     * The {@code __metadata__} key under which Pare stores one CRC32C per tensor, in data order,
+     * as 8 hex digits separated by spaces. Per tensor rather than one for the file, so that a
+     * mismatch can say which tensor, and which bytes of the file, are damaged.
+     */
+    public static final String CHECKSUM_KEY = "pare.crc32c";
+
+    /** Whether {@link #write(Path, Checkpoint, Checksums)} adds checksums and {@link #read(Path, Checksums)} verifies them. */
+    public enum Checksums {
+        /** Write a CRC32C per tensor; on reading, verify them if the file has them (the default). */
+        ON,
+        /**
+         * Write none (the file is then byte-for-byte what another safetensors writer would make);
+         * on reading, skip verification, e.g. to salvage the tensors of a damaged file.
+         */
+        OFF
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(SafeTensors.class);
+    /** Files already reported as unverified, so each is reported once however often it is read. */
+    private static final Set<String> REPORTED_UNVERIFIED = ConcurrentHashMap.newKeySet();
 
     // ---------------------------------------------------------------- saving
 
@@ -69,9 +97,46 @@ public final class SafeTensors {
      * the new one is complete on disk (see {@link AtomicFiles}).
      */
     public static void write(Path file, Checkpoint checkpoint) throws IOException {
+        write(file, checkpoint, Checksums.ON);
+    }
+
+    /**
+     * Writes {@code checkpoint} as {@link #write(Path, Checkpoint)} does, with a CRC32C of each
+     * tensor's bytes in {@code __metadata__} under {@link #CHECKSUM_KEY} when {@code checksums}
+     * is {@code ON}. A checksum key already in the checkpoint's metadata (from a file read
+     * earlier) is dropped either way: it described the old data.
+     */
+    public static void write(Path file, Checkpoint checkpoint, Checksums checksums) throws IOException {
         checkF16Range(file, checkpoint);
-        byte[] header = SafeTensorsHeader.encode(checkpoint);
-        AtomicFiles.write(file, ch -> writeTo(ch, header, checkpoint));
+        Checkpoint sealed = new Checkpoint();
+        checkpoint.metadata().forEach((k, v) -> {
+            if (!k.equals(CHECKSUM_KEY)) {
+                sealed.putMetadata(k, v);
+            }
+        });
+        if (checksums == Checksums.ON && !checkpoint.entries().isEmpty()) {
+            sealed.putMetadata(CHECKSUM_KEY, checksums(checkpoint));
+        }
+        checkpoint.entries().forEach(sealed::put);
+        byte[] header = SafeTensorsHeader.encode(sealed);
+        AtomicFiles.write(file, ch -> writeTo(ch, header, sealed));
+    }
+
+    /**
+     * The CRC32C of each entry's bytes as written, in order. The header precedes the data, so the
+     * data is serialised twice: once here into a channel that only checksums, once to the file.
+     */
+    private static String checksums(Checkpoint checkpoint) throws IOException {
+        long[] ends = new long[checkpoint.entries().size()];
+        long end = 0;
+        int i = 0;
+        for (TensorEntry e : checkpoint.entries().values()) {
+            end += e.byteLength();
+            ends[i++] = end;
+        }
+        Crc32cChannel crc = new Crc32cChannel(ends);
+        writeData(crc, checkpoint);
+        return crc.checksums();
     }
 
     /** The smallest magnitude that rounds to F16 infinity: 65520, halfway from 65504 to 2^16. */
@@ -103,10 +168,16 @@ public final class SafeTensors {
     /** The whole file: length, header, then each entry's bytes in order. */
     static void writeTo(WritableByteChannel ch, byte[] header, Checkpoint checkpoint) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        short[] halves = null; // scratch for F16/BF16, made on first use
         buf.putLong(header.length).flip();
         writeFully(ch, buf);
         writeFully(ch, ByteBuffer.wrap(header));
+        writeData(ch, checkpoint);
+    }
+
+    /** The data section: each entry's bytes in order, little-endian. */
+    private static void writeData(WritableByteChannel ch, Checkpoint checkpoint) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        short[] halves = null; // scratch for F16/BF16, made on first use
         for (TensorEntry e : checkpoint.entries().values()) {
             switch (e.dtype()) {
                 case F32: {
@@ -274,11 +345,27 @@ public final class SafeTensors {
         return out;
     }
 
-    /** Reads every entry and the metadata of {@code file}. */
+    /**
+     * Reads every entry and the metadata of {@code file}. If Pare wrote the file, each tensor's
+     * bytes are checked against their CRC32C before they are decoded; a file without checksums
+     * (PyTorch's, say) loads as it is, and the log says once per file that it was not verified.
+     * The checksums are not part of the returned metadata.
+     *
+     * @throws SafeTensorsChecksumException naming the tensor and its byte range if its data changed
+     */
     public static Checkpoint read(Path file) throws IOException {
+        return read(file, Checksums.ON);
+    }
+
+    /** As {@link #read(Path)}; {@code Checksums.OFF} skips the verification. */
+    public static Checkpoint read(Path file, Checksums checksums) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return read(ch, file.toString());
+            return read(ch, file.toString(), checksums);
         }
+    }
+
+    static Checkpoint read(SeekableByteChannel ch, String name) throws IOException {
+        return read(ch, name, Checksums.ON);
     }
 
     /**
@@ -287,7 +374,7 @@ public final class SafeTensors {
      *
      * @param name the file's name, for messages
      */
-    static Checkpoint read(SeekableByteChannel ch, String name) throws IOException {
+    static Checkpoint read(SeekableByteChannel ch, String name, Checksums checksums) throws IOException {
         long size = ch.size();
         if (size < Long.BYTES) {
             throw new SafeTensorsFormatException(name + ": file is " + size
@@ -311,9 +398,26 @@ public final class SafeTensors {
         readFully(ch, headerBytes, name);
         long dataStart = Long.BYTES + headerLength;
         SafeTensorsHeader header = SafeTensorsHeader.parse(headerBytes.array(), size - dataStart, name);
+        String sums = header.metadata.get(CHECKSUM_KEY);
+        if (sums == null) {
+            if (REPORTED_UNVERIFIED.add(name)) {
+                LOG.info("{}: no {} checksums in its metadata (not written by Pare), so its data is not verified",
+                        name, CHECKSUM_KEY);
+            }
+        } else if (checksums == Checksums.ON) {
+            // Before decoding: damaged bytes are reported as damage, not as whatever a decoder
+            // makes of them (a BOOL byte of 3, a row pointer out of range).
+            verify(ch, buf, dataStart, header.slots, sums, name);
+        }
 
         Checkpoint c = new Checkpoint();
-        header.metadata.forEach(c::putMetadata);
+        // The checksums describe these bytes only; a caller who edits and saves the checkpoint
+        // gets new ones, so they are not handed on as metadata.
+        header.metadata.forEach((k, v) -> {
+            if (!k.equals(CHECKSUM_KEY)) {
+                c.putMetadata(k, v);
+            }
+        });
         short[] halves = null; // scratch for F16/BF16, made on first use
         // Slots tile the buffer in order (checked), so reading them in order reads the file front to back.
         for (SafeTensorsHeader.Slot s : header.slots) {
@@ -377,6 +481,45 @@ public final class SafeTensors {
             }
         }
         return c;
+    }
+
+    /** Checks each slot's bytes against its CRC32C in {@code sums} (data order, space separated). */
+    private static void verify(SeekableByteChannel ch, ByteBuffer buf, long dataStart, List<SafeTensorsHeader.Slot> slots,
+                               String sums, String name) throws IOException {
+        String[] parts = sums.isEmpty() ? new String[0] : sums.split(" ", -1);
+        if (parts.length != slots.size()) {
+            throw new SafeTensorsFormatException(name + ": metadata " + CHECKSUM_KEY + " lists " + parts.length
+                    + " checksums for " + slots.size() + " tensors");
+        }
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < parts.length; i++) {
+            SafeTensorsHeader.Slot s = slots.get(i);
+            long expected;
+            try {
+                if (parts[i].length() != 8) {
+                    throw new NumberFormatException(parts[i]);
+                }
+                expected = Long.parseLong(parts[i], 16);
+            } catch (NumberFormatException ex) {
+                throw new SafeTensorsFormatException(name + ": metadata " + CHECKSUM_KEY + ": checksum " + i + " (\""
+                        + parts[i] + "\") is not 8 hex digits");
+            }
+            crc.reset();
+            ch.position(dataStart + s.begin);
+            for (long left = s.end - s.begin; left > 0; ) {
+                buf.clear().limit((int) Math.min(CHUNK_BYTES, left));
+                readFully(ch, buf, name);
+                buf.flip();
+                left -= buf.remaining();
+                crc.update(buf);
+            }
+            if (crc.getValue() != expected) {
+                throw new SafeTensorsChecksumException(name + ": tensor \"" + s.name + "\" (file bytes "
+                        + (dataStart + s.begin) + ".." + (dataStart + s.end) + ") fails its CRC32C check: stored "
+                        + parts[i] + ", computed " + Crc32cChannel.hex(crc.getValue())
+                        + "; the file was damaged after it was written (read it with Checksums.OFF to salvage it)");
+            }
+        }
     }
 
     private static void readFloats(SeekableByteChannel ch, ByteBuffer buf, float[] dst, String name) throws IOException {

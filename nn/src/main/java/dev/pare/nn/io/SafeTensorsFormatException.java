@@ -11,7 +11,7 @@ import java.io.IOException;
  * <p>It is the only exception {@link SafeTensors#read} throws for bad content; plain
  * {@link IOException}s still mean the file system itself failed (file missing, disk error).
  */
-public final class SafeTensorsFormatException extends IOException {
+public class SafeTensorsFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
     public SafeTensorsFormatException(String message) {
