@@ -144,7 +144,7 @@ public final class Gemm {
     private static void packed(GemmOperands operands, GemmBlocking blocking, int i0, int i1, int j0, int j1,
                                int k, float[] c, int co, int ldc, boolean accumulate) {
         int kb = blocking.kBlock(k);
-        int mb = blocking.mBlock(i1 - i0);
+        int mb = blocking.mBlock(i1 - i0, kb);
         int nb = blocking.nc();
         Workspace ws = WORKSPACE.get();
         float[] ap = ws.packedA(mb * kb);

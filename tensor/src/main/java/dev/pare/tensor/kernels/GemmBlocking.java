@@ -140,9 +140,18 @@ record GemmBlocking(int kc, int mc, int nc) {
         return (k + blocks - 1) / blocks;
     }
 
-    /** Like {@link #kBlock} for the MC rows of A: equal blocks, each a multiple of MR. */
-    int mBlock(int m) {
-        int blocks = Math.max(1, (m + mc - 1) / mc);
+    /**
+     * Like {@link #kBlock} for the rows of A: equal blocks, each a multiple of MR, for K blocks of
+     * depth {@code kb}. MC is sized for a block of full depth KC; a shallower K (the products of a
+     * small network often have K of a few hundred) leaves room in L2 for proportionally more rows,
+     * at the same bytes, so that each micro-panel of B̃ is reused by that many more micro-panels of
+     * Ã before the next is read. Which rows share a block changes nothing in the sums, so this
+     * does not affect the result.
+     */
+    int mBlock(int m, int kb) {
+        long scaled = (long) mc * kc / Math.max(1, kb) / MR * MR;
+        int rowsPerBlock = (int) Math.max(mc, Math.min(MC_MAX_ROWS, scaled));
+        int blocks = Math.max(1, (m + rowsPerBlock - 1) / rowsPerBlock);
         int rows = (m + blocks - 1) / blocks;
         return (rows + MR - 1) / MR * MR;
     }

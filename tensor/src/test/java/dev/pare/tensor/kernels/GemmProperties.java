@@ -214,8 +214,11 @@ class GemmProperties {
 
     @Example
     void matchesScalarTwinWhenMSpansSeveralRowBlocks() {
-        new Case(false, false, 2 * GemmBlocking.DEFAULT.mc() + 7, 40, 33, 0, false, 6).check();
-        new Case(true, false, GemmBlocking.DEFAULT.mc() + 1, 70, 300, 1, true, 7).check();
+        // Shallow K makes row blocks taller (GemmBlocking.mBlock), up to MC_MAX_ROWS: go past that.
+        new Case(false, false, 2 * GemmBlocking.MC_MAX_ROWS + 7, 40, 33, 0, false, 6).check();
+        new Case(true, false, GemmBlocking.MC_MAX_ROWS + 1, 70, 300, 1, true, 7).check();
+        int k = GemmBlocking.DEFAULT.kc();
+        new Case(false, true, GemmBlocking.DEFAULT.mBlock(1000, k) + 5, 40, k, 2, false, 8).check();
     }
 
     @Example
