@@ -61,7 +61,7 @@ final class BatchNormOp {
         float[] mean = new float[c];
         float[] invStd = new float[c];
 
-        Parallel.forRange(c, 1, (lo, hi) -> {
+        Parallel.forRange(c, Parallel.grainFor(2L * n * inner), (lo, hi) -> {
             for (int ch = lo; ch < hi; ch++) {
                 // Each plane (one sample's values of the channel) is summed in float on vector
                 // lanes, the planes in double: a plane is short, the channel may be millions.
@@ -100,7 +100,7 @@ final class BatchNormOp {
             float[] dx = input.requiresGrad() ? new float[y.length] : null;
             float[] dGamma = new float[c];
             float[] dBeta = new float[c];
-            Parallel.forRange(c, 1, (lo, hi) -> {
+            Parallel.forRange(c, Parallel.grainFor(2L * n * inner), (lo, hi) -> {
                 // x̂ is recomputed per plane from the saved input, with the forward pass's float
                 // operations (so the same bits), instead of being kept: one full-size array less
                 // written per step, for a plane-sized scratch.
@@ -180,7 +180,7 @@ final class BatchNormOp {
         float[] gamma = weight == null ? null : Conv2dOp.contiguous(weight).toArray();
         float[] beta = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
         float[] y = new float[x.numel()];
-        Parallel.forRange(n * c, 1, (lo, hi) -> {
+        Parallel.forRange(n * c, Parallel.grainFor(inner), (lo, hi) -> {
             for (int plane = lo; plane < hi; plane++) {
                 int ch = plane % c;
                 float m = mu[ch];

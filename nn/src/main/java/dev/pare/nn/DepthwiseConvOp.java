@@ -95,7 +95,7 @@ final class DepthwiseConvOp {
         float[] bd = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
         float[] out = new float[n * c * oh * ow];
 
-        Parallel.forRange(n * c, 1, (lo, hi) -> {
+        Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
             float[] planes = new float[ph.size()];   // the border is never written: stays zero
             float[] acc = new float[grid];
             for (int plane = lo; plane < hi; plane++) {
@@ -119,7 +119,7 @@ final class DepthwiseConvOp {
             Tensor dx = null;
             if (x.requiresGrad()) {
                 float[] dxd = new float[n * c * h * w];
-                Parallel.forRange(n * c, 1, (lo, hi) -> {
+                Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
                     float[] dPlanes = new float[ph.size()];
                     float[] gGrid = new float[grid];          // junk columns stay zero
                     for (int plane = lo; plane < hi; plane++) {
@@ -141,7 +141,7 @@ final class DepthwiseConvOp {
             float[] dwd = new float[c * kk];
             float[] dbd = new float[c];
             if (needW || needB) {
-                Parallel.forRange(c, 1, (lo, hi) -> {
+                Parallel.forRange(c, Parallel.grainFor((long) n * ph.size() * kk), (lo, hi) -> {
                     float[] planes = new float[ph.size()];
                     float[] gGrid = new float[grid];
                     double[] sums = new double[kk];

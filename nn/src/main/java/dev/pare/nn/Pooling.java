@@ -51,7 +51,7 @@ final class Pooling {
             float[] gd = gc.storage();
             int go = gc.offset();
             float[] dx = new float[n * c * h * w];
-            Parallel.forRange(n * c, 1, (lo, hi) -> {
+            Parallel.forRange(n * c, Parallel.grainFor((long) h * w), (lo, hi) -> {
                 for (int plane = lo; plane < hi; plane++) {
                     int in0 = plane * h * w;
                     for (int o = plane * oh * ow, end = o + oh * ow; o < end; o++) {
@@ -77,7 +77,7 @@ final class Pooling {
             float[] out, int[] argmax) {
         int oh = outSize(h, k, s, p);
         int ow = outSize(w, k, s, p);
-        Parallel.forRange(planes, 1, (lo, hi) -> {
+        Parallel.forRange(planes, Parallel.grainFor((long) h * w), (lo, hi) -> {
             for (int plane = lo; plane < hi; plane++) {
                 int in0 = xo + plane * h * w;
                 int o = plane * oh * ow;
@@ -119,7 +119,7 @@ final class Pooling {
      */
     private static void maxPool2x2(float[] xd, int xo, int planes, int h, int w, float[] out, int[] argmax) {
         int[] corners = PoolKernels.corners(h, w);
-        Parallel.forRange(planes, 1, (lo, hi) -> PoolKernels.maxPool2x2(xd, xo, lo, hi, h, w, corners, out, argmax));
+        Parallel.forRange(planes, Parallel.grainFor((long) h * w), (lo, hi) -> PoolKernels.maxPool2x2(xd, xo, lo, hi, h, w, corners, out, argmax));
     }
 
     /**
@@ -137,7 +137,7 @@ final class Pooling {
         int xo = x.offset();
         float inv = 1f / (k * k);
         float[] out = new float[n * c * oh * ow];
-        Parallel.forRange(n * c, 1, (lo, hi) -> {
+        Parallel.forRange(n * c, Parallel.grainFor((long) h * w), (lo, hi) -> {
             for (int plane = lo; plane < hi; plane++) {
                 int in0 = xo + plane * h * w;
                 int o = plane * oh * ow;
@@ -164,7 +164,7 @@ final class Pooling {
             float[] gd = gc.storage();
             int go = gc.offset();
             float[] dx = new float[n * c * h * w];
-            Parallel.forRange(n * c, 1, (lo, hi) -> {
+            Parallel.forRange(n * c, Parallel.grainFor((long) h * w), (lo, hi) -> {
                 for (int plane = lo; plane < hi; plane++) {
                     int in0 = plane * h * w;
                     int o = plane * oh * ow;

@@ -237,7 +237,7 @@ public final class ConvGemm {
         int ph = g.ph();
         int pw = g.pw();
         int planes = g.n() * g.c();
-        Parallel.forRange(planes, 1, (lo, hi) -> {
+        Parallel.forRange(planes, Parallel.grainFor((long) hp * wp), (lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) {
                 int src = xo + pl / g.c() * xs[0] + pl % g.c() * xs[1];
                 int dst = pl * hp * wp;

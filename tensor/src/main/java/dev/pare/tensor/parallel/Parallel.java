@@ -50,6 +50,24 @@ public final class Parallel {
         }
     }
 
+    /**
+     * Floats of streamed work (read, compute, write) below which a piece is not worth handing to
+     * another thread: the hand-off wakes a parked pool thread through the operating system, and a
+     * pass over this many floats takes about as long. Kernels whose indices are small (a plane of
+     * a batch-1 image) use {@link #grainFor} so that tiny calls stay on the calling thread.
+     */
+    public static final int MIN_FLOATS_PER_TASK = 1 << 16;
+
+    /**
+     * The grain for {@link #forRange} when each index covers {@code floatsPerIndex} floats of
+     * streamed work: enough indices per piece to reach {@link #MIN_FLOATS_PER_TASK}. Which thread
+     * computes an index never changes its result, so the grain changes only the speed.
+     */
+    public static int grainFor(long floatsPerIndex) {
+        long per = Math.max(1, floatsPerIndex);
+        return (int) Math.min(Integer.MAX_VALUE, (MIN_FLOATS_PER_TASK + per - 1) / per);
+    }
+
     /** Number of threads kernels may use. */
     public static int threads() {
         return threads;
