@@ -262,8 +262,8 @@ public final class Gemm {
         final float[] tile = new float[MR * NR];
 
         float[] packedA(int size) {
-            if (a.length < size) {
-                a = new float[size];
+            if (a.length < size + GemmPacking.A_SLACK) {
+                a = new float[size + GemmPacking.A_SLACK];
             }
             return a;
         }

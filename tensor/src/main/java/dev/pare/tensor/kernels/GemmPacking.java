@@ -9,7 +9,9 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Copies blocks of op(A) and op(B) into the order in which {@link GemmMicroKernel} reads them.
@@ -29,6 +31,21 @@ import jdk.incubator.vector.VectorOperators;
  * It is also where edges disappear: rows of A beyond M and columns of B beyond N are packed as
  * zeros, so every micro-panel is whole; the products in the padding land in parts of the tile
  * that are never stored to C.
+ *
+ * <p>Transposing is the expensive part of packing: element by element, each float costs a load,
+ * a store and the address arithmetic of a strided walk, and at network sizes each packed float
+ * is used by only a few hundred multiply-adds. So B's transposes (the weight of a Linear layer,
+ * {@code x·Wᵀ}) go through blocks held in vector registers ({@link #eightRows}), and A's
+ * contiguous runs (Aᵀ, as in a weight gradient {@code xᵀ·dy}) are copied a vector at a time
+ * ({@link #copyWholeRuns}). A's own transposes stay element by element: a panel is MR = 6 rows,
+ * fewer than a register block holds. The layouts and values are those of the element-by-element
+ * loops, which remain for the edges and are the twins the tests compare against.
+ *
+ * <p>Copying a packed A panel's runs (MR = 6 floats) as whole vectors writes LANES − MR floats
+ * too many each time. Columns are written in increasing order, so the extra floats are
+ * overwritten by the next columns; after a panel's last column they fall on the first floats of
+ * the next panel, written later, or on {@link #A_SLACK} floats that buffers for packed A keep at
+ * their end.
  */
 final class GemmPacking {
     private GemmPacking() {}
@@ -46,10 +63,15 @@ final class GemmPacking {
             int i = i0 + t * MR;
             if (transA) {
                 // op(A)[i][p] = a[ao + p·lda + i]: a column of packed A is a contiguous run of a.
-                copyRuns(a, ao + p0 * lda + i, lda, rows, kc, dst, base, MR);
+                if (rows == MR && REGISTER_BLOCKS) {
+                    copyWholeRuns(a, ao + p0 * lda + i, lda, kc, dst, base);
+                } else {
+                    copyRuns(a, ao + p0 * lda + i, lda, rows, kc, dst, base, MR);
+                }
             } else {
                 // op(A)[i][p] = a[ao + i·lda + p]: rows of A become columns of the micro-panel.
-                transpose(a, ao + i * lda + p0, lda, rows, kc, dst, base, MR);
+                // (The register blocks do not pay here: a panel is MR = 6 rows, less than a block.)
+                transposeScalar(a, ao + i * lda + p0, lda, rows, kc, dst, base, MR);
             }
         }
     }
@@ -67,7 +89,7 @@ final class GemmPacking {
             int j = j0 + u * NR;
             if (transB) {
                 // op(B)[p][j] = b[bo + j·ldb + p]: rows of the stored B become columns of the panel.
-                transpose(b, bo + j * ldb + p0, ldb, cols, kc, dst, base, NR);
+                packTransposed(b, bo + j * ldb + p0, ldb, cols, kc, dst, base, NR);
             } else if (cols == NR) {
                 // op(B)[p][j] = b[bo + p·ldb + j]: a row of a micro-panel is a contiguous run of b.
                 for (int p = 0; p < kc; p++) {
@@ -240,6 +262,199 @@ final class GemmPacking {
         }
     }
 
+    /** Floats a buffer for packed A keeps beyond its panels, for the overlong writes. */
+    static final int A_SLACK = Math.max(0, LANES - MR);
+
+    /**
+     * Whether the register blocks are used: they need vectors of 8 or 16 lanes. With 4 lanes the
+     * element-by-element loops are used instead.
+     *
+     * <p>The blocks use the kernels' own species on purpose. Mixing two vector sizes in one
+     * program lets the JDK's shared Vector API code see two vector classes at one call site; C2
+     * then stops keeping those vectors in registers, they become heap objects, and every kernel
+     * that shares that code, the micro-kernel included, slows down several times.
+     */
+    static final boolean REGISTER_BLOCKS = LANES == 8 || LANES == 16;
+
+    /**
+     * The steps of the transpose of 8 rows. Step h exchanges, between rows r and r + h (r with
+     * bit h clear), the lanes of row r whose index has bit h set with the lanes of row r + h whose
+     * index has it clear. {@code SWAP_h} moves lane i to lane i ^ h; {@code UPPER_h} marks the
+     * lanes with bit h set. Step 8 joins two 8-row halves of a 16-lane block; with 8 lanes it is
+     * never used.
+     */
+    private static final VectorShuffle<Float> SWAP_1 = swap(1);
+    private static final VectorShuffle<Float> SWAP_2 = swap(2);
+    private static final VectorShuffle<Float> SWAP_4 = swap(4);
+    private static final VectorShuffle<Float> SWAP_8 = swap(8);
+    private static final VectorMask<Float> UPPER_1 = upper(1);
+    private static final VectorMask<Float> UPPER_2 = upper(2);
+    private static final VectorMask<Float> UPPER_4 = upper(4);
+    private static final VectorMask<Float> UPPER_8 = upper(8);
+
+    private static VectorShuffle<Float> swap(int h) {
+        return VectorShuffle.fromOp(FLOAT, i -> (i ^ h) % LANES);
+    }
+
+    private static VectorMask<Float> upper(int h) {
+        boolean[] bits = new boolean[LANES];
+        for (int i = 0; i < LANES; i++) {
+            bits[i] = (i & h) != 0;
+        }
+        return VectorMask.fromArray(FLOAT, bits, 0);
+    }
+
+    /**
+     * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0 for
+     * len ≤ r &lt; width, as {@link #transposeScalar}: blocks of LANES × LANES floats in
+     * registers where LANES rows and LANES columns remain ({@link #eightRows}, and
+     * {@link #nextEightRows} for 16 lanes), the element-by-element loop at the edges.
+     */
+    static void packTransposed(float[] src, int s, int ld, int len, int depth,
+                               float[] dst, int d, int width) {
+        if (!REGISTER_BLOCKS || len < LANES || depth < LANES) {
+            transposeScalar(src, s, ld, len, depth, dst, d, width);
+            return;
+        }
+        int lenBlocks = len / LANES * LANES;
+        int depthBlocks = depth / LANES * LANES;
+        for (int r = 0; r < lenBlocks; r += LANES) {
+            for (int q = 0; q < depthBlocks; q += LANES) {
+                eightRows(src, s + r * ld + q, ld, dst, d + q * width + r, width);
+                if (LANES == 16) {
+                    nextEightRows(src, s + (r + 8) * ld + q, ld, dst, d + q * width + r, width);
+                }
+            }
+            transposeScalar(src, s + r * ld + depthBlocks, ld, LANES, depth - depthBlocks,
+                    dst, d + depthBlocks * width + r, LANES, width);
+        }
+        transposeScalar(src, s + lenBlocks * ld, ld, len - lenBlocks, depth, dst, d + lenBlocks, width - lenBlocks, width);
+    }
+
+    /**
+     * Rows 0..7 of a block, LANES columns each, exchanged in three steps (rows 1 apart, then 2,
+     * then 4; each a permute and a blend per row), and register r written whole at
+     * dst[d + r·width].
+     *
+     * <p>With 8 lanes, register r is then column r of the 8 × 8 block: the transpose is done.
+     * With 16 lanes, its lanes 0..7 are column r of rows 0..7 and its lanes 8..15 column 8 + r,
+     * which {@link #nextEightRows} moves to its place.
+     */
+    private static void eightRows(float[] src, int s, int ld, float[] dst, int d, int width) {
+        FloatVector a0 = FloatVector.fromArray(FLOAT, src, s);
+        FloatVector a1 = FloatVector.fromArray(FLOAT, src, s + ld);
+        FloatVector a2 = FloatVector.fromArray(FLOAT, src, s + 2 * ld);
+        FloatVector a3 = FloatVector.fromArray(FLOAT, src, s + 3 * ld);
+        FloatVector a4 = FloatVector.fromArray(FLOAT, src, s + 4 * ld);
+        FloatVector a5 = FloatVector.fromArray(FLOAT, src, s + 5 * ld);
+        FloatVector a6 = FloatVector.fromArray(FLOAT, src, s + 6 * ld);
+        FloatVector a7 = FloatVector.fromArray(FLOAT, src, s + 7 * ld);
+        FloatVector b0 = a0.blend(a1.rearrange(SWAP_1), UPPER_1);
+        FloatVector b1 = a0.rearrange(SWAP_1).blend(a1, UPPER_1);
+        FloatVector b2 = a2.blend(a3.rearrange(SWAP_1), UPPER_1);
+        FloatVector b3 = a2.rearrange(SWAP_1).blend(a3, UPPER_1);
+        FloatVector b4 = a4.blend(a5.rearrange(SWAP_1), UPPER_1);
+        FloatVector b5 = a4.rearrange(SWAP_1).blend(a5, UPPER_1);
+        FloatVector b6 = a6.blend(a7.rearrange(SWAP_1), UPPER_1);
+        FloatVector b7 = a6.rearrange(SWAP_1).blend(a7, UPPER_1);
+        FloatVector c0 = b0.blend(b2.rearrange(SWAP_2), UPPER_2);
+        FloatVector c2 = b0.rearrange(SWAP_2).blend(b2, UPPER_2);
+        FloatVector c1 = b1.blend(b3.rearrange(SWAP_2), UPPER_2);
+        FloatVector c3 = b1.rearrange(SWAP_2).blend(b3, UPPER_2);
+        FloatVector c4 = b4.blend(b6.rearrange(SWAP_2), UPPER_2);
+        FloatVector c6 = b4.rearrange(SWAP_2).blend(b6, UPPER_2);
+        FloatVector c5 = b5.blend(b7.rearrange(SWAP_2), UPPER_2);
+        FloatVector c7 = b5.rearrange(SWAP_2).blend(b7, UPPER_2);
+        c0.blend(c4.rearrange(SWAP_4), UPPER_4).intoArray(dst, d);
+        c1.blend(c5.rearrange(SWAP_4), UPPER_4).intoArray(dst, d + width);
+        c2.blend(c6.rearrange(SWAP_4), UPPER_4).intoArray(dst, d + 2 * width);
+        c3.blend(c7.rearrange(SWAP_4), UPPER_4).intoArray(dst, d + 3 * width);
+        c0.rearrange(SWAP_4).blend(c4, UPPER_4).intoArray(dst, d + 4 * width);
+        c1.rearrange(SWAP_4).blend(c5, UPPER_4).intoArray(dst, d + 5 * width);
+        c2.rearrange(SWAP_4).blend(c6, UPPER_4).intoArray(dst, d + 6 * width);
+        c3.rearrange(SWAP_4).blend(c7, UPPER_4).intoArray(dst, d + 7 * width);
+    }
+
+    /**
+     * Rows 8..15 of a 16 × 16 block whose rows 0..7 {@link #eightRows} has written: the same
+     * three steps give, in register r, column r of rows 8..15 (lanes 0..7) and column 8 + r
+     * (lanes 8..15); step 8 then swaps halves with what eightRows left at dst[d + r·width], so
+     * that row r of the destination gets column r of all 16 rows, and row 8 + r column 8 + r.
+     */
+    private static void nextEightRows(float[] src, int s, int ld, float[] dst, int d, int width) {
+        FloatVector a0 = FloatVector.fromArray(FLOAT, src, s);
+        FloatVector a1 = FloatVector.fromArray(FLOAT, src, s + ld);
+        FloatVector a2 = FloatVector.fromArray(FLOAT, src, s + 2 * ld);
+        FloatVector a3 = FloatVector.fromArray(FLOAT, src, s + 3 * ld);
+        FloatVector a4 = FloatVector.fromArray(FLOAT, src, s + 4 * ld);
+        FloatVector a5 = FloatVector.fromArray(FLOAT, src, s + 5 * ld);
+        FloatVector a6 = FloatVector.fromArray(FLOAT, src, s + 6 * ld);
+        FloatVector a7 = FloatVector.fromArray(FLOAT, src, s + 7 * ld);
+        FloatVector b0 = a0.blend(a1.rearrange(SWAP_1), UPPER_1);
+        FloatVector b1 = a0.rearrange(SWAP_1).blend(a1, UPPER_1);
+        FloatVector b2 = a2.blend(a3.rearrange(SWAP_1), UPPER_1);
+        FloatVector b3 = a2.rearrange(SWAP_1).blend(a3, UPPER_1);
+        FloatVector b4 = a4.blend(a5.rearrange(SWAP_1), UPPER_1);
+        FloatVector b5 = a4.rearrange(SWAP_1).blend(a5, UPPER_1);
+        FloatVector b6 = a6.blend(a7.rearrange(SWAP_1), UPPER_1);
+        FloatVector b7 = a6.rearrange(SWAP_1).blend(a7, UPPER_1);
+        FloatVector c0 = b0.blend(b2.rearrange(SWAP_2), UPPER_2);
+        FloatVector c2 = b0.rearrange(SWAP_2).blend(b2, UPPER_2);
+        FloatVector c1 = b1.blend(b3.rearrange(SWAP_2), UPPER_2);
+        FloatVector c3 = b1.rearrange(SWAP_2).blend(b3, UPPER_2);
+        FloatVector c4 = b4.blend(b6.rearrange(SWAP_2), UPPER_2);
+        FloatVector c6 = b4.rearrange(SWAP_2).blend(b6, UPPER_2);
+        FloatVector c5 = b5.blend(b7.rearrange(SWAP_2), UPPER_2);
+        FloatVector c7 = b5.rearrange(SWAP_2).blend(b7, UPPER_2);
+        FloatVector e0 = c0.blend(c4.rearrange(SWAP_4), UPPER_4);
+        FloatVector e1 = c1.blend(c5.rearrange(SWAP_4), UPPER_4);
+        FloatVector e2 = c2.blend(c6.rearrange(SWAP_4), UPPER_4);
+        FloatVector e3 = c3.blend(c7.rearrange(SWAP_4), UPPER_4);
+        FloatVector e4 = c0.rearrange(SWAP_4).blend(c4, UPPER_4);
+        FloatVector e5 = c1.rearrange(SWAP_4).blend(c5, UPPER_4);
+        FloatVector e6 = c2.rearrange(SWAP_4).blend(c6, UPPER_4);
+        FloatVector e7 = c3.rearrange(SWAP_4).blend(c7, UPPER_4);
+        // Step 8: row r of the destination holds rows 0..7 of columns r (lanes 0..7) and 8 + r
+        // (lanes 8..15), as eightRows left it.
+        FloatVector f0 = FloatVector.fromArray(FLOAT, dst, d);
+        FloatVector f1 = FloatVector.fromArray(FLOAT, dst, d + width);
+        FloatVector f2 = FloatVector.fromArray(FLOAT, dst, d + 2 * width);
+        FloatVector f3 = FloatVector.fromArray(FLOAT, dst, d + 3 * width);
+        FloatVector f4 = FloatVector.fromArray(FLOAT, dst, d + 4 * width);
+        FloatVector f5 = FloatVector.fromArray(FLOAT, dst, d + 5 * width);
+        FloatVector f6 = FloatVector.fromArray(FLOAT, dst, d + 6 * width);
+        FloatVector f7 = FloatVector.fromArray(FLOAT, dst, d + 7 * width);
+        f0.blend(e0.rearrange(SWAP_8), UPPER_8).intoArray(dst, d);
+        f0.rearrange(SWAP_8).blend(e0, UPPER_8).intoArray(dst, d + 8 * width);
+        f1.blend(e1.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + width);
+        f1.rearrange(SWAP_8).blend(e1, UPPER_8).intoArray(dst, d + 9 * width);
+        f2.blend(e2.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 2 * width);
+        f2.rearrange(SWAP_8).blend(e2, UPPER_8).intoArray(dst, d + 10 * width);
+        f3.blend(e3.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 3 * width);
+        f3.rearrange(SWAP_8).blend(e3, UPPER_8).intoArray(dst, d + 11 * width);
+        f4.blend(e4.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 4 * width);
+        f4.rearrange(SWAP_8).blend(e4, UPPER_8).intoArray(dst, d + 12 * width);
+        f5.blend(e5.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 5 * width);
+        f5.rearrange(SWAP_8).blend(e5, UPPER_8).intoArray(dst, d + 13 * width);
+        f6.blend(e6.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 6 * width);
+        f6.rearrange(SWAP_8).blend(e6, UPPER_8).intoArray(dst, d + 14 * width);
+        f7.blend(e7.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 7 * width);
+        f7.rearrange(SWAP_8).blend(e7, UPPER_8).intoArray(dst, d + 15 * width);
+    }
+
+    /**
+     * {@link #copyRuns} of a whole A micro-panel (runs of MR floats, width MR), each run copied as
+     * LANES floats (see the class comment). The last runs, whose LANES floats would read past the
+     * end of src, are copied float by float.
+     */
+    private static void copyWholeRuns(float[] src, int s, int ld, int depth, float[] dst, int d) {
+        int q = 0;
+        for (; q < depth && s + LANES <= src.length; q++, s += ld, d += MR) {
+            FloatVector.fromArray(FLOAT, src, s).intoArray(dst, d);
+        }
+        copyRuns(src, s, ld, MR, depth - q, dst, d, MR);
+    }
+
     /**
      * Whether vector gathers are real instructions here (AVX2 and up, detected by the widest
      * vector). Elsewhere the Vector API would emulate them lane by lane, slower than plain reads.
@@ -276,14 +491,16 @@ final class GemmPacking {
 
     /**
      * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0 for
-     * len ≤ r &lt; width: a len × depth block of src, transposed and padded.
+     * len ≤ r &lt; pad: a len × depth block of src, transposed, its rows padded with zeros to pad
+     * floats, each written width floats after the previous one. The element-by-element twin of
+     * {@link #packTransposed} (with pad = width), and its edges.
      *
      * <p>Works on 8 columns of src at a time: each source row gives 8 consecutive reads, and the
      * 8 destination rows being written (8 cache lines) stay hot while all len source rows pass.
      * Done one q at a time, the writes would sweep the whole destination once per source row.
      */
-    private static void transpose(float[] src, int s, int ld, int len, int depth,
-                                  float[] dst, int d, int width) {
+    static void transposeScalar(float[] src, int s, int ld, int len, int depth,
+                                float[] dst, int d, int pad, int width) {
         int q = 0;
         for (; q + 8 <= depth; q += 8) {
             for (int r = 0; r < len; r++) {
@@ -304,10 +521,15 @@ final class GemmPacking {
                 dst[d + q * width + r] = src[s + r * ld + q];
             }
         }
-        for (int r = len; r < width; r++) {
+        for (int r = len; r < pad; r++) {
             for (q = 0; q < depth; q++) {
                 dst[d + q * width + r] = 0f;
             }
         }
+    }
+
+    /** {@link #transposeScalar} padded to the whole width: the twin of {@link #packTransposed}. */
+    static void transposeScalar(float[] src, int s, int ld, int len, int depth, float[] dst, int d, int width) {
+        transposeScalar(src, s, ld, len, depth, dst, d, width, width);
     }
 }

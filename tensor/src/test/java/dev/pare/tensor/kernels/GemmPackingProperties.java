@@ -1,0 +1,113 @@
+package dev.pare.tensor.kernels;
+
+import static dev.pare.tensor.kernels.GemmBlocking.MR;
+import static dev.pare.tensor.kernels.GemmBlocking.NR;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.pare.tensor.Rng;
+import java.util.Arrays;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Packing is a pure reordering, so a packed buffer must equal, float for float, the layout written
+ * out from its definition: panel t of A holds op(A)[i0 + t·MR + r][p0 + q] at t·MR·kc + q·MR + r,
+ * panel u of B holds op(B)[p0 + q][j0 + u·NR + r] at u·NR·kc + q·NR + r, zeros beyond the
+ * matrix. The 8 × 8 register blocks, the 8-float copies and the element-by-element edges all have
+ * to agree with it, at sizes on and off multiples of 8, MR and NR, and with leading dimensions
+ * larger than the rows.
+ */
+class GemmPackingProperties {
+
+    @Property(tries = 150)
+    void packedAEqualsItsDefinition(@ForAll boolean transA, @ForAll("awkward") int mc, @ForAll("awkward") int kc,
+                                    @ForAll @IntRange(min = 0, max = 5) int extraLd, @ForAll @IntRange(min = 0, max = 9) int i0,
+                                    @ForAll @IntRange(min = 0, max = 9) int p0, @ForAll @IntRange(min = 0, max = 3) int offset) {
+        int rows = i0 + mc;
+        int cols = p0 + kc;
+        int lda = (transA ? rows : cols) + extraLd;
+        float[] a = values(offset + (transA ? cols : rows) * lda, 1);
+        int panels = (mc + MR - 1) / MR;
+        float[] packed = new float[panels * MR * kc + GemmPacking.A_SLACK];
+        GemmPacking.packA(transA, a, offset, lda, i0, mc, p0, kc, packed);
+        for (int t = 0; t < panels; t++) {
+            for (int q = 0; q < kc; q++) {
+                for (int r = 0; r < MR; r++) {
+                    int i = t * MR + r;
+                    float expected = i >= mc ? 0f
+                            : transA ? a[offset + (p0 + q) * lda + i0 + i] : a[offset + (i0 + i) * lda + p0 + q];
+                    int at = t * MR * kc + q * MR + r;
+                    if (expected != packed[at]) {
+                        assertEquals(expected, packed[at], 0f, "packA transA=" + transA + " mc=" + mc + " kc=" + kc
+                                + " lda=" + lda + ": panel " + t + " column " + q + " row " + r + " (index " + at + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    @Property(tries = 150)
+    void packedBEqualsItsDefinition(@ForAll boolean transB, @ForAll("awkward") int kc, @ForAll("awkward") int nc,
+                                    @ForAll @IntRange(min = 0, max = 5) int extraLd, @ForAll @IntRange(min = 0, max = 9) int p0,
+                                    @ForAll @IntRange(min = 0, max = 40) int j0, @ForAll @IntRange(min = 0, max = 3) int offset) {
+        int rows = p0 + kc;
+        int cols = j0 + nc;
+        int ldb = (transB ? rows : cols) + extraLd;
+        float[] b = values(offset + (transB ? cols : rows) * ldb, 2);
+        int panels = (nc + NR - 1) / NR;
+        float[] packed = new float[panels * NR * kc];
+        GemmPacking.packB(transB, b, offset, ldb, p0, kc, j0, nc, packed);
+        for (int u = 0; u < panels; u++) {
+            for (int q = 0; q < kc; q++) {
+                for (int r = 0; r < NR; r++) {
+                    int j = u * NR + r;
+                    float expected = j >= nc ? 0f
+                            : transB ? b[offset + (j0 + j) * ldb + p0 + q] : b[offset + (p0 + q) * ldb + j0 + j];
+                    int at = u * NR * kc + q * NR + r;
+                    if (expected != packed[at]) {
+                        assertEquals(expected, packed[at], 0f, "packB transB=" + transB + " kc=" + kc + " nc=" + nc
+                                + " ldb=" + ldb + ": panel " + u + " row " + q + " column " + r + " (index " + at + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    @Property(tries = 60)
+    void transposeEqualsItsElementByElementTwin(@ForAll("awkward") int len, @ForAll("awkward") int depth,
+                                                @ForAll @IntRange(min = 0, max = 7) int extraWidth,
+                                                @ForAll @IntRange(min = 0, max = 5) int extraLd) {
+        int width = len + extraWidth;
+        int ld = depth + extraLd;
+        float[] src = values(len * ld + 1, 3);
+        float[] expected = new float[depth * width + 1];
+        float[] actual = new float[depth * width + 1];
+        Arrays.fill(expected, -7f);
+        Arrays.fill(actual, -7f);
+        GemmPacking.transposeScalar(src, 1, ld, len, depth, expected, 1, width);
+        GemmPacking.packTransposed(src, 1, ld, len, depth, actual, 1, width);
+        for (int i = 0; i < expected.length; i++) {
+            int at = i;
+            assertEquals(expected[i], actual[i], 0f, () -> "transpose len=" + len + " depth=" + depth + " width=" + width
+                    + " ld=" + ld + ": index " + at + " (register blocks " + GemmPacking.REGISTER_BLOCKS + ")");
+        }
+    }
+
+    @Provide
+    Arbitrary<Integer> awkward() {
+        return Arbitraries.of(1, 2, 5, 6, 7, 8, 9, 12, 13, 16, 17, 31, 32, 33, 47, 64, 65);
+    }
+
+    private static float[] values(int n, long seed) {
+        Rng rng = new Rng(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = rng.nextFloat() * 2 - 1;
+        }
+        return x;
+    }
+}
