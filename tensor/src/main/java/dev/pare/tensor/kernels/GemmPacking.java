@@ -308,7 +308,7 @@ final class GemmPacking {
      * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0 for
      * len ≤ r &lt; width, as {@link #transposeScalar}: blocks of LANES × LANES floats in
      * registers where LANES rows and LANES columns remain ({@link #eightRows}, and
-     * {@link #nextEightRows} for 16 lanes), the element-by-element loop at the edges.
+     * {@link #joinHalves} for 16 lanes), the element-by-element loop at the edges.
      */
     static void packTransposed(float[] src, int s, int ld, int len, int depth,
                                float[] dst, int d, int width) {
@@ -322,7 +322,8 @@ final class GemmPacking {
             for (int q = 0; q < depthBlocks; q += LANES) {
                 eightRows(src, s + r * ld + q, ld, dst, d + q * width + r, width);
                 if (LANES == 16) {
-                    nextEightRows(src, s + (r + 8) * ld + q, ld, dst, d + q * width + r, width);
+                    eightRows(src, s + (r + 8) * ld + q, ld, dst, d + (q + 8) * width + r, width);
+                    joinHalves(dst, d + q * width + r, width);
                 }
             }
             transposeScalar(src, s + r * ld + depthBlocks, ld, LANES, depth - depthBlocks,
@@ -338,7 +339,7 @@ final class GemmPacking {
      *
      * <p>With 8 lanes, register r is then column r of the 8 × 8 block: the transpose is done.
      * With 16 lanes, its lanes 0..7 are column r of rows 0..7 and its lanes 8..15 column 8 + r,
-     * which {@link #nextEightRows} moves to its place.
+     * which {@link #joinHalves} moves to its place.
      */
     private static void eightRows(float[] src, int s, int ld, float[] dst, int d, int width) {
         FloatVector a0 = FloatVector.fromArray(FLOAT, src, s);
@@ -376,70 +377,25 @@ final class GemmPacking {
     }
 
     /**
-     * Rows 8..15 of a 16 × 16 block whose rows 0..7 {@link #eightRows} has written: the same
-     * three steps give, in register r, column r of rows 8..15 (lanes 0..7) and column 8 + r
-     * (lanes 8..15); step 8 then swaps halves with what eightRows left at dst[d + r·width], so
-     * that row r of the destination gets column r of all 16 rows, and row 8 + r column 8 + r.
+     * Step 8 of a 16 × 16 block, after {@link #eightRows} has written rows 0..7 of the source to
+     * destination rows 0..7 and rows 8..15 to destination rows 8..15: row r then holds columns r
+     * and 8 + r of source rows 0..7, and row 8 + r the same columns of source rows 8..15.
+     * Swapping the upper half of row r with the lower half of row 8 + r puts column r of all 16
+     * rows in row r, and column 8 + r in row 8 + r.
+     *
+     * <p>A separate pass through L1 rather than a fourth step in registers: a method holding all
+     * sixteen rows grows past what C2 compiles to vector instructions, and then runs as slow
+     * Java code.
      */
-    private static void nextEightRows(float[] src, int s, int ld, float[] dst, int d, int width) {
-        FloatVector a0 = FloatVector.fromArray(FLOAT, src, s);
-        FloatVector a1 = FloatVector.fromArray(FLOAT, src, s + ld);
-        FloatVector a2 = FloatVector.fromArray(FLOAT, src, s + 2 * ld);
-        FloatVector a3 = FloatVector.fromArray(FLOAT, src, s + 3 * ld);
-        FloatVector a4 = FloatVector.fromArray(FLOAT, src, s + 4 * ld);
-        FloatVector a5 = FloatVector.fromArray(FLOAT, src, s + 5 * ld);
-        FloatVector a6 = FloatVector.fromArray(FLOAT, src, s + 6 * ld);
-        FloatVector a7 = FloatVector.fromArray(FLOAT, src, s + 7 * ld);
-        FloatVector b0 = a0.blend(a1.rearrange(SWAP_1), UPPER_1);
-        FloatVector b1 = a0.rearrange(SWAP_1).blend(a1, UPPER_1);
-        FloatVector b2 = a2.blend(a3.rearrange(SWAP_1), UPPER_1);
-        FloatVector b3 = a2.rearrange(SWAP_1).blend(a3, UPPER_1);
-        FloatVector b4 = a4.blend(a5.rearrange(SWAP_1), UPPER_1);
-        FloatVector b5 = a4.rearrange(SWAP_1).blend(a5, UPPER_1);
-        FloatVector b6 = a6.blend(a7.rearrange(SWAP_1), UPPER_1);
-        FloatVector b7 = a6.rearrange(SWAP_1).blend(a7, UPPER_1);
-        FloatVector c0 = b0.blend(b2.rearrange(SWAP_2), UPPER_2);
-        FloatVector c2 = b0.rearrange(SWAP_2).blend(b2, UPPER_2);
-        FloatVector c1 = b1.blend(b3.rearrange(SWAP_2), UPPER_2);
-        FloatVector c3 = b1.rearrange(SWAP_2).blend(b3, UPPER_2);
-        FloatVector c4 = b4.blend(b6.rearrange(SWAP_2), UPPER_2);
-        FloatVector c6 = b4.rearrange(SWAP_2).blend(b6, UPPER_2);
-        FloatVector c5 = b5.blend(b7.rearrange(SWAP_2), UPPER_2);
-        FloatVector c7 = b5.rearrange(SWAP_2).blend(b7, UPPER_2);
-        FloatVector e0 = c0.blend(c4.rearrange(SWAP_4), UPPER_4);
-        FloatVector e1 = c1.blend(c5.rearrange(SWAP_4), UPPER_4);
-        FloatVector e2 = c2.blend(c6.rearrange(SWAP_4), UPPER_4);
-        FloatVector e3 = c3.blend(c7.rearrange(SWAP_4), UPPER_4);
-        FloatVector e4 = c0.rearrange(SWAP_4).blend(c4, UPPER_4);
-        FloatVector e5 = c1.rearrange(SWAP_4).blend(c5, UPPER_4);
-        FloatVector e6 = c2.rearrange(SWAP_4).blend(c6, UPPER_4);
-        FloatVector e7 = c3.rearrange(SWAP_4).blend(c7, UPPER_4);
-        // Step 8: row r of the destination holds rows 0..7 of columns r (lanes 0..7) and 8 + r
-        // (lanes 8..15), as eightRows left it.
-        FloatVector f0 = FloatVector.fromArray(FLOAT, dst, d);
-        FloatVector f1 = FloatVector.fromArray(FLOAT, dst, d + width);
-        FloatVector f2 = FloatVector.fromArray(FLOAT, dst, d + 2 * width);
-        FloatVector f3 = FloatVector.fromArray(FLOAT, dst, d + 3 * width);
-        FloatVector f4 = FloatVector.fromArray(FLOAT, dst, d + 4 * width);
-        FloatVector f5 = FloatVector.fromArray(FLOAT, dst, d + 5 * width);
-        FloatVector f6 = FloatVector.fromArray(FLOAT, dst, d + 6 * width);
-        FloatVector f7 = FloatVector.fromArray(FLOAT, dst, d + 7 * width);
-        f0.blend(e0.rearrange(SWAP_8), UPPER_8).intoArray(dst, d);
-        f0.rearrange(SWAP_8).blend(e0, UPPER_8).intoArray(dst, d + 8 * width);
-        f1.blend(e1.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + width);
-        f1.rearrange(SWAP_8).blend(e1, UPPER_8).intoArray(dst, d + 9 * width);
-        f2.blend(e2.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 2 * width);
-        f2.rearrange(SWAP_8).blend(e2, UPPER_8).intoArray(dst, d + 10 * width);
-        f3.blend(e3.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 3 * width);
-        f3.rearrange(SWAP_8).blend(e3, UPPER_8).intoArray(dst, d + 11 * width);
-        f4.blend(e4.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 4 * width);
-        f4.rearrange(SWAP_8).blend(e4, UPPER_8).intoArray(dst, d + 12 * width);
-        f5.blend(e5.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 5 * width);
-        f5.rearrange(SWAP_8).blend(e5, UPPER_8).intoArray(dst, d + 13 * width);
-        f6.blend(e6.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 6 * width);
-        f6.rearrange(SWAP_8).blend(e6, UPPER_8).intoArray(dst, d + 14 * width);
-        f7.blend(e7.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 7 * width);
-        f7.rearrange(SWAP_8).blend(e7, UPPER_8).intoArray(dst, d + 15 * width);
+    private static void joinHalves(float[] dst, int d, int width) {
+        for (int r = 0; r < 8; r++) {
+            int lower = d + r * width;
+            int upper = d + (8 + r) * width;
+            FloatVector x = FloatVector.fromArray(FLOAT, dst, lower);
+            FloatVector y = FloatVector.fromArray(FLOAT, dst, upper);
+            x.blend(y.rearrange(SWAP_8), UPPER_8).intoArray(dst, lower);
+            x.rearrange(SWAP_8).blend(y, UPPER_8).intoArray(dst, upper);
+        }
     }
 
     /**
