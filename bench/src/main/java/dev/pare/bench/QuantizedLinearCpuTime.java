@@ -91,12 +91,12 @@ public final class QuantizedLinearCpuTime {
         }
     }
 
-    /** This thread and the ForkJoin workers that {@link Parallel} runs tasks on. */
+    /** This thread and the workers that {@link Parallel} runs chunks on (their polling between chunks counts too). */
     private static long[] computeThreads() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long self = Thread.currentThread().getId();
         return Arrays.stream(mx.getThreadInfo(mx.getAllThreadIds()))
-                .filter(t -> t != null && (t.getThreadId() == self || t.getThreadName().startsWith("ForkJoinPool-")))
+                .filter(t -> t != null && (t.getThreadId() == self || t.getThreadName().startsWith("pare-worker-")))
                 .mapToLong(ThreadInfo::getThreadId).toArray();
     }
 

@@ -34,7 +34,7 @@ import dev.pare.tensor.parallel.Parallel;
 public final class ConvGemm {
     private ConvGemm() {}
 
-    /** Scratch arrays above this many floats (2²⁴, 64 MB) are not kept between calls. */
+    /** Scratch arrays above this many floats (2²⁴ floats, 64 MiB) are not kept between calls. */
     private static final int MAX_KEPT = 1 << 24;
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);

@@ -26,7 +26,7 @@ import jdk.incubator.vector.FloatVector;
  * <p>Why it is written out by hand and kept this small: the 12 accumulators must live in
  * registers, so they are 12 local variables, not an array. If the method grows, C2 can run out of
  * its inlining budget for the Vector API's intrinsics, and each vector then becomes a heap object
- * (5 to 20 times slower; GemmBenchmark's {@code -prof gc} run shows it as bytes per operation).
+ * (several times slower; GemmBenchmark's {@code -prof gc} run shows it as bytes per operation).
  * The packed operands are padded with zeros to whole tiles, so the loop has no edge cases, and
  * the kernel never knows a tile's real size: {@link Gemm} adds only the real part to C.
  */

@@ -1,9 +1,5 @@
 package dev.pare.tensor.parallel;
 
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +25,7 @@ public final class Parallel {
     }
 
     private static volatile int threads = initialThreads();
-    private static volatile ForkJoinPool pool;
+    private static volatile WorkerPool pool;
 
     private Parallel() {}
 
@@ -52,8 +48,9 @@ public final class Parallel {
 
     /**
      * Floats of streamed work (read, compute, write) below which a piece is not worth handing to
-     * another thread: the hand-off wakes a parked pool thread through the operating system, and a
-     * pass over this many floats takes about as long. Kernels whose indices are small (a plane of
+     * another thread: the hand-off costs at best a few cache-line transfers between cores, and a
+     * wake-up through the operating system when the worker has gone to sleep ({@link WorkerPool}),
+     * and a pass over this many floats takes about as long. Kernels whose indices are small (a plane of
      * a batch-1 image) use {@link #grainFor} so that tiny calls stay on the calling thread.
      */
     public static final int MIN_FLOATS_PER_TASK = 1 << 16;
@@ -74,7 +71,8 @@ public final class Parallel {
     }
 
     /**
-     * Sets the number of threads kernels may use (1 runs everything on the calling thread).
+     * Sets the number of threads kernels may use (1 runs everything on the calling thread). A
+     * loop already running finishes on the old workers first.
      *
      * @throws IllegalArgumentException if {@code n < 1}
      */
@@ -84,7 +82,7 @@ public final class Parallel {
         }
         if (n != threads) {
             threads = n;
-            ForkJoinPool old = pool;
+            WorkerPool old = pool;
             pool = null;
             if (old != null) {
                 old.shutdown();
@@ -93,13 +91,13 @@ public final class Parallel {
         }
     }
 
-    private static ForkJoinPool pool() {
-        ForkJoinPool p = pool;
-        if (p == null) {
+    private static WorkerPool pool(int t) {
+        WorkerPool p = pool;
+        if (p == null || p.size() != t) {
             synchronized (Parallel.class) {
                 p = pool;
-                if (p == null) {
-                    p = new ForkJoinPool(threads, ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, false);
+                if (p == null || p.size() != threads) {
+                    p = new WorkerPool(threads);
                     pool = p;
                 }
             }
@@ -109,8 +107,12 @@ public final class Parallel {
 
     /**
      * Runs {@code body} over {@code [0, n)} split into contiguous chunks of at least {@code grain}
-     * indices, at most one chunk per thread. Runs inline when one chunk suffices, or when called
-     * from inside a Pare worker (nested parallelism would only add overhead on few cores).
+     * indices, at most one chunk per thread. Runs inline when one chunk suffices, when called
+     * from inside a Pare worker (nested parallelism would only add overhead on few cores), or
+     * when another thread of the program is using the workers at that moment.
+     *
+     * <p>Every chunk is finished before this returns, also when one fails; the first failure is
+     * then rethrown, with the others attached as suppressed.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) {
@@ -118,65 +120,45 @@ public final class Parallel {
         }
         int t = threads;
         int chunks = (int) Math.min(t, Math.max(1, ((long) n + grain - 1) / Math.max(1, grain)));
-        if (chunks <= 1 || ForkJoinTask.inForkJoinPool() && Thread.currentThread() instanceof
-                java.util.concurrent.ForkJoinWorkerThread w && w.getPool() == pool) {
+        if (chunks <= 1 || Thread.currentThread() instanceof WorkerPool.Worker) {
             body.run(0, n);
             return;
         }
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[chunks];
-        ForkJoinPool p = pool();
-        for (int c = 1; c < chunks; c++) {
-            int from = (int) ((long) n * c / chunks);
-            int to = (int) ((long) n * (c + 1) / chunks);
-            try {
-                tasks[c] = p.submit(() -> body.run(from, to));
-            } catch (RejectedExecutionException e) {
-                // setThreads replaced (and shut down) the pool since we fetched it: do it here.
-                body.run(from, to);
-            }
+        WorkerPool p = pool(t);
+        if (!p.tryAcquire(chunks)) {
+            body.run(0, n);
+            return;
         }
-        // The caller does the first chunk itself instead of idling while it waits. Whatever
-        // happens, every task is joined before returning, so that no chunk is still writing into
-        // the output after the operation has returned or failed.
-        Throwable failure = null;
         try {
-            body.run(0, (int) ((long) n / chunks));
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        for (int c = 1; c < chunks; c++) {
-            ForkJoinTask<?> task = tasks[c];
-            if (task == null) {
-                continue;
+            for (int c = 1; c < chunks; c++) {
+                p.post(c - 1, body, (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
             }
+            // The caller does the first chunk itself instead of idling while it waits.
+            Throwable failure = null;
             try {
-                task.join();
-            } catch (CancellationException e) {
-                // setThreads shut the old pool down after this chunk was queued: a pool that
-                // terminates cancels the tasks still in its queues, which never started. Run
-                // the chunk here, with the bounds it was submitted with.
-                try {
-                    body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
-                } catch (RuntimeException | Error inline) {
-                    if (failure == null) {
-                        failure = inline;
-                    } else {
-                        failure.addSuppressed(inline);
-                    }
-                }
+                body.run(0, (int) ((long) n / chunks));
             } catch (RuntimeException | Error e) {
+                failure = e;
+            }
+            for (int c = 1; c < chunks; c++) {
+                Throwable e = p.await(c - 1);
+                if (e == null || e == failure) {
+                    continue;
+                }
                 if (failure == null) {
                     failure = e;
-                } else if (failure != e) {
+                } else {
                     failure.addSuppressed(e);
                 }
             }
-        }
-        if (failure instanceof RuntimeException) {
-            throw (RuntimeException) failure;
-        }
-        if (failure instanceof Error) {
-            throw (Error) failure;
+            if (failure instanceof RuntimeException) {
+                throw (RuntimeException) failure;
+            }
+            if (failure instanceof Error) {
+                throw (Error) failure;
+            }
+        } finally {
+            p.release();
         }
     }
 }

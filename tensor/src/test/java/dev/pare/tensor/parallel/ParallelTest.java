@@ -53,6 +53,72 @@ class ParallelTest {
     }
 
     @Test
+    void aFailingWorkerChunkIsRethrownToTheCaller() {
+        Parallel.setThreads(3);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(3, 1, (from, to) -> {
+            if (from == 2) {
+                throw new IllegalStateException("chunk 2 fails");
+            }
+        }));
+        assertEquals("chunk 2 fails", e.getMessage());
+        // The worker that failed takes the next loop as usual.
+        int[] hits = new int[3];
+        Parallel.forRange(3, 1, (from, to) -> hits[from]++);
+        assertEquals("[1, 1, 1]", java.util.Arrays.toString(hits));
+    }
+
+    @Test
+    void aWorkerThatWentToSleepWakesForTheNextLoop() throws InterruptedException {
+        Parallel.setThreads(2);
+        for (int round = 0; round < 3; round++) {
+            // Longer than a worker polls before it parks.
+            Thread.sleep(WorkerPool.SPIN_NANOS / 1_000_000 + 5);
+            AtomicReference<String> second = new AtomicReference<>();
+            Parallel.forRange(2, 1, (from, to) -> {
+                if (from == 1) {
+                    second.set(Thread.currentThread().getName());
+                }
+            });
+            assertTrue(second.get().startsWith("pare-worker-"), "chunk 1 ran on " + second.get());
+        }
+    }
+
+    @Test
+    void twoCallersAtOnceBothGetEveryIndexOnce() throws Exception {
+        Parallel.setThreads(2);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable caller = () -> {
+            try {
+                for (int i = 0; i < 3000; i++) {
+                    int[] hits = new int[16];
+                    Parallel.forRange(hits.length, 1, (from, to) -> {
+                        for (int k = from; k < to; k++) {
+                            hits[k]++;
+                        }
+                    });
+                    for (int h : hits) {
+                        if (h != 1) {
+                            throw new AssertionError("an index was visited " + h + " times");
+                        }
+                    }
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        };
+        Thread a = new Thread(caller);
+        Thread b = new Thread(caller);
+        a.start();
+        b.start();
+        a.join(60_000);
+        b.join(60_000);
+        assertTrue(!a.isAlive() && !b.isAlive(), "a caller is stuck");
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+    }
+
+    @Test
     void changingTheThreadCountWhileLoopsRunNeverRejectsWork() throws Exception {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicInteger loops = new AtomicInteger();

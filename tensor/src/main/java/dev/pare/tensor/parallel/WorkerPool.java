@@ -1,0 +1,177 @@
+package dev.pare.tensor.parallel;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The threads behind {@link Parallel#forRange}: T − 1 workers for T threads (the calling thread
+ * is the T-th), each with one slot for one chunk of work.
+ *
+ * <p>Why not a {@code ForkJoinPool}: between two parallel kernels of a training step there are
+ * only tens of microseconds of single-threaded work (a bias, an activation, a loss), and a pool
+ * thread that has nothing to do parks at once. Handing it the next chunk then means waking it
+ * through the operating system, and on a virtual machine an interrupt to another virtual CPU,
+ * which can cost as much as the chunk itself: 2 threads ended up slower than 1. Here a worker
+ * that finishes a chunk keeps polling its slot for {@link #SPIN_NANOS} before it parks, so work
+ * that arrives within that window is picked up at the cost of a cache-line transfer. That is how
+ * OpenMP runtimes and OpenBLAS behave too. The price is a core kept busy for that long after the
+ * last parallel call, which is why the window is short.
+ *
+ * <p>One caller at a time: a loop {@linkplain #tryAcquire acquires} the workers it needs, and a
+ * second thread of the program that finds them busy runs its loop inline. Results do not change
+ * with who computes a chunk, so that only changes the speed.
+ */
+final class WorkerPool {
+    /**
+     * How long an idle worker (and a caller waiting for its workers) polls before parking: about
+     * the longest gap between the parallel kernels of a training step, so that a step keeps its
+     * workers awake, while a program that stops calling Pare gets its cores back almost at once.
+     */
+    static final long SPIN_NANOS = 200_000;
+
+    private final Worker[] workers;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private volatile boolean closed;
+
+    WorkerPool(int threads) {
+        workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker("pare-worker-" + (i + 1));
+            workers[i].start();
+        }
+    }
+
+    /** The thread count this pool serves: its workers and the caller. */
+    int size() {
+        return workers.length + 1;
+    }
+
+    /** Takes the workers for one loop of {@code chunks} chunks; false if another loop has them. */
+    boolean tryAcquire(int chunks) {
+        if (chunks - 1 > workers.length || !busy.compareAndSet(false, true)) {
+            return false;
+        }
+        if (closed) {
+            busy.set(false);
+            return false;
+        }
+        return true;
+    }
+
+    void release() {
+        busy.set(false);
+    }
+
+    /** Hands worker w the chunk [from, to) of body. */
+    void post(int w, Parallel.RangeBody body, int from, int to) {
+        workers[w].post(body, from, to);
+    }
+
+    /** Waits until worker w has finished its chunk; returns what the chunk threw, or null. */
+    Throwable await(int w) {
+        return workers[w].await();
+    }
+
+    /**
+     * Stops the workers once the loop using them (if any) has finished: a loop that acquired
+     * them before the shutdown still gets every chunk run.
+     */
+    void shutdown() {
+        closed = true;
+        while (!busy.compareAndSet(false, true)) {
+            Thread.yield();
+        }
+        for (Worker w : workers) {
+            w.halt();
+        }
+    }
+
+    /** A pool thread: polls its slot, runs what it finds, records that it finished. */
+    static final class Worker extends Thread {
+        // The chunk is written before the volatile 'posted' and read after it: the volatile
+        // write and read order them for the worker.
+        private Parallel.RangeBody body;
+        private int from;
+        private int to;
+        private Throwable failure;
+        private volatile long posted;
+        private volatile long finished;
+        private volatile boolean parked;
+        private volatile boolean stopped;
+        private Thread waiter;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void post(Parallel.RangeBody body, int from, int to) {
+            this.body = body;
+            this.from = from;
+            this.to = to;
+            this.failure = null;
+            this.waiter = Thread.currentThread();
+            posted = posted + 1;
+            // A worker sets 'parked' before it looks at 'posted' a last time, so either it sees
+            // the new job or we see that it parked (and the unpark's permit outlives a late park).
+            if (parked) {
+                LockSupport.unpark(this);
+            }
+        }
+
+        Throwable await() {
+            long job = posted;
+            long start = System.nanoTime();
+            while (finished != job) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    // The worker was descheduled or the chunk is long: stop burning this core.
+                    LockSupport.parkNanos(this, 20_000);
+                }
+            }
+            Throwable f = failure;
+            body = null;
+            return f;
+        }
+
+        void halt() {
+            stopped = true;
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                long start = System.nanoTime();
+                while (posted == seen) {
+                    if (stopped) {
+                        return;
+                    }
+                    if (System.nanoTime() - start < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    } else {
+                        parked = true;
+                        if (posted == seen && !stopped) {
+                            LockSupport.park(this);
+                        }
+                        parked = false;
+                        start = System.nanoTime();
+                    }
+                }
+                seen = posted;
+                try {
+                    body.run(from, to);
+                } catch (RuntimeException | Error e) {
+                    failure = e;
+                }
+                finished = seen;
+                Thread w = waiter;
+                if (w != null) {
+                    LockSupport.unpark(w);
+                }
+            }
+        }
+    }
+}
