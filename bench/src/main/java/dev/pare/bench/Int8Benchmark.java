@@ -263,7 +263,7 @@ public class Int8Benchmark {
             }
             // reduceLanes, not ReduceKernels.sumLanes: this reference need not be deterministic,
             // and here (inlined into the JMH loop) sumLanes was not inlined, so its vector
-            // argument was boxed: 73 KB/op at 256×784.
+            // argument was boxed and every call allocated.
             y[r] = a0.reduceLanes(VectorOperators.ADD) + ReduceKernels.dotScalar(w, w0 + j, 1, x, j, 1, cols - j);
             y[r + 1] = a1.reduceLanes(VectorOperators.ADD) + ReduceKernels.dotScalar(w, w0 + cols + j, 1, x, j, 1, cols - j);
             y[r + 2] = a2.reduceLanes(VectorOperators.ADD) + ReduceKernels.dotScalar(w, w0 + 2 * cols + j, 1, x, j, 1, cols - j);

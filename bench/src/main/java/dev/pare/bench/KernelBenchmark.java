@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Trap: at n = 100,352 one call is long, so JMH's own measurement loop is compiled by
  * on-stack replacement (OSR) with the kernel inlined into it, and in that compilation C2 boxes
- * some vectors (softmax then allocates about 14 B per element and runs 3× slower). Add
+ * some vectors (softmax then allocates for every element and runs several times slower). Add
  * {@code -jvmArgsAppend "--add-modules=jdk.incubator.vector -XX:-UseOnStackReplacement"} to see
  * the figures of normally compiled code, which is what a training loop runs.
  */

@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>At batch 1 each weight is used once: 235,146 floats are read for 235,146 multiply-adds, so
  * the pass cannot be faster than the time to read the weights once. {@link #readWeights} measures
- * that time directly, with a vector sum over an array of exactly the weights' size (941 KB), so the
+ * that time directly, with a vector sum over an array of exactly the weights' size (940,584 bytes), so the
  * read bandwidth is the one of that working set on this CPU (L2 on a core with 1 MiB of it, L3 on
  * one with less); {@link #forwardBatch1} is the real pass. Their ratio, from the same run, is how
  * far the pass is from the floor. One thread, like the batch-1 latency of the trade-off report.

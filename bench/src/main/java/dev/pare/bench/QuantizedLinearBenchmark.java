@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Pare's fp32 {@link Linear} against {@link QuantizedLinear} in its three modes, whole layers
  * (input checks, the activation quantization, the bias, the output tensor included), in the same
  * run. Cases are {@code batch x out x in}: batch 1 on 256×784, 1024×1024 and 4096×4096, batch 256
- * on 1024×1024 (issue 7's targets), and batch 256 on 256×784 (the MLP's first layer).
+ * on 1024×1024 (the targets of docs/quantization.md), and batch 256 on 256×784 (the MLP's first layer).
  *
  * <pre>
  * mvn -o -q -pl bench -am package -DskipTests

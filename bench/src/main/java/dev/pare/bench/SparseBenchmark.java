@@ -56,7 +56,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class SparseBenchmark {
-    /** Fraction of weights pruned in every benchmark: the 90%. */
+    /** Fraction of weights pruned in every benchmark: 90%, as in the targets of docs/pruning.md. */
     static final double SPARSITY = 0.9;
 
     static int[] parseShape(String shape) {

@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * activations stay batch-minor): the sparse layer then runs with no transpose in or out, the
  * dense Linear's matmul packs the transposed operand. {@link SparseMlpBenchmark} times a whole
  * stack, the one transpose included.
- * The issue's targets: unstructured 90% at batch 64 at least 4× faster than dense on both shapes;
+ * The targets (docs/pruning.md): unstructured 90% at batch 64 at least 4× faster than dense on both shapes;
  * block 90% at batch 1 at least 4× on 1024×1024.
  *
  * <pre>
@@ -54,7 +54,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class SparseLinearBenchmark {
-    /** The sparsity. */
+    /** The sparsity of the targets. */
     static final double SPARSITY = 0.9;
 
     @State(Scope.Thread)

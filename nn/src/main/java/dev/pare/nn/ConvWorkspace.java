@@ -5,10 +5,11 @@ package dev.pare.nn;
  * kept between calls so that a convolution whose temporaries die with the call allocates only
  * its output.
  *
- * <p>At batch 256 the second convolution of the samples' small CNN unfolds a
- * {@code [50176, 288]} patch matrix (58 MB) and multiplies it into a {@code [50176, 64]}
- * pixel-major result (13 MB); with the first convolution's, these temporaries were 104 MB of
- * the 355 MB the model allocated per inference. Each slot grows to the largest size seen and is then reused.
+ * <p>Why: at batch 256 the second convolution of the samples' small CNN unfolds a
+ * {@code [50176, 288]} patch matrix and multiplies it into a {@code [50176, 64]} pixel-major
+ * result, both dead as soon as the output is written; allocating them fresh on every call made
+ * them a large share of what an inference allocated (docs/nn.md has the measured figures). Each
+ * slot grows to the largest size seen and is then reused.
  *
  * <p>Traps, and why it is still safe:
  * <ul>
@@ -29,7 +30,7 @@ package dev.pare.nn;
  * </ul>
  */
 final class ConvWorkspace {
-    /** The largest slot kept between calls: 2²⁴ floats, 64 MB. */
+    /** The largest slot kept between calls: 2²⁴ floats, 64 MiB. */
     static final int MAX_KEPT = 1 << 24;
 
     private static final ThreadLocal<ConvWorkspace> CURRENT = ThreadLocal.withInitial(ConvWorkspace::new);

@@ -27,7 +27,7 @@ import java.util.Iterator;
  *
  * <h2>What it saves</h2>
  * The teacher's forward pass on every training batch of every epoch, in exchange for one pass over
- * the data set and N·C floats of memory (60,000 × 10 × 4 bytes = 2.4 MB for Fashion-MNIST). For a
+ * the data set and N·C floats of memory (60,000 × 10 × 4 = 2,400,000 bytes for Fashion-MNIST). For a
  * CNN teacher and an MLP student the teacher's forward costs far more than the student's whole
  * step, so it is most of the time of an epoch.
  */

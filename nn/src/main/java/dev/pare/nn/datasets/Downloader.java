@@ -26,7 +26,7 @@ import java.util.zip.GZIPInputStream;
  * pass, so an interrupted download is never mistaken for a complete one.
  */
 final class Downloader {
-    /** No Fashion-MNIST file is over 27 MB; anything much larger is not the file we asked for. */
+    /** No Fashion-MNIST file is over 27 million bytes; anything much larger is not the file we asked for. */
     static final long MAX_BYTES = 64L << 20;
 
     private final HttpClient client;

@@ -10,7 +10,7 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
  * <p>Why per thread: the buffers are written during a call, and two threads running layers at
  * the same time (or {@link dev.pare.tensor.parallel.Parallel}'s workers running row tiles of one
  * layer) must not share them. A buffer only grows, to the largest size asked for on that thread:
- * at most {@code cols · 64} floats for the transposed activations (1 MB for 4096 inputs) and
+ * at most {@code cols · 64} floats for the transposed activations (1 MiB for 4096 inputs) and
  * {@code 16 · 64} for an output tile. The memory stays with the thread until it ends.
  *
  * <p>Trap: a buffer handed out by one method is overwritten by the next request on the same
