@@ -37,10 +37,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a model file of Pare's as a PyTorch state dict in safetensors: the names, dtypes and "
                 + "layouts of its torch.nn twin, which loads it with load_state_dict(strict=True).",
-                "Reads the dense files of train-mlp, train-cnn and distill, the pruned and int8 files, and the stacked "
-                        + "file of pipeline (models/*.safetensors). Pruned weights are written dense, int8 and low-bit "
-                        + "weights dequantized (scale * code); the static int8 activation parameters are dropped. The "
-                        + "metadata names the source file, its SHA-256 and format, and the torch.nn code of the twin."})
+                "Reads the files of train-mlp, train-cnn and distill, and every file in pipeline's models/ (dense, "
+                        + "pruned, int8, stacked): the small CNN, MobileNet, or an MLP of any widths. Pruned weights "
+                        + "are written dense, int8 and low-bit weights dequantized (scale * code); the input scales "
+                        + "of static int8 layers are dropped. The metadata names the source file, its SHA-256 and "
+                        + "format, and the torch.nn code of the twin."})
 public final class Export implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "A model file written by a Pare command.")
     Path model;

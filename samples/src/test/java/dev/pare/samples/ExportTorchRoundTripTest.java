@@ -160,7 +160,7 @@ class ExportTorchRoundTripTest {
     }
 
     /** The dtype of {@code key} as written in the file's header (a read widens F16/BF16 to F32 entries). */
-    private static String fileDtype(Path file, String key) throws IOException {
+    static String fileDtype(Path file, String key) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         long n = java.nio.ByteBuffer.wrap(bytes, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
         JsonNode header = new ObjectMapper().readTree(new String(bytes, 8, (int) n, java.nio.charset.StandardCharsets.UTF_8));
