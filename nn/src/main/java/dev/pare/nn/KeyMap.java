@@ -33,7 +33,8 @@ import java.util.function.UnaryOperator;
  * r.renamedKeys();   // {module.0.weight=1.weight, ...}
  * }</pre>
  *
- * <p>A rename applies only to keys that start with its {@code from}; keys a rule does not
+ * <p>For that last case one rule does it: {@code shiftIndex(1)} moves every leading index up by
+ * one. A rename applies only to keys that start with its {@code from}; keys a rule does not
  * match pass through unchanged. Two keys that end up with the same name are an error naming both,
  * never a silent overwrite.
  */
