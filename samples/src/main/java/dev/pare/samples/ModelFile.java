@@ -176,6 +176,10 @@ final class ModelFile {
      * {@code P.weight.shape} (sparse and stacked files, whose weight is stored in pieces).
      */
     static Architecture architectureOf(Checkpoint c, Path file) {
+        if (c.metadata().containsKey("pare.torch_module")) {
+            throw new IllegalArgumentException(file + ": is already a PyTorch export (of " + c.metadata().get("pare.source")
+                    + "), with PyTorch's names; export reads the files Pare's commands write");
+        }
         // Sorted by index, so that 1, 3, 5 … come in order whatever the file's order.
         TreeMap<String, int[]> weights = new TreeMap<>(ModelFile::compareIndices);
         for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
@@ -207,9 +211,16 @@ final class ModelFile {
         return arch;
     }
 
-    /** Whether the metadata's name fits: "cnn" and "mobilenet" exactly, any "mlp…" for an MLP (the pipeline writes "mlp-student"). */
+    /**
+     * Whether the metadata's name fits: "cnn" and "mobilenet" exactly; for an MLP, a full name
+     * ("mlp-784-53-10", distill's and the pipeline's) exactly, a bare "mlp…" ("mlp",
+     * "mlp-student") as any MLP.
+     */
     private static boolean agrees(String declared, Architecture arch) {
-        return arch.kind == Kind.MLP ? declared.startsWith("mlp") : declared.equals(arch.name());
+        if (arch.kind != Kind.MLP) {
+            return declared.equals(arch.name());
+        }
+        return declared.matches("mlp-784(-\\d+)*-10") ? declared.equals(arch.name()) : declared.startsWith("mlp");
     }
 
     /** FashionModels.mlp's layers: Linear at 1, 3, …, 2k+1, from 784 inputs, each taking the previous one's outputs, to 10. */

@@ -182,6 +182,36 @@ class ExportTest {
     }
 
     @Test
+    void anMlpWhoseMetadataNamesOtherWidthsOrAnExportItselfIsRefused() throws Exception {
+        Path wrong = dir.resolve("wrong.safetensors");
+        SafeTensors.save(wrong, FashionModels.mlp(new Rng(13), 4).stateDict(), Map.of("architecture", "mlp-784-53-10"));
+        String[] r = run(wrong.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("'mlp-784-53-10' but its weights are those of mlp-784-4-10"), r[2]);
+
+        Path model = denseMlp("mlp.safetensors", 14, 4);
+        assertEquals("0", run(model.toString())[0]);
+        r = run(dir.resolve("mlp.torch.safetensors").toString(), "--out", dir.resolve("again.safetensors").toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("is already a PyTorch export (of mlp.safetensors)"), r[2]);
+    }
+
+    @Test
+    void aBlockSparseFileIsWrittenWithTheBlocksItKeeps() throws Exception {
+        Sequential mlp = FashionModels.mlp(new Rng(15), 32);
+        dev.pare.compress.prune.BlockPruner.prune(mlp, "1.weight", 0.75, 16);
+        float[] want = Mask.effective(mlp.getModule("1"), "weight").toArray();
+        mlp.replaceModule("1", dev.pare.compress.prune.SparseLinear.fromLinear((Linear) mlp.getModule("1"),
+                dev.pare.compress.prune.SparseFormat.BLOCK_16));
+        Path file = dir.resolve("block.safetensors");
+        dev.pare.compress.prune.SparseCheckpoint.save(file, mlp, Map.of("architecture", "mlp"));
+        assertTrue(SafeTensors.read(file).entries().containsKey("1.weight.bcsr_values"));
+        String[] r = run(file.toString());
+        assertEquals("0", r[0], r[2]);
+        assertArrayEquals(want, SafeTensors.read(dir.resolve("block.torch.safetensors")).entry("0.weight").tensor().toArray(), 0f);
+    }
+
+    @Test
     void aFailedExportLeavesAnExistingOutputAsItWas() throws Exception {
         Path out = dir.resolve("keep.safetensors");
         Files.writeString(out, "an earlier export");
