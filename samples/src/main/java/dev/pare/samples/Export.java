@@ -41,7 +41,11 @@ import picocli.CommandLine.Parameters;
                         + "pruned, int8, stacked): the small CNN, MobileNet, or an MLP of any widths. Pruned weights "
                         + "are written dense, int8 and low-bit weights dequantized (scale * code); the input scales "
                         + "of static int8 layers are dropped. The metadata names the source file, its SHA-256 and "
-                        + "format, and the torch.nn code of the twin."})
+                        + "format, and the torch.nn code of the twin."},
+        footer = {"", "Examples:",
+                "  ./pare export mlp.safetensors                       # writes mlp.torch.safetensors beside it",
+                "  ./pare export pipeline-report/models/stacked.safetensors --dtype BF16 -o stacked-bf16.safetensors",
+                "It prints the PyTorch lines that load the file (pip install safetensors for load_file)."})
 public final class Export implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "A model file written by a Pare command.")
     Path model;

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pare.compress.prune.BlockPruner;
 import dev.pare.compress.prune.Mask;
+import dev.pare.compress.prune.SparseCheckpoint;
+import dev.pare.compress.prune.SparseFormat;
+import dev.pare.compress.prune.SparseLinear;
 import dev.pare.compress.quantize.Granularity;
 import dev.pare.compress.quantize.MinMaxObserver;
 import dev.pare.compress.quantize.QuantizedCheckpoint;
@@ -23,6 +27,7 @@ import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +70,7 @@ class ExportTest {
         assertTrue(r[1].contains("load_file(\"mlp.torch.safetensors\"), strict=True)"), r[1]);
         assertTrue(r[1].contains("images.flatten(1)"), r[1]);
         Checkpoint c = SafeTensors.read(out);
-        assertEquals(java.util.List.of("0.weight", "0.bias", "2.weight", "2.bias"), java.util.List.copyOf(c.entries().keySet()));
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), List.copyOf(c.entries().keySet()));
         Map<String, String> meta = c.metadata();
         assertEquals("pt", meta.get("format"));
         assertEquals("mlp.safetensors", meta.get("pare.source"));
@@ -199,12 +204,11 @@ class ExportTest {
     @Test
     void aBlockSparseFileIsWrittenWithTheBlocksItKeeps() throws Exception {
         Sequential mlp = FashionModels.mlp(new Rng(15), 32);
-        dev.pare.compress.prune.BlockPruner.prune(mlp, "1.weight", 0.75, 16);
+        BlockPruner.prune(mlp, "1.weight", 0.75, 16);
         float[] want = Mask.effective(mlp.getModule("1"), "weight").toArray();
-        mlp.replaceModule("1", dev.pare.compress.prune.SparseLinear.fromLinear((Linear) mlp.getModule("1"),
-                dev.pare.compress.prune.SparseFormat.BLOCK_16));
+        mlp.replaceModule("1", SparseLinear.fromLinear((Linear) mlp.getModule("1"), SparseFormat.BLOCK_16));
         Path file = dir.resolve("block.safetensors");
-        dev.pare.compress.prune.SparseCheckpoint.save(file, mlp, Map.of("architecture", "mlp"));
+        SparseCheckpoint.save(file, mlp, Map.of("architecture", "mlp"));
         assertTrue(SafeTensors.read(file).entries().containsKey("1.weight.bcsr_values"));
         String[] r = run(file.toString());
         assertEquals("0", r[0], r[2]);

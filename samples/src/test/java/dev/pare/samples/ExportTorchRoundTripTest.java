@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pare.compress.prune.MagnitudePruner;
+import dev.pare.compress.prune.Mask;
 import dev.pare.compress.prune.SparseCheckpoint;
 import dev.pare.compress.prune.SparseFormat;
 import dev.pare.compress.prune.SparseLinear;
@@ -32,7 +33,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -225,7 +225,7 @@ class ExportTorchRoundTripTest {
     void theStackedFileOfPrunedFourBitCodesIsWrittenDequantized() throws IOException {
         Sequential pruned = mlp(19);
         MagnitudePruner.pruneGlobal(pruned, MLP_WEIGHTS, 0.8);
-        dev.pare.compress.prune.Mask.removeAll(pruned);
+        Mask.removeAll(pruned);
         Sequential copy = mlp(0);
         copy.loadStateDict(pruned.stateDict(), true);
         Module q = LowBitWeights.requantizeAll(Quantizer.weightOnly(copy, Granularity.PER_CHANNEL), pruned, 4);
