@@ -124,7 +124,8 @@ final class ModelFile {
      */
     static ModelFile read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such file");
+            throw new IllegalArgumentException(file + (Files.isDirectory(file) ? ": is a directory, not a model file"
+                    : ": no such file"));
         }
         Checkpoint c = SafeTensors.read(file);
         Format format = formatOf(c);

@@ -168,6 +168,21 @@ class ExportTest {
         assertEquals("1", r[0]);
         assertTrue(r[2].contains("junk.safetensors") && r[2].contains("too short"), r[2]);
         assertFalse(r[2].contains("\tat "), "no stack trace: " + r[2]);
+
+        r = run(dir.toString());
+        assertTrue(r[2].contains("is a directory, not a model file"), r[2]);
+    }
+
+    @Test
+    void aDamagedFileFailsItsChecksumNamingTheTensor() throws Exception {
+        Path model = denseMlp("damaged.safetensors", 16, 4);
+        byte[] b = Files.readAllBytes(model);
+        b[b.length - 3] ^= 0x10; // inside the last tensor, 3.bias
+        Files.write(model, b);
+        String[] r = run(model.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("damaged.safetensors: tensor \"3.bias\"") && r[2].contains("CRC32C"), r[2]);
+        assertFalse(Files.exists(dir.resolve("damaged.torch.safetensors")));
     }
 
     @Test
