@@ -3,6 +3,7 @@ package dev.pare.samples;
 import dev.pare.nn.io.Checkpoint;
 import dev.pare.nn.io.DType;
 import dev.pare.nn.io.SafeTensors;
+import dev.pare.nn.io.SafeTensorsFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -79,9 +80,14 @@ public final class Export implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             return export();
-        } catch (IOException | IllegalArgumentException | IllegalStateException ex) {
+        } catch (SafeTensorsFormatException | IllegalArgumentException | IllegalStateException ex) {
             // Every message names the file and what is wrong with it; a stack trace would bury it.
             err.println("export: " + ex.getMessage());
+            err.flush();
+            return 1;
+        } catch (IOException ex) {
+            // The JDK's file errors carry only the path (AccessDeniedException: "mlp.safetensors"); the type says what.
+            err.println("export: " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
             err.flush();
             return 1;
         }
