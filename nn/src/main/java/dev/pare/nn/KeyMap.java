@@ -33,8 +33,9 @@ import java.util.function.UnaryOperator;
  * r.renamedKeys();   // {module.0.weight=1.weight, ...}
  * }</pre>
  *
- * <p>For that last case one rule does it: {@code shiftIndex(1)} moves every leading index up by
- * one. A rename applies only to keys that start with its {@code from}; keys a rule does not
+ * <p>A whole {@code Sequential} shifted by one, as in the Flatten case, takes one rule:
+ * {@code shiftIndex(1)} moves every leading index up by one (and, unlike a chain of renames,
+ * cannot be written in an order that carries a key on twice). A rename applies only to keys that start with its {@code from}; keys a rule does not
  * match pass through unchanged. Two keys that end up with the same name are an error naming both,
  * never a silent overwrite.
  */
