@@ -33,7 +33,9 @@ import java.util.function.UnaryOperator;
  * r.renamedKeys();   // {module.0.weight=1.weight, ...}
  * }</pre>
  *
- * <p>A rename applies only to keys that start with its {@code from}; keys a rule does not
+ * <p>A whole {@code Sequential} shifted by one, as in the Flatten case, takes one rule:
+ * {@code shiftIndex(1)} moves every leading index up by one (and, unlike a chain of renames,
+ * cannot be written in an order that carries a key on twice). A rename applies only to keys that start with its {@code from}; keys a rule does not
  * match pass through unchanged. Two keys that end up with the same name are an error naming both,
  * never a silent overwrite.
  */
@@ -103,6 +105,28 @@ public final class KeyMap {
         }
 
         /**
+         * Adds {@code by} to the leading index of every key that starts with one: with
+         * {@code by = 1}, {@code 0.weight → 1.weight} and {@code 4.bias → 5.bias}. It lines up two
+         * {@code Sequential}s that differ by stateless modules in front: PyTorch's
+         * {@code nn.Sequential(nn.Linear(784, 256), nn.ReLU(), …)}, whose input is flattened
+         * before the model, against {@code FashionModels.mlp}, whose index 0 is its Flatten. Keys
+         * whose first component is not a number pass through unchanged.
+         *
+         * <p>Unlike a chain of {@link #rename}s it cannot be written in the wrong order (0→1
+         * before 1→2 would carry {@code 0.weight} on to {@code 2.weight}).
+         *
+         * @throws IllegalArgumentException if {@code by} is 0; {@link #map} throws, naming the
+         *     key, if an index would become negative
+         */
+        public Builder shiftIndex(int by) {
+            if (by == 0) {
+                throw new IllegalArgumentException("KeyMap.shiftIndex: a shift of 0 changes nothing");
+            }
+            rules.add(new Rule("shiftIndex(" + by + ")", k -> shifted(k, by)));
+            return this;
+        }
+
+        /**
          * Drops these keys of the checkpoint (its names, before any rule) before matching, for
          * state this model does not have; {@link LoadResult#ignoredKeys()} lists them.
          */
@@ -125,6 +149,34 @@ public final class KeyMap {
                         + (s == null ? "null" : "\"\""));
             }
         }
+    }
+
+    /** {@code key} with {@code by} added to its leading index, or unchanged if it has none. */
+    private static String shifted(String key, int by) {
+        int dot = key.indexOf('.');
+        String head = dot < 0 ? key : key.substring(0, dot);
+        if (!isIndex(head)) {
+            return key;
+        }
+        long index = Long.parseLong(head) + by;
+        if (index < 0 || index > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("KeyMap.shiftIndex(" + by + "): key \"" + key + "\" would get index "
+                    + index + ", outside [0, " + Integer.MAX_VALUE + "]");
+        }
+        return index + (dot < 0 ? "" : key.substring(dot));
+    }
+
+    /** Whether {@code s} is a Sequential index: decimal digits, no sign, no leading zero (as PyTorch names them). */
+    private static boolean isIndex(String s) {
+        if (s.isEmpty() || s.length() > 9 || s.length() > 1 && s.charAt(0) == '0') {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The checkpoint keys this map drops. */
@@ -224,9 +276,47 @@ public final class KeyMap {
             }
         }
         if (!pairs.isEmpty()) {
-            out.add("try " + renameRules(pairs) + ".build()");
+            Integer shift = commonShift(pairs, missing, unexpected, module);
+            if (shift != null) {
+                out.add("try KeyMap.builder().shiftIndex(" + shift + ").build() (every index moves by " + shift + ")");
+            } else {
+                out.add("try " + renameRules(pairs) + ".build()");
+            }
         }
         return out;
+    }
+
+    /**
+     * The shift d when every pair is "n ↔ n + d" for one d, and shifting every checkpoint key by d
+     * gives exactly the module's keys (no index that already matched would be moved away); else null.
+     */
+    private static Integer commonShift(List<String[]> pairs, List<String> missing, List<String> unexpected,
+                                       Module module) {
+        Integer d = null;
+        for (String[] p : pairs) {
+            if (!isIndex(p[0]) || !isIndex(p[1])) {
+                return null;
+            }
+            int delta = Integer.parseInt(p[1]) - Integer.parseInt(p[0]);
+            if (d != null && d != delta || delta == 0) {
+                return null;
+            }
+            d = delta;
+        }
+        // The checkpoint's keys are the module's keys that matched, plus the unexpected ones.
+        Set<String> checkpoint = new LinkedHashSet<>(module.stateDict().keySet());
+        checkpoint.removeAll(missing);
+        checkpoint.addAll(unexpected);
+        Set<String> shiftedKeys = new LinkedHashSet<>();
+        for (String k : checkpoint) {
+            int dot = k.indexOf('.');
+            String head = dot < 0 ? k : k.substring(0, dot);
+            if (isIndex(head) && Integer.parseInt(head) + d < 0) {
+                return null;
+            }
+            shiftedKeys.add(shifted(k, d));
+        }
+        return shiftedKeys.equals(module.stateDict().keySet()) ? d : null;
     }
 
     /**

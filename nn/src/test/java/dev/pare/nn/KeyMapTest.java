@@ -36,7 +36,36 @@ class KeyMapTest {
         assertTrue(msg.contains("likely mapping: checkpoint \"0.*\" ↔ module \"1.*\" (both hold weight, bias): the module's 0 is Flatten"),
                 msg);
         assertTrue(msg.contains("likely mapping: checkpoint \"2.*\" ↔ module \"3.*\""), msg);
-        assertTrue(msg.contains("try KeyMap.builder().rename(\"0.\", \"1.\").rename(\"2.\", \"3.\").build()"), msg);
+        assertTrue(msg.contains("try KeyMap.builder().shiftIndex(1).build() (every index moves by 1)"), msg);
+        assertTrue(m.loadStateDict(torchMlpState(), true, KeyMap.builder().shiftIndex(1).build()).isClean());
+    }
+
+    @Test
+    void anIndexThatAlreadyMatchesRulesOutTheShiftAndTheRenamesAreSuggested() {
+        // 0.* matches already (Linear(4, 3) in both); only the second Linear moved, from 2 to 3.
+        Rng rng = new Rng(9);
+        Module m = new Sequential(new Linear(4, 3, rng), new ReLU(), new Dropout(0.5, rng.fork()), new Linear(3, 2, rng));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> m.loadStateDict(torchMlpState(), true));
+        assertTrue(e.getMessage().contains("try KeyMap.builder().rename(\"2.\", \"3.\").build()"), e.getMessage());
+        assertTrue(!e.getMessage().contains("shiftIndex"), e.getMessage());
+    }
+
+    @Test
+    void shiftIndexMovesOnlyLeadingIndicesAndRefusesANegativeOne() {
+        KeyMap up = KeyMap.builder().shiftIndex(1).build();
+        assertEquals("1.weight", up.map("0.weight"));
+        assertEquals("10.bias", up.map("9.bias"));
+        assertEquals("4.0.weight", up.map("3.0.weight"), "only the first component moves");
+        assertEquals("fc.0.weight", up.map("fc.0.weight"));
+        assertEquals("01.weight", up.map("01.weight"), "PyTorch never writes a leading zero: not an index");
+        assertEquals("7", up.map("6"));
+        KeyMap down = KeyMap.builder().shiftIndex(-1).build();
+        assertEquals("0.weight", down.map("1.weight"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> down.map("0.weight"));
+        assertTrue(e.getMessage().contains("key \"0.weight\" would get index -1"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> KeyMap.builder().shiftIndex(0));
+        assertEquals("shiftIndex(-1)", down.toString());
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.pare.nn.Conv2d;
 import dev.pare.nn.Dropout;
 import dev.pare.nn.Flatten;
 import dev.pare.nn.GlobalAvgPool2d;
+import dev.pare.nn.KeyMap;
 import dev.pare.nn.Linear;
 import dev.pare.nn.MaxPool2d;
 import dev.pare.nn.Module;
@@ -20,6 +21,18 @@ import java.util.List;
  */
 public final class FashionModels {
     private FashionModels() {}
+
+    /**
+     * Loads a PyTorch MLP's state dict into {@link #mlp} as it is:
+     * {@code mlp.loadStateDict(state, true, FashionModels.TORCH_MLP_KEYS)}. A PyTorch user
+     * usually writes {@code nn.Sequential(nn.Linear(784, 256), nn.ReLU(), …)} and flattens the
+     * images before the model, so the Linear layers are {@code 0, 2, 4}; here index 0 is the
+     * Flatten and they are {@code 1, 3, 5}. Pare keeps one MLP, whose paths every command uses,
+     * and moves the indices at the border; a PyTorch MLP that starts with {@code nn.Flatten()}
+     * loads without it. The CNNs need no map: PyTorch's {@code nn.Linear} takes
+     * {@code [B, features]}, so a CNN's {@code nn.Flatten()} is a layer at the same index there.
+     */
+    public static final KeyMap TORCH_MLP_KEYS = KeyMap.builder().shiftIndex(1).build();
 
     /** The multi-layer perceptron 784-256-128-10 with ReLU: 235,146 parameters. */
     public static Module mlp(Rng rng) {
