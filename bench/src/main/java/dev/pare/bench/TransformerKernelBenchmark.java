@@ -26,6 +26,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  * java -jar bench/target/benchmarks.jar TransformerKernelBenchmark -prof gc
  * </pre>
+ *
+ * <p>Trap: with a short warm-up ({@code -wi 2 -w 1}) on a loaded machine, C2 may not have
+ * finished compiling the kernel when measurement starts, and the vectors of the interim code are
+ * heap objects: the backward pass then shows tens to hundreds of B/op that vanish with
+ * {@code -wi 6 -w 2}. Read the allocation of the last iterations, not of a run that was still
+ * warming up.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
