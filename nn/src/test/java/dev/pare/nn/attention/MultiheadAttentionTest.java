@@ -71,6 +71,25 @@ class MultiheadAttentionTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the scope is used only for closing
+    void keysMarkedAsPaddingHaveNoInfluence() {
+        MultiheadAttention m = new MultiheadAttention(8, 2, new Rng(12));
+        Tensor q = Tensor.randn(new Rng(13), 2, 3, 8);
+        Tensor kv = Tensor.randn(new Rng(14), 2, 5, 8);
+        Tensor changed = kv.copy();
+        try (GradMode.Scope ignored = Tensor.noGrad()) {
+            changed.narrow(1, 3, 2).copyFrom(Tensor.randn(new Rng(15), 2, 2, 8).mul(100f));   // keys 3 and 4
+        }
+        AttentionMask pad = AttentionMask.bool(Tensor.fromArray(new float[] {0, 0, 0, 1, 1, 0, 0, 0, 1, 1}, 2, 5));
+        Tensor a = m.forward(q, kv, kv, pad, null);
+        Tensor b = m.forward(q, changed, changed, pad, null);
+        assertArrayEquals(a.toArray(), b.toArray(), 0f, "padded keys' weights are exactly 0");
+        // And the padded result is that of the sequences cut to their 3 real keys.
+        Tensor cut = kv.narrow(1, 0, 3);
+        assertArrayEquals(m.forward(q, cut, cut, null, null).toArray(), a.toArray(), 1e-6f);
+    }
+
+    @Test
     void aFullyMaskedQueryGetsTheOutputBiasAndNoNaNAnywhere() {
         Rng rng = new Rng(10);
         MultiheadAttention m = new MultiheadAttention(8, 2, rng);

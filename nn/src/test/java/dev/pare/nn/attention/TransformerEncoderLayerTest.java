@@ -60,6 +60,21 @@ class TransformerEncoderLayerTest {
     }
 
     @Test
+    void eachSequenceIsEncodedIndependentlyOfItsBatch() {
+        // LayerNorm's statistics are per token, so a sequence's output cannot depend on the others.
+        TransformerEncoder enc = new TransformerEncoder(2,
+                i -> new TransformerEncoderLayer(8, 2, 16, 0.1, Activation.GELU, 1e-5, i == 0, new Rng(i)),
+                new LayerNorm(8));
+        enc.eval();
+        Tensor batch = Tensor.randn(new Rng(6), 3, 5, 8);
+        Tensor all = enc.forward(batch);
+        for (int b = 0; b < 3; b++) {
+            assertArrayEquals(enc.forward(batch.narrow(0, b, 1)).toArray(), all.narrow(0, b, 1).toArray(), 1e-6f,
+                    "sequence " + b);
+        }
+    }
+
+    @Test
     void badInputIsRefusedByName() {
         TransformerEncoderLayer layer = new TransformerEncoderLayer(8, 2, 16, 0.1, new Rng(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> layer.forward(Tensor.zeros(3, 8)));
