@@ -56,6 +56,7 @@ class MultiheadAttentionTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the scope is used only for closing
     void withACausalMaskNoOutputDependsOnLaterTokens() {
         MultiheadAttention m = new MultiheadAttention(8, 4, new Rng(7));
         Tensor x = Tensor.randn(new Rng(8), 2, 6, 8);
@@ -90,6 +91,7 @@ class MultiheadAttentionTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the scope is used only for closing
     void aFullyMaskedQueryGetsTheOutputBiasAndNoNaNAnywhere() {
         Rng rng = new Rng(10);
         MultiheadAttention m = new MultiheadAttention(8, 2, rng);
