@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Embedding lookup and its scatter-add backward, with the one-hot matrix product as the
- * independent oracle: {@code onehot(idx) · W} is the same function, differentiated by matmul.
+ * independent oracle ({@code onehot(idx) · W} is the same function, differentiated by matmul),
+ * and PyTorch 1.13's values for token and position embeddings together.
  */
 class EmbeddingTest {
 
@@ -40,6 +41,20 @@ class EmbeddingTest {
         assertArrayEquals(expected.toArray(), y.reshape(6, 5).toArray(), 0f, "rows are copied exactly");
         assertArrayEquals(w.grad().toArray(), emb.weight().grad().toArray(), 1e-6f);
         assertArrayEquals(new float[5], emb.weight().grad().select(0, 2).toArray(), 0f, "row 2 was never read");
+    }
+
+    @Test
+    void tokenAndPositionEmbeddingsMatchPyTorch() {
+        Fixtures f = Fixtures.load("/fixtures/transformer.txt");
+        Embedding emb = new Embedding(10, 6, 0, new Rng(0));
+        PositionalEmbedding pos = new PositionalEmbedding(8, 6, new Rng(0));
+        f.copyInto("emb.weight", emb.weight());
+        f.copyInto("emb.pos", pos.weight());
+        Tensor y = pos.forward(emb.forward(f.get("emb.ids")));
+        f.assertMatches("emb.y", y, 0, 0);   // a copy and one addition: the same bits
+        y.backward(f.get("emb.g"));
+        f.assertMatches("emb.d.weight", emb.weight().grad(), 1e-6, 1e-6);   // row 1 sums three positions
+        f.assertMatches("emb.d.pos", pos.weight().grad(), 1e-6, 1e-6);
     }
 
     @Test
