@@ -57,8 +57,10 @@ import java.util.Arrays;
  * <p>Dropout on the attention weights (probability {@code dropout}, training mode only) draws
  * its masks from a generator forked from the constructor's {@link Rng}: same seed, same masks.
  *
- * <p>Not supported: different key/value sizes ({@code kdim}, {@code vdim}), {@code add_bias_kv},
- * {@code add_zero_attn}, unbatched {@code [T, E]} input; returning the attention weights.
+ * <p>{@link #attentionWeights} returns A itself, per head ({@code need_weights=True,
+ * average_attn_weights=False} in PyTorch). Not supported: different key/value sizes
+ * ({@code kdim}, {@code vdim}), {@code add_bias_kv}, {@code add_zero_attn}, unbatched
+ * {@code [T, E]} input.
  *
  * <p><b>Example:</b>
  * <pre>{@code
@@ -137,16 +139,42 @@ public final class MultiheadAttention extends Module {
         int b = query.size(0);
         int t = query.size(1);
         int s = key.size(1);
+        Tensor weights = weights(query, key, keyPaddingMask, attnMask);   // [B, H, T, S]
+        attnDropout.train(isTraining());
+        weights = attnDropout.forward(weights);
+        Tensor vh = heads(project(value, 2), b, s);              // [B, H, S, d]
+        Tensor ctx = weights.matmul(vh)                          // [B, H, T, d]
+                .transpose(1, 2).reshape(b, t, embedDim);        // [B, T, E]: the one copy
+        return outProj.forward(ctx);
+    }
+
+    /**
+     * The attention weights A = softmax(Q Kᵀ / √d + M), per head and before dropout: what each
+     * query reads from each key. Each row sums to 1 over the keys, or is all 0 for a query whose
+     * keys are all masked. Differentiable. PyTorch returns the same tensor from
+     * {@code need_weights=True, average_attn_weights=False}; average over dimension 1 for its
+     * default.
+     *
+     * @param query          {@code [B, T, E]}
+     * @param key            {@code [B, S, E]}
+     * @param keyPaddingMask {@code [B, S]} or null
+     * @param attnMask       {@code [T, S]} or {@code [B·H, T, S]}, or null
+     * @return {@code [B, H, T, S]}
+     */
+    public Tensor attentionWeights(Tensor query, Tensor key, AttentionMask keyPaddingMask, AttentionMask attnMask) {
+        checkInputs(query, key, key);
+        return weights(query, key, keyPaddingMask, attnMask);
+    }
+
+    private Tensor weights(Tensor query, Tensor key, AttentionMask keyPaddingMask, AttentionMask attnMask) {
+        int b = query.size(0);
+        int t = query.size(1);
+        int s = key.size(1);
         Tensor mask = combinedMask(keyPaddingMask, attnMask, b, t, s);
-
         Tensor q = project(query, 0).mul((float) (1.0 / Math.sqrt(headDim)));
-        Tensor k = project(key, 1);
-        Tensor v = project(value, 2);
         Tensor qh = heads(q, b, t);                              // [B, H, T, d]
-        Tensor kh = heads(k, b, s);                              // [B, H, S, d]
-        Tensor vh = heads(v, b, s);                              // [B, H, S, d]
+        Tensor kh = heads(project(key, 1), b, s);                // [B, H, S, d]
         Tensor scores = qh.matmul(kh.transpose(-1, -2));         // [B, H, T, S]
-
         Tensor alive = null;
         if (mask != null) {
             alive = aliveRows(mask);
@@ -157,14 +185,7 @@ public final class MultiheadAttention extends Module {
             scores = scores.add(mask);
         }
         Tensor weights = scores.softmax(-1);
-        if (alive != null) {
-            weights = weights.mul(alive);
-        }
-        attnDropout.train(isTraining());
-        weights = attnDropout.forward(weights);
-        Tensor ctx = weights.matmul(vh)                          // [B, H, T, d]
-                .transpose(1, 2).reshape(b, t, embedDim);        // [B, T, E]: the one copy
-        return outProj.forward(ctx);
+        return alive == null ? weights : weights.mul(alive);
     }
 
     /** X·W_iᵀ + b_i with W_i, b_i the i-th block of E rows of the packed projection. */

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * MultiheadAttention and TransformerEncoder against PyTorch 1.13
- * ({@code fixtures/make_transformer_fixtures.py}): outputs, input gradients and every parameter
- * gradient, with and without masks. The encoders' weights come from the safetensors files
+ * ({@code fixtures/make_transformer_fixtures.py}): outputs, attention weights, input gradients
+ * and every parameter gradient, with and without masks. The encoders' weights come from the safetensors files
  * PyTorch wrote, through Pare's loader and a strict {@code loadStateDict}: the names and layouts
  * are checked as well as the arithmetic.
  *
@@ -55,6 +55,7 @@ class AttentionFixtureTest {
         y.backward(F.get(tag + ".g"));
         F.assertMatches(tag + ".dq", q.grad(), 1e-5, 1e-4);
         checkParameterGradients(tag, m);
+        F.assertMatches(tag + ".weights", m.attentionWeights(q, q, keyPadding, attn), 1e-6, 1e-5);
     }
 
     @Test
@@ -89,6 +90,8 @@ class AttentionFixtureTest {
         F.assertMatches(tag + ".dk", k.grad(), 1e-5, 1e-4);
         F.assertMatches(tag + ".dv", v.grad(), 1e-5, 1e-4);
         checkParameterGradients(tag, m);
+        F.assertMatches(tag + ".weights", m.attentionWeights(q, k, AttentionMask.bool(F.get(tag + ".key_padding_mask")),
+                AttentionMask.bool(F.get(tag + ".attn_mask"))), 1e-6, 1e-5);
     }
 
     private Map<String, Tensor> torchStateDict(String tag) throws IOException {

@@ -117,6 +117,25 @@ class MultiheadAttentionTest {
     }
 
     @Test
+    void weightRowsSumToOneAndMaskedKeysGetExactlyZero() {
+        MultiheadAttention m = new MultiheadAttention(8, 2, 0.5, true, new Rng(16));   // dropout: not in A
+        Tensor q = Tensor.randn(new Rng(17), 2, 4, 8);
+        Tensor kv = Tensor.randn(new Rng(18), 2, 5, 8);
+        // Sequence 1 is all padding; key 4 of sequence 0 is padding.
+        AttentionMask pad = AttentionMask.bool(Tensor.fromArray(new float[] {0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, 2, 5));
+        Tensor a = m.attentionWeights(q, kv, pad, null);
+        assertArrayEquals(new int[] {2, 2, 4, 5}, a.shape());
+        for (int h = 0; h < 2; h++) {
+            for (int t = 0; t < 4; t++) {
+                assertEquals(1f, a.select(0, 0).select(0, h).select(0, t).sumValue(), 1e-6f, "head " + h + " query " + t);
+                assertEquals(0f, a.get(0, h, t, 4), 0f, "padded key");
+            }
+        }
+        assertArrayEquals(new float[2 * 4 * 5], a.select(0, 1).toArray(), 0f, "a sequence of padding reads nothing");
+        assertArrayEquals(a.toArray(), m.attentionWeights(q, kv, pad, null).toArray(), 0f, "no dropout in A");
+    }
+
+    @Test
     void dropoutOnTheWeightsIsSeededAndOffInEvaluation() {
         Tensor x = Tensor.randn(new Rng(1), 2, 5, 8);
         MultiheadAttention a = new MultiheadAttention(8, 2, 0.5, true, new Rng(3));
