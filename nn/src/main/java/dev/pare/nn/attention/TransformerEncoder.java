@@ -53,6 +53,13 @@ public final class TransformerEncoder extends Module {
             if (l == null) {
                 throw new IllegalArgumentException("TransformerEncoder: the factory returned null for layer " + i);
             }
+            for (int j = 0; j < i; j++) {
+                // The same object twice would be one set of weights applied twice, not two layers.
+                if (layers.get(j) == l) {
+                    throw new IllegalArgumentException("TransformerEncoder: layers " + j + " and " + i
+                            + " are the same object; give each layer its own weights");
+                }
+            }
             layers.add(l);
         }
         this.norm = norm == null ? null : registerModule("norm", norm);

@@ -82,5 +82,9 @@ class TransformerEncoderLayerTest {
         assertThrows(IllegalArgumentException.class, () -> new TransformerEncoderLayer(8, 3, 16, 0.1, new Rng(1)));
         assertThrows(IllegalArgumentException.class, () -> new TransformerEncoderLayer(8, 2, 0, 0.1, new Rng(1)));
         assertThrows(IllegalArgumentException.class, () -> new TransformerEncoder(0, i -> null, null));
+        TransformerEncoderLayer shared = new TransformerEncoderLayer(8, 2, 16, 0.1, new Rng(1));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TransformerEncoder(java.util.List.of(shared, shared), null));
+        assertTrue(e.getMessage().contains("same object"), e.getMessage());
     }
 }
