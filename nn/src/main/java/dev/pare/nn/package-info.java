@@ -11,7 +11,9 @@
  *       groups), {@link dev.pare.nn.MaxPool2d}, {@link dev.pare.nn.AvgPool2d},
  *       {@link dev.pare.nn.GlobalAvgPool2d}, {@link dev.pare.nn.Flatten}, {@link dev.pare.nn.ReLU},
  *       {@link dev.pare.nn.GELU}, {@link dev.pare.nn.Dropout}, {@link dev.pare.nn.BatchNorm1d},
- *       {@link dev.pare.nn.BatchNorm2d}, and {@link dev.pare.nn.Sequential} to chain them.</li>
+ *       {@link dev.pare.nn.BatchNorm2d}, {@link dev.pare.nn.LayerNorm}, {@link dev.pare.nn.Embedding},
+ *       {@link dev.pare.nn.PositionalEmbedding}, and {@link dev.pare.nn.Sequential} to chain them.
+ *       Attention and the Transformer encoder are in {@link dev.pare.nn.attention}.</li>
  *   <li>{@link dev.pare.nn.Init}: Kaiming and Xavier initialisation, with the variance argument
  *       behind each, and PyTorch's default explained.</li>
  * </ul>
@@ -34,7 +36,8 @@
  * which show how a convolution becomes a matrix multiply and how a custom differentiable op is
  * written with {@link dev.pare.tensor.Tensor#recordOp}. {@link dev.pare.nn.BatchNorm} with
  * {@link dev.pare.nn.BatchNormOp} derives a backward pass by hand (training mode) and lets
- * autograd derive it from tensor operations (evaluation mode); {@link dev.pare.nn.Linear} and
+ * autograd derive it from tensor operations (evaluation mode); {@link dev.pare.nn.LayerNorm} with
+ * {@link dev.pare.nn.LayerNormOp} derives its backward by hand too, per token, on row kernels; {@link dev.pare.nn.Linear} and
  * {@link dev.pare.nn.Dropout} are tensor operations only.
  */
 package dev.pare.nn;

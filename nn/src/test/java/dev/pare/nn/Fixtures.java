@@ -15,17 +15,18 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Reads the golden tensors made by {@code fixtures/make_layer_fixtures.py} (PyTorch): one tensor
+ * Reads the golden tensors made by {@code fixtures/make_layer_fixtures.py} and
+ * {@code fixtures/make_transformer_fixtures.py} (PyTorch): one tensor
  * per line, {@code name shape values...}, with {@code -} as the shape of a 0-d tensor.
  */
-final class Fixtures {
+public final class Fixtures {
     private final Map<String, Tensor> tensors = new HashMap<>();
 
     private Fixtures(Map<String, Tensor> t) {
         tensors.putAll(t);
     }
 
-    static Fixtures load(String resource) {
+    public static Fixtures load(String resource) {
         Map<String, Tensor> map = new HashMap<>();
         try (InputStream in = Fixtures.class.getResourceAsStream(resource)) {
             if (in == null) {
@@ -51,7 +52,7 @@ final class Fixtures {
         return new Fixtures(map);
     }
 
-    Tensor get(String name) {
+    public Tensor get(String name) {
         Tensor t = tensors.get(name);
         if (t == null) {
             throw new IllegalArgumentException("no fixture tensor " + name);
@@ -61,14 +62,14 @@ final class Fixtures {
 
     /** Copies fixture {@code name} into {@code target} (a parameter), outside autograd. */
     @SuppressWarnings("try") // the scope is used only for closing
-    void copyInto(String name, Tensor target) {
+    public void copyInto(String name, Tensor target) {
         try (GradMode.Scope ignored = Tensor.noGrad()) {
             target.copyFrom(get(name));
         }
     }
 
     /** Same shape, and every element within {@code atol + rtol·|expected|}. */
-    void assertMatches(String name, Tensor actual, double atol, double rtol) {
+    public void assertMatches(String name, Tensor actual, double atol, double rtol) {
         Tensor expected = get(name);
         assertArrayEquals(expected.shape(), actual.shape(), name + ": shape");
         float[] e = expected.toArray();
@@ -80,7 +81,7 @@ final class Fixtures {
         }
     }
 
-    void assertMatches(String name, Tensor actual) {
+    public void assertMatches(String name, Tensor actual) {
         assertMatches(name, actual, 1e-5, 1e-4);
     }
 }

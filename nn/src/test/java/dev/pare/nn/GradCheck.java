@@ -22,14 +22,14 @@ import java.util.function.Function;
  * <p>Kinks (ReLU at 0, ties in max pooling) make finite differences meaningless; callers choose
  * inputs at least a few ε away from them.
  */
-final class GradCheck {
+public final class GradCheck {
     private GradCheck() {}
 
     /**
      * @param f      the function under test; it must read its inputs afresh on every call
      * @param inputs leaf tensors; those with {@code requiresGrad()} are checked, element by element
      */
-    static void assertGradientsMatch(String what, Function<Tensor[], Tensor> f, double eps, double atol, double rtol, Tensor... inputs) {
+    public static void assertGradientsMatch(String what, Function<Tensor[], Tensor> f, double eps, double atol, double rtol, Tensor... inputs) {
         for (Tensor in : inputs) {
             if (!in.isContiguous()) {
                 throw new IllegalArgumentException("GradCheck: inputs must be contiguous");
@@ -69,7 +69,7 @@ final class GradCheck {
     }
 
     /** The usual settings: ε = 1e-2, |a − n| ≤ 1e-3 + 5e-3·|n|. */
-    static void assertGradientsMatch(String what, Function<Tensor[], Tensor> f, Tensor... inputs) {
+    public static void assertGradientsMatch(String what, Function<Tensor[], Tensor> f, Tensor... inputs) {
         assertGradientsMatch(what, f, 1e-2, 1e-3, 5e-3, inputs);
     }
 

@@ -5,7 +5,8 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Softmax and log-softmax of one contiguous row, each with its scalar twin.
+ * Softmax and log-softmax of one contiguous row, and the backward of softmax, each with its
+ * scalar twin.
  *
  * <p>softmax(x)ᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m) and logsoftmax(x)ᵢ = (xᵢ − m) − log Σⱼ e^(xⱼ−m), with m the
  * row maximum: subtracting it keeps every exponent ≤ 0, so nothing overflows.
@@ -74,6 +75,36 @@ public final class SoftmaxKernels {
         }
         for (; i < n; i++) {
             y[yo + i] = (x[xo + i] - m) - logSum;
+        }
+    }
+
+    /** Scalar twin of {@link #softmaxBackward}. */
+    public static void softmaxBackwardScalar(float[] y, int yo, float[] g, int go, float[] dx, int dxo, int n) {
+        float dot = ReduceKernels.dotScalar(g, go, 1, y, yo, 1, n);
+        for (int i = 0; i < n; i++) {
+            dx[dxo + i] = y[yo + i] * (g[go + i] - dot);
+        }
+    }
+
+    /**
+     * The backward of softmax for one row: dx[i] = y[i]·(g[i] − Σⱼ g[j]·y[j]), with y the
+     * forward output and g = dL/dy.
+     *
+     * <p>Why: ∂yⱼ/∂xᵢ = yⱼ(δᵢⱼ − yᵢ), so dxᵢ = Σⱼ gⱼ·yⱼ(δᵢⱼ − yᵢ) = yᵢ·gᵢ − yᵢ·Σⱼ gⱼyⱼ. The
+     * Jacobian is never built: one dot product and one pass. Only y is needed, not x. dx may be
+     * the same region as g (each g[i] is read before dx[i] is written, after the dot is done).
+     */
+    public static void softmaxBackward(float[] y, int yo, float[] g, int go, float[] dx, int dxo, int n) {
+        float dot = ReduceKernels.dot(g, go, 1, y, yo, 1, n);
+        int i = 0;
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector vy = FloatVector.fromArray(FLOAT, y, yo + i);
+            // Subtract, then multiply, as the scalar twin does: no fused multiply-add, same bits.
+            vy.mul(FloatVector.fromArray(FLOAT, g, go + i).sub(dot)).intoArray(dx, dxo + i);
+        }
+        for (; i < n; i++) {
+            dx[dxo + i] = y[yo + i] * (g[go + i] - dot);
         }
     }
 

@@ -12,6 +12,7 @@
  * and {@link dev.pare.tensor.kernels.Binary} (the scalar definitions), then
  * {@link dev.pare.tensor.kernels.UnaryKernels}, {@link dev.pare.tensor.kernels.BinaryKernels},
  * {@link dev.pare.tensor.kernels.ReduceKernels}, {@link dev.pare.tensor.kernels.SoftmaxKernels},
+ * {@link dev.pare.tensor.kernels.LayerNormKernels},
  * then {@link dev.pare.tensor.kernels.GemmScalar} followed by
  * {@link dev.pare.tensor.kernels.Gemm}. The sparse kernels come last:
  * {@link dev.pare.tensor.kernels.CsrMatrix} and {@link dev.pare.tensor.kernels.BlockCsrMatrix}
