@@ -2,7 +2,6 @@ package dev.pare.compress.prune;
 
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
-import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.BlockCsrKernels;
 import dev.pare.tensor.kernels.BlockCsrMatrix;
@@ -227,7 +226,7 @@ public final class SparseLinear extends Module {
 
     /** Attaches the backward pass to {@code out} (unless grad mode is off). */
     private Tensor record(Tensor x, Tensor out, int n, float[] xs, int xo, boolean batchMinor) {
-        if (!GradMode.isEnabled()) {
+        if (!Tensor.willRecord(x, values, bias)) {
             // Inference: no graph, so neither the backward closure nor the input list is built.
             return out;
         }

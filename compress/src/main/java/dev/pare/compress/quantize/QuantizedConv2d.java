@@ -3,7 +3,6 @@ package dev.pare.compress.quantize;
 import dev.pare.nn.Conv2d;
 import dev.pare.nn.Conv2dOp;
 import dev.pare.nn.Module;
-import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.QuantizeKernels;
 import java.util.Arrays;
@@ -83,7 +82,7 @@ public final class QuantizedConv2d extends Module {
     @Override
     @SuppressWarnings("try")
     public Tensor forward(Tensor x) {
-        if (GradMode.isEnabled() && x.requiresGrad()) {
+        if (Tensor.willRecord(x)) {
             throw new IllegalStateException("QuantizedConv2d: a quantized layer is inference-only and has no gradient;"
                     + " call it under Tensor.noGrad() or on a detached input");
         }

@@ -2,7 +2,6 @@ package dev.pare.compress.quantize;
 
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
-import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.Int8Gemv;
 import dev.pare.tensor.kernels.Int8WeightGemm;
@@ -109,7 +108,7 @@ public final class QuantizedLinear extends Module {
             throw new IllegalArgumentException(shortName() + ": input of shape " + Arrays.toString(x.shape())
                     + ": last dimension must be " + inFeatures);
         }
-        if (GradMode.isEnabled() && x.requiresGrad()) {
+        if (Tensor.willRecord(x)) {
             throw new IllegalStateException(shortName() + ": a quantized layer is inference-only and has no gradient;"
                     + " call it under Tensor.noGrad() or on a detached input (train with FakeQuantize/QAT instead)");
         }
