@@ -60,7 +60,7 @@ import java.util.function.Supplier;
  * {@code import dev.pare.nn.*;} and then uses {@code Module} gets "reference to Module is
  * ambiguous"; add the single-type import {@code import dev.pare.nn.Module;}, which wins.
  */
-public abstract class Module implements dev.pare.nn.train.Model {
+public abstract class Module implements Model {
     private final LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
@@ -349,7 +349,7 @@ public abstract class Module implements dev.pare.nn.train.Model {
 
     /**
      * Same as {@link #train(boolean)}, without the return value: the name the training loop's
-     * {@code Model} interface uses for the switch.
+     * {@link Model} interface uses for the switch.
      */
     @Override
     public void setTraining(boolean training) {
