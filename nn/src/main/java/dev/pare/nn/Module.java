@@ -499,8 +499,18 @@ public abstract class Module implements Model {
         return n.isEmpty() ? "Module" : n;
     }
 
-    /** {@code TypeName(extraRepr)}, used at the start of error messages. */
-    final String describe() {
+    /**
+     * This module in a few words, for the start of error messages and for progress lines and
+     * reports, e.g. {@code Linear(784 -> 256)}. By default {@code TypeName(extraRepr)}, the line
+     * {@link #toString()} prints for a leaf; a layer whose full settings make a long line
+     * overrides it with the few that identify it (its sizes, and a format or mode if it has one).
+     */
+    public String describe() {
+        return repr();
+    }
+
+    /** {@code TypeName(extraRepr)}: one line of {@link #toString()}. */
+    private String repr() {
         return typeName() + "(" + extraRepr() + ")";
     }
 
@@ -517,7 +527,7 @@ public abstract class Module implements Model {
     @Override
     public String toString() {
         if (children.isEmpty()) {
-            return describe();
+            return repr();
         }
         StringBuilder sb = new StringBuilder(typeName()).append("(");
         String extra = extraRepr();

@@ -271,4 +271,20 @@ class ModuleTest {
         assertThrows(IllegalArgumentException.class, () -> s.getModule(null));
         assertThrows(IllegalArgumentException.class, () -> s.loadStateDict(null, true));
     }
+
+    @Test
+    void describeIsTheShortNameAndToStringKeepsEverySetting() {
+        Rng rng = new Rng(2);
+        Linear fc = new Linear(784, 256, rng);
+        Conv2d conv = new Conv2d(1, 4, 3, 1, 1, rng);
+        assertEquals("Linear(784 -> 256)", fc.describe());
+        assertEquals("Linear(in_features=784, out_features=256, bias=true)", fc.toString());
+        assertEquals("Conv2d(1 -> 4, kernel_size=3)", conv.describe());
+        assertEquals("Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))", conv.toString());
+        // Without an override, describe() is the leaf's toString() line.
+        assertEquals("ReLU()", new ReLU().describe());
+        // Module's own errors name the module the same way the layer's forward does.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fc.getModule("x"));
+        assertTrue(e.getMessage().startsWith("Linear(784 -> 256): "), e.getMessage());
+    }
 }

@@ -284,7 +284,7 @@ public final class Pipeline implements Callable<Integer> {
                 StructuredPruner.pruneNeurons(shrunk, "3", "5", structuredFraction, StructuredPruner.Norm.L2);
                 fineTune(shrunk, null);
                 built.put(Variant.STRUCTURED_TEACHER, new Built(shrunk, shrunk.numParameters(),
-                        "hidden neurons cut to " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs", file -> saveDense(file, shrunk)));
+                        "hidden neurons cut to " + layerSizes(shrunk) + ", fine-tune " + finetuneEpochs + " epochs", file -> saveDense(file, shrunk)));
             }
             s.step("teacher");
             if (chosen.contains(Variant.STRUCTURED_STUDENT)) {
@@ -292,7 +292,7 @@ public final class Pipeline implements Callable<Integer> {
                 StructuredPruner.pruneNeurons(shrunk, "1", "3", structuredFraction, StructuredPruner.Norm.L2);
                 fineTune(shrunk, teacher);
                 built.put(Variant.STRUCTURED_STUDENT, new Built(shrunk, shrunk.numParameters(),
-                        "student, hidden neurons cut to " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs (distil loss)",
+                        "student, hidden neurons cut to " + layerSizes(shrunk) + ", fine-tune " + finetuneEpochs + " epochs (distil loss)",
                         file -> saveDense(file, shrunk)));
             }
             s.step("student");
@@ -560,7 +560,7 @@ public final class Pipeline implements Callable<Integer> {
     }
 
     /** The layer sizes of a shrunk MLP, e.g. "784-128-64-10". */
-    private static String describe(Module m) {
+    private static String layerSizes(Module m) {
         StringBuilder b = new StringBuilder();
         m.namedModules().values().forEach(x -> {
             if (x instanceof Linear l) {

@@ -76,7 +76,7 @@ public final class SparseLinear extends Module {
         // The parameter shares the kernels' array: an optimizer step on it updates the matrix.
         this.values = registerParameter("values", Tensor.wrap(v, 0, shape));
         if (bias != null && (bias.dim() != 1 || bias.size(0) != out)) {
-            throw new IllegalArgumentException("SparseLinear(" + in + " -> " + out + "): bias of shape "
+            throw new IllegalArgumentException(describe() + ": bias of shape "
                     + Arrays.toString(bias.shape()) + ", expected [" + out + "]");
         }
         this.bias = bias == null ? null : registerParameter("bias", bias.detach().contiguous().copy());
@@ -129,7 +129,7 @@ public final class SparseLinear extends Module {
     @Override
     public Tensor forward(Tensor x) {
         if (x.dim() == 0 || x.size(-1) != inFeatures) {
-            throw new IllegalArgumentException(label() + ": input of shape " + Arrays.toString(x.shape())
+            throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(x.shape())
                     + ": last dimension must be " + inFeatures);
         }
         if (isBatchMinor(x)) {
@@ -337,7 +337,9 @@ public final class SparseLinear extends Module {
         }
     }
 
-    private String label() {
+    /** {@code SparseLinear(in -> out, format)}. */
+    @Override
+    public String describe() {
         return "SparseLinear(" + inFeatures + " -> " + outFeatures + ", " + format.fileName() + ")";
     }
 

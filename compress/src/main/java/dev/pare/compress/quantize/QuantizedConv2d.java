@@ -83,7 +83,7 @@ public final class QuantizedConv2d extends Module {
     @SuppressWarnings("try")
     public Tensor forward(Tensor x) {
         if (Tensor.willRecord(x)) {
-            throw new IllegalStateException("QuantizedConv2d: a quantized layer is inference-only and has no gradient;"
+            throw new IllegalStateException(describe() + ": a quantized layer is inference-only and has no gradient;"
                     + " call it under Tensor.noGrad() or on a detached input");
         }
         Tensor input = x.detach();
@@ -91,7 +91,7 @@ public final class QuantizedConv2d extends Module {
             Tensor xc = input.contiguous();
             int n = xc.numel();
             QuantParams p = mode == QuantMode.STATIC ? inputParams
-                    : QuantizedLinear.dynamicParams(xc.storage(), xc.offset(), n, "QuantizedConv2d");
+                    : QuantizedLinear.dynamicParams(xc.storage(), xc.offset(), n, describe());
             input = Tensor.wrap(QuantizedLinear.fakeQuantized(xc.storage(), xc.offset(), n, p), 0, x.shape());
         }
         int rows = weightShape[0];

@@ -105,11 +105,11 @@ public final class QuantizedLinear extends Module {
     @Override
     public Tensor forward(Tensor x) {
         if (x.dim() == 0 || x.size(-1) != inFeatures) {
-            throw new IllegalArgumentException(shortName() + ": input of shape " + Arrays.toString(x.shape())
+            throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(x.shape())
                     + ": last dimension must be " + inFeatures);
         }
         if (Tensor.willRecord(x)) {
-            throw new IllegalStateException(shortName() + ": a quantized layer is inference-only and has no gradient;"
+            throw new IllegalStateException(describe() + ": a quantized layer is inference-only and has no gradient;"
                     + " call it under Tensor.noGrad() or on a detached input (train with FakeQuantize/QAT instead)");
         }
         Tensor xc = x.detach().contiguous();
@@ -150,7 +150,7 @@ public final class QuantizedLinear extends Module {
         if (mode == QuantMode.STATIC) {
             return inputParams;
         }
-        return dynamicParams(xd, xo, n, shortName());
+        return dynamicParams(xd, xo, n, describe());
     }
 
     static QuantParams dynamicParams(float[] xd, int xo, int n, String who) {
@@ -171,7 +171,9 @@ public final class QuantizedLinear extends Module {
         return out;
     }
 
-    private String shortName() {
+    /** {@code QuantizedLinear(in -> out, mode)}. */
+    @Override
+    public String describe() {
         return "QuantizedLinear(" + inFeatures + " -> " + outFeatures + ", " + mode.label() + ")";
     }
 

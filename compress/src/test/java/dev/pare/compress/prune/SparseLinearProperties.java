@@ -207,5 +207,7 @@ class SparseLinearProperties {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> s.forward(Tensor.zeros(2, 7)));
         assertTrue(e.getMessage().contains("[2, 7]") && e.getMessage().contains("8"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("SparseLinear(8 -> 3, csr): "), e.getMessage());
+        assertEquals("SparseLinear(8 -> 3, csr)", s.describe());
     }
 }
