@@ -227,7 +227,8 @@ public final class SparseLinear extends Module {
      * dL/dx, dL/dvalues at the stored entries, dL/db; see the class comment. X [n, in] is the
      * forward pass's input: at {@code xs[xo..]} row-major, or, when {@code batchMinor}, already
      * as the Xᵀ [in, n] that the weight gradient needs. The gradient dL/dY may come in either
-     * layout; a batch-minor one is used as Gᵀ in place. dL/dx is returned in the input's layout.
+     * layout; a batch-minor one is used as Gᵀ in place. dL/dx comes back as
+     * {@link SparseWeights#transposedTimes} gives it: in the input's layout for CSR, row-major for block-CSR.
      */
     private Tensor[] backward(Tensor gradOut, int n, float[] xs, int xo, boolean batchMinor,
                               boolean needX, boolean needW, int[] xShape) {
