@@ -287,4 +287,21 @@ class ModuleTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fc.getModule("x"));
         assertTrue(e.getMessage().startsWith("Linear(784 -> 256): "), e.getMessage());
     }
+
+    /**
+     * The layering: the base class of every layer (and the Model interface it implements) must not
+     * depend on the training loop built on top of it. A class file names every class it uses in
+     * its constant pool, so the bytes of Module.class and Model.class are the oracle.
+     */
+    @Test
+    void moduleAndModelDoNotDependOnTheTrainingPackage() throws Exception {
+        for (Class<?> c : new Class<?>[] {Module.class, Model.class}) {
+            try (var in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
+                assertNotNull(in, c.getName() + ".class on the class path");
+                String constants = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertTrue(constants.contains("dev/pare/tensor/Tensor"), "the scan sees class references");
+                assertFalse(constants.contains("dev/pare/nn/train/"), c.getName() + " refers to dev.pare.nn.train");
+            }
+        }
+    }
 }
