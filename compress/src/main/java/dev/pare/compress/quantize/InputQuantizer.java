@@ -46,11 +46,16 @@ final class InputQuantizer {
 
     /**
      * The parameters for the input x[xo, xo + n): the calibrated ones (static) or those of its own
-     * range (dynamic). Not for weight-only.
+     * range (dynamic).
      *
      * @throws IllegalArgumentException (dynamic) if x holds NaN or an infinity, naming {@code layer}
+     * @throws IllegalStateException for weight-only, which has no input parameters
      */
     QuantParams paramsFor(float[] x, int xo, int n, Module layer) {
+        if (mode == QuantMode.WEIGHT_ONLY) {
+            throw new IllegalStateException(layer.describe() + ": weight-only keeps its input float; it has no input"
+                    + " quantization parameters");
+        }
         if (mode == QuantMode.STATIC) {
             return calibrated;
         }
