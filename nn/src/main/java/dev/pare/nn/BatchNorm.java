@@ -124,9 +124,7 @@ public abstract class BatchNorm extends Module {
         }
         // Evaluation: fixed statistics make this a per-channel affine map.
         Tensor scale = runningVar.add((float) eps).sqrt().view(channelShape);
-        boolean recording = GradMode.isEnabled()
-                && (x.requiresGrad() || weight != null && (weight.requiresGrad() || bias.requiresGrad()));
-        if (!recording) {
+        if (!Tensor.willRecord(x, weight, bias)) {
             // Nothing to differentiate: one pass and one output array instead of four temporaries.
             return BatchNormOp.affine(x, runningMean, scale, weight, bias);
         }

@@ -80,11 +80,12 @@ public final class Conv2d extends Module {
         this.groups = groups;
         if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0 || dilation <= 0
                 || groups <= 0) {
-            throw new IllegalArgumentException(describe() + ": channels, kernel_size, stride, dilation and groups "
+            // toString(): every setting, since any of them may be the bad one.
+            throw new IllegalArgumentException(this + ": channels, kernel_size, stride, dilation and groups "
                     + "must be positive and padding non-negative");
         }
         if (inChannels % groups != 0 || outChannels % groups != 0) {
-            throw new IllegalArgumentException(describe() + ": in_channels " + inChannels + " and out_channels "
+            throw new IllegalArgumentException(this + ": in_channels " + inChannels + " and out_channels "
                     + outChannels + " must both be divisible by groups " + groups);
         }
         this.weight = registerParameter("weight",
@@ -106,12 +107,12 @@ public final class Conv2d extends Module {
     public Tensor forward(Tensor x) {
         int[] s = x.shape();
         if (s.length != 4 || s[1] != inChannels) {
-            throw new IllegalArgumentException(label() + ": input of shape " + Arrays.toString(s)
+            throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(s)
                     + ": expected [N, " + inChannels + ", H, W]");
         }
         int span = dilation * (kernelSize - 1) + 1;
         if (s[2] + 2 * padding < span || s[3] + 2 * padding < span) {
-            throw new IllegalArgumentException(label() + ": input of shape " + Arrays.toString(s)
+            throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(s)
                     + ": spatial size " + s[2] + "x" + s[3] + " plus padding " + padding
                     + " is smaller than the kernel's extent " + span);
         }
@@ -119,7 +120,9 @@ public final class Conv2d extends Module {
         return Conv2dOp.conv2d(x, parametrized("weight", weight), bias, stride, padding, dilation, groups);
     }
 
-    private String label() {
+    /** {@code Conv2d(in -> out, kernel_size=k)}. */
+    @Override
+    public String describe() {
         return "Conv2d(" + inChannels + " -> " + outChannels + ", kernel_size=" + kernelSize + ")";
     }
 

@@ -226,8 +226,7 @@ public final class Conv2dOp {
                     + "] needs a buffer of " + (long) rowsCount * widest + " floats (" + rowsCount + " output pixels x "
                     + widest + "), more than a Java array holds; use a smaller batch");
         }
-        boolean recording = GradMode.isEnabled()
-                && (x.requiresGrad() || weight.requiresGrad() || bias != null && bias.requiresGrad());
+        boolean recording = Tensor.willRecord(x, weight, bias);
         ConvWorkspace ws = ConvWorkspace.get();
         float[] rows = unfold(g, x, recording, ws);
         Tensor w = contiguous(weight);

@@ -65,7 +65,7 @@ public final class Linear extends Module {
     @Override
     public Tensor forward(Tensor x) {
         if (x.dim() == 0 || x.size(-1) != inFeatures) {
-            throw new IllegalArgumentException(describeShort() + ": input of shape " + Arrays.toString(x.shape())
+            throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(x.shape())
                     + ": last dimension must be " + inFeatures);
         }
         // The stored weight, or weight_orig · weight_mask when pruning has reparametrised it.
@@ -73,7 +73,9 @@ public final class Linear extends Module {
         return bias == null ? y : y.add(bias);
     }
 
-    private String describeShort() {
+    /** {@code Linear(in -> out)}. */
+    @Override
+    public String describe() {
         return "Linear(" + inFeatures + " -> " + outFeatures + ")";
     }
 

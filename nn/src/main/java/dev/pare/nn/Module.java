@@ -60,7 +60,7 @@ import java.util.function.Supplier;
  * {@code import dev.pare.nn.*;} and then uses {@code Module} gets "reference to Module is
  * ambiguous"; add the single-type import {@code import dev.pare.nn.Module;}, which wins.
  */
-public abstract class Module implements dev.pare.nn.train.Model {
+public abstract class Module implements Model {
     private final LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
@@ -349,7 +349,7 @@ public abstract class Module implements dev.pare.nn.train.Model {
 
     /**
      * Same as {@link #train(boolean)}, without the return value: the name the training loop's
-     * {@code Model} interface uses for the switch.
+     * {@link Model} interface uses for the switch.
      */
     @Override
     public void setTraining(boolean training) {
@@ -499,8 +499,18 @@ public abstract class Module implements dev.pare.nn.train.Model {
         return n.isEmpty() ? "Module" : n;
     }
 
-    /** {@code TypeName(extraRepr)}, used at the start of error messages. */
-    final String describe() {
+    /**
+     * This module in a few words, for the start of error messages and for progress lines and
+     * reports, e.g. {@code Linear(784 -> 256)}. By default {@code TypeName(extraRepr)}, the line
+     * {@link #toString()} prints for a leaf; a layer whose full settings make a long line
+     * overrides it with the few that identify it (its sizes, and a format or mode if it has one).
+     */
+    public String describe() {
+        return repr();
+    }
+
+    /** {@code TypeName(extraRepr)}: one line of {@link #toString()}. */
+    private String repr() {
         return typeName() + "(" + extraRepr() + ")";
     }
 
@@ -517,7 +527,7 @@ public abstract class Module implements dev.pare.nn.train.Model {
     @Override
     public String toString() {
         if (children.isEmpty()) {
-            return describe();
+            return repr();
         }
         StringBuilder sb = new StringBuilder(typeName()).append("(");
         String extra = extraRepr();

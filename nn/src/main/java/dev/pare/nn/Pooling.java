@@ -1,6 +1,5 @@
 package dev.pare.nn;
 
-import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.PoolKernels;
 import dev.pare.tensor.parallel.Parallel;
@@ -38,7 +37,7 @@ final class Pooling {
         float[] out = new float[n * c * oh * ow];
         // Flat index (within its plane) of the winner of each output: what backward needs, so
         // only kept when a graph will be recorded (as large as the output, in ints).
-        boolean recording = GradMode.isEnabled() && input.requiresGrad();
+        boolean recording = Tensor.willRecord(input);
         int[] argmax = recording ? new int[out.length] : null;
         if (k == 2 && s == 2 && p == 0) {
             maxPool2x2(xd, xo, n * c, h, w, out, argmax);

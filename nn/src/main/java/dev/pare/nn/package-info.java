@@ -5,7 +5,11 @@
  * <ul>
  *   <li>{@link dev.pare.nn.Module}: parameters, buffers and children registered by name;
  *       {@code parameters()}, {@code train()/eval()}, {@code zeroGrad()}, {@code stateDict()} with
- *       PyTorch's dotted names, {@code loadStateDict()} that reports every mismatch at once.</li>
+ *       PyTorch's dotted names, {@code loadStateDict()} that reports every mismatch at once, and
+ *       {@code describe()}, the short name ({@code Linear(784 -> 256)}) every message uses.</li>
+ *   <li>{@link dev.pare.nn.Model}: a forward pass and a train/eval switch, all the training loop
+ *       ({@code dev.pare.nn.train}) and distillation ask of a model; {@code Module} implements it,
+ *       and it sits here so that this package never depends on the training loop.</li>
  *   <li>Layers, each with its formula, arguments, shapes and an example in its Javadoc:
  *       {@link dev.pare.nn.Linear}, {@link dev.pare.nn.Conv2d} (stride, padding, dilation,
  *       groups), {@link dev.pare.nn.MaxPool2d}, {@link dev.pare.nn.AvgPool2d},
@@ -34,7 +38,8 @@
  * {@link dev.pare.nn.Module}, then {@link dev.pare.nn.Linear} (the smallest complete layer), then
  * {@link dev.pare.nn.Conv2d} with {@link dev.pare.nn.Conv2dOp} and {@link dev.pare.nn.Im2Col},
  * which show how a convolution becomes a matrix multiply and how a custom differentiable op is
- * written with {@link dev.pare.tensor.Tensor#recordOp}. {@link dev.pare.nn.BatchNorm} with
+ * written with {@link dev.pare.tensor.Tensor#recordOp} (and why it asks
+ * {@link dev.pare.tensor.Tensor#willRecord} before reusing scratch memory). {@link dev.pare.nn.BatchNorm} with
  * {@link dev.pare.nn.BatchNormOp} derives a backward pass by hand (training mode) and lets
  * autograd derive it from tensor operations (evaluation mode); {@link dev.pare.nn.LayerNorm} with
  * {@link dev.pare.nn.LayerNormOp} derives its backward by hand too, per token, on row kernels; {@link dev.pare.nn.Linear} and

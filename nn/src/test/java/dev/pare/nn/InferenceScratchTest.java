@@ -94,6 +94,29 @@ class InferenceScratchTest {
         assertArrayEquals(grads[0], grads[1]);
     }
 
+    /**
+     * The trap {@link Tensor#willRecord} exists for: an input that needs no gradient, a weight
+     * that does. The op is recorded (for dW), so its patch matrix must be its own, not the
+     * scratch the next call overwrites. Grouped, because that is the convolution with a patch
+     * matrix (ungrouped ones pack patches from the saved input).
+     */
+    @Test
+    void aWeightGradientIsRightEvenWhenOnlyTheWeightRequiresGradAndTheScratchIsReused() {
+        Rng rng = new Rng(34);
+        Conv2d conv = new Conv2d(4, 6, 3, 1, 1, 1, 2, true, rng);
+        Tensor x = Tensor.randn(rng, 2, 4, 6, 6);
+        Tensor alone = conv.forward(x);
+        alone.mul(alone).sum().backward();
+        float[] expected = conv.weight().grad().toArray();
+        conv.zeroGrad();
+
+        Tensor y = conv.forward(x);
+        // Another call between forward and backward: under noGrad it writes the scratch.
+        unrecorded(conv, Tensor.randn(new Rng(99), 2, 4, 6, 6));
+        y.mul(y).sum().backward();
+        assertArrayEquals(expected, conv.weight().grad().toArray());
+    }
+
     @Test
     void smallCnnInferenceIsIdenticalForOneAndTwoThreadsAndRepeatedCalls() {
         int before = Parallel.threads();

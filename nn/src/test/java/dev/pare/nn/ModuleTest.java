@@ -271,4 +271,37 @@ class ModuleTest {
         assertThrows(IllegalArgumentException.class, () -> s.getModule(null));
         assertThrows(IllegalArgumentException.class, () -> s.loadStateDict(null, true));
     }
+
+    @Test
+    void describeIsTheShortNameAndToStringKeepsEverySetting() {
+        Rng rng = new Rng(2);
+        Linear fc = new Linear(784, 256, rng);
+        Conv2d conv = new Conv2d(1, 4, 3, 1, 1, rng);
+        assertEquals("Linear(784 -> 256)", fc.describe());
+        assertEquals("Linear(in_features=784, out_features=256, bias=true)", fc.toString());
+        assertEquals("Conv2d(1 -> 4, kernel_size=3)", conv.describe());
+        assertEquals("Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))", conv.toString());
+        // Without an override, describe() is the leaf's toString() line.
+        assertEquals("ReLU()", new ReLU().describe());
+        // Module's own errors name the module the same way the layer's forward does.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fc.getModule("x"));
+        assertTrue(e.getMessage().startsWith("Linear(784 -> 256): "), e.getMessage());
+    }
+
+    /**
+     * The layering: the base class of every layer (and the Model interface it implements) must not
+     * depend on the training loop built on top of it. A class file names every class it uses in
+     * its constant pool, so the bytes of Module.class and Model.class are the oracle.
+     */
+    @Test
+    void moduleAndModelDoNotDependOnTheTrainingPackage() throws Exception {
+        for (Class<?> c : new Class<?>[] {Module.class, Model.class}) {
+            try (var in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
+                assertNotNull(in, c.getName() + ".class on the class path");
+                String constants = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertTrue(constants.contains("dev/pare/tensor/Tensor"), "the scan sees class references");
+                assertFalse(constants.contains("dev/pare/nn/train/"), c.getName() + " refers to dev.pare.nn.train");
+            }
+        }
+    }
 }

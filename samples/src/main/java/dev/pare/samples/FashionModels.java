@@ -63,6 +63,15 @@ public final class FashionModels {
         return new Sequential(layers.toArray(new Module[0]));
     }
 
+    /** The paths of {@link #mlp(Rng, int...)}'s Linear layers with {@code hiddenLayers} hidden layers: "1", "3", …. */
+    public static List<String> mlpLinearPaths(int hiddenLayers) {
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i <= hiddenLayers; i++) {
+            paths.add(Integer.toString(1 + 2 * i));
+        }
+        return List.copyOf(paths);
+    }
+
     /**
      * A small CNN, two conv blocks then a classifier:
      * conv 3×3 (1→32) · BN · ReLU · max-pool 2 → conv 3×3 (32→64) · BN · ReLU · max-pool 2 →

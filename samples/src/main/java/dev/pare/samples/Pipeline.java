@@ -199,14 +199,27 @@ public final class Pipeline implements Callable<Integer> {
     Path reportDir = Path.of("pipeline-report");
 
     private static final int STAGES = 8;
-    private static final List<String> TEACHER_WEIGHTS = List.of("1.weight", "3.weight", "5.weight");
-    private static final List<String> STUDENT_WEIGHTS = List.of("1.weight", "3.weight");
+    /** Module paths of the teacher's Linear layers (784-256-128-10: two hidden layers). */
+    private static final List<String> TEACHER_LINEARS = FashionModels.mlpLinearPaths(2);
+    /** Module paths of the student's Linear layers (784-H-10: one hidden layer). */
+    private static final List<String> STUDENT_LINEARS = FashionModels.mlpLinearPaths(1);
 
     private TensorDataset trainSet;
     private DataLoader test;
     private TeacherLogitCache trainLogits;
     /** Initial weights of architectures that are overwritten at once by a copy or a checkpoint. */
     private final Rng unused = new Rng(0);
+
+    // What the stages hand on to one another, set in stage order.
+    private Set<Variant> chosen;
+    private Path models;
+    /** Every model as it was built; each is measured at the end, in one place. */
+    private final Map<Variant, Built> built = new LinkedHashMap<>();
+    private Module teacher;
+    private Module student;
+    private String distilRecipe;
+    /** The pruned student, masked and float: the sparse variant and the stacked one start from it. */
+    private Module prunedStudent;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Pipeline()).execute(args));
@@ -215,7 +228,7 @@ public final class Pipeline implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        Set<Variant> chosen = chosenVariants();
+        chosen = chosenVariants();
         validate();
         options.applyThreads();
         if (!full && options.data == null) {
@@ -224,23 +237,41 @@ public final class Pipeline implements Callable<Integer> {
         FashionMnist data = SampleSupport.loadData(options);
         trainSet = data.train(true);
         test = DataLoader.builder(data.test(true)).batchSize(1000).build();
-        Path models = reportDir.resolve("models");
+        models = reportDir.resolve("models");
         Files.createDirectories(models);
 
-        // Every model is kept as it was built; each variant below is measured at the end, in one place.
-        Map<Variant, Built> built = new LinkedHashMap<>();
+        buildTeacher();
+        distilStudent();
+        pruneUnstructured();
+        pruneStructured();
+        quantizeInt8();
+        stack();
+        List<VariantResult> results = measureAll();
+        TradeOffReport report = new TradeOffReport(results);
+        List<Path> written = writeReport(report, data);
+        if (options.out != null) {
+            AtomicFiles.write(options.out, Files.readAllBytes(models.resolve("stacked.safetensors")));
+        }
+        printSummary(report, results, data, t0);
+        System.out.println("wrote " + written + " and the models in " + models);
+        return 0;
+    }
 
-        Module teacher;
+    /** Stage 1: the teacher, trained or loaded. */
+    private void buildTeacher() throws IOException {
         try (StageProgress s = stage(1, "teacher: MLP 784-256-128-10", 1)) {
             teacher = teacher();
             s.step("teacher");
             s.done();
         }
-        built.put(Variant.TEACHER, new Built(teacher, teacher.numParameters(), "fp32, SGD "
+        Module t = teacher;
+        built.put(Variant.TEACHER, new Built(t, t.numParameters(), "fp32, SGD "
                 + (teacherFile != null ? "(loaded from " + teacherFile.getFileName() + ")" : options.epochsOr(10) + " epochs"),
-                file -> saveDense(file, teacher)));
+                file -> saveDense(file, t)));
+    }
 
-        Module student;
+    /** Stage 2: the teacher's logits cached, and the student distilled from them. */
+    private void distilStudent() {
         try (StageProgress s = stage(2, "distilling the student 784-" + studentHidden + "-10", 2)) {
             trainLogits = TeacherLogitCache.compute(teacher, trainSet, 500);
             s.step("teacher logits cached");
@@ -248,16 +279,19 @@ public final class Pipeline implements Callable<Integer> {
             s.step("student");
             s.done();
         }
-        String distilRecipe = String.format(Locale.ROOT, "distil T=%s α=%s, %d epochs", temperature, alpha, studentEpochs);
-        built.put(Variant.STUDENT, new Built(student, student.numParameters(), distilRecipe, file -> saveDense(file, student)));
+        distilRecipe = String.format(Locale.ROOT, "distil T=%s α=%s, %d epochs", temperature, alpha, studentEpochs);
+        Module st = student;
+        built.put(Variant.STUDENT, new Built(st, st.numParameters(), distilRecipe, file -> saveDense(file, st)));
+    }
 
+    /** Stage 3: gradual global magnitude pruning of teacher and student, run as CSR layers. */
+    private void pruneUnstructured() {
         boolean needPrunedStudent = chosen.contains(Variant.PRUNED_STUDENT) || chosen.contains(Variant.STACKED);
-        Module prunedStudent = null; // masked, float: the sparse variant and the stacked one start from it
         try (StageProgress s = stage(3, "unstructured pruning (gradual, global magnitude)", 2)) {
             if (chosen.contains(Variant.PRUNED_TEACHER)) {
                 Module pruned = copy(teacher, FashionModels.mlp(unused));
-                prune(pruned, TEACHER_WEIGHTS, teacherSparsity, null);
-                Module sparse = toSparse(pruned, List.of("1", "3", "5"));
+                prune(pruned, weightsOf(TEACHER_LINEARS), teacherSparsity, null);
+                Module sparse = toSparse(pruned, TEACHER_LINEARS);
                 built.put(Variant.PRUNED_TEACHER, new Built(sparse, teacher.numParameters(),
                         String.format(Locale.ROOT, "prune %.0f%% gradual, %d epochs, CSR", 100 * teacherSparsity, finetuneEpochs),
                         file -> SparseCheckpoint.save(file, sparse, Map.of("architecture", "mlp"))));
@@ -265,8 +299,8 @@ public final class Pipeline implements Callable<Integer> {
             s.step("teacher");
             if (needPrunedStudent) {
                 prunedStudent = copy(student, FashionModels.mlp(unused, studentHidden));
-                prune(prunedStudent, STUDENT_WEIGHTS, studentSparsity, teacher);
-                Module sparse = toSparse(copy(prunedStudent, FashionModels.mlp(unused, studentHidden)), List.of("1", "3"));
+                prune(prunedStudent, weightsOf(STUDENT_LINEARS), studentSparsity, teacher);
+                Module sparse = toSparse(copy(prunedStudent, FashionModels.mlp(unused, studentHidden)), STUDENT_LINEARS);
                 built.put(Variant.PRUNED_STUDENT, new Built(sparse, student.numParameters(),
                         String.format(Locale.ROOT, "%s → prune %.0f%% gradual (distil loss), CSR", distilRecipe,
                                 100 * studentSparsity),
@@ -275,30 +309,33 @@ public final class Pipeline implements Callable<Integer> {
             s.step("student");
             s.done();
         }
+    }
 
+    /** Stage 4: a fraction of every hidden layer's neurons removed, then fine-tuning. */
+    private void pruneStructured() {
         try (StageProgress s = stage(4, String.format(Locale.ROOT, "structured pruning (%.0f%% of hidden neurons)",
                 100 * structuredFraction), 2)) {
             if (chosen.contains(Variant.STRUCTURED_TEACHER)) {
-                Module shrunk = copy(teacher, FashionModels.mlp(unused));
-                StructuredPruner.pruneNeurons(shrunk, "1", "3", structuredFraction, StructuredPruner.Norm.L2);
-                StructuredPruner.pruneNeurons(shrunk, "3", "5", structuredFraction, StructuredPruner.Norm.L2);
+                Module shrunk = shrunk(copy(teacher, FashionModels.mlp(unused)), TEACHER_LINEARS);
                 fineTune(shrunk, null);
                 built.put(Variant.STRUCTURED_TEACHER, new Built(shrunk, shrunk.numParameters(),
-                        "hidden neurons cut to " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs", file -> saveDense(file, shrunk)));
+                        "hidden neurons cut to " + layerSizes(shrunk) + ", fine-tune " + finetuneEpochs + " epochs", file -> saveDense(file, shrunk)));
             }
             s.step("teacher");
             if (chosen.contains(Variant.STRUCTURED_STUDENT)) {
-                Module shrunk = copy(student, FashionModels.mlp(unused, studentHidden));
-                StructuredPruner.pruneNeurons(shrunk, "1", "3", structuredFraction, StructuredPruner.Norm.L2);
+                Module shrunk = shrunk(copy(student, FashionModels.mlp(unused, studentHidden)), STUDENT_LINEARS);
                 fineTune(shrunk, teacher);
                 built.put(Variant.STRUCTURED_STUDENT, new Built(shrunk, shrunk.numParameters(),
-                        "student, hidden neurons cut to " + describe(shrunk) + ", fine-tune " + finetuneEpochs + " epochs (distil loss)",
+                        "student, hidden neurons cut to " + layerSizes(shrunk) + ", fine-tune " + finetuneEpochs + " epochs (distil loss)",
                         file -> saveDense(file, shrunk)));
             }
             s.step("student");
             s.done();
         }
+    }
 
+    /** Stage 5: static per-channel int8 of teacher and student. */
+    private void quantizeInt8() {
         try (StageProgress s = stage(5, "int8: static per-channel quantization", 2)) {
             if (chosen.contains(Variant.INT8_TEACHER)) {
                 Module q = quantizeStatic(copy(teacher, FashionModels.mlp(unused)));
@@ -315,7 +352,10 @@ public final class Pipeline implements Callable<Integer> {
             s.step("student");
             s.done();
         }
+    }
 
+    /** Stage 6: the pruned student quantized to --bits, saved compressed, and loaded back from that file. */
+    private void stack() throws IOException {
         try (StageProgress s = stage(6, "stacked: distil → prune → " + bits + "-bit, compressed file", 1)) {
             if (chosen.contains(Variant.STACKED)) {
                 Module pruned = prunedStudent;
@@ -335,7 +375,10 @@ public final class Pipeline implements Callable<Integer> {
             s.step("stacked");
             s.done();
         }
+    }
 
+    /** Stage 7: each chosen variant saved under models/ and measured. */
+    private List<VariantResult> measureAll() throws IOException {
         List<VariantResult> results = new ArrayList<>();
         Tensor one = firstImages(1);
         Tensor many = firstImages(256);
@@ -352,8 +395,11 @@ public final class Pipeline implements Callable<Integer> {
             }
             s.done();
         }
+        return results;
+    }
 
-        TradeOffReport report = new TradeOffReport(results);
+    /** Stage 8: report.csv, report.md and the chart; returns the files written. */
+    private List<Path> writeReport(TradeOffReport report, FashionMnist data) throws IOException {
         List<Path> written;
         try (StageProgress s = stage(8, "writing the report and the chart", 2)) {
             written = new ArrayList<>(report.write(reportDir));
@@ -362,10 +408,11 @@ public final class Pipeline implements Callable<Integer> {
             s.step("chart");
             s.done();
         }
-        if (options.out != null) {
-            AtomicFiles.write(options.out, Files.readAllBytes(models.resolve("stacked.safetensors")));
-        }
+        return written;
+    }
 
+    /** The table, the run's settings and, when built, the stacked model against the teacher. */
+    private void printSummary(TradeOffReport report, List<VariantResult> results, FashionMnist data, long t0) {
         System.out.println();
         System.out.print(report.table());
         System.out.printf(Locale.ROOT, "%n%s; %d thread(s); seed %d; %.0f s in all. Ratios are to the teacher "
@@ -379,8 +426,6 @@ public final class Pipeline implements Callable<Integer> {
                         + "latency%n", report.smaller(r), report.deltaPoints(r), report.faster(r));
             }
         }
-        System.out.println("wrote " + written + " and the models in " + models);
-        return 0;
     }
 
     /** A built variant: its model, the dense parameter count it stands for, its recipe, and how to save it. */
@@ -548,6 +593,26 @@ public final class Pipeline implements Callable<Integer> {
         return into;
     }
 
+    /** The weight parameter of each Linear at {@code paths}: "1.weight", …. */
+    private static List<String> weightsOf(List<String> paths) {
+        List<String> weights = new ArrayList<>();
+        for (String p : paths) {
+            weights.add(p + ".weight");
+        }
+        return weights;
+    }
+
+    /**
+     * {@code m} with --structured of each hidden layer's neurons removed: each Linear at
+     * {@code paths} but the last loses output rows, and the next one the matching input columns.
+     */
+    private Module shrunk(Module m, List<String> paths) {
+        for (int i = 0; i + 1 < paths.size(); i++) {
+            StructuredPruner.pruneNeurons(m, paths.get(i), paths.get(i + 1), structuredFraction, StructuredPruner.Norm.L2);
+        }
+        return m;
+    }
+
     /** The masked Linear layers at {@code paths} replaced by CSR {@link SparseLinear}s. */
     private static Module toSparse(Module m, List<String> paths) {
         for (String p : paths) {
@@ -560,7 +625,7 @@ public final class Pipeline implements Callable<Integer> {
     }
 
     /** The layer sizes of a shrunk MLP, e.g. "784-128-64-10". */
-    private static String describe(Module m) {
+    private static String layerSizes(Module m) {
         StringBuilder b = new StringBuilder();
         m.namedModules().values().forEach(x -> {
             if (x instanceof Linear l) {

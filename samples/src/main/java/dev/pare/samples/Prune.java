@@ -67,9 +67,9 @@ import picocli.CommandLine.Option;
         description = "Prune the Fashion-MNIST MLP (one-shot + fine-tune vs gradual, block, structured) and "
                 + "print accuracy, non-zeros, file bytes and latency of sparse vs dense layers.")
 public final class Prune implements Callable<Integer> {
-    /** The three Linear layers of FashionModels.mlp, by their index in its Sequential. */
-    static final List<String> LAYERS = List.of("1", "3", "5");
-    static final List<String> WEIGHTS = List.of("1.weight", "3.weight", "5.weight");
+    /** The three Linear layers of FashionModels.mlp (two hidden layers), by their path in its Sequential. */
+    static final List<String> LAYERS = FashionModels.mlpLinearPaths(2);
+    static final List<String> WEIGHTS = LAYERS.stream().map(p -> p + ".weight").toList();
 
     @Mixin
     TrainingOptions options;

@@ -31,17 +31,23 @@ final class Autograd {
      * passing its backward code as {@code backward}.
      */
     static Tensor record(String op, Tensor out, BackwardFn backward, Tensor... inputs) {
-        if (!GradMode.isEnabled()) {
-            return out;
-        }
-        boolean any = false;
-        for (Tensor in : inputs) {
-            any |= in != null && in.requiresGrad();
-        }
-        if (any) {
+        if (willRecord(inputs)) {
             out.attach(new Node(op, inputs, backward));
         }
         return out;
+    }
+
+    /** Grad mode is on and some non-null input requires grad: see {@link Tensor#willRecord}. */
+    static boolean willRecord(Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return false;
+        }
+        for (Tensor in : inputs) {
+            if (in != null && in.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -202,7 +202,7 @@ final class PointwiseOps {
         // The derivative at exactly 0 is taken as 0, like PyTorch. RELU_GRAD is g · (x > 0) in one
         // pass; when g itself needs a graph (double backward) the two recorded ops are kept.
         return Autograd.record("relu", out, g -> new Tensor[] {
-            g.requiresGrad() && GradMode.isEnabled() ? g.mul(x.gt(0f)) : zip("reluBackward", Binary.RELU_GRAD, g, x)
+            Tensor.willRecord(g) ? g.mul(x.gt(0f)) : zip("reluBackward", Binary.RELU_GRAD, g, x)
         }, x);
     }
 

@@ -668,6 +668,20 @@ public final class Tensor {
         return Autograd.record(name, output, backward, inputs);
     }
 
+    /**
+     * Whether an op on {@code inputs} would be recorded for backward: grad mode is on on this
+     * thread and at least one non-null input requires grad. The one rule {@link #recordOp} follows.
+     *
+     * <p>An op that keeps something only its backward needs (an argmax, a patch matrix, a
+     * workspace it would otherwise reuse) asks this before its forward pass, with exactly the
+     * inputs it will pass to {@code recordOp}. Trap: asking with fewer inputs (only x, forgetting
+     * the weight) says "no" when the weight alone needs a gradient, and the backward closure then
+     * reads scratch that the next call overwrites.
+     */
+    public static boolean willRecord(Tensor... inputs) {
+        return Autograd.willRecord(inputs);
+    }
+
     /** Disables graph recording on this thread until the returned scope closes. */
     public static GradMode.Scope noGrad() {
         return GradMode.disable();

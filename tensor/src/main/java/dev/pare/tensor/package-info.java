@@ -13,7 +13,8 @@
  *       {@link dev.pare.tensor.SoftmaxOps}, {@link dev.pare.tensor.MatMulOp},
  *       {@link dev.pare.tensor.IndexOps}.</li>
  *   <li>{@link dev.pare.tensor.Autograd}: the graph walk, and why it is an iterative
- *       topological sort; {@link dev.pare.tensor.GradMode} for {@code noGrad()}.</li>
+ *       topological sort; {@link dev.pare.tensor.GradMode} for {@code noGrad()};
+ *       {@link dev.pare.tensor.Tensor#willRecord}, the one rule for whether an op is recorded.</li>
  *   <li>Then the kernels in {@link dev.pare.tensor.kernels} and the thread policy in
  *       {@link dev.pare.tensor.parallel}.</li>
  * </ol>

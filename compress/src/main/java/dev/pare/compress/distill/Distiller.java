@@ -1,5 +1,6 @@
 package dev.pare.compress.distill;
 
+import dev.pare.nn.Model;
 import dev.pare.nn.Module;
 import dev.pare.nn.Sequential;
 import dev.pare.nn.data.DataLoader;
@@ -8,7 +9,6 @@ import dev.pare.nn.optim.Optimizer;
 import dev.pare.nn.train.BatchLoss;
 import dev.pare.nn.train.FitResult;
 import dev.pare.nn.train.LabeledBatch;
-import dev.pare.nn.train.Model;
 import dev.pare.nn.train.ProgressMode;
 import dev.pare.nn.train.SchedulerInterval;
 import dev.pare.nn.train.Trainer;

@@ -1,7 +1,7 @@
 package dev.pare.compress.distill;
 
+import dev.pare.nn.Model;
 import dev.pare.nn.Sequential;
-import dev.pare.nn.train.Model;
 import dev.pare.tensor.Tensor;
 
 /**

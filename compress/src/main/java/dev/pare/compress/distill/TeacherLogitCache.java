@@ -1,10 +1,10 @@
 package dev.pare.compress.distill;
 
+import dev.pare.nn.Model;
 import dev.pare.nn.data.Batch;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.data.Dataset;
 import dev.pare.nn.train.LabeledBatch;
-import dev.pare.nn.train.Model;
 import dev.pare.tensor.Tensor;
 import java.util.Iterator;
 

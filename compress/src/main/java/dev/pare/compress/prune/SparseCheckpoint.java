@@ -67,15 +67,15 @@ public final class SparseCheckpoint {
     private static void putSparse(Checkpoint c, String w, SparseLinear s) {
         c.putMetadata(w + ".format", s.format().fileName());
         c.putMetadata(w + ".shape", s.outFeatures() + "," + s.inFeatures());
-        if (s.csr() != null) {
-            CsrMatrix m = s.csr();
+        if (s.weights() instanceof CsrWeights csr) {
+            CsrMatrix m = csr.matrix();
             c.put(w + ".csr_values", s.values());
             c.put(w + ".csr_col_indices", m.hasNarrowColumns()
                     ? TensorEntry.ofShorts(m.narrowColumns(), m.nonZeros())
                     : TensorEntry.ofInts(m.wideColumns(), m.nonZeros()));
             c.put(w + ".csr_row_ptr", TensorEntry.ofInts(m.rowPtr(), m.rows() + 1));
-        } else {
-            BlockCsrMatrix m = s.blockCsr();
+        } else if (s.weights() instanceof BlockCsrWeights block) {
+            BlockCsrMatrix m = block.matrix();
             c.put(w + ".bcsr_values", s.values());
             c.put(w + ".bcsr_block_starts", TensorEntry.ofInts(m.blockStart(), m.blocks()));
             c.put(w + ".bcsr_block_ptr", TensorEntry.ofInts(m.blockPtr(), m.rows() + 1));

@@ -2,7 +2,6 @@ package dev.pare.compress.prune;
 
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
-import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.BlockCsrKernels;
 import dev.pare.tensor.kernels.BlockCsrMatrix;
@@ -16,7 +15,8 @@ import java.util.Arrays;
 
 /**
  * A fully connected layer, {@code y = x·Wᵀ + b}, whose weight W [out, in] is stored sparse: only
- * the kept weights, as CSR or block-CSR ({@link SparseFormat}). Built from a pruned
+ * the kept weights, as CSR or block-CSR ({@link SparseFormat}), behind the one interface
+ * {@link SparseWeights} whose two implementations route each product to their kernel. Built from a pruned
  * {@link Linear} by {@link #fromLinear}; the zeros take neither bytes nor time.
  *
  * <p><b>Forward.</b> One sample ({@code [in]} or {@code [1, in]}): the batch-1 kernel, W·x. A
@@ -42,7 +42,8 @@ import java.util.Arrays;
  * <p><b>Backward</b> (recorded with {@link Tensor#recordOp}):
  * <ul>
  *   <li>dL/dx = G·W: CSR scatters each entry's w·Gᵀ[r, :] into dXᵀ[c, :]; block-CSR adds
- *       g[r]·block to B contiguous entries of dx, sample by sample. dL/dx has the layout of x;
+ *       g[r]·block to B contiguous entries of dx, sample by sample. dL/dx has the layout of x
+ *       (block-CSR's is always row-major: its kernel has no batch-minor form);
  *       a batch-minor dL/dY is used as Gᵀ without a copy.</li>
  *   <li>dL/dW <em>at the stored entries only</em>: for entry (r, c), Σ_n G[n, r]·X[n, c]. The
  *       stored values are the parameter {@code values}, so a {@code SparseLinear} can be
@@ -60,38 +61,32 @@ import java.util.Arrays;
 public final class SparseLinear extends Module {
     private final int inFeatures;
     private final int outFeatures;
-    private final SparseFormat format;
-    private final CsrMatrix csr;
-    private final BlockCsrMatrix block;
+    private final SparseWeights weights;
     private final Tensor values;
     private final Tensor bias;
 
-    private SparseLinear(int in, int out, SparseFormat format, CsrMatrix csr, BlockCsrMatrix block, Tensor bias) {
-        this.inFeatures = in;
-        this.outFeatures = out;
-        this.format = format;
-        this.csr = csr;
-        this.block = block;
-        float[] v = csr != null ? csr.values() : block.values();
-        int[] shape = csr != null ? new int[] {v.length} : new int[] {block.blocks(), block.blockWidth()};
+    /** A layer computing with {@code weights} (shared, not copied) and {@code bias} (copied; may be null). */
+    public SparseLinear(SparseWeights weights, Tensor bias) {
+        this.inFeatures = weights.cols();
+        this.outFeatures = weights.rows();
+        this.weights = weights;
         // The parameter shares the kernels' array: an optimizer step on it updates the matrix.
-        this.values = registerParameter("values", Tensor.wrap(v, 0, shape));
-        if (bias != null && (bias.dim() != 1 || bias.size(0) != out)) {
-            throw new IllegalArgumentException("SparseLinear(" + in + " -> " + out + "): bias of shape "
-                    + Arrays.toString(bias.shape()) + ", expected [" + out + "]");
+        this.values = registerParameter("values", Tensor.wrap(weights.values(), 0, weights.valuesShape()));
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != outFeatures)) {
+            throw new IllegalArgumentException(describe() + ": bias of shape "
+                    + Arrays.toString(bias.shape()) + ", expected [" + outFeatures + "]");
         }
         this.bias = bias == null ? null : registerParameter("bias", bias.detach().contiguous().copy());
     }
 
     /** A layer computing with {@code w} (shared, not copied) and {@code bias} (copied; may be null). */
     public static SparseLinear ofCsr(CsrMatrix w, Tensor bias) {
-        return new SparseLinear(w.cols(), w.rows(), SparseFormat.CSR, w, null, bias);
+        return new SparseLinear(new CsrWeights(w), bias);
     }
 
     /** A layer computing with {@code w} (shared, not copied) and {@code bias} (copied; may be null). */
     public static SparseLinear ofBlockCsr(BlockCsrMatrix w, Tensor bias) {
-        SparseFormat f = w.blockWidth() == 8 ? SparseFormat.BLOCK_8 : SparseFormat.BLOCK_16;
-        return new SparseLinear(w.cols(), w.rows(), f, null, w, bias);
+        return new SparseLinear(new BlockCsrWeights(w), bias);
     }
 
     /**
@@ -124,13 +119,13 @@ public final class SparseLinear extends Module {
 
     /** The weight as a new dense tensor [out, in]. */
     public Tensor denseWeight() {
-        return Tensor.fromArray(csr != null ? csr.toDense() : block.toDense(), outFeatures, inFeatures);
+        return Tensor.fromArray(weights.toDense(), outFeatures, inFeatures);
     }
 
     @Override
     public Tensor forward(Tensor x) {
         if (x.dim() == 0 || x.size(-1) != inFeatures) {
-            throw new IllegalArgumentException(label() + ": input of shape " + Arrays.toString(x.shape())
+            throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(x.shape())
                     + ": last dimension must be " + inFeatures);
         }
         if (isBatchMinor(x)) {
@@ -146,20 +141,14 @@ public final class SparseLinear extends Module {
         int bo = bias == null ? 0 : bias.offset();
         float[] y = new float[n * outFeatures];
         if (n == 1) {
-            if (csr != null) {
-                CsrKernels.timesVector(csr, xs, xo, y, 0);
-            } else {
-                BlockCsrKernels.timesVector(block, xs, xo, y, 0);
-            }
+            weights.timesVector(xs, xo, y, 0);
             if (b != null) {
                 for (int r = 0; r < outFeatures; r++) {
                     y[r] += b[bo + r];
                 }
             }
-        } else if (csr != null) {
-            CsrKernels.timesRowMajor(csr, xs, xo, n, b, bo, y, 0);
         } else {
-            BlockCsrKernels.timesRowMajor(block, xs, xo, n, b, bo, y, 0);
+            weights.timesRowMajor(xs, xo, n, b, bo, y, 0);
         }
         return record(x, Tensor.wrap(y, 0, outShape), n, xs, xo, false);
     }
@@ -210,11 +199,7 @@ public final class SparseLinear extends Module {
         float[] xT = x.storage();
         int xo = x.offset();
         float[] yT = new float[outFeatures * n];
-        if (csr != null) {
-            CsrKernels.timesBatchMinor(csr, xT, xo, n, yT, 0);
-        } else {
-            BlockCsrKernels.timesBatchMinor(block, xT, xo, n, yT, 0);
-        }
+        weights.timesBatchMinor(xT, xo, n, yT, 0);
         if (bias != null) {
             float[] b = bias.storage();
             int bo = bias.offset();
@@ -227,7 +212,7 @@ public final class SparseLinear extends Module {
 
     /** Attaches the backward pass to {@code out} (unless grad mode is off). */
     private Tensor record(Tensor x, Tensor out, int n, float[] xs, int xo, boolean batchMinor) {
-        if (!GradMode.isEnabled()) {
+        if (!Tensor.willRecord(x, values, bias)) {
             // Inference: no graph, so neither the backward closure nor the input list is built.
             return out;
         }
@@ -242,7 +227,8 @@ public final class SparseLinear extends Module {
      * dL/dx, dL/dvalues at the stored entries, dL/db; see the class comment. X [n, in] is the
      * forward pass's input: at {@code xs[xo..]} row-major, or, when {@code batchMinor}, already
      * as the Xᵀ [in, n] that the weight gradient needs. The gradient dL/dY may come in either
-     * layout; a batch-minor one is used as Gᵀ in place. dL/dx is returned in the input's layout.
+     * layout; a batch-minor one is used as Gᵀ in place. dL/dx comes back as
+     * {@link SparseWeights#transposedTimes} gives it: in the input's layout for CSR, row-major for block-CSR.
      */
     private Tensor[] backward(Tensor gradOut, int n, float[] xs, int xo, boolean batchMinor,
                               boolean needX, boolean needW, int[] xShape) {
@@ -264,7 +250,7 @@ public final class SparseLinear extends Module {
         }
         Tensor dx = null;
         if (needX) {
-            dx = inputGrad(g2, gT, gTo, n, batchMinor, xShape);
+            dx = weights.transposedTimes(g2, gT, gTo, n, batchMinor, xShape);
         }
         Tensor dValues = null;
         if (needW) {
@@ -276,11 +262,7 @@ public final class SparseLinear extends Module {
                 SparseLayout.transpose(xs, xo, n, inFeatures, xT, 0);
             }
             float[] dv = new float[values.numel()];
-            if (csr != null) {
-                CsrKernels.weightGradBatchMinor(csr, gT, gTo, xT, xTo, n, dv, 0);
-            } else {
-                blockWeightGrad(gT, gTo, xT, xTo, n, dv);
-            }
+            weights.weightGrad(gT, gTo, xT, xTo, n, dv);
             dValues = Tensor.wrap(dv, 0, values.shape());
         }
         Tensor dBias = null;
@@ -295,51 +277,10 @@ public final class SparseLinear extends Module {
         return bias == null ? new Tensor[] {dx, dValues} : new Tensor[] {dx, dValues, dBias};
     }
 
-    /** dL/dx = G·W, from Gᵀ [out, n] (CSR) or G [n, out] (block-CSR), in the input's layout. */
-    private Tensor inputGrad(Tensor g2, float[] gT, int gTo, int n, boolean batchMinor, int[] xShape) {
-        if (csr != null && n == 1) {
-            float[] d = new float[inFeatures];
-            CsrKernels.transposedTimesVectorScalar(csr, gT, gTo, d, 0);
-            return Tensor.wrap(d, 0, xShape);
-        }
-        if (csr != null) {
-            float[] dT = new float[inFeatures * n];
-            CsrKernels.transposedTimesBatchMinor(csr, gT, gTo, n, dT, 0);
-            if (batchMinor) {
-                return Tensor.wrap(dT, 0, inFeatures, n).t();
-            }
-            float[] d = new float[n * inFeatures];
-            SparseLayout.transpose(dT, 0, inFeatures, n, d, 0);
-            return Tensor.wrap(d, 0, xShape);
-        }
-        // Block-CSR: sample by sample on the row-major gradient (its kernel has no batch-minor form).
-        Tensor gc = g2.contiguous();
-        float[] gs = gc.storage();
-        int go = gc.offset();
-        float[] d = new float[n * inFeatures];
-        for (int i = 0; i < n; i++) {
-            BlockCsrKernels.transposedTimesVector(block, gs, go + i * outFeatures, d, i * inFeatures);
-        }
-        return Tensor.wrap(d, 0, xShape);
-    }
-
-    /** dValues[b·B + j] = Gᵀ[r, :]·Xᵀ[start + j, :] for each in-matrix entry of each kept block. */
-    private void blockWeightGrad(float[] gT, int gTo, float[] xT, int xTo, int n, float[] dv) {
-        int bw = block.blockWidth();
-        int[] ptr = block.blockPtr();
-        int[] start = block.blockStart();
-        for (int r = 0; r < outFeatures; r++) {
-            for (int b = ptr[r]; b < ptr[r + 1]; b++) {
-                int width = Math.min(bw, inFeatures - start[b]);
-                for (int j = 0; j < width; j++) {
-                    dv[b * bw + j] = ReduceKernels.dot(gT, gTo + r * n, 1, xT, xTo + (start[b] + j) * n, 1, n);
-                }
-            }
-        }
-    }
-
-    private String label() {
-        return "SparseLinear(" + inFeatures + " -> " + outFeatures + ", " + format.fileName() + ")";
+    /** {@code SparseLinear(in -> out, format)}. */
+    @Override
+    public String describe() {
+        return "SparseLinear(" + inFeatures + " -> " + outFeatures + ", " + weights.format().fileName() + ")";
     }
 
     public int inFeatures() {
@@ -351,17 +292,12 @@ public final class SparseLinear extends Module {
     }
 
     public SparseFormat format() {
-        return format;
+        return weights.format();
     }
 
-    /** The CSR matrix, or null for a block format. */
-    public CsrMatrix csr() {
-        return csr;
-    }
-
-    /** The block-CSR matrix, or null for CSR. */
-    public BlockCsrMatrix blockCsr() {
-        return block;
+    /** The sparse weight, in its format. */
+    public SparseWeights weights() {
+        return weights;
     }
 
     /** The stored values, a parameter sharing the matrix's array. */
@@ -381,18 +317,18 @@ public final class SparseLinear extends Module {
 
     /** Bytes of the sparse weight: values + indices + row pointers. */
     public long weightBytes() {
-        return csr != null ? csr.totalBytes() : block.totalBytes();
+        return weights.totalBytes();
     }
 
     /** Fraction of the out·in weights not stored. */
     public double sparsity() {
-        return csr != null ? csr.sparsity() : block.sparsity();
+        return weights.sparsity();
     }
 
     @Override
     protected String extraRepr() {
         return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (bias != null)
-                + ", format=" + format.fileName() + ", stored=" + storedWeights()
+                + ", format=" + format().fileName() + ", stored=" + storedWeights()
                 + String.format(java.util.Locale.ROOT, ", sparsity=%.3f", sparsity());
     }
 }

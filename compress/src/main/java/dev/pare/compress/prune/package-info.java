@@ -16,8 +16,11 @@
  *       run by {@link dev.pare.compress.prune.GradualPruner}; one-shot is a single
  *       {@code MagnitudePruner} call followed by fine-tuning;
  *       {@link dev.pare.compress.prune.LotteryTicket} rewinds.</li>
- *   <li>Execution and files: {@link dev.pare.compress.prune.SparseLinear} (CSR or block-CSR
- *       kernels from {@code dev.pare.tensor.kernels}), {@link dev.pare.compress.prune.SparseCheckpoint}.</li>
+ *   <li>Execution and files: {@link dev.pare.compress.prune.SparseLinear}, written once against
+ *       {@link dev.pare.compress.prune.SparseWeights}, whose two formats
+ *       ({@link dev.pare.compress.prune.CsrWeights}, {@link dev.pare.compress.prune.BlockCsrWeights})
+ *       route each product to their kernels in {@code dev.pare.tensor.kernels};
+ *       {@link dev.pare.compress.prune.SparseCheckpoint}.</li>
  *   <li>Accounting: {@link dev.pare.compress.prune.SparsityReport}.</li>
  * </ul>
  *

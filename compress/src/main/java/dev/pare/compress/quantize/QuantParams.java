@@ -126,4 +126,14 @@ public record QuantParams(float scale, int zeroPoint) {
         byte q = QuantizeKernels.quantizeOne(x, scale, zeroPoint, QuantizeKernels.QMIN, QuantizeKernels.QMAX);
         return (q - zeroPoint) * scale;
     }
+
+    /**
+     * x[xo, xo + n) quantized then dequantized, into a fresh array: {@link #roundTrip(float)} for
+     * each value, in one vector pass ({@link QuantizeKernels#fakeQuantize}).
+     */
+    public float[] roundTrip(float[] x, int xo, int n) {
+        float[] out = new float[n];
+        QuantizeKernels.fakeQuantize(x, xo, out, 0, n, scale, zeroPoint);
+        return out;
+    }
 }

@@ -3,7 +3,6 @@ package dev.pare.compress.quantize;
 import dev.pare.nn.Conv2d;
 import dev.pare.nn.Conv2dOp;
 import dev.pare.nn.Module;
-import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.QuantizeKernels;
 import java.util.Arrays;
@@ -31,9 +30,8 @@ public final class QuantizedConv2d extends Module {
     private final int padding;
     private final int dilation;
     private final int groups;
-    private final QuantMode mode;
     private final Granularity granularity;
-    private final QuantParams inputParams;
+    private final InputQuantizer input;
 
     /**
      * @param weightShape  {@code [O, C/groups, k, k]}
@@ -50,9 +48,6 @@ public final class QuantizedConv2d extends Module {
                     + weight.length + " codes, " + weightScales.length + " scales, bias "
                     + (bias == null ? "none" : bias.length) + " do not fit together");
         }
-        if (mode == QuantMode.STATIC && inputParams == null) {
-            throw new IllegalArgumentException("QuantizedConv2d: static mode needs calibrated input parameters");
-        }
         this.weightShape = weightShape.clone();
         this.weight = weight;
         this.weightScales = weightScales;
@@ -61,39 +56,31 @@ public final class QuantizedConv2d extends Module {
         this.padding = padding;
         this.dilation = dilation;
         this.groups = groups;
-        this.mode = mode;
         this.granularity = granularity;
-        this.inputParams = mode == QuantMode.STATIC ? inputParams : null;
+        this.input = new InputQuantizer(mode, inputParams, "QuantizedConv2d");
     }
 
     /** Quantizes a trained {@link Conv2d}'s filters (symmetric, per {@code granularity}). */
     public static QuantizedConv2d from(Conv2d conv, QuantMode mode, Granularity granularity, QuantParams inputParams) {
-        Tensor w = conv.weight().detach().contiguous();
-        int[] shape = w.shape();
-        int rows = shape[0];
-        int cols = w.numel() / rows;
-        float[] scales = QuantParams.weightScales(w.storage(), w.offset(), rows, cols, granularity);
-        byte[] q = new byte[rows * cols];
-        QuantizeKernels.quantizeRowsSymmetric(w.storage(), w.offset(), q, 0, rows, cols, scales);
+        WeightQuantizer.Codes w = WeightQuantizer.quantize(conv.weight(), granularity);
         float[] b = conv.bias() == null ? null : conv.bias().detach().contiguous().toArray();
-        return new QuantizedConv2d(shape, q, scales, b, conv.stride(), conv.padding(), conv.dilation(), conv.groups(),
-                mode, granularity, inputParams);
+        return new QuantizedConv2d(conv.weight().shape(), w.codes(), w.scales(), b, conv.stride(), conv.padding(),
+                conv.dilation(), conv.groups(), mode, granularity, inputParams);
     }
 
     @Override
     @SuppressWarnings("try")
     public Tensor forward(Tensor x) {
-        if (GradMode.isEnabled() && x.requiresGrad()) {
-            throw new IllegalStateException("QuantizedConv2d: a quantized layer is inference-only and has no gradient;"
+        if (Tensor.willRecord(x)) {
+            throw new IllegalStateException(describe() + ": a quantized layer is inference-only and has no gradient;"
                     + " call it under Tensor.noGrad() or on a detached input");
         }
-        Tensor input = x.detach();
-        if (mode != QuantMode.WEIGHT_ONLY) {
-            Tensor xc = input.contiguous();
+        Tensor xq = x.detach();
+        if (input.quantizes()) {
+            Tensor xc = xq.contiguous();
             int n = xc.numel();
-            QuantParams p = mode == QuantMode.STATIC ? inputParams
-                    : QuantizedLinear.dynamicParams(xc.storage(), xc.offset(), n, "QuantizedConv2d");
-            input = Tensor.wrap(QuantizedLinear.fakeQuantized(xc.storage(), xc.offset(), n, p), 0, x.shape());
+            QuantParams p = input.paramsFor(xc.storage(), xc.offset(), n, this);
+            xq = Tensor.wrap(p.roundTrip(xc.storage(), xc.offset(), n), 0, x.shape());
         }
         int rows = weightShape[0];
         int cols = weight.length / rows;
@@ -102,7 +89,7 @@ public final class QuantizedConv2d extends Module {
         Tensor w = Tensor.wrap(wf, 0, weightShape);
         Tensor b = bias == null ? null : Tensor.wrap(bias.clone(), 0, rows);
         try (var ignored = Tensor.noGrad()) {
-            return Conv2dOp.conv2d(input, w, b, stride, padding, dilation, groups);
+            return Conv2dOp.conv2d(xq, w, b, stride, padding, dilation, groups);
         }
     }
 
@@ -111,15 +98,17 @@ public final class QuantizedConv2d extends Module {
         return weightShape.clone();
     }
 
-    /** The int8 codes (the layer's own array: do not modify). */
+    /** A copy of the int8 codes, one row of {@code C/groups·k·k} per output channel. */
     public byte[] weightCodes() {
-        return weight;
+        return weight.clone();
     }
 
+    /** A copy of the scales, one per output channel (all equal for per-tensor). */
     public float[] weightScales() {
         return weightScales.clone();
     }
 
+    /** A copy of the bias {@code [O]}, or null. */
     public float[] bias() {
         return bias == null ? null : bias.clone();
     }
@@ -141,20 +130,21 @@ public final class QuantizedConv2d extends Module {
     }
 
     public QuantMode mode() {
-        return mode;
+        return input.mode();
     }
 
     public Granularity granularity() {
         return granularity;
     }
 
+    /** The calibrated input parameters (static mode), or null. */
     public QuantParams inputParams() {
-        return inputParams;
+        return input.calibrated();
     }
 
     @Override
     protected String extraRepr() {
         return "weight=" + Arrays.toString(weightShape) + ", stride=" + stride + ", padding=" + padding
-                + ", mode=" + mode.label() + ", " + granularity.label();
+                + ", mode=" + mode().label() + ", " + granularity.label();
     }
 }

@@ -2,7 +2,6 @@ package dev.pare.compress.quantize;
 
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
-import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.Int8Gemv;
 import dev.pare.tensor.kernels.Int8WeightGemm;
@@ -46,9 +45,8 @@ public final class QuantizedLinear extends Module {
     private final float[] weightScales;
     private final int[] rowSums;
     private final float[] bias;
-    private final QuantMode mode;
     private final Granularity granularity;
-    private final QuantParams inputParams;
+    private final InputQuantizer input;
 
     /**
      * A layer from its int8 parts (what {@link QuantizedCheckpoint} loads).
@@ -71,9 +69,6 @@ public final class QuantizedLinear extends Module {
             throw new IllegalArgumentException("QuantizedLinear: " + inFeatures + " input features exceed "
                     + Int8Gemv.MAX_K + ", beyond which the int32 sums may overflow");
         }
-        if (mode == QuantMode.STATIC && inputParams == null) {
-            throw new IllegalArgumentException("QuantizedLinear: static mode needs calibrated input parameters");
-        }
         for (float s : weightScales) {
             if (!(s > 0f) || Float.isInfinite(s)) {
                 throw new IllegalArgumentException("QuantizedLinear: weight scale " + s + " is not positive and finite");
@@ -84,33 +79,28 @@ public final class QuantizedLinear extends Module {
         this.weight = weight;
         this.weightScales = weightScales;
         this.bias = bias;
-        this.mode = mode;
         this.granularity = granularity;
-        this.inputParams = mode == QuantMode.STATIC ? inputParams : null;
+        this.input = new InputQuantizer(mode, inputParams, "QuantizedLinear");
         this.rowSums = new int[outFeatures];
         Int8Gemv.rowSums(weight, 0, outFeatures, inFeatures, rowSums, 0);
     }
 
     /** Quantizes a trained {@link Linear}'s weight (symmetric, per {@code granularity}). */
     public static QuantizedLinear from(Linear linear, QuantMode mode, Granularity granularity, QuantParams inputParams) {
-        Tensor w = linear.weight().detach().contiguous();
-        int out = linear.outFeatures();
-        int in = linear.inFeatures();
-        float[] scales = QuantParams.weightScales(w.storage(), w.offset(), out, in, granularity);
-        byte[] q = new byte[out * in];
-        QuantizeKernels.quantizeRowsSymmetric(w.storage(), w.offset(), q, 0, out, in, scales);
+        WeightQuantizer.Codes w = WeightQuantizer.quantize(linear.weight(), granularity);
         float[] b = linear.bias() == null ? null : linear.bias().detach().contiguous().toArray();
-        return new QuantizedLinear(in, out, q, scales, b, mode, granularity, inputParams);
+        return new QuantizedLinear(linear.inFeatures(), linear.outFeatures(), w.codes(), w.scales(), b, mode,
+                granularity, inputParams);
     }
 
     @Override
     public Tensor forward(Tensor x) {
         if (x.dim() == 0 || x.size(-1) != inFeatures) {
-            throw new IllegalArgumentException(shortName() + ": input of shape " + Arrays.toString(x.shape())
+            throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(x.shape())
                     + ": last dimension must be " + inFeatures);
         }
-        if (GradMode.isEnabled() && x.requiresGrad()) {
-            throw new IllegalStateException(shortName() + ": a quantized layer is inference-only and has no gradient;"
+        if (Tensor.willRecord(x)) {
+            throw new IllegalStateException(describe() + ": a quantized layer is inference-only and has no gradient;"
                     + " call it under Tensor.noGrad() or on a detached input (train with FakeQuantize/QAT instead)");
         }
         Tensor xc = x.detach().contiguous();
@@ -118,19 +108,19 @@ public final class QuantizedLinear extends Module {
         int xo = xc.offset();
         int batch = x.numel() / inFeatures;
         float[] y = new float[batch * outFeatures];
-        if (batch == 1 && mode == QuantMode.WEIGHT_ONLY) {
+        if (batch == 1 && !input.quantizes()) {
             Int8WeightGemv.gemv(weight, 0, outFeatures, inFeatures, weightScales, xd, xo, y, 0);
         } else if (batch == 1) {
-            QuantParams p = inputParamsFor(xd, xo, inFeatures);
+            QuantParams p = input.paramsFor(xd, xo, inFeatures, this);
             byte[] xq = new byte[inFeatures];
             QuantizeKernels.quantize(xd, xo, xq, 0, inFeatures, p.scale(), p.zeroPoint());
             Int8Gemv.gemv(weight, 0, outFeatures, inFeatures, weightScales, rowSums, xq, 0, p.scale(), p.zeroPoint(),
                     y, 0, new int[outFeatures]);
-        } else if (batch > 1 && mode == QuantMode.WEIGHT_ONLY) {
+        } else if (batch > 1 && !input.quantizes()) {
             Int8WeightGemm.gemm(batch, outFeatures, inFeatures, xd, xo, inFeatures, weight, 0, weightScales,
                     y, 0, outFeatures, false);
         } else if (batch > 1) {
-            QuantParams p = inputParamsFor(xd, xo, batch * inFeatures);
+            QuantParams p = input.paramsFor(xd, xo, batch * inFeatures, this);
             Int8WeightGemm.gemmQuantizedInput(batch, outFeatures, inFeatures, xd, xo, inFeatures, p.scale(),
                     p.zeroPoint(), weight, 0, weightScales, y, 0, outFeatures, false);
         }
@@ -146,34 +136,10 @@ public final class QuantizedLinear extends Module {
         return Tensor.wrap(y, 0, shape);
     }
 
-    /** Static: the calibrated parameters; dynamic: those of this batch's own range. */
-    private QuantParams inputParamsFor(float[] xd, int xo, int n) {
-        if (mode == QuantMode.STATIC) {
-            return inputParams;
-        }
-        return dynamicParams(xd, xo, n, shortName());
-    }
-
-    static QuantParams dynamicParams(float[] xd, int xo, int n, String who) {
-        // One vector pass (QuantizeKernels.rangeWithZero): the range, widened to contain 0 as
-        // QuantParams.affine would make it, or NaN when the input holds a NaN or an infinity.
-        float[] loHi = new float[2];
-        QuantizeKernels.rangeWithZero(xd, xo, n, loHi);
-        if (loHi[0] != loHi[0]) {
-            throw new IllegalArgumentException(who + ": dynamic quantization of an input containing NaN or infinity");
-        }
-        return QuantParams.affine(loHi[0], loHi[1]);
-    }
-
-    /** x quantized and dequantized into a fresh array. */
-    static float[] fakeQuantized(float[] xd, int xo, int n, QuantParams p) {
-        float[] out = new float[n];
-        QuantizeKernels.fakeQuantize(xd, xo, out, 0, n, p.scale(), p.zeroPoint());
-        return out;
-    }
-
-    private String shortName() {
-        return "QuantizedLinear(" + inFeatures + " -> " + outFeatures + ", " + mode.label() + ")";
+    /** {@code QuantizedLinear(in -> out, mode)}. */
+    @Override
+    public String describe() {
+        return "QuantizedLinear(" + inFeatures + " -> " + outFeatures + ", " + input.mode().label() + ")";
     }
 
     public int inFeatures() {
@@ -184,23 +150,23 @@ public final class QuantizedLinear extends Module {
         return outFeatures;
     }
 
-    /** The int8 weight codes, row-major {@code [out, in]} (the layer's own array: do not modify). */
+    /** A copy of the int8 weight codes, row-major {@code [out, in]}. */
     public byte[] weightCodes() {
-        return weight;
+        return weight.clone();
     }
 
-    /** One scale per output row (all equal for per-tensor). */
+    /** A copy of the scales, one per output row (all equal for per-tensor). */
     public float[] weightScales() {
         return weightScales.clone();
     }
 
-    /** The bias {@code [out]}, or null. */
+    /** A copy of the bias {@code [out]}, or null. */
     public float[] bias() {
         return bias == null ? null : bias.clone();
     }
 
     public QuantMode mode() {
-        return mode;
+        return input.mode();
     }
 
     public Granularity granularity() {
@@ -209,7 +175,7 @@ public final class QuantizedLinear extends Module {
 
     /** The calibrated input parameters (static mode), or null. */
     public QuantParams inputParams() {
-        return inputParams;
+        return input.calibrated();
     }
 
     /** Bytes of the int8 weight, its scales and the float bias. */
@@ -219,8 +185,8 @@ public final class QuantizedLinear extends Module {
 
     @Override
     protected String extraRepr() {
-        return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", mode=" + mode.label() + ", "
-                + granularity.label() + (inputParams == null ? "" : ", input_scale=" + inputParams.scale()
-                + ", input_zero_point=" + inputParams.zeroPoint());
+        return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", mode=" + mode().label() + ", "
+                + granularity.label() + (inputParams() == null ? "" : ", input_scale=" + inputParams().scale()
+                + ", input_zero_point=" + inputParams().zeroPoint());
     }
 }

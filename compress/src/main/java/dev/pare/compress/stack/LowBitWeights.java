@@ -1,11 +1,10 @@
 package dev.pare.compress.stack;
 
-import dev.pare.compress.quantize.QuantParams;
 import dev.pare.compress.quantize.QuantizedConv2d;
 import dev.pare.compress.quantize.QuantizedLinear;
+import dev.pare.compress.quantize.WeightQuantizer;
 import dev.pare.nn.Module;
 import dev.pare.tensor.Tensor;
-import dev.pare.tensor.kernels.QuantizeKernels;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,19 +43,8 @@ public final class LowBitWeights {
             throw new IllegalArgumentException("LowBitWeights.requantize: float weight " + java.util.Arrays.toString(weight.shape())
                     + " does not match the quantized layer [" + out + ", " + in + "]");
         }
-        Tensor w = weight.detach().contiguous();
-        // The 8-bit scales are max|w| / 127; the b-bit ones are max|w| / q.
-        float[] scales = QuantParams.weightScales(w.storage(), w.offset(), out, in, q.granularity());
-        for (int r = 0; r < out; r++) {
-            scales[r] *= (float) QuantizeKernels.QMAX / qmax;
-        }
-        byte[] codes = new byte[out * in];
-        QuantizeKernels.quantizeRowsSymmetric(w.storage(), w.offset(), codes, 0, out, in, scales);
-        // max|w| / s can round one float ulp above q; clamp so every code fits its field.
-        for (int i = 0; i < codes.length; i++) {
-            codes[i] = (byte) Math.max(-qmax, Math.min(qmax, codes[i]));
-        }
-        return new QuantizedLinear(in, out, codes, scales, q.bias(), q.mode(), q.granularity(), q.inputParams());
+        WeightQuantizer.Codes w = WeightQuantizer.quantize(weight, q.granularity(), qmax);
+        return new QuantizedLinear(in, out, w.codes(), w.scales(), q.bias(), q.mode(), q.granularity(), q.inputParams());
     }
 
     /**

@@ -94,15 +94,15 @@ class SparseLinearProperties {
         float[] dW = r.t().matmul(xd.detach()).toArray();
         float[] dv = sparse.values().grad().toArray();
         float[] expected = new float[dv.length];
-        if (sparse.csr() != null) {
-            CsrMatrix w = sparse.csr();
+        if (sparse.weights() instanceof CsrWeights csr) {
+            CsrMatrix w = csr.matrix();
             for (int row = 0; row < out; row++) {
                 for (int k = w.rowPtr()[row]; k < w.rowPtr()[row + 1]; k++) {
                     expected[k] = dW[row * in + w.column(k)];
                 }
             }
         } else {
-            BlockCsrMatrix w = sparse.blockCsr();
+            BlockCsrMatrix w = ((BlockCsrWeights) sparse.weights()).matrix();
             int bw = w.blockWidth();
             for (int row = 0; row < out; row++) {
                 for (int b = w.blockPtr()[row]; b < w.blockPtr()[row + 1]; b++) {
@@ -207,5 +207,19 @@ class SparseLinearProperties {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> s.forward(Tensor.zeros(2, 7)));
         assertTrue(e.getMessage().contains("[2, 7]") && e.getMessage().contains("8"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("SparseLinear(8 -> 3, csr): "), e.getMessage());
+        assertEquals("SparseLinear(8 -> 3, csr)", s.describe());
+    }
+
+    @Example
+    void eachFormatSaysWhichItIsAndGivesBackItsWeight() {
+        float[] w = {1, 0, 0, 2, 0, 3, 0, 0, 0, 0, 4, 0};
+        SparseLinear csr = new SparseLinear(new CsrWeights(CsrMatrix.fromDense(w, 0, 2, 6)), null);
+        SparseLinear b8 = new SparseLinear(new BlockCsrWeights(BlockCsrMatrix.fromDense(w, 0, 2, 6, 8)), null);
+        assertEquals(SparseFormat.CSR, csr.format());
+        assertEquals(SparseFormat.BLOCK_8, b8.format());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(w, csr.weights().toDense());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(w, b8.weights().toDense());
+        assertEquals("SparseLinear(6 -> 2, bcsr8)", b8.describe());
     }
 }

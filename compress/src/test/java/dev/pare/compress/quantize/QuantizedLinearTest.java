@@ -159,6 +159,8 @@ class QuantizedLinearTest {
         QuantizedLinear q = QuantizedLinear.from(linear(3, 2, 0), QuantMode.DYNAMIC, Granularity.PER_CHANNEL, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.forward(Tensor.zeros(1, 4)));
         assertTrue(e.getMessage().contains("last dimension must be 3"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(q.describe() + ": "), e.getMessage());
+        assertEquals("QuantizedLinear(3 -> 2, dynamic)", q.describe());
         assertThrows(IllegalArgumentException.class,
                 () -> q.forward(Tensor.fromArray(new float[] {1, Float.NaN, 0}, 1, 3)));
         assertThrows(IllegalArgumentException.class,

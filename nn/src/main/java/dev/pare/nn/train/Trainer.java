@@ -1,5 +1,6 @@
 package dev.pare.nn.train;
 
+import dev.pare.nn.Model;
 import dev.pare.nn.loss.Loss;
 import dev.pare.nn.optim.GradClip;
 import dev.pare.nn.optim.LrScheduler;

@@ -4,7 +4,7 @@
  *
  * <p>Start with {@link dev.pare.nn.train.Trainer}: its {@code trainEpoch} is the loop every
  * tutorial writes by hand, spelled out once. It sees the model through
- * {@link dev.pare.nn.train.Model} and the data through {@link dev.pare.nn.train.LabeledBatch},
+ * {@link dev.pare.nn.Model} and the data through {@link dev.pare.nn.train.LabeledBatch},
  * two deliberately small interfaces: {@code dev.pare.nn.Module} and
  * {@code dev.pare.nn.data.DataLoader}'s batches implement (or are adapted to) them, and a test can
  * pass a lambda and a {@code List} of batches. A loss that needs more than the labels (the

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pare.nn.Model;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.data.TensorDataset;
 import dev.pare.nn.loss.CrossEntropyLoss;

@@ -33,7 +33,7 @@ package dev.pare.tensor.kernels;
  * of B in {@code [0, cols)}, strictly increasing within a row; {@code values} holds B per block.
  * Arrays are shared, not copied.
  */
-public final class BlockCsrMatrix {
+public final class BlockCsrMatrix implements SparseMatrix {
     private final int rows;
     private final int cols;
     private final int blockWidth;

@@ -31,7 +31,7 @@ import java.util.Arrays;
  * breaks the invariants, and the accessors hand out the live arrays so that kernels and file
  * writers read them without copying.
  */
-public final class CsrMatrix {
+public final class CsrMatrix implements SparseMatrix {
     /** Largest column count whose indices fit in a {@code short}: indices 0 .. 32767. */
     public static final int MAX_NARROW_COLS = Short.MAX_VALUE + 1;
 

@@ -16,7 +16,8 @@
  * then {@link dev.pare.tensor.kernels.GemmScalar} followed by
  * {@link dev.pare.tensor.kernels.Gemm}. The sparse kernels come last:
  * {@link dev.pare.tensor.kernels.CsrMatrix} and {@link dev.pare.tensor.kernels.BlockCsrMatrix}
- * (the layouts), then {@link dev.pare.tensor.kernels.CsrKernels} and
+ * (the layouts, alike as a {@link dev.pare.tensor.kernels.SparseMatrix}), then
+ * {@link dev.pare.tensor.kernels.CsrKernels} and
  * {@link dev.pare.tensor.kernels.BlockCsrKernels}; then the int8 kernels:
  * {@link dev.pare.tensor.kernels.Int8Species} (their widths),
  * {@link dev.pare.tensor.kernels.QuantizeKernels}, {@link dev.pare.tensor.kernels.Int8Gemv},

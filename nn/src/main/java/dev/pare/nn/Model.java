@@ -1,16 +1,20 @@
-package dev.pare.nn.train;
+package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
 
 /**
- * What the {@link Trainer} needs from a model: a forward pass, and a switch between training and
- * evaluation behaviour (dropout, batch-norm statistics).
+ * What the training loop ({@link dev.pare.nn.train.Trainer}) and distillation need from a model:
+ * a forward pass, and a switch between training and evaluation behaviour (dropout, batch-norm
+ * statistics).
  *
  * <p>Kept minimal on purpose so that the training loop does not depend on how layers are built:
- * {@code dev.pare.nn.Module} implements it (its {@code train()}/{@code eval()} map onto
+ * {@link Module} implements it (its {@code train()}/{@code eval()} map onto
  * {@link #setTraining}), and a test or a sample can pass a lambda, {@code x -> x.matmul(w).add(b)},
  * for a model without modes. Parameters are not part of it: the trainer only ever touches them
  * through the {@link dev.pare.nn.optim.Optimizer}, which holds its own list.
+ *
+ * <p>It lives here, beside {@code Module}, rather than in {@code train}: the base class of every
+ * layer must not depend on the training loop built on top of it.
  */
 @FunctionalInterface
 public interface Model {
