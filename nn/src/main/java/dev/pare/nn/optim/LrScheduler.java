@@ -53,4 +53,24 @@ public final class LrScheduler {
     public double baseLr() {
         return baseLr;
     }
+
+    /**
+     * Continues from step {@code t} of a saved run (its {@link #stepCount()}) and sets the
+     * learning rate of that step.
+     *
+     * @param savedBaseLr the saved scheduler's {@link #baseLr()}; must equal this one's
+     * @throws IllegalArgumentException if the base rates differ (the run used another --lr) or
+     *     t is negative
+     */
+    public void resumeAt(long t, double savedBaseLr) {
+        if (t < 0) {
+            throw new IllegalArgumentException("LrScheduler.resumeAt: step " + t + " must be >= 0");
+        }
+        if (Double.compare(savedBaseLr, baseLr) != 0) {
+            throw new IllegalArgumentException("LrScheduler.resumeAt: the saved run's base learning rate was " + savedBaseLr
+                    + ", this scheduler's is " + baseLr);
+        }
+        this.t = t;
+        apply();
+    }
 }
