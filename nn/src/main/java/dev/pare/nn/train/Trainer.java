@@ -33,11 +33,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Example:
  * <pre>{@code
- * Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), new SGD(params, 0.1, 0.9))
+ * SGD opt = new SGD(model.parameters(), 0.1, 0.9);       // model: a Module
+ * Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), opt)
  *         .epochs(10)
  *         .scheduler(new LrScheduler(opt, LrSchedule.cosine(10, 0)), SchedulerInterval.EPOCH)
  *         .build();
- * FitResult result = trainer.fit(trainLoader, testLoader);
+ * FitResult result = trainer.fit(trainLoader, testLoader);  // two DataLoaders
  * }</pre>
  *
  * <p>The loss must be a scalar that averages over the batch (a {@code MEAN} reduction): the
@@ -124,10 +125,6 @@ public final class Trainer {
     }
 
     /**
-     * One pass over {@code train} with the model in training mode; the scheduler is stepped per
-     * batch if so configured, but not per epoch (that is {@link #fit}'s job). Test figures are NaN.
-     */
-    /**
      * Batches in one pass over {@code train} when it can tell without being iterated (a
      * {@link Collection}, or {@link SizedBatches} such as a {@code DataLoader}); −1 otherwise.
      */
@@ -138,6 +135,10 @@ public final class Trainer {
         return train instanceof SizedBatches ? ((SizedBatches) train).numBatches() : -1;
     }
 
+    /**
+     * One pass over {@code train} with the model in training mode; the scheduler is stepped per
+     * batch if so configured, but not per epoch (that is {@link #fit}'s job). Test figures are NaN.
+     */
     public EpochStats trainEpoch(int epoch, Iterable<? extends LabeledBatch> train) {
         model.setTraining(true);
         List<Tensor> params = optimizer.parameters();
