@@ -34,6 +34,11 @@ public final class LrScheduler {
         optimizer.setLearningRate(schedule.lr(baseLr, t));
     }
 
+    /** The learning rate of step {@code t}, without changing anything. */
+    public double lrAt(long t) {
+        return schedule.lr(baseLr, t);
+    }
+
     /** The learning rate set by the last step (or the constructor). */
     public double lastLr() {
         return optimizer.learningRate();
