@@ -144,7 +144,7 @@ public final class TrainingCheckpoint {
         int epochs = Integer.parseInt(contents.metadata().get("config.epochs"));
         long perPass = Long.parseLong(contents.metadata().get("config.batches_per_pass"));
         if (run.epoch > epochs) {
-            return "the end of training (" + epochs + " epochs, step " + run.step + ")";
+            return "the end of training (" + epochs + (epochs == 1 ? " epoch" : " epochs") + ", step " + run.step + ")";
         }
         if (run.batch == 0) {
             return "the start of epoch " + run.epoch + " of " + epochs + " (step " + run.step + ")";

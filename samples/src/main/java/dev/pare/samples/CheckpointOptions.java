@@ -1,0 +1,104 @@
+package dev.pare.samples;
+
+import dev.pare.nn.train.CheckpointInterval;
+import dev.pare.nn.train.CheckpointUnit;
+import dev.pare.nn.train.FitResult;
+import dev.pare.nn.train.LabeledBatch;
+import dev.pare.nn.train.Trainer;
+import dev.pare.nn.train.TrainingCheckpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/**
+ * The options of the samples whose runs can be stopped and resumed (a picocli mixin):
+ * {@code --checkpoint-every 500steps}, {@code --checkpoint FILE}, {@code --resume}.
+ *
+ * <p>A run started with {@code --checkpoint-every} saves the whole training state (see
+ * {@link TrainingCheckpoint}) to the checkpoint file, atomically; killed at any moment, the same
+ * command with {@code --resume} added continues from the last save and ends with the weights an
+ * uninterrupted run would have had, given the same options and thread count.
+ */
+final class CheckpointOptions {
+    @Option(names = "--checkpoint-every", paramLabel = "N{steps|epochs}",
+            description = "Save the training state every N optimizer steps or epochs, e.g. 500steps or 1epoch "
+                    + "(default: no checkpoints).")
+    String every;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE",
+            description = "The checkpoint file to write and to --resume from (default: <model>.ckpt.safetensors).")
+    Path file;
+
+    @Option(names = "--resume",
+            description = "Continue the run saved in the checkpoint file; the other options must be the ones it was "
+                    + "started with.")
+    boolean resume;
+
+    private CheckpointInterval interval;
+
+    /** The checkpoint file of a run whose model is called {@code name} (one per run in a multi-run command). */
+    Path fileFor(String name) {
+        return file != null ? file : Path.of(name + ".ckpt.safetensors");
+    }
+
+    /** Whether these options ask for anything at all. */
+    boolean active() {
+        return every != null || resume || file != null;
+    }
+
+    /** Checks the options before any work: a bad interval or a missing checkpoint costs nothing. */
+    void validate(String name) {
+        if (every != null) {
+            interval = CheckpointInterval.parse(every);
+        }
+        if (file != null && every == null && !resume) {
+            throw new IllegalArgumentException("--checkpoint " + file + " needs --checkpoint-every (to save) or --resume "
+                    + "(to continue)");
+        }
+        if (resume && !Files.exists(fileFor(name))) {
+            throw new IllegalArgumentException("--resume: no checkpoint at " + fileFor(name).toAbsolutePath()
+                    + "; start the run with --checkpoint-every to make one");
+        }
+    }
+
+    /**
+     * Adds saving to {@code builder} (a line per save when the interval counts epochs; a bar
+     * redrawn within an epoch would be broken by lines in between) and records the options a
+     * resumed run must share.
+     */
+    Trainer.Builder configure(Trainer.Builder builder, String name, TrainingOptions options, String... extra) {
+        builder.runInfo("seed", Long.toString(options.seed))
+                .runInfo("batch_size", Integer.toString(options.batchSize))
+                .runInfo("lr", Double.toString(options.learningRate))
+                .runInfo("data", options.subset ? "subset" : String.valueOf(options.data));
+        for (int i = 0; i + 1 < extra.length; i += 2) {
+            builder.runInfo(extra[i], extra[i + 1]);
+        }
+        if (interval != null) {
+            Path f = fileFor(name);
+            builder.checkpoint(f, interval);
+            if (interval.unit() == CheckpointUnit.EPOCHS) {
+                builder.onCheckpoint(c -> System.out.println("checkpoint: " + f + " at " + c.position()));
+            }
+        }
+        return builder;
+    }
+
+    /** Runs {@code trainer} from the start, or from the checkpoint with --resume, saying which. */
+    FitResult run(Trainer trainer, String name, Iterable<? extends LabeledBatch> train,
+                  Iterable<? extends LabeledBatch> test) throws IOException {
+        Path f = fileFor(name);
+        if (interval != null) {
+            System.out.printf(Locale.ROOT, "checkpoints: every %s to %s (stop at any time; add --resume to continue)%n",
+                    interval, f);
+        }
+        if (!resume) {
+            return trainer.fit(train, test);
+        }
+        TrainingCheckpoint c = TrainingCheckpoint.read(f);
+        System.out.println("resuming from " + f + " at " + c.position());
+        return trainer.resume(c, train, test);
+    }
+}
