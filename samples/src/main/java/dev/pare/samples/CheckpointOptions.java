@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,39 +29,64 @@ final class CheckpointOptions {
                     + "(default: no checkpoints).")
     String every;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE",
-            description = "The checkpoint file to write and to --resume from (default: <model>.ckpt.safetensors).")
+    @Option(names = "--checkpoint", paramLabel = "PATH",
+            description = "The checkpoint file to write and to --resume from (default: <model>.ckpt.safetensors); for "
+                    + "distill, which trains several models, a directory with one file per run (default: "
+                    + "distill-checkpoints).")
     Path file;
 
     @Option(names = "--resume",
-            description = "Continue the run saved in the checkpoint file; the other options must be the ones it was "
-                    + "started with.")
+            description = "Continue the run saved in the checkpoint (distill: every run that has one); the other "
+                    + "options must be the ones it was started with.")
     boolean resume;
 
     private CheckpointInterval interval;
+    /** For a command of several runs: the directory holding one checkpoint per run; null otherwise. */
+    private Path directory;
 
-    /** The checkpoint file of a run whose model is called {@code name} (one per run in a multi-run command). */
+    /** The checkpoint file of the run called {@code name}. */
     Path fileFor(String name) {
+        if (directory != null) {
+            return directory.resolve(name + ".ckpt.safetensors");
+        }
         return file != null ? file : Path.of(name + ".ckpt.safetensors");
     }
 
-    /** Whether these options ask for anything at all. */
-    boolean active() {
-        return every != null || resume || file != null;
+    /** Checks the options of a one-run command before any work: a bad interval or a missing checkpoint costs nothing. */
+    void validate(String name) {
+        parseInterval();
+        if (resume && !Files.exists(fileFor(name))) {
+            throw new IllegalArgumentException("--resume: no checkpoint at " + fileFor(name).toAbsolutePath()
+                    + "; start the run with --checkpoint-every to make one");
+        }
     }
 
-    /** Checks the options before any work: a bad interval or a missing checkpoint costs nothing. */
-    void validate(String name) {
+    /**
+     * Checks the options of a command of several runs, whose checkpoints go to one directory
+     * ({@code --checkpoint}, or {@code defaultDirectory}); with --resume, a run without a
+     * checkpoint there starts from the beginning.
+     */
+    void validateMultiRun(String defaultDirectory) throws IOException {
+        parseInterval();
+        directory = file != null ? file : Path.of(defaultDirectory);
+        if (resume && !Files.isDirectory(directory)) {
+            throw new IllegalArgumentException("--resume: no checkpoint directory " + directory.toAbsolutePath()
+                    + "; start the command with --checkpoint-every to make one");
+        }
+        if (interval != null) {
+            Files.createDirectories(directory);
+            System.out.printf(Locale.ROOT, "checkpoints: every %s to %s, one file per run (stop at any time; add --resume "
+                    + "to continue)%n", interval, directory);
+        }
+    }
+
+    private void parseInterval() {
         if (every != null) {
             interval = CheckpointInterval.parse(every);
         }
         if (file != null && every == null && !resume) {
             throw new IllegalArgumentException("--checkpoint " + file + " needs --checkpoint-every (to save) or --resume "
                     + "(to continue)");
-        }
-        if (resume && !Files.exists(fileFor(name))) {
-            throw new IllegalArgumentException("--resume: no checkpoint at " + fileFor(name).toAbsolutePath()
-                    + "; start the run with --checkpoint-every to make one");
         }
     }
 
@@ -89,16 +116,28 @@ final class CheckpointOptions {
     /** Runs {@code trainer} from the start, or from the checkpoint with --resume, saying which. */
     FitResult run(Trainer trainer, String name, Iterable<? extends LabeledBatch> train,
                   Iterable<? extends LabeledBatch> test) throws IOException {
+        return run(name, c -> trainer.resume(c, train, test), () -> trainer.fit(train, test));
+    }
+
+    /**
+     * {@code fresh} or, with --resume and a checkpoint of run {@code name}, {@code resumed} from
+     * it; says which.
+     */
+    FitResult run(String name, Function<TrainingCheckpoint, FitResult> resumed, Supplier<FitResult> fresh)
+            throws IOException {
         Path f = fileFor(name);
-        if (interval != null) {
+        if (interval != null && directory == null) {
             System.out.printf(Locale.ROOT, "checkpoints: every %s to %s (stop at any time; add --resume to continue)%n",
                     interval, f);
         }
-        if (!resume) {
-            return trainer.fit(train, test);
+        if (!resume || !Files.exists(f)) {
+            if (resume) {
+                System.out.println(name + ": no checkpoint at " + f + ", starting from the beginning");
+            }
+            return fresh.get();
         }
         TrainingCheckpoint c = TrainingCheckpoint.read(f);
-        System.out.println("resuming from " + f + " at " + c.position());
-        return trainer.resume(c, train, test);
+        System.out.println((directory != null ? name + ": " : "") + "resuming from " + f + " at " + c.position());
+        return resumed.apply(c);
     }
 }

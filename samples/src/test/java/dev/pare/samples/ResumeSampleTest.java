@@ -37,7 +37,7 @@ class ResumeSampleTest {
     void trainMlpResumedFromAMidEpochCheckpointSavesTheUninterruptedWeightsAndRefusesOtherOptions() throws Exception {
         Path ckpt = dir.resolve("mlp.ckpt.safetensors");
         Path full = dir.resolve("full.safetensors");
-        // One epoch of 63 batches with a checkpoint every 40 steps: the file keeps step 40's state.
+        // One epoch of 79 batches with a checkpoint every 40 steps: the file keeps step 40's state.
         String[] a = CommandRun.run(new TrainMlp(), "--subset", "--epochs", "1", "--threads", "1", "--progress", "NONE",
                 "--checkpoint-every", "40steps", "--checkpoint", ckpt.toString(), "--out", full.toString());
         assertEquals("0", a[0], a[2]);
