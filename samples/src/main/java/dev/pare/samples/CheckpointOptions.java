@@ -53,8 +53,12 @@ final class CheckpointOptions {
     }
 
     /** Checks the options of a one-run command before any work: a bad interval or a missing checkpoint costs nothing. */
-    void validate(String name) {
+    void validate(String name) throws IOException {
         parseInterval();
+        Path parent = fileFor(name).toAbsolutePath().getParent();
+        if (interval != null && parent != null) {
+            Files.createDirectories(parent);
+        }
         if (resume && !Files.exists(fileFor(name))) {
             throw new IllegalArgumentException("--resume: no checkpoint at " + fileFor(name).toAbsolutePath()
                     + "; start the run with --checkpoint-every to make one");

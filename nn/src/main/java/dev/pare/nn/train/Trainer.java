@@ -6,7 +6,9 @@ import dev.pare.nn.optim.LrScheduler;
 import dev.pare.nn.optim.Optimizer;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.parallel.Parallel;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * every generator drawn from during training is known to the trainer: dropout layers of a
  * {@code Module} are found by themselves, others are named with {@link Builder#rng}.
  * <pre>{@code
+ * Path file = Path.of("run.ckpt.safetensors");
  * Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), opt).epochs(10)
- *         .checkpoint(Path.of("run.ckpt.safetensors"), CheckpointInterval.steps(500))
+ *         .checkpoint(file, CheckpointInterval.steps(500))
  *         .build();
  * FitResult r = Files.exists(file) ? trainer.resume(file, train, test) : trainer.fit(train, test);
  * }</pre>
@@ -160,6 +163,11 @@ public final class Trainer {
             throw new IllegalArgumentException("resume: checkpoint and training data must not be null");
         }
         checkpoint.restore(config(train), runInfo, ModelState.tensors(model, optimizer), optimizer, scheduler, rngs());
+        if (checkpoint.threads() > 0 && checkpoint.threads() != Parallel.threads()) {
+            LOG.warn("resuming with {} kernel thread(s) a run saved with {}: it continues correctly, but not to the "
+                    + "bits of an uninterrupted run", Parallel.threads(), checkpoint.threads());
+        }
+        LOG.info("resumed from {}", checkpoint);
         return run(train, test, checkpoint.run());
     }
 
@@ -169,12 +177,20 @@ public final class Trainer {
         if (train == null) {
             throw new IllegalArgumentException("fit: training data is null");
         }
+        if (checkpointFile != null) {
+            Path dir = checkpointFile.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir)) {
+                // Found now rather than at the first save, which may be an hour away.
+                throw new IllegalArgumentException("Trainer: the checkpoint file " + checkpointFile + " is in " + dir
+                        + ", which is not a directory");
+            }
+        }
         long start = System.nanoTime();
         TrainingCheckpoint.RunState state = from != null ? from : new TrainingCheckpoint.RunState();
         double before = state.runSeconds;
         Evaluation last = null;
         for (int epoch = state.epoch; epoch <= epochs; epoch++) {
-            EpochStats s = trainEpoch(epoch, train, state, from != null && epoch == from.epoch, before, start);
+            EpochStats s = trainEpoch(epoch, train, state, from != null && epoch == from.epoch, true, before, start);
             if (test != null) {
                 last = evaluate(test);
                 s = new EpochStats(s.epoch(), s.trainLoss(), s.trainAccuracy(), last.loss(), last.accuracy(),
@@ -263,16 +279,17 @@ public final class Trainer {
     public EpochStats trainEpoch(int epoch, Iterable<? extends LabeledBatch> train) {
         TrainingCheckpoint.RunState state = new TrainingCheckpoint.RunState();
         state.epoch = epoch;
-        return trainEpoch(epoch, train, state, false, 0, System.nanoTime());
+        return trainEpoch(epoch, train, state, false, false, 0, System.nanoTime());
     }
 
     /**
      * The epoch {@code epoch}; when {@code resumed}, from batch {@code state.batch} of data pass
      * {@code state.pass} with the saved running sums. {@code state} is kept up to date batch by
-     * batch: it is what a checkpoint saves.
+     * batch: it is what a checkpoint saves. A lone epoch ({@code saving} false, the public
+     * {@link #trainEpoch(int, Iterable)}) saves no checkpoint: it has no run history to save.
      */
     private EpochStats trainEpoch(int epoch, Iterable<? extends LabeledBatch> train, TrainingCheckpoint.RunState state,
-                                  boolean resumed, double runSecondsBefore, long runStart) {
+                                  boolean resumed, boolean saving, double runSecondsBefore, long runStart) {
         if (train == null) {
             throw new IllegalArgumentException("trainEpoch: training data is null");
         }
@@ -347,7 +364,7 @@ public final class Trainer {
                 bar.update(state.batch, state.lossSum / state.samples,
                         state.scored == 0 ? Double.NaN : (double) state.correct / state.scored,
                         state.samples / Math.max(elapsed, 1e-9));
-                if (checkpointInterval != null && checkpointInterval.unit() == CheckpointUnit.STEPS
+                if (saving && checkpointInterval != null && checkpointInterval.unit() == CheckpointUnit.STEPS
                         && checkpointInterval.due(state.step)) {
                     state.runSeconds = runSecondsBefore + (System.nanoTime() - runStart) / 1e9;
                     saveCheckpoint(state, train);

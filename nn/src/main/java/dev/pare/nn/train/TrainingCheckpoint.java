@@ -9,6 +9,7 @@ import dev.pare.nn.optim.Optimizer;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Shape;
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.parallel.Parallel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,6 +126,20 @@ public final class TrainingCheckpoint {
         return Collections.unmodifiableList(run.history);
     }
 
+    /**
+     * The kernel thread count of the run that saved this checkpoint, or −1 if not recorded.
+     * Bit-identical continuation needs the same count (a different one is allowed: the run then
+     * goes on correctly, but not to the same bits).
+     */
+    public int threads() {
+        String t = contents.metadata().get("threads");
+        try {
+            return t == null ? -1 : Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The caller's options recorded with {@link Trainer.Builder#runInfo} (e.g. seed, batch size). */
     public Map<String, String> runInfo() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -206,6 +221,7 @@ public final class TrainingCheckpoint {
                                       Map<String, Rng> rngs) {
         Checkpoint c = new Checkpoint();
         c.putMetadata("format", FORMAT);
+        c.putMetadata("threads", Integer.toString(Parallel.threads()));
         config.forEach((k, v) -> c.putMetadata("config." + k, v));
         runInfo.forEach((k, v) -> c.putMetadata("run." + k, v));
         c.putMetadata("position.epoch", Integer.toString(run.epoch));

@@ -1,6 +1,7 @@
 package dev.pare.nn.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.nn.Linear;
@@ -13,6 +14,9 @@ import dev.pare.nn.optim.LrScheduler;
 import dev.pare.nn.optim.SGD;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,5 +50,37 @@ class TrainerJavadocExampleTest {
         FitResult result = javadocExample(new Linear(2, 2, new Rng(4)), train, test);
         assertEquals(10, result.epochs().size());
         assertTrue(result.finalEvaluation().accuracy() > 0.9, "accuracy " + result.finalEvaluation().accuracy());
+    }
+
+    private static FitResult checkpointExample(Module model, SGD opt, DataLoader train, DataLoader test)
+            throws IOException {
+        // --- begin: Trainer's class Javadoc, "Checkpoints and resuming"
+        Path file = Path.of("run.ckpt.safetensors");
+        Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), opt).epochs(10)
+                .checkpoint(file, CheckpointInterval.steps(500))
+                .build();
+        FitResult r = Files.exists(file) ? trainer.resume(file, train, test) : trainer.fit(train, test);
+        // --- end
+        return r;
+    }
+
+    @Test
+    void theCheckpointExampleRunsWithoutSavingAShortRun() throws IOException {
+        // The example's file is relative to the working directory; 10 epochs of 4 batches stay
+        // below its 500-step interval, so it must train from scratch and write nothing there.
+        Path file = Path.of("run.ckpt.safetensors");
+        assertFalse(Files.exists(file), "a stale " + file.toAbsolutePath() + " would be resumed; delete it");
+        Rng rng = new Rng(5);
+        Tensor x = Tensor.randn(rng, 64, 2);
+        float[] y = new float[64];
+        for (int i = 0; i < 64; i++) {
+            y[i] = x.get(i, 1) > 0 ? 1 : 0;
+        }
+        TensorDataset data = new TensorDataset(x, Tensor.fromArray(y));
+        DataLoader train = DataLoader.builder(data).batchSize(16).shuffle(5).build();
+        Linear model = new Linear(2, 2, new Rng(6));
+        FitResult r = checkpointExample(model, new SGD(model.parameters(), 0.1, 0.9), train, null);
+        assertEquals(10, r.epochs().size());
+        assertFalse(Files.exists(file));
     }
 }

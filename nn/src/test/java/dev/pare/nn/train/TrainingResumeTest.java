@@ -399,6 +399,18 @@ class TrainingResumeTest {
     }
 
     @Test
+    void aCheckpointFileInAMissingDirectoryIsRefusedBeforeTraining() {
+        Linear m = new Linear(2, 3, new Rng(1));
+        SGD sgd = new SGD(m.parameters(), 0.1);
+        Path file = dir.resolve("no-such-dir").resolve("c.safetensors");
+        Trainer t = Trainer.builder(m, new CrossEntropyLoss(), sgd).progress(ProgressMode.NONE)
+                .checkpoint(file, CheckpointInterval.steps(100)).build();
+        var e = assertThrows(IllegalArgumentException.class, () -> t.fit(Blobs.gaussian(1, 12, 3, 0.5, 4)));
+        assertTrue(e.getMessage().contains("no-such-dir") && e.getMessage().contains("not a directory"), e.getMessage());
+        assertEquals(0, sgd.steps());
+    }
+
+    @Test
     void intervalsParseFromTheCommandLineForm() {
         assertEquals(CheckpointInterval.steps(500), CheckpointInterval.parse("500steps"));
         assertEquals(CheckpointInterval.epochs(1), CheckpointInterval.parse("1epoch"));
