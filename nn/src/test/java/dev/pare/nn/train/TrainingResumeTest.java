@@ -411,6 +411,39 @@ class TrainingResumeTest {
     }
 
     @Test
+    void aDamagedCheckpointIsRefusedNamingTheFile() throws IOException {
+        Path file = checkpointOf(Recipe.SGD_NESTEROV_PER_BATCH_COSINE);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 5] ^= 0x40; // one bit of the data: the checksum no longer matches
+        Path flipped = dir.resolve("flipped.safetensors");
+        Files.write(flipped, bytes);
+        var e = assertThrows(IOException.class, () -> TrainingCheckpoint.read(flipped));
+        assertTrue(e.getMessage().contains("flipped.safetensors"), e.getMessage());
+        Path truncated = dir.resolve("truncated.safetensors");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        var t = assertThrows(IOException.class, () -> TrainingCheckpoint.read(truncated));
+        assertTrue(t.getMessage().contains("truncated.safetensors"), t.getMessage());
+    }
+
+    @Test
+    void aCheckpointMissingAPieceNamesIt() throws IOException {
+        Path file = checkpointOf(Recipe.SGD_NESTEROV_PER_BATCH_COSINE);
+        dev.pare.nn.io.Checkpoint c = SafeTensors.read(file);
+        dev.pare.nn.io.Checkpoint without = new dev.pare.nn.io.Checkpoint();
+        c.entries().forEach(without::put);
+        c.metadata().forEach((k, v) -> {
+            if (!k.equals("position.batch")) {
+                without.putMetadata(k, v);
+            }
+        });
+        Path broken = dir.resolve("broken.safetensors");
+        SafeTensors.write(broken, without);
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainingCheckpoint.read(broken));
+        assertTrue(e.getMessage().contains("broken.safetensors") && e.getMessage().contains("'position.batch' is missing"),
+                e.getMessage());
+    }
+
+    @Test
     void intervalsParseFromTheCommandLineForm() {
         assertEquals(CheckpointInterval.steps(500), CheckpointInterval.parse("500steps"));
         assertEquals(CheckpointInterval.epochs(1), CheckpointInterval.parse("1epoch"));
