@@ -107,8 +107,11 @@ final class CheckpointOptions {
         for (int i = 0; i + 1 < extra.length; i += 2) {
             builder.runInfo(extra[i], extra[i + 1]);
         }
+        Path f = fileFor(name);
+        // Printed only once the checkpoint has been checked and restored: a refused one prints the reason instead.
+        builder.onResume(c -> System.out.println((directory != null ? name + ": " : "") + "resumed from " + f + " at "
+                + c.position()));
         if (interval != null) {
-            Path f = fileFor(name);
             builder.checkpoint(f, interval);
             if (interval.unit() == CheckpointUnit.EPOCHS) {
                 builder.onCheckpoint(c -> System.out.println("checkpoint: " + f + " at " + c.position()));
@@ -125,7 +128,7 @@ final class CheckpointOptions {
 
     /**
      * {@code fresh} or, with --resume and a checkpoint of run {@code name}, {@code resumed} from
-     * it; says which.
+     * it (the trainer, {@link #configure configured} here, then says from where).
      */
     FitResult run(String name, Function<TrainingCheckpoint, FitResult> resumed, Supplier<FitResult> fresh)
             throws IOException {
@@ -140,8 +143,6 @@ final class CheckpointOptions {
             }
             return fresh.get();
         }
-        TrainingCheckpoint c = TrainingCheckpoint.read(f);
-        System.out.println((directory != null ? name + ": " : "") + "resuming from " + f + " at " + c.position());
-        return resumed.apply(c);
+        return resumed.apply(TrainingCheckpoint.read(f));
     }
 }

@@ -122,9 +122,9 @@ class DistillSampleTest {
         again[args.length] = "--resume";
         String[] second = run(new Distill(), again);
         assertEquals("0", second[0], second[2]);
-        assertTrue(second[1].contains("seed0-scratch: resuming from " + ckpts.resolve("seed0-scratch.ckpt.safetensors")
+        assertTrue(second[1].contains("seed0-scratch: resumed from " + ckpts.resolve("seed0-scratch.ckpt.safetensors")
                 + " at epoch 1 of 1, after batch 60 of 79 (step 60)"), second[1]);
-        assertTrue(second[1].contains("seed0-T1.0-a0.7: resuming from"), second[1]);
+        assertTrue(second[1].contains("seed0-T1.0-a0.7: resumed from"), second[1]);
         assertTrue(accuracies(first[1]).startsWith("seed 0: scratch"), first[1]);
         assertEquals(accuracies(first[1]), accuracies(second[1]));
     }

@@ -1,6 +1,7 @@
 package dev.pare.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +52,7 @@ class ResumeSampleTest {
         String[] b = CommandRun.run(new TrainMlp(), "--subset", "--epochs", "1", "--threads", "1", "--progress", "NONE",
                 "--checkpoint", kept.toString(), "--resume", "--out", resumedOut.toString());
         assertEquals("0", b[0], b[2]);
-        assertTrue(b[1].contains("resuming from " + kept + " at epoch 1 of 1, after batch 40 of "), b[1]);
+        assertTrue(b[1].contains("resumed from " + kept + " at epoch 1 of 1, after batch 40 of "), b[1]);
 
         Map<String, Tensor> x = SafeTensors.load(full);
         Map<String, Tensor> y = SafeTensors.load(resumedOut);
@@ -72,6 +73,7 @@ class ResumeSampleTest {
         assertNotEquals("0", other[0]);
         assertTrue(other[2].contains("option seed: 0 in the saved run, 3 now"), other[2]);
         assertTrue(other[2].contains("trainer setting epochs: 1 in the saved run, 2 now"), other[2]);
+        assertFalse(other[1].contains("resumed from"), other[1]);
     }
 
     @Test

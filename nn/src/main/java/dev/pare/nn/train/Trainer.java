@@ -90,6 +90,7 @@ public final class Trainer {
     private final Map<String, Rng> extraRngs;
     private final Map<String, String> runInfo;
     private final Consumer<TrainingCheckpoint> onCheckpoint;
+    private final Consumer<TrainingCheckpoint> onResume;
 
     private Trainer(Builder b) {
         this.model = b.model;
@@ -106,6 +107,7 @@ public final class Trainer {
         this.extraRngs = new LinkedHashMap<>(b.rngs);
         this.runInfo = new LinkedHashMap<>(b.runInfo);
         this.onCheckpoint = b.onCheckpoint;
+        this.onResume = b.onResume;
     }
 
     /** A builder for a trainer of {@code model} that minimises {@code loss} with {@code optimizer}. */
@@ -168,6 +170,9 @@ public final class Trainer {
                     + "bits of an uninterrupted run", Parallel.threads(), checkpoint.threads());
         }
         LOG.info("resumed from {}", checkpoint);
+        if (onResume != null) {
+            onResume.accept(checkpoint);
+        }
         return run(train, test, checkpoint.run());
     }
 
@@ -447,6 +452,7 @@ public final class Trainer {
         private final Map<String, Rng> rngs = new LinkedHashMap<>();
         private final Map<String, String> runInfo = new LinkedHashMap<>();
         private Consumer<TrainingCheckpoint> onCheckpoint;
+        private Consumer<TrainingCheckpoint> onResume;
 
         private Builder(Model model, BatchLoss loss, Optimizer optimizer) {
             if (model == null || loss == null || optimizer == null) {
@@ -548,6 +554,15 @@ public final class Trainer {
         /** Called after each checkpoint is saved (e.g. to print where). */
         public Builder onCheckpoint(Consumer<TrainingCheckpoint> listener) {
             this.onCheckpoint = listener;
+            return this;
+        }
+
+        /**
+         * Called by {@link Trainer#resume} once the checkpoint has been checked and restored, before
+         * training goes on (e.g. to print from where); not called when the checkpoint is refused.
+         */
+        public Builder onResume(Consumer<TrainingCheckpoint> listener) {
+            this.onResume = listener;
             return this;
         }
 
