@@ -70,11 +70,23 @@ class KillResumeTest {
 
         // Killed: as soon as the first checkpoint (step 10, inside epoch 1) is on disk.
         Process victim = child("killed", checkpoint, killedOut).start();
+        // A child that hangs without printing would block readLine forever: kill it after the
+        // time-out, which ends its output and so the loop below.
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!victim.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    victim.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                victim.destroyForcibly();
+            }
+        }, "kill-resume-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         String first = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(victim.getInputStream(), StandardCharsets.UTF_8))) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
             String line;
-            while (first == null && (line = r.readLine()) != null && System.nanoTime() < deadline) {
+            while (first == null && (line = r.readLine()) != null) {
                 if (line.startsWith("checkpoint ")) {
                     first = line;
                 }
