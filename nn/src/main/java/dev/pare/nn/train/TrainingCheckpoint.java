@@ -368,8 +368,10 @@ public final class TrainingCheckpoint {
         List<long[]> states = new ArrayList<>();
         for (String name : rngs.keySet()) {
             TensorEntry e = contents.entries().get("rng." + name);
-            if (e.dtype() != DType.I64 || e.numel() != 3) {
-                throw fail("generator '" + name + "' is " + e + ", expected I64[3]");
+            if (e.dtype() != DType.I64 || e.numel() != 3 || e.longs()[0] == 0 && e.longs()[1] == 0) {
+                // Checked here, not by restoreState, so that a bad one is found before anything changes.
+                throw fail("generator '" + name + "' is " + e + (e.dtype() == DType.I64 && e.numel() == 3
+                        ? " with all-zero xoshiro words, a state no generator reaches" : ", expected I64[3]"));
             }
             states.add(e.longs());
         }
