@@ -164,6 +164,7 @@ public final class Trainer {
         if (checkpoint == null || train == null) {
             throw new IllegalArgumentException("resume: checkpoint and training data must not be null");
         }
+        checkCheckpointDirectory(); // before the restore: a refusal changes nothing
         checkpoint.restore(config(train), runInfo, ModelState.tensors(model, optimizer), optimizer, scheduler, rngs());
         if (checkpoint.threads() > 0 && checkpoint.threads() != Parallel.threads()) {
             LOG.warn("resuming with {} kernel thread(s) a run saved with {}: it continues correctly, but not to the "
@@ -182,14 +183,7 @@ public final class Trainer {
         if (train == null) {
             throw new IllegalArgumentException("fit: training data is null");
         }
-        if (checkpointFile != null) {
-            Path dir = checkpointFile.toAbsolutePath().getParent();
-            if (dir == null || !Files.isDirectory(dir)) {
-                // Found now rather than at the first save, which may be an hour away.
-                throw new IllegalArgumentException("Trainer: the checkpoint file " + checkpointFile + " is in " + dir
-                        + ", which is not a directory");
-            }
-        }
+        checkCheckpointDirectory();
         long start = System.nanoTime();
         TrainingCheckpoint.RunState state = from != null ? from : new TrainingCheckpoint.RunState();
         double before = state.runSeconds;
@@ -228,6 +222,17 @@ public final class Trainer {
         }
         double seconds = before + (System.nanoTime() - start) / 1e9;
         return new FitResult(state.history, seconds, last);
+    }
+
+    /** Fails now, rather than at the first save (which may be an hour away), if the checkpoint cannot be written. */
+    private void checkCheckpointDirectory() {
+        if (checkpointFile != null) {
+            Path dir = checkpointFile.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("Trainer: the checkpoint file " + checkpointFile + " is in " + dir
+                        + ", which is not a directory");
+            }
+        }
     }
 
     /** The trainer's settings a checkpoint must agree with to be continued by this trainer. */

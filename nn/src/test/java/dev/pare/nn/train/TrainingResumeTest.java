@@ -411,6 +411,19 @@ class TrainingResumeTest {
     }
 
     @Test
+    void aResumeThatCouldNotSaveIsRefusedBeforeRestoring() throws IOException {
+        Path saved = checkpointOf(Recipe.SGD_NESTEROV_PER_BATCH_COSINE);
+        Run other = new Run(Recipe.SGD_NESTEROV_PER_BATCH_COSINE, 7);
+        float[] before = other.model.stateDict().get("1.weight").toArray();
+        Trainer t = other.builder.checkpoint(dir.resolve("gone").resolve("c.safetensors"), CheckpointInterval.steps(5))
+                .build();
+        var e = assertThrows(IllegalArgumentException.class, () -> t.resume(saved, new AugmentedEpochs(), null));
+        assertTrue(e.getMessage().contains("not a directory"), e.getMessage());
+        assertArrayEquals(before, other.model.stateDict().get("1.weight").toArray());
+        assertEquals(0, other.optimizer.steps());
+    }
+
+    @Test
     void aDamagedCheckpointIsRefusedNamingTheFile() throws IOException {
         Path file = checkpointOf(Recipe.SGD_NESTEROV_PER_BATCH_COSINE);
         byte[] bytes = Files.readAllBytes(file);
