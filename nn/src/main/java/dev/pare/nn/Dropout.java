@@ -64,6 +64,14 @@ public final class Dropout extends Module {
         return x.mul(Tensor.wrap(mask, 0, x.shape()));
     }
 
+    /**
+     * The generator the masks come from. A training checkpoint saves and restores its state
+     * ({@link Rng#saveState()}), so that a resumed run draws the masks the uninterrupted run would have.
+     */
+    public Rng rng() {
+        return rng;
+    }
+
     /** The probability of zeroing an element. */
     public double p() {
         return p;

@@ -121,6 +121,9 @@ public final class Distill implements Callable<Integer> {
     @Mixin
     TrainingOptions options;
 
+    @Mixin
+    CheckpointOptions checkpoints;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Distill()).execute(args));
     }
@@ -169,6 +172,7 @@ public final class Distill implements Callable<Integer> {
             noCache = true;
         }
         List<ImageTransform> transforms = transforms();
+        checkpoints.validateMultiRun("distill-checkpoints");
         FashionMnist data = SampleSupport.loadData(options);
         TensorDataset trainSet = data.train(true);
         // Views depend on the base seed only: shared by every seed's runs and by the teacher cache.
@@ -223,9 +227,11 @@ public final class Distill implements Callable<Integer> {
             DataLoader train = trainLoader(trainSet, seed);
             Iterable<? extends LabeledBatch> trainBatches = firstView == null ? train
                     : new EpochViews(firstView, viewCount, options.batchSize, seed, null);
-            FitResult r = Trainer.builder(plain, new CrossEntropyLoss(), sgd).epochs(studentEpochs)
-                    .scheduler(schedule(sgd, train), SchedulerInterval.BATCH).progress(options.progress).build()
-                    .fit(trainBatches, test);
+            String scratchRun = "seed" + seed + "-scratch";
+            Trainer scratchTrainer = checkpoints.configure(Trainer.builder(plain, new CrossEntropyLoss(), sgd), scratchRun,
+                            options, studentInfo(seed)).epochs(studentEpochs)
+                    .scheduler(schedule(sgd, train), SchedulerInterval.BATCH).progress(options.progress).build();
+            FitResult r = checkpoints.run(scratchTrainer, scratchRun, trainBatches, test);
             scratch[i] = r.finalEvaluation().accuracy();
             scratchSeconds += r.seconds();
 
@@ -247,22 +253,29 @@ public final class Distill implements Callable<Integer> {
                 }
                 SGD dsgd = sgd(params);
                 DataLoader dtrain = trainLoader(trainSet, seed); // the same data order as the scratch run
+                String run = "seed" + seed + "-T" + temperature + "-a" + alpha;
+                String[] info = distilledInfo(seed, teacher, temperature, alpha);
                 Distiller.Builder b = Distiller.builder(teacher.model, student, new DistillationLoss(temperature, alpha), dsgd)
                         .epochs(studentEpochs).scheduler(schedule(dsgd, dtrain), SchedulerInterval.BATCH)
-                        .progress(options.progress);
+                        .progress(options.progress)
+                        .trainerOptions(tb -> checkpoints.configure(tb, run, options, info));
                 if (hint != null) {
                     b.hint(hint);
                 }
                 Distiller distiller = b.build();
-                FitResult d;
+                Iterable<? extends LabeledBatch> dbatches;
+                Iterable<? extends LabeledBatch> dtest;
                 if (firstView != null) {
-                    EpochViews views = new EpochViews(firstView, viewCount, options.batchSize, seed,
+                    dbatches = new EpochViews(firstView, viewCount, options.batchSize, seed,
                             noCache ? null : viewCaches.get(teacher));
-                    d = distiller.fitBatches(views, noCache ? test : caches.get(teacher)[1].attach(test));
+                    dtest = noCache ? test : caches.get(teacher)[1].attach(test);
                 } else {
-                    d = noCache ? distiller.fit(dtrain, test)
-                            : distiller.fitBatches(caches.get(teacher)[0].attach(dtrain), caches.get(teacher)[1].attach(test));
+                    // Without caching, fitBatches on plain batches runs the teacher on each one, as fit does.
+                    dbatches = noCache ? dtrain : caches.get(teacher)[0].attach(dtrain);
+                    dtest = noCache ? test : caches.get(teacher)[1].attach(test);
                 }
+                FitResult d = checkpoints.run(run, c -> distiller.resumeBatches(c, dbatches, dtest),
+                        () -> distiller.fitBatches(dbatches, dtest));
                 distilled[g][i] = d.finalEvaluation().accuracy();
                 distilSeconds += d.seconds();
                 lastStudents[g] = student;
@@ -343,8 +356,10 @@ public final class Distill implements Callable<Integer> {
         DataLoader train = trainLoader(trainSet, options.seed);
         SGD sgd = sgd(cnn.parameters());
         LrScheduler schedule = new LrScheduler(sgd, LrSchedule.cosine(teacherEpochs * train.numBatches(), 0));
-        FitResult r = Trainer.builder(cnn, new CrossEntropyLoss(), sgd).epochs(teacherEpochs)
-                .scheduler(schedule, SchedulerInterval.BATCH).progress(options.progress).build().fit(train, test);
+        Trainer trainer = checkpoints.configure(Trainer.builder(cnn, new CrossEntropyLoss(), sgd), "teacher", options,
+                        "arch", "cnn").epochs(teacherEpochs)
+                .scheduler(schedule, SchedulerInterval.BATCH).progress(options.progress).build();
+        FitResult r = checkpoints.run(trainer, "teacher", train, test);
         Path file = Path.of("distill-teacher.safetensors");
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("architecture", "cnn");
@@ -399,6 +414,21 @@ public final class Distill implements Callable<Integer> {
             }
         }
         return h.size(1);
+    }
+
+    /** What a student run's checkpoint must agree on, beyond the shared options. */
+    private String[] studentInfo(long seed) {
+        return new String[] {"run_seed", Long.toString(seed), "student_hidden", hidden.toString(),
+            "augment", augment.toString() + " shift " + maxShift + " views " + views};
+    }
+
+    /** What a distilled run's checkpoint must agree on: the student's, and the teacher and loss. */
+    private String[] distilledInfo(long seed, Teacher teacher, float temperature, float alpha) {
+        List<String> info = new ArrayList<>(List.of(studentInfo(seed)));
+        info.addAll(List.of("teacher", teacher.file == null ? "trained " + teacher.arch : teacher.file.toAbsolutePath().toString(),
+                "temperature", Float.toString(temperature), "alpha", Float.toString(alpha),
+                "hint_weight", Float.toString(hintWeight), "teacher_logits", noCache ? "on the fly" : "cached"));
+        return info.toArray(new String[0]);
     }
 
     private DataLoader trainLoader(TensorDataset trainSet, long seed) {

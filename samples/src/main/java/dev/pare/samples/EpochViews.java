@@ -5,6 +5,8 @@ import dev.pare.nn.Module;
 import dev.pare.nn.data.AugmentedDataset;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.train.LabeledBatch;
+import dev.pare.nn.train.ResumableBatches;
+import dev.pare.nn.train.SizedBatches;
 import dev.pare.nn.io.Checkpoint;
 import dev.pare.nn.io.SafeTensors;
 import java.io.IOException;
@@ -27,7 +29,7 @@ import java.util.Map;
  * images in the same order. Only the first {@code views} epochs cost a teacher pass; cycling
  * through a fixed set of views after that trades some variety for time.
  */
-final class EpochViews implements Iterable<LabeledBatch> {
+final class EpochViews implements Iterable<LabeledBatch>, ResumableBatches, SizedBatches {
     private final AugmentedDataset first;
     private final int views;
     private final int batchSize;
@@ -46,15 +48,28 @@ final class EpochViews implements Iterable<LabeledBatch> {
 
     @Override
     public Iterator<LabeledBatch> iterator() {
-        int epoch = nextEpoch++;
+        return resume(nextEpoch, 0);
+    }
+
+    @Override
+    public int nextPass() {
+        return nextEpoch;
+    }
+
+    /** Epoch {@code epoch} from batch {@code batch} on; the next {@link #iterator()} yields epoch + 1. */
+    @Override
+    public Iterator<LabeledBatch> resume(int epoch, int batch) {
+        nextEpoch = epoch + 1;
         int v = epoch % views;
+        Iterator<? extends LabeledBatch> it;
         if (caches != null) {
             TeacherLogitCache cache = caches.get(v);
             DataLoader loader = DataLoader.builder(cache.dataset()).batchSize(batchSize).shuffle(seed).build();
-            return cache.attach(loader, epoch).iterator();
+            it = ((ResumableBatches) cache.attach(loader)).resume(epoch, batch);
+        } else {
+            DataLoader loader = DataLoader.builder(first.forEpoch(v)).batchSize(batchSize).shuffle(seed).build();
+            it = loader.resume(epoch, batch);
         }
-        DataLoader loader = DataLoader.builder(first.forEpoch(v)).batchSize(batchSize).shuffle(seed).build();
-        Iterator<? extends LabeledBatch> it = loader.epoch(epoch).iterator();
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -66,6 +81,12 @@ final class EpochViews implements Iterable<LabeledBatch> {
                 return it.next();
             }
         };
+    }
+
+    /** Batches per epoch: every view has the base data set's size. */
+    @Override
+    public int numBatches() {
+        return (first.size() + batchSize - 1) / batchSize;
     }
 
     /** One teacher's logits on each augmented view, computed when first needed and then kept. */

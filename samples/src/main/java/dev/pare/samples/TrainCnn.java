@@ -40,6 +40,9 @@ public final class TrainCnn implements Callable<Integer> {
     @Mixin
     TrainingOptions options;
 
+    @Mixin
+    CheckpointOptions checkpoints;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new TrainCnn()).execute(args));
     }
@@ -47,6 +50,8 @@ public final class TrainCnn implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         options.applyThreads();
+        String name = arch == Arch.small ? "cnn" : "mobilenet";
+        checkpoints.validate(name);
         FashionMnist data = SampleSupport.loadData(options);
 
         DataLoader train = DataLoader.builder(data.train(true)).batchSize(options.batchSize)
@@ -59,14 +64,14 @@ public final class TrainCnn implements Callable<Integer> {
         SGD sgd = new SGD(model.parameters(), options.learningRateOr(0.05), 0.9, 0, true, 5e-4);
         LrScheduler schedule = new LrScheduler(sgd, LrSchedule.cosine(epochs * train.numBatches(), 0));
 
-        Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), sgd)
+        Trainer trainer = checkpoints.configure(Trainer.builder(model, new CrossEntropyLoss(), sgd), name, options,
+                        "arch", arch.name())
                 .epochs(epochs)
                 .scheduler(schedule, SchedulerInterval.BATCH)
                 .progress(options.progress)
                 .build();
-        FitResult result = trainer.fit(train, test);
+        FitResult result = checkpoints.run(trainer, name, train, test);
 
-        String name = arch == Arch.small ? "cnn" : "mobilenet";
         SampleSupport.report(name, model, result, data, options, name + ".safetensors");
         return 0;
     }

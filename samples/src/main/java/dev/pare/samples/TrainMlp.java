@@ -31,6 +31,9 @@ public final class TrainMlp implements Callable<Integer> {
     @Mixin
     TrainingOptions options;
 
+    @Mixin
+    CheckpointOptions checkpoints;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new TrainMlp()).execute(args));
     }
@@ -38,6 +41,7 @@ public final class TrainMlp implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         options.applyThreads();
+        checkpoints.validate("mlp");
         FashionMnist data = SampleSupport.loadData(options);
 
         // Inputs normalised with the training set's mean and std; a fresh shuffle every epoch.
@@ -51,12 +55,12 @@ public final class TrainMlp implements Callable<Integer> {
         // The learning rate follows half a cosine from its peak to 0 over the whole run, per step.
         LrScheduler schedule = new LrScheduler(sgd, LrSchedule.cosine(epochs * train.numBatches(), 0));
 
-        Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), sgd)
+        Trainer trainer = checkpoints.configure(Trainer.builder(model, new CrossEntropyLoss(), sgd), "mlp", options)
                 .epochs(epochs)
                 .scheduler(schedule, SchedulerInterval.BATCH)
                 .progress(options.progress)
                 .build();
-        FitResult result = trainer.fit(train, test);
+        FitResult result = checkpoints.run(trainer, "mlp", train, test);
 
         SampleSupport.report("mlp", model, result, data, options, "mlp.safetensors");
         return 0;

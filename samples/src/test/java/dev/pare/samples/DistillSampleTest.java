@@ -101,4 +101,31 @@ class DistillSampleTest {
         }
         return b.toString();
     }
+
+    @Test
+    void everyRunOfTheCommandResumesFromItsOwnCheckpoint() throws Exception {
+        Path teacher = dir.resolve("mlp.safetensors");
+        String[] t = run(new TrainMlp(), "--subset", "--epochs", "1", "--threads", "1", "--progress", "NONE",
+                "--out", teacher.toString());
+        assertEquals("0", t[0], t[2]);
+        Path ckpts = dir.resolve("ckpts");
+        String[] args = {"--subset", "--teacher", teacher.toString(), "--student-epochs", "1", "--student-hidden", "4",
+            "--seeds", "1", "--threads", "1", "--progress", "NONE", "--out", dir.resolve("s.safetensors").toString(),
+            "--checkpoint-every", "30steps", "--checkpoint", ckpts.toString()};
+        String[] first = run(new Distill(), args);
+        assertEquals("0", first[0], first[2]);
+        assertTrue(Files.exists(ckpts.resolve("seed0-scratch.ckpt.safetensors")), first[1]);
+        assertTrue(Files.exists(ckpts.resolve("seed0-T1.0-a0.7.ckpt.safetensors")), first[1]);
+
+        // The last checkpoints were taken at step 60 of 79: the resumed command trains 19 batches per run.
+        String[] again = java.util.Arrays.copyOf(args, args.length + 1);
+        again[args.length] = "--resume";
+        String[] second = run(new Distill(), again);
+        assertEquals("0", second[0], second[2]);
+        assertTrue(second[1].contains("seed0-scratch: resumed from " + ckpts.resolve("seed0-scratch.ckpt.safetensors")
+                + " at epoch 1 of 1, after batch 60 of 79 (step 60)"), second[1]);
+        assertTrue(second[1].contains("seed0-T1.0-a0.7: resumed from"), second[1]);
+        assertTrue(accuracies(first[1]).startsWith("seed 0: scratch"), first[1]);
+        assertEquals(accuracies(first[1]), accuracies(second[1]));
+    }
 }

@@ -104,6 +104,43 @@ public final class Rng {
         return u * f;
     }
 
+    /**
+     * The generator's whole state as three longs: the four 32-bit xoshiro words in pairs
+     * ({@code s1:s0}, {@code s3:s2}) and the raw bits of the Gaussian kept for the next
+     * {@link #nextGaussian()} (NaN when there is none). A generator given this array by
+     * {@link #restoreState} continues with exactly the numbers this one would have drawn next;
+     * that is what lets a training run stopped mid-way resume bit for bit.
+     */
+    public long[] saveState() {
+        return new long[] {
+            ((long) s1 << 32) | (s0 & 0xFFFFFFFFL),
+            ((long) s3 << 32) | (s2 & 0xFFFFFFFFL),
+            Double.doubleToRawLongBits(spareGaussian)
+        };
+    }
+
+    /**
+     * Continues from a state made by {@link #saveState()}.
+     *
+     * @throws IllegalArgumentException if {@code state} is not three longs, or its xoshiro words
+     *     are all zero (a state no generator reaches: the array did not come from saveState)
+     */
+    public void restoreState(long[] state) {
+        if (state == null || state.length != 3) {
+            throw new IllegalArgumentException("Rng.restoreState: expected the 3 longs of saveState(), got "
+                    + (state == null ? "null" : state.length + " values"));
+        }
+        if (state[0] == 0 && state[1] == 0) {
+            throw new IllegalArgumentException("Rng.restoreState: the xoshiro words are all zero, a state no generator"
+                    + " reaches; the array did not come from saveState()");
+        }
+        s0 = (int) state[0];
+        s1 = (int) (state[0] >>> 32);
+        s2 = (int) state[1];
+        s3 = (int) (state[1] >>> 32);
+        spareGaussian = Double.longBitsToDouble(state[2]);
+    }
+
     /** A new generator for an independent stream, seeded from this one. */
     public Rng fork() {
         return new Rng(nextLong());

@@ -12,10 +12,12 @@ import dev.pare.nn.train.LabeledBatch;
 import dev.pare.nn.train.ProgressMode;
 import dev.pare.nn.train.SchedulerInterval;
 import dev.pare.nn.train.Trainer;
+import dev.pare.nn.train.TrainingCheckpoint;
 import dev.pare.tensor.Tensor;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +88,9 @@ public final class Distiller {
         if (b.scheduler != null) {
             tb.scheduler(b.scheduler, b.interval);
         }
+        if (b.trainerOptions != null) {
+            b.trainerOptions.accept(tb);
+        }
         this.trainer = tb.build();
     }
 
@@ -133,6 +138,21 @@ public final class Distiller {
         teacher.eval();
         cacheSeconds = 0;
         return trainer.fit(train, test);
+    }
+
+    /**
+     * Continues a {@link #fitBatches} run from a checkpoint saved by it (see
+     * {@link Builder#trainerOptions} and {@link Trainer#resume(TrainingCheckpoint, Iterable, Iterable)}):
+     * the same data must be given.
+     */
+    public FitResult resumeBatches(TrainingCheckpoint checkpoint, Iterable<? extends LabeledBatch> train,
+                                   Iterable<? extends LabeledBatch> test) {
+        if (train == null) {
+            throw new IllegalArgumentException("Distiller: training data is null");
+        }
+        teacher.eval();
+        cacheSeconds = 0;
+        return trainer.resume(checkpoint, train, test);
     }
 
     /** Seconds the last {@link #fit} spent caching the teacher's logits (0 when running it on the fly). */
@@ -190,6 +210,7 @@ public final class Distiller {
         private LrScheduler scheduler;
         private SchedulerInterval interval = SchedulerInterval.EPOCH;
         private ProgressMode progress = ProgressMode.AUTO;
+        private Consumer<Trainer.Builder> trainerOptions;
 
         private Builder(Module teacher, Module student, DistillationLoss loss, Optimizer optimizer) {
             if (teacher == null || student == null || loss == null || optimizer == null) {
@@ -248,6 +269,15 @@ public final class Distiller {
 
         public Builder progress(ProgressMode progress) {
             this.progress = progress;
+            return this;
+        }
+
+        /**
+         * Further settings of the student's {@link Trainer}, applied after this builder's own, e.g.
+         * {@code tb -> tb.checkpoint(file, CheckpointInterval.steps(500))}.
+         */
+        public Builder trainerOptions(Consumer<Trainer.Builder> options) {
+            this.trainerOptions = options;
             return this;
         }
 

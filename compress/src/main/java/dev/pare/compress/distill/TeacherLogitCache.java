@@ -5,6 +5,8 @@ import dev.pare.nn.data.Batch;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.data.Dataset;
 import dev.pare.nn.train.LabeledBatch;
+import dev.pare.nn.train.ResumableBatches;
+import dev.pare.nn.train.SizedBatches;
 import dev.pare.tensor.Tensor;
 import java.util.Iterator;
 
@@ -126,7 +128,40 @@ public final class TeacherLogitCache {
      */
     public Iterable<LabeledBatch> attach(DataLoader loader) {
         checkDataset(loader);
-        return () -> withLogits(loader.iterator());
+        return new Attached(loader);
+    }
+
+    /**
+     * A loader's batches with their logits. It is also {@link ResumableBatches} and
+     * {@link SizedBatches} when the loader is, so that a trainer resumed from a checkpoint seeks
+     * to its batch without building the ones before it, and a progress bar knows the total.
+     */
+    private final class Attached implements Iterable<LabeledBatch>, ResumableBatches, SizedBatches {
+        private final DataLoader loader;
+
+        Attached(DataLoader loader) {
+            this.loader = loader;
+        }
+
+        @Override
+        public Iterator<LabeledBatch> iterator() {
+            return withLogits(loader.iterator());
+        }
+
+        @Override
+        public int nextPass() {
+            return loader.nextPass();
+        }
+
+        @Override
+        public Iterator<LabeledBatch> resume(int pass, int batch) {
+            return withLogits(loader.resume(pass, batch));
+        }
+
+        @Override
+        public int numBatches() {
+            return loader.numBatches();
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.pare.nn.data;
 
+import dev.pare.nn.train.ResumableBatches;
 import dev.pare.nn.train.SizedBatches;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
@@ -30,7 +31,9 @@ import java.util.concurrent.TimeUnit;
  * <h2>Order</h2>
  * Without shuffling, every epoch visits examples 0, 1, …, N−1. With shuffling, epoch {@code e}
  * visits a uniformly random permutation drawn by an {@link Rng} seeded from {@code (seed, e)}
- * alone ({@link #order}), so any epoch can be reproduced on its own. The last batch holds the
+ * alone ({@link #order}), so any epoch can be reproduced on its own, and a training run stopped
+ * mid-epoch can continue at the very next batch ({@link #resume}): the loader's whole state is
+ * the number of the next epoch. The last batch holds the
  * remaining {@code N mod B} examples, unless {@code dropLast} discards it (useful when a layer
  * such as batch norm dislikes a tiny last batch).
  *
@@ -39,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * writes each example once, plus its two label arrays. Batches are not recycled: the caller may
  * keep one (say, for a visualisation) without it changing under them.
  */
-public final class DataLoader implements Iterable<Batch>, SizedBatches {
+public final class DataLoader implements Iterable<Batch>, SizedBatches, ResumableBatches {
     private final Dataset dataset;
     private final int batchSize;
     private final boolean shuffle;
@@ -168,7 +171,28 @@ public final class DataLoader implements Iterable<Batch>, SizedBatches {
     /** The batches of epoch {@code epoch}, in order. Each call starts a fresh pass. */
     public Iterable<Batch> epoch(int epoch) {
         int[] order = order(epoch);
-        return () -> new EpochIterator(order);
+        return () -> new EpochIterator(order, 0);
+    }
+
+    /** The epoch the next {@link #iterator()} will yield. */
+    @Override
+    public synchronized int nextPass() {
+        return nextEpoch;
+    }
+
+    /**
+     * The batches of epoch {@code epoch} from batch {@code batch} on (the earlier ones are not
+     * built); the next {@link #iterator()} then yields epoch {@code epoch + 1}.
+     */
+    @Override
+    public synchronized Iterator<Batch> resume(int epoch, int batch) {
+        if (batch < 0 || batch > numBatches()) {
+            throw new IllegalArgumentException("DataLoader.resume: batch " + batch + " of epoch " + epoch
+                    + " is outside [0, " + numBatches() + "], the batches of one epoch");
+        }
+        int[] order = order(epoch);
+        nextEpoch = epoch + 1;
+        return new EpochIterator(order, batch);
     }
 
     /**
@@ -241,10 +265,11 @@ public final class DataLoader implements Iterable<Batch>, SizedBatches {
         private int next;
         private Future<Batch> pending;
 
-        EpochIterator(int[] order) {
+        EpochIterator(int[] order, int first) {
             this.order = order;
-            if (prefetch && total > 0) {
-                pending = submit(0);
+            this.next = first;
+            if (prefetch && first < total) {
+                pending = submit(first);
             }
         }
 

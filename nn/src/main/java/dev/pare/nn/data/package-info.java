@@ -23,8 +23,10 @@
  * <h2>Guarantees</h2>
  * <ul>
  *   <li>Reproducible: the order of an epoch is a function of the seed and the epoch number
- *       only, so epoch 7 is the same whether or not epochs 0–6 ran (resuming from a checkpoint
- *       gives the same batches as an uninterrupted run).</li>
+ *       only, so epoch 7 is the same whether or not epochs 0–6 ran: a run resumed from a
+ *       checkpoint gets the same batches as an uninterrupted one, and
+ *       {@link dev.pare.nn.data.DataLoader#resume} starts mid-epoch without building the batches
+ *       before.</li>
  *   <li>Cheap: assembling a batch copies each of its examples once into one new array, and
  *       allocates nothing per element.</li>
  *   <li>Background prefetch, when asked for, builds the next batch while the model works on

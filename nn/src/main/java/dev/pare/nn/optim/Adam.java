@@ -1,5 +1,7 @@
 package dev.pare.nn.optim;
 
+import dev.pare.nn.io.Checkpoint;
+import dev.pare.nn.io.TensorEntry;
 import dev.pare.tensor.Tensor;
 import java.util.List;
 
@@ -115,5 +117,48 @@ public class Adam extends Optimizer {
     /** How many updates parameter {@code index} has received (its t in the bias correction). */
     public final long stepCount(int index) {
         return t[index];
+    }
+
+    @Override
+    protected final List<String> stateNames() {
+        return List.of("exp_avg", "exp_avg_sq", "step");
+    }
+
+    @Override
+    protected final String hyperParameters() {
+        return "betas=(" + beta1d + ", " + beta2d + ") eps=" + eps + " weight_decay=" + weightDecay
+                + (decoupled ? " decoupled" : "");
+    }
+
+    @Override
+    protected final void saveState(Checkpoint c) {
+        for (int i = 0; i < m.length; i++) {
+            if (m[i] != null) {
+                c.put(stateKey(i, "exp_avg"), floatEntry(i, m[i]));
+                c.put(stateKey(i, "exp_avg_sq"), floatEntry(i, v[i]));
+                c.put(stateKey(i, "step"), TensorEntry.ofLongs(new long[] {t[i]}, 1));
+            }
+        }
+    }
+
+    @Override
+    protected final void loadState(Checkpoint c) {
+        int n = m.length;
+        float[][] m2 = new float[n][];
+        float[][] v2 = new float[n][];
+        long[] t2 = new long[n];
+        for (int i = 0; i < n; i++) {
+            m2[i] = floatState(c, stateKey(i, "exp_avg"), i);
+            v2[i] = floatState(c, stateKey(i, "exp_avg_sq"), i);
+            boolean hasStep = c.entries().containsKey(stateKey(i, "step"));
+            if ((m2[i] == null) != (v2[i] == null) || (m2[i] == null) == hasStep) {
+                throw new IllegalArgumentException(name() + ".loadStateDict: parameter " + i + " has only some of "
+                        + stateKey(i, "exp_avg") + ", exp_avg_sq and step; all three or none");
+            }
+            t2[i] = hasStep ? longEntry(c, stateKey(i, "step")) : 0;
+        }
+        System.arraycopy(m2, 0, m, 0, n);
+        System.arraycopy(v2, 0, v, 0, n);
+        System.arraycopy(t2, 0, t, 0, n);
     }
 }

@@ -34,6 +34,11 @@ public final class LrScheduler {
         optimizer.setLearningRate(schedule.lr(baseLr, t));
     }
 
+    /** The learning rate of step {@code t}, without changing anything. */
+    public double lrAt(long t) {
+        return schedule.lr(baseLr, t);
+    }
+
     /** The learning rate set by the last step (or the constructor). */
     public double lastLr() {
         return optimizer.learningRate();
@@ -52,5 +57,25 @@ public final class LrScheduler {
     /** The optimizer's learning rate when this scheduler was made. */
     public double baseLr() {
         return baseLr;
+    }
+
+    /**
+     * Continues from step {@code t} of a saved run (its {@link #stepCount()}) and sets the
+     * learning rate of that step.
+     *
+     * @param savedBaseLr the saved scheduler's {@link #baseLr()}; must equal this one's
+     * @throws IllegalArgumentException if the base rates differ (the run used another --lr) or
+     *     t is negative
+     */
+    public void resumeAt(long t, double savedBaseLr) {
+        if (t < 0) {
+            throw new IllegalArgumentException("LrScheduler.resumeAt: step " + t + " must be >= 0");
+        }
+        if (Double.compare(savedBaseLr, baseLr) != 0) {
+            throw new IllegalArgumentException("LrScheduler.resumeAt: the saved run's base learning rate was " + savedBaseLr
+                    + ", this scheduler's is " + baseLr);
+        }
+        this.t = t;
+        apply();
     }
 }

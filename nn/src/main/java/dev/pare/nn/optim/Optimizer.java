@@ -1,5 +1,9 @@
 package dev.pare.nn.optim;
 
+import dev.pare.nn.io.Checkpoint;
+import dev.pare.nn.io.DType;
+import dev.pare.nn.io.TensorEntry;
+import dev.pare.tensor.Shape;
 import dev.pare.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +29,10 @@ import java.util.Map;
  * write plain loops over those arrays. One fused pass over memory per parameter is both the
  * fastest form and the easiest to compare with the formula in the subclass's Javadoc; it touches
  * no tensor op, so nothing is allocated per element.
+ *
+ * <p>{@link #stateDict()} and {@link #loadStateDict} save and restore everything a later
+ * {@code step()} depends on (the learning rate, the step count, each subclass's buffers), as
+ * PyTorch's {@code optimizer.state_dict()} does, so that a training run can stop and resume.
  */
 public abstract class Optimizer {
     private final String name;
@@ -138,6 +146,170 @@ public abstract class Optimizer {
                 }
             }
         }
+    }
+
+    // ---------------------------------------------------------------- state dict
+
+    /**
+     * A snapshot of everything the next {@link #step()} depends on, PyTorch's
+     * {@code optimizer.state_dict()} in safetensors form:
+     * <ul>
+     *   <li>entry {@code steps}: I64 [1], how many times {@code step()} has run;</li>
+     *   <li>entries {@code state.<i>.<name>}: parameter i's buffers ({@link #stateNames()}, e.g.
+     *       {@code momentum_buffer}, {@code exp_avg}), F32 of the parameter's shape, or I64 [1]
+     *       for a per-parameter counter; a parameter not yet updated has none;</li>
+     *   <li>metadata {@code optimizer} (the type), {@code hyper_parameters} (everything fixed at
+     *       construction), {@code lr} (exact, as {@link Double#toString}) and {@code param_shapes}.</li>
+     * </ul>
+     * The buffers are copied: the snapshot does not change when training continues.
+     */
+    public final Checkpoint stateDict() {
+        Checkpoint c = new Checkpoint();
+        c.putMetadata("optimizer", name);
+        c.putMetadata("hyper_parameters", hyperParameters());
+        c.putMetadata("lr", Double.toString(learningRate));
+        c.putMetadata("param_shapes", paramShapes());
+        c.put("steps", TensorEntry.ofLongs(new long[] {steps}, 1));
+        saveState(c);
+        return c;
+    }
+
+    /**
+     * Continues from a {@link #stateDict()} snapshot: sets the learning rate, the step count and
+     * every buffer, so that the following steps are bit for bit those the saved optimizer would
+     * have made. Everything is checked before anything changes.
+     *
+     * @throws IllegalArgumentException naming what differs: another optimizer type, other
+     *     hyper-parameters, other parameter shapes, or a missing, unknown or misshapen entry
+     */
+    public final void loadStateDict(Checkpoint state) {
+        if (state == null) {
+            throw new IllegalArgumentException(name + ".loadStateDict: state is null");
+        }
+        String where = name + ".loadStateDict: ";
+        String type = state.metadata().get("optimizer");
+        if (!name.equals(type)) {
+            throw new IllegalArgumentException(where + "the state was saved by " + (type == null ? "no optimizer" : type)
+                    + ", not " + name);
+        }
+        String hyper = state.metadata().get("hyper_parameters");
+        if (!hyperParameters().equals(hyper)) {
+            throw new IllegalArgumentException(where + "the state was saved with hyper-parameters " + hyper
+                    + ", this optimizer has " + hyperParameters());
+        }
+        String shapes = state.metadata().get("param_shapes");
+        if (!paramShapes().equals(shapes)) {
+            throw new IllegalArgumentException(where + "the state was saved for parameters of shapes " + shapes
+                    + ", this optimizer has " + paramShapes());
+        }
+        double lr;
+        try {
+            lr = Double.parseDouble(String.valueOf(state.metadata().get("lr")));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(where + "metadata 'lr' is " + state.metadata().get("lr") + ", not a number", e);
+        }
+        if (!(lr >= 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException(where + "metadata 'lr' is " + lr + "; it must be finite and >= 0");
+        }
+        long savedSteps = longEntry(state, "steps");
+        for (String key : state.entries().keySet()) {
+            if (!key.equals("steps") && !isStateKey(key)) {
+                throw new IllegalArgumentException(where + "unknown entry \"" + key + "\"; " + name
+                        + " keeps steps and state.<i>.{" + String.join(", ", stateNames()) + "}");
+            }
+        }
+        loadState(state); // validates its own entries before changing anything
+        this.learningRate = lr;
+        this.steps = savedSteps;
+    }
+
+    private boolean isStateKey(String key) {
+        for (int i = 0; i < params.size(); i++) {
+            for (String s : stateNames()) {
+                if (key.equals(stateKey(i, s))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The buffer names a parameter can have in {@link #stateDict()}, PyTorch's where it has one
+     * (SGD: {@code momentum_buffer}; Adam: {@code exp_avg}, {@code exp_avg_sq}, {@code step}).
+     * None by default.
+     */
+    protected List<String> stateNames() {
+        return List.of();
+    }
+
+    /**
+     * Every setting fixed at construction, as one string compared on load (momentum, betas, …).
+     * Two optimizers with different settings would not continue each other's run.
+     */
+    protected String hyperParameters() {
+        return "";
+    }
+
+    /** Adds this optimizer's buffers to {@code c} (copies, under {@link #stateKey}). None by default. */
+    protected void saveState(Checkpoint c) {}
+
+    /**
+     * Replaces this optimizer's buffers with those of {@code c}; must check every entry
+     * ({@link #floatState}, {@link #longEntry}) before changing anything. None by default.
+     */
+    protected void loadState(Checkpoint c) {}
+
+    /** The entry name of buffer {@code stateName} of parameter {@code index}: {@code state.<index>.<stateName>}. */
+    protected static String stateKey(int index, String stateName) {
+        return "state." + index + "." + stateName;
+    }
+
+    /** A copy of a float buffer as an F32 entry of parameter {@code index}'s shape. */
+    protected final TensorEntry floatEntry(int index, float[] values) {
+        return TensorEntry.of(Tensor.fromArray(values.clone(), params.get(index).shape()));
+    }
+
+    /**
+     * The values of entry {@code key} of {@code c}, copied, checked to be F32 of parameter
+     * {@code index}'s shape; null if there is no such entry (a parameter not yet updated).
+     */
+    protected final float[] floatState(Checkpoint c, String key, int index) {
+        TensorEntry e = c.entries().get(key);
+        if (e == null) {
+            return null;
+        }
+        int[] want = params.get(index).shape();
+        if (e.dtype() != DType.F32 || !Arrays.equals(e.shape(), want)) {
+            throw new IllegalArgumentException(name + ".loadStateDict: entry \"" + key + "\" is " + e + ", expected F32"
+                    + Shape.str(want) + " like parameter " + index);
+        }
+        return e.tensor().contiguous().toArray();
+    }
+
+    /** The one value of I64 [1] entry {@code key}, which must exist. */
+    protected final long longEntry(Checkpoint c, String key) {
+        TensorEntry e = c.entries().get(key);
+        if (e == null) {
+            throw new IllegalArgumentException(name + ".loadStateDict: entry \"" + key + "\" is missing; the checkpoint"
+                    + " holds " + c.entries().keySet());
+        }
+        if (e.dtype() != DType.I64 || e.numel() != 1) {
+            throw new IllegalArgumentException(name + ".loadStateDict: entry \"" + key + "\" is " + e + ", expected I64[1]");
+        }
+        long v = e.longs()[0];
+        if (v < 0) {
+            throw new IllegalArgumentException(name + ".loadStateDict: entry \"" + key + "\" is " + v + "; a count is >= 0");
+        }
+        return v;
+    }
+
+    private String paramShapes() {
+        StringBuilder b = new StringBuilder();
+        for (Tensor p : params) {
+            b.append(b.length() == 0 ? "" : " ").append(Shape.str(p.shape()));
+        }
+        return b.toString();
     }
 
     /** A zero-filled state array with one slot per value of parameter {@code index}. */

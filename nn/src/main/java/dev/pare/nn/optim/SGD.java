@@ -1,5 +1,6 @@
 package dev.pare.nn.optim;
 
+import dev.pare.nn.io.Checkpoint;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.SgdKernels;
 import java.util.List;
@@ -79,5 +80,36 @@ public final class SGD extends Optimizer {
         // One vector pass over θ, g and b (SgdKernels), the same bits as the formula's scalar loop.
         SgdKernels.sgd(p, po, g, go, buf, 0, n, (float) learningRate(), weightDecay, momentum, dampening, nesterov,
                 first);
+    }
+
+    @Override
+    protected List<String> stateNames() {
+        return List.of("momentum_buffer");
+    }
+
+    @Override
+    protected String hyperParameters() {
+        // Floats as stored: 1 − τ is what the update uses.
+        return "momentum=" + momentum + " one_minus_dampening=" + dampening + " nesterov=" + nesterov
+                + " weight_decay=" + weightDecay;
+    }
+
+    @Override
+    protected void saveState(Checkpoint c) {
+        for (int i = 0; i < buffers.length; i++) {
+            if (buffers[i] != null) {
+                c.put(stateKey(i, "momentum_buffer"), floatEntry(i, buffers[i]));
+            }
+        }
+    }
+
+    @Override
+    protected void loadState(Checkpoint c) {
+        float[][] loaded = new float[buffers.length][];
+        for (int i = 0; i < buffers.length; i++) {
+            loaded[i] = floatState(c, stateKey(i, "momentum_buffer"), i);
+        }
+        // A null buffer means "first step still to come": the update then copies g into it.
+        System.arraycopy(loaded, 0, buffers, 0, buffers.length);
     }
 }

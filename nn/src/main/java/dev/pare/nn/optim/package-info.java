@@ -13,6 +13,8 @@
  * the same order of float operations where it matters (checked against PyTorch fixtures to 1e-6
  * relative over several steps); updates run in place under {@code Tensor.noGrad()} and allocate
  * nothing per element (state tensors are allocated once, on the first step); a parameter whose
- * gradient is null is skipped, as in PyTorch; the same inputs always give the same bits.
+ * gradient is null is skipped, as in PyTorch; the same inputs always give the same bits, and an
+ * optimizer restored with {@code loadStateDict(stateDict())} continues with exactly the steps the
+ * original would have taken.
  */
 package dev.pare.nn.optim;

@@ -12,10 +12,14 @@
  * {@link dev.pare.nn.train.Accuracy} and
  * {@link dev.pare.nn.train.ConfusionMatrix} are the metrics; {@link dev.pare.nn.train.FitResult}
  * and {@link dev.pare.nn.train.EpochStats} what a run returns.
+ * {@link dev.pare.nn.train.TrainingCheckpoint} is the state of a run saved every
+ * {@link dev.pare.nn.train.CheckpointInterval} so that {@code Trainer.resume} can continue it; a
+ * data source that can seek to a batch is {@link dev.pare.nn.train.ResumableBatches}.
  *
  * <p>Guarantees: evaluation runs under {@code Tensor.noGrad()} with the model in eval mode, and
  * the model is put back in training mode for the next epoch; with the same seeds and thread
- * count a run gives bit-identical parameters (the loop adds no randomness of its own); progress
+ * count a run gives bit-identical parameters (the loop adds no randomness of its own), and so
+ * does a run killed and resumed from a checkpoint (tested with SIGKILL); progress
  * goes to a terminal bar only when there is a terminal, and otherwise to a few SLF4J lines per
  * epoch, so CI logs stay readable.
  */

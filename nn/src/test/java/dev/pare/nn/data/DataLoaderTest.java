@@ -268,4 +268,31 @@ class DataLoaderTest {
                 () -> DataLoader.builder(huge).batchSize(3000).build());
         assertTrue(e.getMessage().contains("smaller batch size"), e.getMessage());
     }
+
+    @Test
+    void resumeContinuesAnEpochAtTheGivenBatchAndThenTheNextEpoch() {
+        for (boolean prefetch : new boolean[] {false, true}) {
+            DataLoader loader = DataLoader.builder(tenExamples()).batchSize(3).shuffle(9).prefetch(prefetch).build();
+            List<Batch> epoch2 = all(loader.epoch(2));
+            List<Batch> rest = new ArrayList<>();
+            loader.resume(2, 1).forEachRemaining(rest::add);
+            assertEquals(epoch2.size() - 1, rest.size());
+            for (int b = 0; b < rest.size(); b++) {
+                assertArrayEquals(epoch2.get(b + 1).indices(), rest.get(b).indices(), "batch " + (b + 1));
+            }
+            assertEquals(3, loader.nextPass());
+            assertArrayEquals(loader.order(3), all(loader).stream().flatMapToInt(b -> Arrays.stream(b.indices())).toArray());
+            assertFalse(loader.resume(0, loader.numBatches()).hasNext(), "resuming after the last batch");
+            loader.close();
+        }
+    }
+
+    @Test
+    void resumeOutsideTheEpochIsRefused() {
+        DataLoader loader = DataLoader.builder(tenExamples()).batchSize(3).build();
+        var e = assertThrows(IllegalArgumentException.class, () -> loader.resume(0, 5));
+        assertTrue(e.getMessage().contains("batch 5 of epoch 0 is outside [0, 4]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> loader.resume(-1, 0));
+        assertEquals(0, loader.nextPass());
+    }
 }
