@@ -320,7 +320,11 @@ public final class SafeTensors {
      *     floats: use {@link #read} for those)
      */
     public static Map<String, Tensor> load(Path file) throws IOException {
-        Checkpoint c = read(file);
+        return floatTensors(read(file), file.toString());
+    }
+
+    /** What {@link #load} returns for a checkpoint read from {@code file} (named in messages). */
+    static Map<String, Tensor> floatTensors(Checkpoint c, String file) throws SafeTensorsFormatException {
         Map<String, Tensor> out = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
             TensorEntry entry = e.getValue();
