@@ -351,8 +351,10 @@ public final class SafeTensors {
 
     /**
      * Reads every entry and the metadata of {@code file}. If Pare wrote the file, each tensor's
-     * bytes are checked against their CRC32C before they are decoded; a file without checksums
-     * (PyTorch's, say) loads as it is, and the log says once per file that it was not verified.
+     * bytes are checked against their CRC32C as they are read, and a tensor that fails is never
+     * handed on nor checked for meaning (a BOOL byte of 3 is reported as damage); a file without
+     * checksums (PyTorch's, say) loads as it is, and the log says once per file that it was not
+     * verified.
      * The checksums are not part of the returned metadata.
      *
      * @throws SafeTensorsChecksumException naming the tensor and its byte range if its data changed

@@ -34,6 +34,7 @@ public final class SaveLoopChild {
         return sd;
     }
 
+    @SuppressWarnings("unchecked") // an array of two maps
     public static void main(String[] args) throws Exception {
         Path target = Path.of(args[1]);
         switch (args[0]) {
