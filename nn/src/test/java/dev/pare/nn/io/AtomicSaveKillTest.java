@@ -148,6 +148,9 @@ class AtomicSaveKillTest {
                 // Kill in the middle of a save: once its temporary file exists, then at once (every
                 // fourth kill) or after a seeded delay of up to 40 ms.
                 while (!temporaryFilePids().contains(writer.pid())) {
+                    if (!writer.isAlive()) {
+                        fail("writer " + writer.pid() + " ended by itself (exit " + writer.exitValue() + "): " + lines);
+                    }
                     Thread.sleep(1); // not a spin: on a busy machine it would take the child's core
                 }
                 int delay = kill % 4 == 0 ? 0 : random.nextInt(40);
