@@ -196,7 +196,7 @@ public final class IdxReader {
         while (true) {
             got += in.readNBytes(data, got, data.length - got);
             if (got < data.length) {
-                throw new IdxFormatException(name + ": " + truncated(got, n, claim) + " (after decompression)");
+                throw new IdxFormatException(name + ": " + truncated(got, n, claim) + ", counted after decompression");
             }
             if (got == n) {
                 return data;
