@@ -181,4 +181,32 @@ class SafeTensorsChecksumTest {
             assertTrue(ex.getMessage().contains(SafeTensors.CHECKSUM_KEY), ex.getMessage());
         }
     }
+
+    /** Bytes allocated on this thread while {@code read} runs. */
+    private static long allocatedWhile(Path f, SafeTensors.Checksums checksums) throws Exception {
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assertTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
+                "this JVM cannot count allocated bytes per thread");
+        long before = mx.getCurrentThreadAllocatedBytes();
+        SafeTensors.read(f, checksums);
+        return mx.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    @Test
+    void verifyingAllocatesNothingBeyondTheTensorsThemselves() throws Exception {
+        // A copy of the data to checksum, or a buffer per tensor, would show here as kilobytes or megabytes.
+        // Scalar decoders only: F16 and BF16 go through Vector API kernels, which allocate until
+        // C2 has compiled them, whatever the checksums do.
+        Path f = dir.resolve("five-mib.safetensors");
+        SafeTensors.write(f, new Checkpoint().put("a", entryOf(DType.F32, 1 << 19)).put("b", entryOf(DType.I8, 1 << 20))
+                .put("c", entryOf(DType.I64, 1 << 17)).put("d", entryOf(DType.F64, 1 << 17)));
+        for (int warm = 0; warm < 2; warm++) { // classes loaded, log line written
+            allocatedWhile(f, SafeTensors.Checksums.ON);
+            allocatedWhile(f, SafeTensors.Checksums.OFF);
+        }
+        long on = allocatedWhile(f, SafeTensors.Checksums.ON);
+        long off = allocatedWhile(f, SafeTensors.Checksums.OFF);
+        assertTrue(on - off < 16 * 1024, "verified " + on + " bytes, unverified " + off);
+    }
 }
