@@ -411,7 +411,7 @@ public abstract class Module implements Model {
      * an exception is thrown.
      *
      * @return the missing and unexpected keys (both empty when {@code strict})
-     * @throws IllegalArgumentException naming every mismatch, and the likely key mapping if
+     * @throws StateDictMismatchException naming every mismatch, and the likely key mapping if
      *     the names differ in a regular way
      */
     public final LoadResult loadStateDict(Map<String, Tensor> state, boolean strict) {
@@ -424,7 +424,7 @@ public abstract class Module implements Model {
      * {@link KeyMap}). Missing and unexpected keys are reported under the mapped names.
      *
      * @return the missing, unexpected, renamed and ignored keys
-     * @throws IllegalArgumentException naming every mismatch and the map used
+     * @throws StateDictMismatchException naming every mismatch and the map used
      */
     @SuppressWarnings("try") // the scope is used only for closing
     public final LoadResult loadStateDict(Map<String, Tensor> checkpoint, boolean strict, KeyMap keys) {
@@ -470,7 +470,7 @@ public abstract class Module implements Model {
                     sb.append("\n  likely mapping: ").append(hint);
                 }
             }
-            throw new IllegalArgumentException(sb.toString());
+            throw new StateDictMismatchException(sb.toString());
         }
         try (GradMode.Scope ignored = Tensor.noGrad()) {
             for (Map.Entry<String, Tensor> e : own.entrySet()) {

@@ -29,10 +29,10 @@ class CompressedCheckpointRefusalTest {
 
     @Test
     void aMissingBiasInAStackedFileIsRefusedNamingIt() throws Exception {
-        Sequential floatModel = CheckpointLoaderFuzzProperties.mlp(2);
+        Sequential floatModel = CheckpointLoaderFuzzTest.mlp(2);
         MagnitudePruner.pruneGlobal(floatModel, List.of("1.weight", "3.weight"), 0.7);
         Mask.removeAll(floatModel);
-        Sequential copy = CheckpointLoaderFuzzProperties.mlp(3);
+        Sequential copy = CheckpointLoaderFuzzTest.mlp(3);
         copy.loadStateDict(floatModel.stateDict(), true);
         Module prepared = Quantizer.prepareStatic(copy, MinMaxObserver::new);
         Quantizer.calibrate(prepared, List.of(LabeledBatch.of(Tensor.randn(new Rng(4), 8, 24), Tensor.zeros(8))), 1);
@@ -52,7 +52,7 @@ class CompressedCheckpointRefusalTest {
             Path g = dir.resolve("nobias" + layer + ".safetensors");
             SafeTensors.write(g, cut);
             CheckpointContentException ex = assertThrows(CheckpointContentException.class,
-                    () -> CompressedCheckpoint.load(g, CheckpointLoaderFuzzProperties.mlp(5)));
+                    () -> CompressedCheckpoint.load(g, CheckpointLoaderFuzzTest.mlp(5)));
             assertTrue(ex.getMessage().contains(g.toString()) && ex.getMessage().contains(layer + ".bias")
                     && ex.getMessage().contains("missing"), ex.getMessage());
         }

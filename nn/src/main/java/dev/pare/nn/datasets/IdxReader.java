@@ -30,7 +30,14 @@ import java.util.zip.ZipException;
  * A header is 16 bytes that can claim gigabytes. Before allocating, the reader checks the
  * claim against the file: a plain file must be exactly header + data long; a gzipped one
  * cannot be more than {@value #MAX_DEFLATE_RATIO} times its compressed size (the most DEFLATE
- * can expand), and nothing may exceed the {@code maxBytes} limit.
+ * can expand), and nothing may exceed the {@code maxBytes} limit nor the largest Java array.
+ *
+ * <p>Passing those checks is not enough for a gzipped file: a 1 MB stream of incompressible
+ * bytes may claim a gigabyte and still be within DEFLATE's ratio. Only decompressing tells how
+ * many bytes are really there, so the data of a gzipped file is read into an array that grows
+ * (doubling, from {@value #FIRST_CHUNK_BYTES} bytes) as bytes arrive: what is allocated is a small
+ * multiple of what the stream holds, never what its header claims. A plain file's length is
+ * known, and checked, before its one array is made.
  */
 public final class IdxReader {
     /** Default limit on the data of one file: 1 GiB, twenty times the largest MNIST-family file. */
@@ -43,6 +50,15 @@ public final class IdxReader {
      * L bytes therefore cannot decompress to more than 1032 · L bytes.
      */
     static final long MAX_DEFLATE_RATIO = 1032;
+
+    /**
+     * The largest array the data may need: some JVMs refuse arrays within a few words of
+     * {@code Integer.MAX_VALUE}, so the limit stays 8 below it, as {@code ArrayList} does.
+     */
+    static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8L;
+
+    /** The first array a gzipped file's data goes into; it doubles from here as data arrives. */
+    static final int FIRST_CHUNK_BYTES = 1 << 20;
 
     /** Element counts saturate here: far above any limit, yet × 8 bytes still fits a long. */
     private static final long NUMEL_CAP = Long.MAX_VALUE / 16;
@@ -129,35 +145,68 @@ public final class IdxReader {
         }
         long dataBytes = numel * type.byteSize();
         String shape = Arrays.toString(dims);
-        if (dataBytes > maxBytes || numel > Integer.MAX_VALUE - 8) {
-            throw new IdxFormatException(name + ": dimensions " + shape + " of " + type + " claim " + dataBytes
-                    + " bytes, more than the limit of " + Math.min(maxBytes, Integer.MAX_VALUE - 8L) + " (corrupt header?)");
+        String claim = "dimensions " + shape + " of " + type;
+        // The data must fit one Java array whatever the caller allows: a limit above 2^31 must not
+        // let a count wrap to a small or negative array size.
+        long limit = Math.min(maxBytes, MAX_ARRAY_BYTES);
+        if (dataBytes > limit) {
+            throw new IdxFormatException(name + ": " + claim + " claim " + dataBytes + " bytes, more than the limit of "
+                    + limit + (maxBytes > MAX_ARRAY_BYTES ? " (the largest Java array)" : "") + " (corrupt header?)");
         }
         long headerBytes = 4L + 4L * ndims;
         if (!gzipped && headerBytes + dataBytes != storedLength) {
             long have = storedLength - headerBytes;
             throw new IdxFormatException(name + ": " + (have < dataBytes
-                    ? "truncated: dimensions " + shape + " of " + type + " need " + dataBytes + " data bytes but the file has "
-                            + have
-                    : "the file has " + (have - dataBytes) + " bytes after the " + dataBytes + " data bytes of dimensions "
-                            + shape));
+                    ? truncated(have, dataBytes, claim)
+                    : "the file has " + (have - dataBytes) + " bytes after the " + dataBytes + " data bytes of " + claim));
         }
         if (gzipped && dataBytes + headerBytes > MAX_DEFLATE_RATIO * storedLength) {
-            throw new IdxFormatException(name + ": dimensions " + shape + " of " + type + " claim " + dataBytes
-                    + " bytes, more than a " + storedLength + "-byte gzip file can hold (DEFLATE expands at most "
-                    + MAX_DEFLATE_RATIO + ":1)");
+            throw new IdxFormatException(name + ": " + claim + " claim " + dataBytes + " bytes, more than a " + storedLength
+                    + "-byte gzip file can hold (DEFLATE expands at most " + MAX_DEFLATE_RATIO + ":1)");
         }
-        byte[] data = new byte[(int) dataBytes];
-        int got = in.readNBytes(data, 0, data.length);
-        if (got < data.length) {
-            throw new IdxFormatException(name + ": truncated: dimensions " + shape + " of " + type + " need " + dataBytes
-                    + " data bytes but the data ends after " + got);
-        }
+        byte[] data = gzipped ? readGrowing(in, (int) dataBytes, name, claim) : readExactly(in, (int) dataBytes, name, claim);
         if (gzipped && in.read() != -1) {
             throw new IdxFormatException(name + ": decompressed data goes on after the " + dataBytes
-                    + " bytes that dimensions " + shape + " announce");
+                    + " bytes that " + claim + " announce");
         }
         return new IdxArray(type, dims, data);
+    }
+
+    /** The data of a plain file, whose length was checked: one array of the claimed size. */
+    private static byte[] readExactly(InputStream in, int n, String name, String claim) throws IOException {
+        byte[] data = new byte[n];
+        int got = in.readNBytes(data, 0, n);
+        if (got < n) {
+            // The length was checked, so only a file that shrank while being read gets here.
+            throw new IdxFormatException(name + ": " + truncated(got, n, claim));
+        }
+        return data;
+    }
+
+    /**
+     * The data of a gzipped file, {@code n} bytes claimed: read into an array that starts at
+     * {@link #FIRST_CHUNK_BYTES} and doubles only when full, up to {@code n}. A stream that ends
+     * early has then cost about three times what it held (the arrays before and after the last
+     * doubling, plus the ones before), not the claim. The last array is exactly {@code n} long,
+     * so a complete file is not copied once more at the end.
+     */
+    private static byte[] readGrowing(InputStream in, int n, String name, String claim) throws IOException {
+        byte[] data = new byte[Math.min(n, FIRST_CHUNK_BYTES)];
+        int got = 0;
+        while (true) {
+            got += in.readNBytes(data, got, data.length - got);
+            if (got < data.length) {
+                throw new IdxFormatException(name + ": " + truncated(got, n, claim) + ", counted after decompression");
+            }
+            if (got == n) {
+                return data;
+            }
+            data = Arrays.copyOf(data, (int) Math.min(n, 2L * data.length));
+        }
+    }
+
+    private static String truncated(long got, long claimed, String claim) {
+        return "truncated: the file ends after " + got + " of the " + claimed + " data bytes the header claims (" + claim + ")";
     }
 
     private static String hex(byte[] magic) {

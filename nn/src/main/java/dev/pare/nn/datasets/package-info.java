@@ -15,7 +15,8 @@
  *       {@code fashion-mnist-subset/LICENSE.txt} beside the files), and one log line says so and
  *       how to get the full set.</li>
  *   <li>A corrupt or truncated file gets an {@link dev.pare.nn.datasets.IdxFormatException}
- *       naming the file and the problem, before any allocation larger than the file justifies.</li>
+ *       naming the file and the problem; what the reader allocates is bounded by the bytes really
+ *       present, never by what a header claims.</li>
  *   <li>A download is kept only if it matches the published checksums.</li>
  * </ul>
  */

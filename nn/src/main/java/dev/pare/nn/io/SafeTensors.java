@@ -320,7 +320,11 @@ public final class SafeTensors {
      *     floats: use {@link #read} for those)
      */
     public static Map<String, Tensor> load(Path file) throws IOException {
-        Checkpoint c = read(file);
+        return floatTensors(read(file), file.toString());
+    }
+
+    /** What {@link #load} returns for a checkpoint read from {@code file} (named in messages). */
+    static Map<String, Tensor> floatTensors(Checkpoint c, String file) throws SafeTensorsFormatException {
         Map<String, Tensor> out = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
             TensorEntry entry = e.getValue();
@@ -347,8 +351,10 @@ public final class SafeTensors {
 
     /**
      * Reads every entry and the metadata of {@code file}. If Pare wrote the file, each tensor's
-     * bytes are checked against their CRC32C before they are decoded; a file without checksums
-     * (PyTorch's, say) loads as it is, and the log says once per file that it was not verified.
+     * bytes are checked against their CRC32C as they are read, and a tensor that fails is never
+     * handed on nor checked for meaning (a BOOL byte of 3 is reported as damage); a file without
+     * checksums (PyTorch's, say) loads as it is, and the log says once per file that it was not
+     * verified.
      * The checksums are not part of the returned metadata.
      *
      * @throws SafeTensorsChecksumException naming the tensor and its byte range if its data changed
@@ -399,16 +405,21 @@ public final class SafeTensors {
         long dataStart = Long.BYTES + headerLength;
         SafeTensorsHeader header = SafeTensorsHeader.parse(headerBytes.array(), size - dataStart, name);
         String sums = header.metadata.get(CHECKSUM_KEY);
+        long[] expected = null; // one CRC32C per slot in data order, or null: nothing to verify
         if (sums == null) {
             if (REPORTED_UNVERIFIED.add(name)) {
                 LOG.info("{}: no {} checksums in its metadata (not written by Pare), so its data is not verified",
                         name, CHECKSUM_KEY);
             }
         } else if (checksums == Checksums.ON) {
-            // Before decoding: damaged bytes are reported as damage, not as whatever a decoder
-            // makes of them (a BOOL byte of 3, a row pointer out of range).
-            verify(ch, buf, dataStart, header.slots, sums, name);
+            expected = parseChecksums(sums, header.slots.size(), name);
         }
+        // Each tensor's CRC32C is computed on the chunk buffer while its bytes are in cache, just
+        // before they are decoded, and compared when the tensor's last chunk is in: one pass over
+        // the file, not two. A mismatch is thrown before anything checks what the bytes mean (a
+        // BOOL byte of 3, a row pointer out of range), so damage is reported as damage, and no
+        // loader ever sees a tensor that failed.
+        CRC32C crc = expected == null ? null : new CRC32C();
 
         Checkpoint c = new Checkpoint();
         // The checksums describe these bytes only; a caller who edits and saves the checkpoint
@@ -420,14 +431,19 @@ public final class SafeTensors {
         });
         short[] halves = null; // scratch for F16/BF16, made on first use
         // Slots tile the buffer in order (checked), so reading them in order reads the file front to back.
-        for (SafeTensorsHeader.Slot s : header.slots) {
+        for (int slot = 0; slot < header.slots.size(); slot++) {
+            SafeTensorsHeader.Slot s = header.slots.get(slot);
             int n = (int) ((s.end - s.begin) / s.dtype.byteSize());
             ch.position(dataStart + s.begin);
+            if (crc != null) {
+                crc.reset();
+            }
+            TensorEntry entry;
             switch (s.dtype) {
                 case F32: {
                     float[] values = new float[n];
-                    readFloats(ch, buf, values, name);
-                    c.put(s.name, Tensor.wrap(values, 0, s.shape));
+                    readFloats(ch, buf, crc, values, name);
+                    entry = TensorEntry.of(Tensor.wrap(values, 0, s.shape));
                     break;
                 }
                 case F16:
@@ -437,111 +453,139 @@ public final class SafeTensors {
                         halves = new short[CHUNK_BYTES / Short.BYTES];
                     }
                     float[] values = new float[n];
-                    readHalves(ch, buf, halves, values, s.dtype == DType.BF16, name);
-                    c.put(s.name, Tensor.wrap(values, 0, s.shape));
+                    readHalves(ch, buf, crc, halves, values, s.dtype == DType.BF16, name);
+                    entry = TensorEntry.of(Tensor.wrap(values, 0, s.shape));
                     break;
                 }
                 case F64: {
                     float[] values = new float[n];
-                    readDoubles(ch, buf, values, name);
-                    c.put(s.name, Tensor.wrap(values, 0, s.shape));
+                    readDoubles(ch, buf, crc, values, name);
+                    entry = TensorEntry.of(Tensor.wrap(values, 0, s.shape));
                     break;
                 }
                 case I8:
                 case U8:
                 case BOOL: {
                     byte[] values = new byte[n];
-                    readFully(ch, ByteBuffer.wrap(values), name);
+                    readBytes(ch, crc, values, name);
                     if (s.dtype == DType.BOOL) {
+                        // Damage first, meaning second; and ofBytes would refuse the byte without naming the file.
+                        verify(crc, expected, slot, s, dataStart, name);
                         checkBools(values, s.name, name);
                     }
-                    c.put(s.name, TensorEntry.ofBytes(s.dtype, values, s.shape));
+                    entry = TensorEntry.ofBytes(s.dtype, values, s.shape);
                     break;
                 }
                 case I64: {
                     long[] values = new long[n];
-                    readLongs(ch, buf, values, name);
-                    c.put(s.name, TensorEntry.ofLongs(values, s.shape));
+                    readLongs(ch, buf, crc, values, name);
+                    entry = TensorEntry.ofLongs(values, s.shape);
                     break;
                 }
                 case I16: {
                     short[] values = new short[n];
-                    readShorts(ch, buf, values, name);
-                    c.put(s.name, TensorEntry.ofShorts(values, s.shape));
+                    readShorts(ch, buf, crc, values, name);
+                    entry = TensorEntry.ofShorts(values, s.shape);
                     break;
                 }
                 case I32: {
                     int[] values = new int[n];
-                    readInts(ch, buf, values, name);
-                    c.put(s.name, TensorEntry.ofInts(values, s.shape));
+                    readInts(ch, buf, crc, values, name);
+                    entry = TensorEntry.ofInts(values, s.shape);
                     break;
                 }
                 default:
                     throw new AssertionError(s.dtype);
             }
+            verify(crc, expected, slot, s, dataStart, name);
+            c.put(s.name, entry);
         }
         return c;
     }
 
-    /** Checks each slot's bytes against its CRC32C in {@code sums} (data order, space separated). */
-    private static void verify(SeekableByteChannel ch, ByteBuffer buf, long dataStart, List<SafeTensorsHeader.Slot> slots,
-                               String sums, String name) throws IOException {
-        String[] parts = sums.isEmpty() ? new String[0] : sums.split(" ", -1);
-        if (parts.length != slots.size()) {
-            throw new SafeTensorsFormatException(name + ": metadata " + CHECKSUM_KEY + " lists " + parts.length
-                    + " checksums for " + slots.size() + " tensors");
+    /** Compares the CRC32C of the slot just read with the one stored for it (nothing if {@code crc} is null). */
+    private static void verify(CRC32C crc, long[] expected, int slot, SafeTensorsHeader.Slot s, long dataStart,
+                               String name) throws SafeTensorsChecksumException {
+        if (crc != null && crc.getValue() != expected[slot]) {
+            throw new SafeTensorsChecksumException(name + ": tensor \"" + s.name + "\" (file bytes "
+                    + (dataStart + s.begin) + ".." + (dataStart + s.end) + ") fails its CRC32C check: stored "
+                    + Crc32cChannel.hex(expected[slot]) + ", computed " + Crc32cChannel.hex(crc.getValue())
+                    + "; the file was damaged after it was written (read it with Checksums.OFF to salvage it)");
         }
-        CRC32C crc = new CRC32C();
+    }
+
+    /**
+     * The checksums of {@code sums} (data order, 8 hex digits each, space separated), checked to
+     * be one per tensor before any data is read.
+     */
+    private static long[] parseChecksums(String sums, int tensors, String name) throws SafeTensorsFormatException {
+        String[] parts = sums.isEmpty() ? new String[0] : sums.split(" ", -1);
+        if (parts.length != tensors) {
+            throw new SafeTensorsFormatException(name + ": metadata " + CHECKSUM_KEY + " lists " + parts.length
+                    + " checksums for " + tensors + " tensors");
+        }
+        long[] out = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
-            SafeTensorsHeader.Slot s = slots.get(i);
-            long expected;
             try {
-                if (parts[i].length() != 8) {
+                // Long.parseLong would also take a sign: "+0000000" is not 8 hex digits.
+                if (parts[i].length() != 8 || parts[i].charAt(0) == '+' || parts[i].charAt(0) == '-') {
                     throw new NumberFormatException(parts[i]);
                 }
-                expected = Long.parseLong(parts[i], 16);
+                out[i] = Long.parseLong(parts[i], 16);
             } catch (NumberFormatException ex) {
                 throw new SafeTensorsFormatException(name + ": metadata " + CHECKSUM_KEY + ": checksum " + i + " (\""
                         + parts[i] + "\") is not 8 hex digits");
             }
-            crc.reset();
-            ch.position(dataStart + s.begin);
-            for (long left = s.end - s.begin; left > 0; ) {
-                buf.clear().limit((int) Math.min(CHUNK_BYTES, left));
-                readFully(ch, buf, name);
-                buf.flip();
-                left -= buf.remaining();
-                crc.update(buf);
-            }
-            if (crc.getValue() != expected) {
-                throw new SafeTensorsChecksumException(name + ": tensor \"" + s.name + "\" (file bytes "
-                        + (dataStart + s.begin) + ".." + (dataStart + s.end) + ") fails its CRC32C check: stored "
-                        + parts[i] + ", computed " + Crc32cChannel.hex(crc.getValue())
-                        + "; the file was damaged after it was written (read it with Checksums.OFF to salvage it)");
-            }
+        }
+        return out;
+    }
+
+    /**
+     * Reads the next {@code buf.limit()} bytes into {@code buf} and flips it for decoding; if
+     * {@code crc} is not null, the bytes are added to it first, while they are in cache.
+     */
+    private static void readChunk(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, String name) throws IOException {
+        readFully(ch, buf, name);
+        buf.flip();
+        if (crc != null) {
+            crc.update(buf); // moves the position to the limit
+            buf.rewind();
         }
     }
 
-    private static void readFloats(SeekableByteChannel ch, ByteBuffer buf, float[] dst, String name) throws IOException {
+    /** Bytes straight into {@code dst}, chunk by chunk so the checksum sees each chunk while it is in cache. */
+    private static void readBytes(SeekableByteChannel ch, CRC32C crc, byte[] dst, String name) throws IOException {
+        ByteBuffer whole = ByteBuffer.wrap(dst);
+        for (int done = 0; done < dst.length; ) {
+            int n = Math.min(CHUNK_BYTES, dst.length - done);
+            whole.limit(done + n);
+            readFully(ch, whole, name);
+            if (crc != null) {
+                crc.update(dst, done, n);
+            }
+            done += n;
+        }
+    }
+
+    private static void readFloats(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, float[] dst, String name)
+            throws IOException {
         int perChunk = CHUNK_BYTES / Float.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
             buf.clear().limit(n * Float.BYTES);
-            readFully(ch, buf, name);
-            buf.flip();
+            readChunk(ch, buf, crc, name);
             buf.asFloatBuffer().get(dst, done, n);
             done += n;
         }
     }
 
     /** 2-byte floats read chunk by chunk into {@code halves}, then widened into {@code dst}. */
-    private static void readHalves(SeekableByteChannel ch, ByteBuffer buf, short[] halves, float[] dst, boolean bf16,
+    private static void readHalves(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, short[] halves, float[] dst, boolean bf16,
                                    String name) throws IOException {
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(halves.length, dst.length - done);
             buf.clear().limit(n * Short.BYTES);
-            readFully(ch, buf, name);
-            buf.flip();
+            readChunk(ch, buf, crc, name);
             buf.asShortBuffer().get(halves, 0, n);
             if (bf16) {
                 HalfPrecisionKernels.bf16ToF32(halves, 0, dst, done, n);
@@ -553,13 +597,12 @@ public final class SafeTensors {
     }
 
     /** Doubles rounded to the nearest float ({@code (float) d} rounds half to even). */
-    private static void readDoubles(SeekableByteChannel ch, ByteBuffer buf, float[] dst, String name) throws IOException {
+    private static void readDoubles(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, float[] dst, String name) throws IOException {
         int perChunk = CHUNK_BYTES / Double.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
             buf.clear().limit(n * Double.BYTES);
-            readFully(ch, buf, name);
-            buf.flip();
+            readChunk(ch, buf, crc, name);
             for (int i = 0; i < n; i++) {
                 dst[done + i] = (float) buf.getDouble();
             }
@@ -567,13 +610,12 @@ public final class SafeTensors {
         }
     }
 
-    private static void readLongs(SeekableByteChannel ch, ByteBuffer buf, long[] dst, String name) throws IOException {
+    private static void readLongs(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, long[] dst, String name) throws IOException {
         int perChunk = CHUNK_BYTES / Long.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
             buf.clear().limit(n * Long.BYTES);
-            readFully(ch, buf, name);
-            buf.flip();
+            readChunk(ch, buf, crc, name);
             buf.asLongBuffer().get(dst, done, n);
             done += n;
         }
@@ -589,26 +631,24 @@ public final class SafeTensors {
         }
     }
 
-    private static void readShorts(SeekableByteChannel ch, ByteBuffer buf, short[] dst, String name)
+    private static void readShorts(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, short[] dst, String name)
             throws IOException {
         int perChunk = CHUNK_BYTES / Short.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
             buf.clear().limit(n * Short.BYTES);
-            readFully(ch, buf, name);
-            buf.flip();
+            readChunk(ch, buf, crc, name);
             buf.asShortBuffer().get(dst, done, n);
             done += n;
         }
     }
 
-    private static void readInts(SeekableByteChannel ch, ByteBuffer buf, int[] dst, String name) throws IOException {
+    private static void readInts(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, int[] dst, String name) throws IOException {
         int perChunk = CHUNK_BYTES / Integer.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
             buf.clear().limit(n * Integer.BYTES);
-            readFully(ch, buf, name);
-            buf.flip();
+            readChunk(ch, buf, crc, name);
             buf.asIntBuffer().get(dst, done, n);
             done += n;
         }

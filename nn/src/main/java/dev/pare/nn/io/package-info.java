@@ -29,11 +29,15 @@
  * <ul>
  *   <li>Writes are atomic: a temporary file in the same directory is written, forced to disk and
  *       renamed over the target, so a crash leaves either the old or the new file, never half
- *       of one.</li>
+ *       of one. {@code AtomicSaveKillTest} kills writers with SIGKILL in the middle of saves
+ *       to show it; a save also removes the temporary files that dead writers left.</li>
  *   <li>Reads trust nothing: every size the header claims is checked against the file's length
  *       before an array is allocated, so a corrupt or hostile file costs at most its own size in
  *       memory and ends in a {@link dev.pare.nn.io.SafeTensorsFormatException} naming the file and
  *       the problem.</li>
+ *   <li>Damage is detected: Pare writes a CRC32C per tensor and checks it as the tensor is read,
+ *       so a changed byte is a {@link dev.pare.nn.io.SafeTensorsChecksumException} naming the
+ *       tensor, never a silently different model.</li>
  *   <li>Order is kept: entries come back in the order they were saved.</li>
  * </ul>
  */

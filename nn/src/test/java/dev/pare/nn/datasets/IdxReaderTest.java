@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,7 +110,7 @@ class IdxReaderTest {
     @Test
     void plainFileShorterThanItsHeaderClaimsIsRefused() {
         assertRefused(idx(0x08, new int[] {10, 28, 28}, new byte[100]),
-                "truncated: dimensions [10, 28, 28] of UNSIGNED_BYTE need 7840 data bytes but the file has 100");
+                "truncated: the file ends after 100 of the 7840 data bytes the header claims (dimensions [10, 28, 28] of UNSIGNED_BYTE)");
     }
 
     @Test
@@ -126,7 +128,7 @@ class IdxReaderTest {
     @Test
     void gzipWhoseDataIsShorterThanClaimedIsRefused() {
         assertRefused(gzip(idx(0x08, new int[] {100}, new byte[40])),
-                "truncated: dimensions [100] of UNSIGNED_BYTE need 100 data bytes but the data ends after 40");
+                "truncated: the file ends after 40 of the 100 data bytes the header claims", "after decompression");
     }
 
     @Test
@@ -161,5 +163,87 @@ class IdxReaderTest {
         int m = Integer.MAX_VALUE;
         assertRefused(gzip(idx(0x08, new int[] {m, m, m, m, m}, new byte[0])), "more than the limit");
         assertRefused(idx(0x0E, new int[] {m, m, m, m, m}, new byte[0]), "more than the limit");
+    }
+
+    // ---------------------------------------------------------------- allocation bounded by the data present
+
+    /** Bytes allocated on this thread while {@code read} runs (HotSpot counts every TLAB and array). */
+    private static long allocatedWhile(Runnable read) {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
+                "this JVM cannot count allocated bytes per thread, so the bound cannot be checked");
+        long before = mx.getCurrentThreadAllocatedBytes();
+        read.run();
+        return mx.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    private static byte[] noise(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void aGzipClaimingAGibibyteWithAMegabyteOfDataAllocatesAboutTheMegabyte() {
+        // Incompressible data, so the 1.1 MB stream is within DEFLATE's 1032:1 of the 2^30 claim
+        // and only decompressing can tell the claim is false.
+        int present = 1_100_000;
+        byte[] lying = gzip(idx(0x08, new int[] {1 << 30}, noise(present, 16)));
+        assertTrue(lying.length > (1 << 30) / IdxReader.MAX_DEFLATE_RATIO, "the test file must pass the ratio check");
+        long allocated = allocatedWhile(() -> assertRefused(lying,
+                "truncated: the file ends after " + present + " of the 1073741824 data bytes the header claims"));
+        // Arrays of 1 and 2 MiB, the inflater's buffers, the message: far from the 1 GiB claimed.
+        assertTrue(allocated < 16L << 20, "reading allocated " + allocated + " bytes for " + present + " bytes of data");
+    }
+
+    @Test
+    void aPlainFileClaimingAGibibyteIsRefusedWithoutAllocatingIt() {
+        byte[] lying = idx(0x08, new int[] {1 << 15, 1 << 15}, noise(1000, 17));
+        long allocated = allocatedWhile(() -> assertRefused(lying,
+                "truncated: the file ends after 1000 of the 1073741824 data bytes the header claims"));
+        assertTrue(allocated < 1L << 20, "reading allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void gzippedDataLongerThanTheFirstChunkReadsBackWhole() throws IOException {
+        // Not a power of two, so the last array is the claim's exact size rather than a doubling.
+        int n = 2 * IdxReader.FIRST_CHUNK_BYTES + 12_345;
+        byte[] data = new byte[n];
+        for (int i = 0; i < n; i++) {
+            data[i] = (byte) (i * 31 + (i >> 11));
+        }
+        byte[] file = gzip(idx(0x08, new int[] {n}, data));
+        IdxArray[] a = new IdxArray[1];
+        long allocated = allocatedWhile(() -> {
+            try {
+                a[0] = IdxReader.read(file, "big");
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertArrayEquals(data, a[0].data());
+        // 1 + 2 + 4 MiB of growing arrays, the last one of exactly n bytes: under 4n, not a multiple of the claim.
+        assertTrue(allocated < 4L * n, "reading " + n + " bytes allocated " + allocated);
+    }
+
+    @Test
+    void aLimitAbove2To31NeverLetsTheByteCountWrap(@TempDir Path dir) throws IOException {
+        // Doubles: 2^28 of them are 2^31 bytes (an int cast gives a negative size), 2^29 are 2^32
+        // bytes (an int cast gives 0, which would "read" nothing and look nearly valid).
+        for (int log : new int[] {28, 29}) {
+            for (boolean gz : new boolean[] {false, true}) {
+                Path p = dir.resolve("doubles-" + log + (gz ? ".gz" : ""));
+                byte[] file = idx(0x0E, new int[] {1 << log}, new byte[64]);
+                Files.write(p, gz ? gzip(file) : file);
+                IdxFormatException e = assertThrows(IdxFormatException.class, () -> IdxReader.read(p, 1L << 40));
+                assertTrue(e.getMessage().contains("claim " + (8L << log) + " bytes, more than the limit of "
+                        + IdxReader.MAX_ARRAY_BYTES + " (the largest Java array)"), e.getMessage());
+            }
+        }
+        // Within an array, above the data: the same named truncation as under the default limit.
+        Path p = dir.resolve("doubles-27");
+        Files.write(p, idx(0x0E, new int[] {1 << 27}, new byte[64]));
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> IdxReader.read(p, Long.MAX_VALUE));
+        assertTrue(e.getMessage().contains("the file ends after 64 of the 1073741824 data bytes"), e.getMessage());
     }
 }

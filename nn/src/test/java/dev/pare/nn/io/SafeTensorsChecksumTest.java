@@ -98,4 +98,115 @@ class SafeTensorsChecksumTest {
         Files.write(f, SafeTensorsTestSupport.bytesOf(c));
         assertThrows(SafeTensorsFormatException.class, () -> SafeTensors.read(f));
     }
+
+    /** A tensor of {@code dtype} with {@code n} elements whose bytes differ from one another. */
+    private static TensorEntry entryOf(DType dtype, int n) {
+        switch (dtype) {
+            case I8:
+            case U8:
+            case BOOL: {
+                byte[] b = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    b[i] = (byte) (dtype == DType.BOOL ? (i * 7 >> 3) & 1 : i * 13);
+                }
+                return TensorEntry.ofBytes(dtype, b, n);
+            }
+            case I16: {
+                short[] v = new short[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = (short) (i * 31);
+                }
+                return TensorEntry.ofShorts(v, n);
+            }
+            case I32: {
+                int[] v = new int[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = i * 1_000_003;
+                }
+                return TensorEntry.ofInts(v, n);
+            }
+            case I64: {
+                long[] v = new long[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = i * 1_000_000_007L;
+                }
+                return TensorEntry.ofLongs(v, n);
+            }
+            default: {
+                float[] v = new float[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = (i % 64) * 0.5f - 16f; // exact in every float width, BF16's 8 bits included
+                }
+                return TensorEntry.of(Tensor.fromArray(v, n), dtype);
+            }
+        }
+    }
+
+    @Test
+    void everyDtypeIsVerifiedAcrossChunksAndADamagedLastChunkIsRefused() throws Exception {
+        // 70,001 elements: more than one 64 KiB chunk even for one-byte types, and a short last chunk.
+        int n = 70_001;
+        for (DType d : DType.values()) {
+            Path f = dir.resolve(d + ".safetensors");
+            Checkpoint c = new Checkpoint().put("head", Tensor.ones(3)).put("t", entryOf(d, n)).put("tail", Tensor.ones(2));
+            SafeTensors.write(f, c);
+            Checkpoint back = SafeTensors.read(f);
+            if (d.isFloatingPoint()) {
+                // Read into F32 whatever the width on disk; the values are exact in every width.
+                assertArrayEquals(c.entry("t").tensor().toArray(), back.entry("t").tensor().toArray(), d + ": read back differs");
+            } else {
+                assertTrue(back.entry("t").sameContent(c.entry("t")), d + ": read back differs");
+            }
+
+            byte[] b = Files.readAllBytes(f);
+            long tStart = dataStart(b) + 12;
+            long tEnd = tStart + (long) n * d.byteSize();
+            b[(int) tEnd - 2] ^= 2; // in the last chunk; a BOOL byte becomes 2 or 3
+            Files.write(f, b);
+            SafeTensorsChecksumException ex = assertThrows(SafeTensorsChecksumException.class, () -> SafeTensors.read(f),
+                    d + ": a damaged byte must be reported as damage");
+            assertTrue(ex.getMessage().contains("\"t\" (file bytes " + tStart + ".." + tEnd + ")"), ex.getMessage());
+        }
+    }
+
+    @Test
+    void aSignedOrShortChecksumIsAFormatError() throws Exception {
+        for (String sums : new String[] {"+1234567", "-1234567", "1234567", "123456789", "00000000 00000000"}) {
+            Path f = dir.resolve("sign.safetensors");
+            Checkpoint c = new Checkpoint().put("w", Tensor.ones(2));
+            c.putMetadata(SafeTensors.CHECKSUM_KEY, sums);
+            Files.write(f, SafeTensorsTestSupport.bytesOf(c));
+            SafeTensorsFormatException ex = assertThrows(SafeTensorsFormatException.class, () -> SafeTensors.read(f));
+            assertFalse(ex instanceof SafeTensorsChecksumException, sums + ": a malformed list is not a damaged tensor");
+            assertTrue(ex.getMessage().contains(SafeTensors.CHECKSUM_KEY), ex.getMessage());
+        }
+    }
+
+    /** Bytes allocated on this thread while {@code read} runs. */
+    private static long allocatedWhile(Path f, SafeTensors.Checksums checksums) throws Exception {
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assertTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
+                "this JVM cannot count allocated bytes per thread");
+        long before = mx.getCurrentThreadAllocatedBytes();
+        SafeTensors.read(f, checksums);
+        return mx.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    @Test
+    void verifyingAllocatesNothingBeyondTheTensorsThemselves() throws Exception {
+        // A copy of the data to checksum, or a buffer per tensor, would show here as kilobytes or megabytes.
+        // Scalar decoders only: F16 and BF16 go through Vector API kernels, which allocate until
+        // C2 has compiled them, whatever the checksums do.
+        Path f = dir.resolve("five-mib.safetensors");
+        SafeTensors.write(f, new Checkpoint().put("a", entryOf(DType.F32, 1 << 19)).put("b", entryOf(DType.I8, 1 << 20))
+                .put("c", entryOf(DType.I64, 1 << 17)).put("d", entryOf(DType.F64, 1 << 17)));
+        for (int warm = 0; warm < 2; warm++) { // classes loaded, log line written
+            allocatedWhile(f, SafeTensors.Checksums.ON);
+            allocatedWhile(f, SafeTensors.Checksums.OFF);
+        }
+        long on = allocatedWhile(f, SafeTensors.Checksums.ON);
+        long off = allocatedWhile(f, SafeTensors.Checksums.OFF);
+        assertTrue(on - off < 16 * 1024, "verified " + on + " bytes, unverified " + off);
+    }
 }
