@@ -90,7 +90,10 @@ public final class CorrelationCheck {
                 + (table.isSaving() ? "" : ", not saved") + ")");
 
         List<Architecture> sample = ProbeArchitectures.sample(seed, count);
-        List<Architecture> slice = sample.subList(Math.min(first, sample.size()), Math.min(last + 1, sample.size()));
+        if (first >= sample.size()) {
+            usage("--first " + first + " is past the last architecture of the sample, " + (sample.size() - 1));
+        }
+        List<Architecture> slice = sample.subList(first, Math.min(last, sample.size() - 1) + 1);
         CorrelationReport run = CorrelationReport.measure(slice, table, new ForwardTimer(modelSettings), batch,
                 System.err::println);
         System.out.println("table entries measured in this run: " + table.measuredEntries());
