@@ -83,6 +83,9 @@ public final class CorrelationCheck {
             usage("need --count >= 2, --batch >= 1, --threads >= 1 and 0 <= --first <= --last");
         }
 
+        // Set once for the whole run: each timing would otherwise switch the count and back,
+        // replacing the worker pool (and its warmed-up threads) every time.
+        Parallel.setThreads(threads);
         MeasurementSettings tableSettings = MeasurementSettings.quick().withBatches(batch).withThreads(threads);
         MeasurementSettings modelSettings = (quick ? MeasurementSettings.quick() : MeasurementSettings.defaults())
                 .withBatches(batch).withThreads(threads);

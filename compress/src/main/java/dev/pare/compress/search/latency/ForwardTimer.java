@@ -21,12 +21,13 @@ import org.slf4j.LoggerFactory;
  * calls summarised as a median and a p90 ({@link LatencyStats}), all on the thread count of the
  * {@link MeasurementSettings}.
  *
- * <p>The weights and the input are drawn from the settings' seed: the values do not change the
- * time, but random ones avoid a trap: an all-zero input would make every ReLU output zero, and a
- * denormal-heavy one would slow the floating-point unit down.
+ * <p>The weights and the input are drawn from the settings' seed. No kernel branches on the
+ * values, so they do not change the time, with one trap that random normal values avoid:
+ * denormal numbers (magnitudes below about 1e-38), which an input of tiny values would produce,
+ * are many times slower on most CPUs.
  *
  * <p>Figures are only steady in a JVM whose heap cannot grow: see {@link SteadyHeap}, which this
- * class asks once and which logs a warning otherwise.
+ * class consults before timing and which logs a warning, once, otherwise.
  *
  * <p>Not thread-safe in a useful sense: two timers running at once share the cores and each
  * measures the other's interference. Time one thing at a time.

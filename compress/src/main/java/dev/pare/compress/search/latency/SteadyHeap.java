@@ -45,12 +45,14 @@ public final class SteadyHeap {
         boolean steady = isSteady();
         if (!steady && WARNED.compareAndSet(false, true)) {
             Runtime rt = Runtime.getRuntime();
+            boolean grows = rt.totalMemory() < rt.maxMemory();
+            String what = grows && !preTouched() ? "can still grow and is not pre-touched"
+                    : grows ? "can still grow" : "is not pre-touched";
             LOG.warn("latency timings: the JVM heap {} (committed {} MB of at most {} MB); first touches of new heap "
                             + "pages can slow allocation-heavy forward passes many times over for about a second at a "
                             + "time. For steady figures start the JVM with -Xms equal to -Xmx and -XX:+AlwaysPreTouch, "
                             + "e.g. {}",
-                    preTouched() ? "can still grow" : "is not pre-touched", rt.totalMemory() >> 20, rt.maxMemory() >> 20,
-                    OPTIONS);
+                    what, rt.totalMemory() >> 20, rt.maxMemory() >> 20, OPTIONS);
         }
         return steady;
     }
