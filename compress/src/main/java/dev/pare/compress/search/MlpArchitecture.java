@@ -81,6 +81,11 @@ public record MlpArchitecture(List<Integer> hidden) implements Architecture {
         return n;
     }
 
+    /** The bytes of {@link #build}'s float32 state dict: 4 per parameter (an MLP has no buffers). */
+    public long stateBytes() {
+        return 4 * parameters();
+    }
+
     @Override
     public List<LatencyUnit> latencyUnits() {
         List<LatencyUnit> units = new ArrayList<>();

@@ -153,6 +153,19 @@ public record MobileNetArchitecture(int stem, List<Stage> stages) implements Arc
         return n[0];
     }
 
+    /**
+     * The bytes of {@link #build}'s float32 state dict: 4 per parameter and per buffer element
+     * (each BatchNorm's running mean and variance, C each, and its batch counter, 1).
+     */
+    public long stateBytes() {
+        long[] bn = {2L * stem + 1};
+        forEachBlock((in, out, t, k, stride, side) -> {
+            long hidden = (long) in * t;
+            bn[0] += (t != 1 ? 2 * hidden + 1 : 0) + 2 * hidden + 1 + 2L * out + 1;
+        });
+        return 4 * (parameters() + bn[0]);
+    }
+
     @Override
     public List<LatencyUnit> latencyUnits() {
         List<LatencyUnit> units = new ArrayList<>();

@@ -47,6 +47,15 @@ class SearchSpaceProperties {
         assertEquals(a.build(new Rng(0)).numParameters(), a.parameters(), a.encode());
     }
 
+    @Property(tries = 60)
+    void bytesCountedWithoutBuildingEqualTheBuiltStateDicts(@ForAll("architectures") Architecture a) {
+        long elements = 0;
+        for (Tensor t : a.build(new Rng(0)).stateDict().values()) {
+            elements += t.numel();
+        }
+        assertEquals(4 * elements, Search.bytes(a), a.encode());
+    }
+
     /**
      * The oracle walks the built model's convolutions and linear layers in forward order,
      * following the spatial size from each layer's own stride, padding and kernel:
