@@ -1,5 +1,7 @@
 package dev.pare.compress.search;
 
+import dev.pare.compress.search.latency.LatencyPredictor;
+
 /**
  * What the search needs to know about speed: a prediction of an architecture's batch-1 latency,
  * available before anything is built or trained.
@@ -16,4 +18,22 @@ public interface LatencyModel {
 
     /** A few words for logs and the state file: where the predictions come from. */
     String describe();
+
+    /**
+     * The batch-1 predictions of {@code predictor} (for instance the per-machine
+     * {@link dev.pare.compress.search.latency.LatencyTable}), described as {@code description}.
+     */
+    static LatencyModel of(LatencyPredictor predictor, String description) {
+        return new LatencyModel() {
+            @Override
+            public double predictMicros(Architecture a) {
+                return predictor.predictMicros(a, 1);
+            }
+
+            @Override
+            public String describe() {
+                return description;
+            }
+        };
+    }
 }

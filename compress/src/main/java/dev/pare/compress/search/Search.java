@@ -1,6 +1,6 @@
 package dev.pare.compress.search;
 
-import dev.pare.nn.Module;
+import dev.pare.compress.search.latency.LatencyMeter;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.parallel.Parallel;
@@ -66,11 +66,6 @@ public final class Search {
      * @param stopReason why the search stopped
      */
     public record Result(List<Trial> trials, int replayed, String stopReason) {}
-
-    /** Measures an architecture's batch-1 latency on this machine; see {@link #measureBuilt}. */
-    public interface LatencyMeter {
-        double measureMicros(Architecture a);
-    }
 
     /** What the context asks of the search; an interface so the context never sees the evaluator. */
     interface Step {
@@ -169,12 +164,15 @@ public final class Search {
                 if (!budget.allows(used[0], fidelity)) {
                     throw new SearchContext.Stop("budget of " + budget + (budget.timed() ? "" : " evaluations") + " spent");
                 }
+                // The clock covers the prediction and the measurement too: a latency table measures
+                // its missing entries on first use, and a time budget must pay for that.
                 long t0 = System.nanoTime();
                 double accuracy = evaluator.accuracy(a, fidelity, evaluationSeed(seed, a));
+                double predicted = latency.predictMicros(a);
+                double measured = meter == null ? Double.NaN : meter.measure(a, 1).medianMicros();
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                double measured = meter == null ? Double.NaN : meter.measureMicros(a);
                 Trial t = new Trial(index, a.encode(), fidelity, accuracy, a.parameters(), a.multiplyAdds(), bytes(a),
-                        latency.predictMicros(a), measured, seconds);
+                        predicted, measured, seconds);
                 used[0] += budget.timed() ? seconds : fidelity;
                 trials.add(t);
                 if (stateFile != null) {
@@ -245,22 +243,6 @@ public final class Search {
         return 4 * n;
     }
 
-    /**
-     * A meter that builds the architecture and times one image through it: the median of
-     * {@code calls} batch-1 forward passes after {@code warmupMillis} of untimed ones
-     * ({@link dev.pare.compress.report.LatencyStats}).
-     */
-    public static LatencyMeter measureBuilt(long warmupMillis, int calls) {
-        return a -> {
-            Module m = a.build(new Rng(0));
-            int[] shape = a.inputShape();
-            int[] batch = new int[shape.length + 1];
-            batch[0] = 1;
-            System.arraycopy(shape, 0, batch, 1, shape.length);
-            return dev.pare.compress.report.LatencyStats.measure(m, Tensor.zeros(batch), warmupMillis, calls).medianMicros();
-        };
-    }
-
     /** Settings of a {@link Search}; space, strategy and evaluator are required, the rest have defaults. */
     public static final class Builder {
         private final SearchSpace space;
@@ -290,7 +272,10 @@ public final class Search {
             return this;
         }
 
-        /** Measures each evaluated architecture's latency for the report (default: not measured). */
+        /**
+         * Measures each evaluated architecture's batch-1 latency for the report, e.g. a
+         * {@link dev.pare.compress.search.latency.ForwardTimer} (default: not measured).
+         */
         public Builder meter(LatencyMeter meter) {
             this.meter = meter;
             return this;

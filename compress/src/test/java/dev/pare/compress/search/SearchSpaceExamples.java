@@ -15,26 +15,29 @@ class SearchSpaceExamples {
 
     @Test
     void aMobileNetEncodingReadsBackAndBuildsAModelOfTenLogits() {
-        String e = "mbv2:s16|e6k3n2w1.0|e3k5n1w0.75|e1k3n3w2.0";
+        String e = "mbv2:s16|e6k3n2w1.0|e3k5n1w0.75|e1k3n3w1.5";
         MobileNetArchitecture a = mbv2.decode(e);
         assertEquals(e, a.encode());
-        assertEquals(List.of(16, 24, 128), List.of(a.channels(0), a.channels(1), a.channels(2)));
+        assertEquals(List.of(16, 18, 60), List.of(a.channels(0), a.channels(1), a.channels(2)));
         assertEquals(List.of(2, 10), List.of(a.build(new Rng(0)).forward(Tensor.zeros(2, 1, 28, 28)).shape()[0],
                 a.build(new Rng(0)).forward(Tensor.zeros(2, 1, 28, 28)).shape()[1]));
-        assertEquals("ir:c16-16:h28:k3:s2:e6", a.latencyUnits().get(1).signature());
-        assertEquals("head:c128:h7:n10", a.latencyUnits().get(a.latencyUnits().size() - 1).signature());
+        assertEquals("stem:c1-16:h28:k3:s2", a.latencyUnits().get(0).signature());
+        assertEquals("ir:c16-16:h14:k3:s1:e6", a.latencyUnits().get(1).signature());
+        assertEquals("head:c60:h7:n10", a.latencyUnits().get(a.latencyUnits().size() - 1).signature());
     }
 
     /** The hand-computed count of the smallest mbv2 model, term by term. */
     @Test
     void theSmallestMobileNetIsCountedByHand() {
         MobileNetArchitecture a = mbv2.decode("mbv2:s8|e1k3n1w0.5|e1k3n1w0.5|e1k3n1w0.5");
-        // stem 9·8 + BN 16; block 8→8 s2: dw 8·9 + 16, project 8·8 + 16; 8→16 s2: dw 72 + 16, project 128 + 32;
-        // 16→32 s1: dw 144 + 32, project 512 + 64; classifier 32·10 + 10.
-        long params = 72 + 16 + (72 + 16 + 64 + 16) + (72 + 16 + 128 + 32) + (144 + 32 + 512 + 64) + 330;
+        // Channels 8 (stem), 8, 12, 20 (half of 16, 24, 40).
+        // stem 9·8 + BN 16; block 8→8 s1: dw 8·9 + 16, project 8·8 + 16; 8→12 s2: dw 72 + 16, project 96 + 24;
+        // 12→20 s1: dw 108 + 24, project 240 + 40; classifier 20·10 + 10.
+        long params = 72 + 16 + (72 + 16 + 64 + 16) + (72 + 16 + 96 + 24) + (108 + 24 + 240 + 40) + 210;
         assertEquals(params, a.parameters());
-        // stem 28²·9·8; block 1 at 14²: dw 8·9, project 8·8; block 2 at 7²: 8·9, 8·16; block 3 at 7²: 16·9, 16·32; fc 320.
-        long madds = 784L * 72 + 196L * (72 + 64) + 49L * (72 + 128) + 49L * (144 + 512) + 320;
+        // stem (stride 2) 14²·9·8; block 1 at 14²: dw 8·9, project 8·8; block 2 at 7²: 8·9, 8·16;
+        // block 3 at 7²: 12·9, 12·20; fc 200.
+        long madds = 196L * 72 + 196L * (72 + 64) + 49L * (72 + 96) + 49L * (108 + 240) + 200;
         assertEquals(madds, a.multiplyAdds());
     }
 
