@@ -136,6 +136,11 @@ public final class Search implements Callable<Integer> {
     @Option(names = "--baselines", description = "Also train the hand-designed MLP, small CNN and MobileNet with the retraining recipe, for the chart.")
     boolean baselines;
 
+    @Option(names = "--hv-latency", paramLabel = "US",
+            description = "Reference latency of the hypervolume, µs: give the same one to compare runs (default: 1.1 × the "
+                    + "slowest predicted candidate of this run).")
+    double hvLatency = 0;
+
     @Option(names = "--progress", paramLabel = "MODE", description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     ProgressMode progress = ProgressMode.AUTO;
 
@@ -215,7 +220,8 @@ public final class Search implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  %-44s acc %.4f  predicted %8.1f µs  measured %8.1f µs  %,9d params  %,11d MACs%n",
                     t.encoding(), t.accuracy(), t.predictedMicros(), t.measuredMicros(), t.parameters(), t.multiplyAdds());
         }
-        double refLatency = trials.stream().mapToDouble(Trial::predictedMicros).max().orElse(1) * 1.1;
+        double refLatency = hvLatency > 0 ? hvLatency
+                : trials.stream().mapToDouble(Trial::predictedMicros).max().orElse(1) * 1.1;
         System.out.printf(Locale.ROOT, "hypervolume of accuracy above 0.5 against predicted latency below %.1f µs: %.2f%n",
                 refLatency, Hypervolume.of(SearchFrontier.best(trials), refLatency, 0.5));
 
