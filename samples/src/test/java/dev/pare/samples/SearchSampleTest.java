@@ -28,7 +28,8 @@ class SearchSampleTest {
     private String[] run(Path out, String budget, String... more) {
         List<String> args = new ArrayList<>(List.of("--subset", "--space", "mlp", "--strategy", "evolution",
                 "--budget", budget, "--search-images", "300", "--validation-images", "200", "--latency", "macs",
-                "--retrain", "1", "--epochs", "1", "--threads", "1", "--progress", "NONE", "--out", out.toString()));
+                "--retrain", "1", "--epochs", "1", "--baselines", "mlp", "--threads", "1", "--progress", "NONE",
+                "--out", out.toString()));
         args.addAll(List.of(more));
         return CommandRun.run(new Search(), args.toArray(new String[0]));
     }
@@ -47,6 +48,7 @@ class SearchSampleTest {
                 "search-state.txt")) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
+        assertEquals(3, Files.readAllLines(out.resolve("retrained.csv")).size(), "header, found-1, MLP");
         String architecture = SafeTensors.read(out.resolve("found.safetensors")).metadata().get("architecture");
         assertTrue(architecture.startsWith("mlp:"), architecture);
 
@@ -68,6 +70,8 @@ class SearchSampleTest {
     void badOptionsAreRefusedByName() {
         String[] space = CommandRun.run(new Search(), "--subset", "--space", "resnet", "--out", dir.resolve("a").toString());
         assertTrue(space[2].contains("search space \"resnet\": unknown"), space[2]);
+        String[] baseline = CommandRun.run(new Search(), "--subset", "--baselines", "resnet", "--out", dir.resolve("d").toString());
+        assertTrue(baseline[2].contains("--baselines: \"resnet\" is not one of"), baseline[2]);
         String[] budget = run(dir.resolve("b"), "lots");
         assertTrue(budget[2].contains("--budget \"lots\""), budget[2]);
         String[] images = CommandRun.run(new Search(), "--subset", "--search-images", "9900", "--validation-images", "200",
