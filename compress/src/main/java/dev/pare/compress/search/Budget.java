@@ -63,6 +63,9 @@ public record Budget(double amount, boolean timed) {
         if (!timed) {
             return Long.toString((long) amount);
         }
-        return amount % 60 == 0 ? (long) (amount / 60) + "m" : amount + "s";
+        if (amount % 60 == 0) {
+            return (long) (amount / 60) + "m";
+        }
+        return amount == Math.rint(amount) ? (long) amount + "s" : amount + "s";
     }
 }

@@ -16,6 +16,8 @@ class BudgetAndObjectiveTest {
         assertEquals(new Budget(1200, true), Budget.parse("20m"));
         assertEquals(new Budget(7200, true), Budget.parse("2H"));
         assertEquals("20m", Budget.parse("20m").toString());
+        assertEquals("90s", Budget.parse("90s").toString());
+        assertEquals("50", Budget.parse("50").toString());
         for (String bad : new String[] {"", "m", "-5", "0", "2.5", "ten", "5x"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Budget.parse(bad), bad);
             assertTrue(e.getMessage().contains("--budget \"" + bad + "\""), e.getMessage());
