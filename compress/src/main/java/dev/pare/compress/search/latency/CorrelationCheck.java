@@ -21,7 +21,8 @@ import java.util.Map;
  * rank and the ranking within one family is the harder test.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp samples/target/pare-samples.jar \
+ * java -Xms2g -Xmx2g -XX:+AlwaysPreTouch --add-modules jdk.incubator.vector \
+ *     -cp samples/target/pare-samples.jar \
  *     dev.pare.compress.search.latency.CorrelationCheck [options]
  *   --count N       architectures in the sample (default 20)
  *   --seed S        the sample's seed (default 0)
@@ -33,6 +34,8 @@ import java.util.Map;
  *                   so a long check can run in several short parts
  *   --table FILE    the latency table (default: the per-machine cache, see LatencyTable)
  *   --quick         measure the models with the quick settings too
+ *   --prewarm-millis MS   run the architectures untimed this long before timing anything
+ *                   (default 5000; see ForwardTimer.prewarm)
  * </pre>
  */
 public final class CorrelationCheck {
@@ -48,6 +51,7 @@ public final class CorrelationCheck {
         Path rowsFile = null;
         Path tableFile = null;
         boolean quick = false;
+        long prewarmMillis = 5_000;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--quick")) {
@@ -68,6 +72,7 @@ public final class CorrelationCheck {
                     case "--last" -> last = Integer.parseInt(v);
                     case "--rows" -> rowsFile = Path.of(v);
                     case "--table" -> tableFile = Path.of(v);
+                    case "--prewarm-millis" -> prewarmMillis = Long.parseLong(v);
                     default -> usage("unknown option " + a);
                 }
             } catch (NumberFormatException e) {
@@ -78,6 +83,9 @@ public final class CorrelationCheck {
             usage("need --count >= 2, --batch >= 1, --threads >= 1 and 0 <= --first <= --last");
         }
 
+        // Set once for the whole run: each timing would otherwise switch the count and back,
+        // replacing the worker pool (and its warmed-up threads) every time.
+        Parallel.setThreads(threads);
         MeasurementSettings tableSettings = MeasurementSettings.quick().withBatches(batch).withThreads(threads);
         MeasurementSettings modelSettings = (quick ? MeasurementSettings.quick() : MeasurementSettings.defaults())
                 .withBatches(batch).withThreads(threads);
@@ -86,14 +94,26 @@ public final class CorrelationCheck {
         LatencyTable table = LatencyTable.open(tableFile != null ? tableFile : LatencyTable.defaultFile(key), key,
                 unitTimer::time);
         System.out.println("machine: " + key.describe());
+        System.out.println("heap: " + (SteadyHeap.isSteady() ? "fixed and pre-touched"
+                : "may grow while timing (start the JVM with " + SteadyHeap.OPTIONS + " for steady figures)"));
         System.out.println("latency table: " + table.file() + " (" + table.size() + " unit signatures cached"
                 + (table.isSaving() ? "" : ", not saved") + ")");
 
         List<Architecture> sample = ProbeArchitectures.sample(seed, count);
-        List<Architecture> slice = sample.subList(Math.min(first, sample.size()), Math.min(last + 1, sample.size()));
-        CorrelationReport run = CorrelationReport.measure(slice, table, new ForwardTimer(modelSettings), batch,
-                System.err::println);
-        System.out.println("table entries measured in this run: " + table.measuredEntries());
+        if (first >= sample.size()) {
+            usage("--first " + first + " is past the last architecture of the sample, " + (sample.size() - 1));
+        }
+        List<Architecture> slice = sample.subList(first, Math.min(last, sample.size() - 1) + 1);
+        ForwardTimer modelTimer = new ForwardTimer(modelSettings);
+        if (prewarmMillis > 0) {
+            System.err.printf(Locale.ROOT, "running the %d architectures untimed for %.1f s first (JIT warm-up)%n",
+                    slice.size(), prewarmMillis / 1000.0);
+            modelTimer.prewarm(slice, prewarmMillis);
+        }
+        CorrelationReport run = CorrelationReport.measure(slice, table, modelTimer, batch, System.err::println);
+        System.out.println("table entries measured in this run: " + table.measuredEntries() + " ("
+                + unitTimer.unsettledWarmUps() + " stopped warming up before the timings settled); models measured: "
+                + slice.size() + " (" + modelTimer.unsettledWarmUps() + " unsettled)");
 
         Map<String, CorrelationReport.Row> all = new LinkedHashMap<>();
         if (rowsFile != null) {
@@ -163,7 +183,7 @@ public final class CorrelationCheck {
     private static void usage(String problem) {
         System.err.println("CorrelationCheck: " + problem);
         System.err.println("usage: CorrelationCheck [--count N] [--seed S] [--batch B] [--threads T] "
-                + "[--first I --last J] [--rows FILE] [--table FILE] [--quick]");
+                + "[--first I --last J] [--rows FILE] [--table FILE] [--quick] [--prewarm-millis MS]");
         System.exit(2);
     }
 }

@@ -10,6 +10,7 @@ import dev.pare.tensor.Tensor;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +21,13 @@ import org.slf4j.LoggerFactory;
  * calls summarised as a median and a p90 ({@link LatencyStats}), all on the thread count of the
  * {@link MeasurementSettings}.
  *
- * <p>The weights and the input are drawn from the settings' seed: the values do not change the
- * time, but random ones avoid a trap: an all-zero input would make every ReLU output zero, and a
- * denormal-heavy one would slow the floating-point unit down.
+ * <p>The weights and the input are drawn from the settings' seed. No kernel branches on the
+ * values, so they do not change the time, with one trap that random normal values avoid:
+ * denormal numbers (magnitudes below about 1e-38), which an input of tiny values would produce,
+ * are many times slower on most CPUs.
+ *
+ * <p>Figures are only steady in a JVM whose heap cannot grow: see {@link SteadyHeap}, which this
+ * class consults before timing and which logs a warning, once, otherwise.
  *
  * <p>Not thread-safe in a useful sense: two timers running at once share the cores and each
  * measures the other's interference. Time one thing at a time.
@@ -32,6 +37,8 @@ public final class ForwardTimer implements LatencyMeter {
 
     private final MeasurementSettings settings;
     private final NanoClock clock;
+
+    private int unsettled;
 
     /** Something the JIT cannot prove unused, so that it never drops a forward pass as dead code. */
     @SuppressWarnings("unused")
@@ -50,6 +57,14 @@ public final class ForwardTimer implements LatencyMeter {
 
     public MeasurementSettings settings() {
         return settings;
+    }
+
+    /**
+     * How many of this timer's measurements ended their warm-up at the maximum time without the
+     * timings settling: a sign of a busy machine, worth printing next to the figures.
+     */
+    public synchronized int unsettledWarmUps() {
+        return unsettled;
     }
 
     @Override
@@ -71,6 +86,53 @@ public final class ForwardTimer implements LatencyMeter {
         return out;
     }
 
+    /**
+     * Runs every architecture's model untimed, at every batch size of the settings, in two passes
+     * sharing {@code totalMillis} between them, so that the kernels all of them use are compiled
+     * before anything is timed.
+     *
+     * <p>Why, when every timing warms up anyway: the JIT's work is not per model but per kernel,
+     * and it is not monotonic. A kernel compiled while one shape ran may be thrown away
+     * ("deoptimised") when another shape takes a branch it never saw, and run slowly until it is
+     * compiled again; compiling a Vector API kernel with C2 takes a long time on a small machine.
+     * A table entry timed during such a phase would be wrong for good, since the table is cached.
+     * Running the whole workload first, twice over, lets those recompilations happen before the
+     * first entry is timed.
+     */
+    @SuppressWarnings("try")
+    public void prewarm(List<? extends Architecture> architectures, long totalMillis) {
+        if (architectures.isEmpty() || totalMillis <= 0) {
+            return;
+        }
+        SteadyHeap.check();
+        long each = Math.max(1, totalMillis * 1_000_000L / (2L * architectures.size() * settings.batches().size()));
+        int before = Parallel.threads();
+        Parallel.setThreads(settings.threads());
+        try (GradMode.Scope ignored = Tensor.noGrad()) {
+            for (int pass = 0; pass < 2; pass++) {
+                for (Architecture a : architectures) {
+                    Module model = a.build(new Rng(settings.seed())).eval();
+                    for (int batch : settings.batches()) {
+                        Tensor x = Tensor.randn(new Rng(settings.seed()), shape(batch, a.inputShape()));
+                        long end = clock.nanoTime() + each;
+                        do {
+                            consume(model.forward(x));
+                        } while (clock.nanoTime() < end);
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    private static int[] shape(int batch, int[] sampleShape) {
+        int[] shape = new int[sampleShape.length + 1];
+        shape[0] = batch;
+        System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+        return shape;
+    }
+
     /** The measured latency of {@code unit} built alone, at batch size {@code batch}. */
     public LatencyStats time(LatencyUnit unit, int batch) {
         return time(unit.build(new Rng(settings.seed())), unit.inputShape(), batch, unit.signature());
@@ -84,14 +146,13 @@ public final class ForwardTimer implements LatencyMeter {
      *                                  is not positive
      */
     @SuppressWarnings("try")
-    public LatencyStats time(Module model, int[] sampleShape, int batch, String what) {
+    public synchronized LatencyStats time(Module model, int[] sampleShape, int batch, String what) {
         if (batch < 1 || Arrays.stream(sampleShape).anyMatch(d -> d < 1)) {
             throw new IllegalArgumentException("ForwardTimer.time: " + what + ": batch " + batch
                     + " and sample shape " + Arrays.toString(sampleShape) + " must be positive");
         }
-        int[] shape = new int[sampleShape.length + 1];
-        shape[0] = batch;
-        System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+        SteadyHeap.check();
+        int[] shape = shape(batch, sampleShape);
         Tensor x = Tensor.randn(new Rng(settings.seed() ^ 0x5eedL), shape);
         model.eval();
         int before = Parallel.threads();
@@ -101,6 +162,7 @@ public final class ForwardTimer implements LatencyMeter {
                     settings.minWarmupMillis() * 1_000_000L, settings.maxWarmupMillis() * 1_000_000L,
                     settings.settleTolerance());
             if (!warm.settled()) {
+                unsettled++;
                 // Not an error: the figure is still a median, only taken while the machine was busy
                 // or the JIT still busy. Worth knowing when a table entry looks odd.
                 LOG.debug("{} at batch {}: timings had not settled after {} ms of warm-up ({} calls)", what, batch,

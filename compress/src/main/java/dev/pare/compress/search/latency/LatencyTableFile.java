@@ -94,7 +94,14 @@ public final class LatencyTableFile {
         try {
             root = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw error(file, "not valid JSON (" + e.getOriginalMessage() + ")", e);
+            // Jackson's message goes on to quote its source settings; the first clause and the
+            // position are what a reader needs.
+            String why = e.getOriginalMessage();
+            int cut = why.indexOf(" (");
+            why = cut > 0 ? why.substring(0, cut) : why;
+            String at = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw error(file, "not valid JSON (" + why + at + ")", e);
         }
         if (root == null || !root.isObject()) {
             throw error(file, "not a JSON object", null);

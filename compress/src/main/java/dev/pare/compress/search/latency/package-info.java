@@ -5,6 +5,8 @@
  * <ol>
  *   <li>{@link dev.pare.compress.search.latency.WarmUp}: why a model must run untimed before it
  *       is timed, and how long is enough;</li>
+ *   <li>{@link dev.pare.compress.search.latency.SteadyHeap}: why the JVM's heap must be fixed
+ *       and pre-touched while timing;</li>
  *   <li>{@link dev.pare.compress.search.latency.ForwardTimer}: the measured latency of a built
  *       model (or of one {@link dev.pare.compress.search.LatencyUnit}) at batch 1 and batch 256,
  *       as a median and a p90 over repeated calls, on a given thread count;</li>
