@@ -1,0 +1,441 @@
+package dev.pare.samples;
+
+import dev.pare.compress.distill.DistilBertLoss;
+import dev.pare.compress.distill.Distiller;
+import dev.pare.compress.distill.HiddenStatePooling;
+import dev.pare.compress.distill.TeacherLayerInit;
+import dev.pare.compress.report.LatencyStats;
+import dev.pare.nn.Module;
+import dev.pare.nn.data.AugmentedDataset;
+import dev.pare.nn.data.DataLoader;
+import dev.pare.nn.data.ImageTransform;
+import dev.pare.nn.data.RandomShift;
+import dev.pare.nn.data.TensorDataset;
+import dev.pare.nn.datasets.FashionMnist;
+import dev.pare.nn.io.Checkpoint;
+import dev.pare.nn.io.SafeTensors;
+import dev.pare.nn.loss.CrossEntropyLoss;
+import dev.pare.nn.loss.Reduction;
+import dev.pare.nn.optim.AdamW;
+import dev.pare.nn.optim.LrSchedule;
+import dev.pare.nn.optim.LrScheduler;
+import dev.pare.nn.optim.SGD;
+import dev.pare.nn.train.FitResult;
+import dev.pare.nn.train.LabeledBatch;
+import dev.pare.nn.train.SchedulerInterval;
+import dev.pare.nn.train.SizedBatches;
+import dev.pare.nn.train.Trainer;
+import dev.pare.tensor.Rng;
+import dev.pare.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * DistilBERT's recipe (Sanh et al., 2019) reproduced in miniature on Fashion-MNIST: a Vision
+ * Transformer teacher, and a student with half its layers trained four ways per seed, with the
+ * same budget, data order and seed:
+ * <ol>
+ *   <li><b>distilled</b>: initialised from teacher layers 0, 2, 4, … (and its embedding, positions,
+ *       class token, final norm and head), trained on α·soft + β·hard + γ·cosine;</li>
+ *   <li><b>scratch</b>: random initialisation, trained on the labels alone;</li>
+ *   <li><b>no layer init</b>: random initialisation, the full loss (the paper's first ablation);</li>
+ *   <li><b>no cosine</b>: initialised from the teacher, soft + hard only (its second ablation).</li>
+ * </ol>
+ * All use the same optimizer recipe: AdamW, a linear warm-up then a cosine decay, label smoothing
+ * on the hard labels, and seeded random shifts of the training images.
+ *
+ * <pre>
+ * ./pare distill-vit --subset --train-limit 2000 --test-limit 500 --teacher-epochs 2 --student-epochs 1 --seeds 1
+ * ./pare distill-vit --teacher vit.safetensors --seeds 3
+ * </pre>
+ *
+ * <p>The table at the end gives, per model: test accuracy (mean ± sample standard deviation over
+ * the seeds), parameters, bytes on disk (safetensors), throughput at batch 1 and at batch 256
+ * (images per second from the median of timed forward passes after a warm-up, as the pipeline's
+ * {@link LatencyStats}), and its ratios to the teacher: accuracy kept, parameters saved, speed-up.
+ */
+@Command(name = "distill-vit", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "DistilBERT's recipe on a Vision Transformer: a half-depth student initialised from every second "
+                + "teacher layer and trained on soft targets, hard labels and a hidden-state cosine loss, against the "
+                + "same student from scratch and the two ablations (same seeds, same budget).")
+public final class DistillVit implements Callable<Integer> {
+    @Option(names = "--teacher", paramLabel = "FILE",
+            description = "A ViT saved by train-vit or by this command; repeat it to give one teacher per seed (seed i "
+                    + "uses teacher i mod count). Default: train one.")
+    List<Path> teacherFiles = new ArrayList<>();
+
+    @Option(names = "--teacher-out", paramLabel = "FILE",
+            description = "Where to save a teacher trained here (default: ${DEFAULT-VALUE}).")
+    Path teacherOut = Path.of("distill-vit-teacher.safetensors");
+
+    @Option(names = "--teacher-epochs", paramLabel = "N", description = "Epochs when training the teacher (default: ${DEFAULT-VALUE}).")
+    int teacherEpochs = 10;
+
+    @Option(names = "--student-epochs", paramLabel = "N", description = "Epochs of each student run (default: ${DEFAULT-VALUE}).")
+    int studentEpochs = 10;
+
+    @Option(names = "--layers", paramLabel = "L",
+            description = "Encoder layers of the teacher when training one; the student has L/2 (default: ${DEFAULT-VALUE}).")
+    int layers = 6;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of the soft targets (default: ${DEFAULT-VALUE}).")
+    float temperature = 2f;
+
+    @Option(names = "--alpha", paramLabel = "A", description = "Weight of the soft-target KL, times T² (default: ${DEFAULT-VALUE}).")
+    float alpha = 5f;
+
+    @Option(names = "--beta", paramLabel = "B", description = "Weight of the hard-label cross-entropy (default: ${DEFAULT-VALUE}).")
+    float beta = 2f;
+
+    @Option(names = "--gamma", paramLabel = "G", description = "Weight of the hidden-state cosine loss (default: ${DEFAULT-VALUE}).")
+    float gamma = 1f;
+
+    @Option(names = "--pooling", paramLabel = "P",
+            description = "What the cosine compares in each aligned layer's output: class-token, mean (over tokens) or "
+                    + "all-tokens (default: ${DEFAULT-VALUE}).")
+    String pooling = "class-token";
+
+    @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Label smoothing of every hard-label term (default: ${DEFAULT-VALUE}).")
+    float labelSmoothing = 0.1f;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "AdamW's decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay = 0.05;
+
+    @Option(names = "--warmup-epochs", paramLabel = "E",
+            description = "Linear warm-up of the learning rate, in epochs (fractions allowed), before the cosine decay "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double warmupEpochs = 1;
+
+    @Option(names = "--shift", paramLabel = "PX",
+            description = "Largest random shift of the training images, in pixels; 0 turns augmentation off "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxShift = 2;
+
+    @Option(names = "--seeds", paramLabel = "N", description = "Seeds per student (--seed, --seed + 1, ...; default: ${DEFAULT-VALUE}).")
+    int seeds = 1;
+
+    @Option(names = "--train-limit", paramLabel = "N", description = "Use only the first N training images (default: all).")
+    int trainLimit = 0;
+
+    @Option(names = "--test-limit", paramLabel = "N", description = "Use only the first N test images (default: all).")
+    int testLimit = 0;
+
+    @Option(names = "--latency-calls", paramLabel = "N",
+            description = "Timed batch-1 forward passes per model; batch 256 gets N/50, at least 5 (default: ${DEFAULT-VALUE}).")
+    int latencyCalls = 500;
+
+    @Option(names = "--warmup-millis", paramLabel = "MS",
+            description = "Untimed forward passes before each throughput figure, in milliseconds (default: ${DEFAULT-VALUE}).")
+    long warmupMillis = 2000;
+
+    @Option(names = "--table", paramLabel = "FILE", description = "Also write the result table to FILE (Markdown).")
+    Path tableFile;
+
+    @Mixin
+    TrainingOptions options;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DistillVit()).execute(args));
+    }
+
+    /** The four students, in the order they are trained and printed. */
+    enum Variant {
+        DISTILLED("distilled (init + KL + CE + cos)", true, true),
+        SCRATCH("scratch (CE only)", false, false),
+        NO_INIT("ablation: no layer init", false, true),
+        NO_COSINE("ablation: no cosine loss", true, false);
+
+        final String label;
+        final boolean init;
+        final boolean cosine;
+
+        Variant(String label, boolean init, boolean cosine) {
+            this.label = label;
+            this.init = init;
+            this.cosine = cosine;
+        }
+    }
+
+    /** A teacher, its depth, its accuracy on this run's test set, and its file (null if trained here). */
+    private record Teacher(Module model, int layers, double accuracy, Path file) {}
+
+    @Override
+    public Integer call() throws Exception {
+        options.applyThreads();
+        checkOptions();
+        HiddenStatePooling pool = HiddenStatePooling.parse(pooling);
+        DistilBertLoss full = new DistilBertLoss(temperature, alpha, beta, gamma, labelSmoothing, pool);
+        // The second ablation keeps α and β and drops the cosine; with γ = 0 the full loss is it already.
+        DistilBertLoss noCosine = gamma == 0f ? full
+                : new DistilBertLoss(temperature, alpha, beta, 0f, labelSmoothing, pool);
+
+        FashionMnist data = SampleSupport.loadData(options);
+        TensorDataset trainSet = limit(data.train(true), trainLimit);
+        TensorDataset testSet = limit(data.test(true), testLimit);
+        DataLoader test = DataLoader.builder(testSet).batchSize(500).build();
+        System.out.printf(Locale.ROOT, "%,d training and %,d test images; loss %s%n", trainSet.size(), testSet.size(), full);
+
+        List<Teacher> teachers = new ArrayList<>();
+        if (teacherFiles.isEmpty()) {
+            teachers.add(trainTeacher(trainSet, test));
+        } else {
+            for (Path f : teacherFiles) {
+                teachers.add(loadTeacher(f, test));
+            }
+        }
+        int teacherLayers = teachers.get(0).layers;
+        for (Teacher t : teachers) {
+            if (t.layers != teacherLayers) {
+                throw new IllegalArgumentException("--teacher: the teachers have " + teacherLayers + " and " + t.layers
+                        + " layers; give teachers of one depth");
+            }
+        }
+        if (teacherLayers % 2 != 0) {
+            throw new IllegalArgumentException("the teacher has " + teacherLayers
+                    + " layers; a student with half of them needs an even number");
+        }
+        int studentLayers = teacherLayers / 2;
+
+        Map<Variant, double[]> accuracy = new LinkedHashMap<>();
+        Map<Variant, Module> lastModel = new LinkedHashMap<>();
+        for (Variant v : Variant.values()) {
+            accuracy.put(v, new double[seeds]);
+        }
+        for (int i = 0; i < seeds; i++) {
+            long seed = options.seed + i;
+            Teacher teacher = teachers.get(i % teachers.size());
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "seed %d:", seed));
+            for (Variant v : Variant.values()) {
+                // The same initial weights for every variant of a seed; the initialised ones overwrite theirs.
+                Module student = VitModels.vit(studentLayers, new Rng(seed));
+                if (v.init) {
+                    TeacherLayerInit.copy(teacher.model, student);
+                }
+                DistilBertLoss loss = v == Variant.SCRATCH ? null : v.cosine ? full : noCosine;
+                FitResult r = trainStudent(student, teacher.model, loss, trainSet, seed);
+                double acc = evaluate(student, test);
+                accuracy.get(v)[i] = acc;
+                lastModel.put(v, student);
+                line.append(String.format(Locale.ROOT, " %s %.4f (%.1f s);", v.name().toLowerCase(Locale.ROOT), acc,
+                        r.seconds()));
+            }
+            System.out.println(line + String.format(Locale.ROOT, " teacher %.4f", teacher.accuracy));
+        }
+
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%s, teacher %d layers, students %d layers, %d student epoch(s), %d seed(s), %s%n",
+                data.isSubset() ? "bundled subset" : "full Fashion-MNIST", teacherLayers, studentLayers, studentEpochs,
+                seeds, maxShift > 0 ? "random shifts of up to " + maxShift + " px" : "no augmentation");
+        String table = table(teachers, lastModel, accuracy, testSet);
+        System.out.print(table);
+        if (tableFile != null) {
+            Files.writeString(tableFile, table);
+            System.out.println("table written to " + tableFile);
+        }
+
+        Path out = options.out != null ? options.out : Path.of("distilled-vit.safetensors");
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("architecture", VitModels.architecture(studentLayers));
+        metadata.put("recipe", full.toString());
+        metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", accuracy.get(Variant.DISTILLED)[seeds - 1]));
+        metadata.put("seed", Long.toString(options.seed + seeds - 1));
+        SafeTensors.save(out, lastModel.get(Variant.DISTILLED).stateDict(), metadata);
+        System.out.printf(Locale.ROOT, "saved the last distilled student to %s%n", out);
+        return 0;
+    }
+
+    private void checkOptions() {
+        if (seeds < 1) {
+            throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+        }
+        if (teacherEpochs < 1 || studentEpochs < 1) {
+            throw new IllegalArgumentException("--teacher-epochs " + teacherEpochs + " and --student-epochs "
+                    + studentEpochs + " must be at least 1");
+        }
+        if (layers < 2 || layers % 2 != 0) {
+            throw new IllegalArgumentException("--layers " + layers + ": the teacher needs an even number of layers, "
+                    + "at least 2, so that the student can have half of them");
+        }
+        if (trainLimit < 0 || testLimit < 0) {
+            throw new IllegalArgumentException("--train-limit " + trainLimit + " and --test-limit " + testLimit
+                    + " must be >= 0 (0: all)");
+        }
+        if (maxShift < 0) {
+            throw new IllegalArgumentException("--shift must be >= 0, got " + maxShift);
+        }
+        if (!(warmupEpochs >= 0)) {
+            throw new IllegalArgumentException("--warmup-epochs must be >= 0, got " + warmupEpochs);
+        }
+        if (latencyCalls < 1 || warmupMillis < 0) {
+            throw new IllegalArgumentException("--latency-calls " + latencyCalls + " must be >= 1 and --warmup-millis "
+                    + warmupMillis + " >= 0");
+        }
+    }
+
+    /** The first {@code n} examples (all of them for n = 0 or n ≥ size). */
+    private static TensorDataset limit(TensorDataset d, int n) {
+        if (n == 0 || n >= d.size()) {
+            return d;
+        }
+        return new TensorDataset(d.inputs().narrow(0, 0, n), java.util.Arrays.copyOf(d.labels(), n));
+    }
+
+    // ---------------------------------------------------------------- training
+
+    /** The training batches of one run: seeded shifts (a view per epoch) or the plain set, in the seed's order. */
+    private Iterable<? extends LabeledBatch> batches(TensorDataset trainSet, long seed, int epochs) {
+        if (maxShift == 0) {
+            return DataLoader.builder(trainSet).batchSize(options.batchSize).shuffle(seed).build();
+        }
+        // The background after normalisation: a black pixel is (0 − MEAN) / STD, not 0.
+        List<ImageTransform> shift = List.of(new RandomShift(maxShift, -FashionMnist.MEAN / FashionMnist.STD));
+        // The views depend on the base seed only, so every variant of every seed sees the same images.
+        AugmentedDataset first = new AugmentedDataset(trainSet, shift, options.seed, 0);
+        return new EpochViews(first, epochs, options.batchSize, seed, null);
+    }
+
+    /** AdamW with a linear warm-up to the peak rate, then half a cosine down to 0, stepped per batch. */
+    private LrScheduler schedule(AdamW opt, int epochs, int batchesPerEpoch) {
+        int total = epochs * batchesPerEpoch;
+        int warm = (int) Math.min(total - 1, Math.round(warmupEpochs * batchesPerEpoch));
+        LrSchedule cosine = LrSchedule.cosine(Math.max(1, total - warm), 0);
+        return new LrScheduler(opt, warm > 0 ? LrSchedule.linearWarmup(1.0 / warm, warm).then(warm, cosine) : cosine);
+    }
+
+    private AdamW adamW(Module m) {
+        return new AdamW(m.parameters(), options.learningRateOr(1e-3), 0.9, 0.999, 1e-8, weightDecay);
+    }
+
+    private static int batchesPerEpoch(Iterable<? extends LabeledBatch> batches) {
+        return ((SizedBatches) batches).numBatches();
+    }
+
+    /** One student run: labels alone ({@code loss} null) or distillation from {@code teacher}. */
+    private FitResult trainStudent(Module student, Module teacher, DistilBertLoss loss, TensorDataset trainSet, long seed) {
+        Iterable<? extends LabeledBatch> train = batches(trainSet, seed, studentEpochs);
+        AdamW opt = adamW(student);
+        LrScheduler schedule = schedule(opt, studentEpochs, batchesPerEpoch(train));
+        if (loss == null) {
+            Trainer t = Trainer.builder(student, new CrossEntropyLoss(Reduction.MEAN, labelSmoothing), opt)
+                    .epochs(studentEpochs).scheduler(schedule, SchedulerInterval.BATCH).progress(options.progress).build();
+            return t.fit(train, null);
+        }
+        Distiller d = Distiller.builder(teacher, student, loss, opt).epochs(studentEpochs)
+                .scheduler(schedule, SchedulerInterval.BATCH).progress(options.progress).build();
+        return d.fitBatches(train, null);
+    }
+
+    private Teacher trainTeacher(TensorDataset trainSet, DataLoader test) throws IOException {
+        System.out.printf(Locale.ROOT, "training the teacher: ViT with %d layers, %d epochs (pass --teacher FILE to reuse one)%n",
+                layers, teacherEpochs);
+        Module vit = VitModels.vit(layers, new Rng(options.seed));
+        Iterable<? extends LabeledBatch> train = batches(trainSet, options.seed, teacherEpochs);
+        AdamW opt = adamW(vit);
+        Trainer trainer = Trainer.builder(vit, new CrossEntropyLoss(Reduction.MEAN, labelSmoothing), opt)
+                .epochs(teacherEpochs).scheduler(schedule(opt, teacherEpochs, batchesPerEpoch(train)), SchedulerInterval.BATCH)
+                .progress(options.progress).build();
+        FitResult r = trainer.fit(train, null);
+        double acc = evaluate(vit, test);
+        Path file = teacherOut;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("architecture", VitModels.architecture(layers));
+        metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", acc));
+        metadata.put("epochs", Integer.toString(teacherEpochs));
+        metadata.put("seed", Long.toString(options.seed));
+        SafeTensors.save(file, vit.stateDict(), metadata);
+        System.out.printf(Locale.ROOT, "teacher: %.4f test accuracy after %.1f s; saved to %s%n", acc, r.seconds(), file);
+        return new Teacher(vit, layers, acc, null);
+    }
+
+    private static Teacher loadTeacher(Path file, DataLoader test) throws IOException {
+        Checkpoint c = SafeTensors.read(file);
+        String arch = c.metadata().get("architecture");
+        int depth = VitModels.layersOf(arch, file);
+        Module model = VitModels.vit(depth, new Rng(0)); // initial weights, overwritten by the checkpoint
+        model.loadStateDict(c.toStateDict(), true);
+        double acc = evaluate(model, test);
+        System.out.printf(Locale.ROOT, "teacher %s (%s): %.4f test accuracy%n", file, arch, acc);
+        return new Teacher(model, depth, acc, file);
+    }
+
+    /** Test accuracy in evaluation mode. */
+    private static double evaluate(Module model, DataLoader test) {
+        model.eval();
+        return Trainer.builder(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0)).build()
+                .evaluate(test).accuracy();
+    }
+
+    // ---------------------------------------------------------------- the table
+
+    /** What was measured of one model. */
+    private record Row(String name, double[] accuracy, long params, long bytes, double perSecond1, double perSecond256) {}
+
+    private String table(List<Teacher> teachers, Map<Variant, Module> models, Map<Variant, double[]> accuracy,
+                         TensorDataset testSet) throws IOException {
+        Tensor one = testSet.inputs().narrow(0, 0, 1);
+        Tensor many = batchOf(testSet, 256);
+        double[] teacherAcc = teachers.stream().mapToDouble(Teacher::accuracy).toArray();
+        List<Row> rows = new ArrayList<>();
+        rows.add(measure("teacher (" + teachers.get(0).layers + " layers)", teachers.get(0).model, teacherAcc, one, many));
+        for (Variant v : Variant.values()) {
+            rows.add(measure("student: " + v.label, models.get(v), accuracy.get(v), one, many));
+        }
+        Row t = rows.get(0);
+        StringBuilder b = new StringBuilder();
+        b.append("| model | test accuracy | params | bytes | batch-1 img/s | batch-256 img/s | accuracy kept "
+                + "| fewer params | speed-up b1 | speed-up b256 |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Row r : rows) {
+            boolean teacher = r == t;
+            b.append(String.format(Locale.ROOT, "| %s | %s | %,d | %,d | %,.0f | %,.0f | %s | %s | %s | %s |%n",
+                    r.name, accuracyText(r.accuracy), r.params, r.bytes, r.perSecond1, r.perSecond256,
+                    teacher ? "100%" : String.format(Locale.ROOT, "%.1f%%", 100 * Distill.mean(r.accuracy) / Distill.mean(t.accuracy)),
+                    teacher ? "0%" : String.format(Locale.ROOT, "%.1f%%", 100.0 * (t.params - r.params) / t.params),
+                    teacher ? "1.00x" : String.format(Locale.ROOT, "%.2fx", r.perSecond1 / t.perSecond1),
+                    teacher ? "1.00x" : String.format(Locale.ROOT, "%.2fx", r.perSecond256 / t.perSecond256)));
+        }
+        return b.toString();
+    }
+
+    private Row measure(String name, Module model, double[] acc, Tensor one, Tensor many) throws IOException {
+        Path tmp = Files.createTempFile("pare-distill-vit", ".safetensors");
+        long bytes;
+        try {
+            SafeTensors.save(tmp, model.stateDict());
+            bytes = Files.size(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        LatencyStats b1 = LatencyStats.measure(model, one, warmupMillis, latencyCalls);
+        LatencyStats b256 = LatencyStats.measure(model, many, warmupMillis, Math.max(5, latencyCalls / 50));
+        return new Row(name, acc, model.numParameters(), bytes, 1e6 / b1.medianMicros(),
+                many.size(0) * 1e6 / b256.medianMicros());
+    }
+
+    /** A batch of {@code n} test images, repeating the set when it holds fewer. */
+    private static Tensor batchOf(TensorDataset set, int n) {
+        if (set.size() >= n) {
+            return set.inputs().narrow(0, 0, n);
+        }
+        Tensor[] parts = new Tensor[(n + set.size() - 1) / set.size()];
+        java.util.Arrays.fill(parts, set.inputs());
+        return Tensor.cat(0, parts).narrow(0, 0, n).contiguous();
+    }
+
+    private static String accuracyText(double[] acc) {
+        return acc.length > 1
+                ? String.format(Locale.ROOT, "%.2f ± %.2f %% (n=%d)", 100 * Distill.mean(acc), 100 * Distill.std(acc), acc.length)
+                : String.format(Locale.ROOT, "%.2f %% (n=1)", 100 * acc[0]);
+    }
+}
