@@ -6,6 +6,8 @@ import dev.pare.compress.distill.HiddenStatePooling;
 import dev.pare.compress.distill.TeacherLayerInit;
 import dev.pare.compress.report.LatencyStats;
 import dev.pare.nn.Module;
+import dev.pare.nn.attention.ViTConfig;
+import dev.pare.nn.attention.VisionTransformer;
 import dev.pare.nn.data.AugmentedDataset;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.data.ImageTransform;
@@ -89,6 +91,24 @@ public final class DistillVit implements Callable<Integer> {
             description = "Encoder layers of the teacher when training one; the student has L/2 (default: ${DEFAULT-VALUE}).")
     int layers = 6;
 
+    @Option(names = "--patch", paramLabel = "P", description = "Patch side of a teacher trained here, dividing 28 (default: ${DEFAULT-VALUE}).")
+    int patch = 7;
+
+    @Option(names = "--dim", paramLabel = "D", description = "Token width of a teacher trained here (default: ${DEFAULT-VALUE}).")
+    int dim = 64;
+
+    @Option(names = "--heads", paramLabel = "H",
+            description = "Attention heads of a teacher trained here, or of a teacher file that does not record them "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int heads = 4;
+
+    @Option(names = "--mlp-ratio", paramLabel = "R", description = "Feed-forward width as a multiple of D (default: ${DEFAULT-VALUE}).")
+    int mlpRatio = 2;
+
+    @Option(names = "--vit-pooling", paramLabel = "P",
+            description = "What the head of a teacher trained here reads: class-token or mean (default: ${DEFAULT-VALUE}).")
+    String vitPooling = "class-token";
+
     @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of the soft targets (default: ${DEFAULT-VALUE}).")
     float temperature = 2f;
 
@@ -101,10 +121,10 @@ public final class DistillVit implements Callable<Integer> {
     @Option(names = "--gamma", paramLabel = "G", description = "Weight of the hidden-state cosine loss (default: ${DEFAULT-VALUE}).")
     float gamma = 1f;
 
-    @Option(names = "--pooling", paramLabel = "P",
+    @Option(names = "--cosine-pooling", paramLabel = "P",
             description = "What the cosine compares in each aligned layer's output: class-token, mean (over tokens) or "
-                    + "all-tokens (default: ${DEFAULT-VALUE}).")
-    String pooling = "class-token";
+                    + "all-tokens (default: what the teacher's head reads).")
+    String cosinePooling;
 
     @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Label smoothing of every hard-label term (default: ${DEFAULT-VALUE}).")
     float labelSmoothing = 0.1f;
@@ -167,45 +187,56 @@ public final class DistillVit implements Callable<Integer> {
         }
     }
 
-    /** A teacher, its depth, its accuracy on this run's test set, and its file (null if trained here). */
-    private record Teacher(Module model, int layers, double accuracy, Path file) {}
+    /** A teacher, its sizes, its accuracy on this run's test set, and its file (null if trained here). */
+    private record Teacher(VisionTransformer model, ViTConfig config, double accuracy, Path file) {}
 
     @Override
     public Integer call() throws Exception {
         options.applyThreads();
         checkOptions();
-        HiddenStatePooling pool = HiddenStatePooling.parse(pooling);
-        DistilBertLoss full = new DistilBertLoss(temperature, alpha, beta, gamma, labelSmoothing, pool);
-        // The second ablation keeps α and β and drops the cosine; with γ = 0 the full loss is it already.
-        DistilBertLoss noCosine = gamma == 0f ? full
-                : new DistilBertLoss(temperature, alpha, beta, 0f, labelSmoothing, pool);
+        ViTConfig teacherConfig = ViTConfig.fashion(patch, dim, layers, heads).withMlpRatio(mlpRatio)
+                .withPooling(parseVitPooling(vitPooling));
+        // Checked before any training, so that a typo costs nothing.
+        HiddenStatePooling chosen = cosinePooling == null ? null : HiddenStatePooling.parse(cosinePooling);
+        new DistilBertLoss(temperature, alpha, beta, gamma, labelSmoothing, HiddenStatePooling.MEAN);
+        if (teacherFiles.isEmpty()) {
+            cosinePoolingFor(teacherConfig, chosen);
+        }
 
         FashionMnist data = SampleSupport.loadData(options);
         TensorDataset trainSet = limit(data.train(true), trainLimit);
         TensorDataset testSet = limit(data.test(true), testLimit);
         DataLoader test = DataLoader.builder(testSet).batchSize(500).build();
-        System.out.printf(Locale.ROOT, "%,d training and %,d test images; loss %s%n", trainSet.size(), testSet.size(), full);
+        System.out.printf(Locale.ROOT, "%,d training and %,d test images%n", trainSet.size(), testSet.size());
 
         List<Teacher> teachers = new ArrayList<>();
         if (teacherFiles.isEmpty()) {
-            teachers.add(trainTeacher(trainSet, test));
+            teachers.add(trainTeacher(teacherConfig, trainSet, test));
         } else {
             for (Path f : teacherFiles) {
                 teachers.add(loadTeacher(f, test));
             }
         }
-        int teacherLayers = teachers.get(0).layers;
+        ViTConfig config = teachers.get(0).config;
         for (Teacher t : teachers) {
-            if (t.layers != teacherLayers) {
-                throw new IllegalArgumentException("--teacher: the teachers have " + teacherLayers + " and " + t.layers
-                        + " layers; give teachers of one depth");
+            if (!t.config.equals(config)) {
+                throw new IllegalArgumentException("--teacher: the teachers are " + config + " and " + t.config
+                        + "; give teachers of one architecture");
             }
         }
+        int teacherLayers = config.depth();
         if (teacherLayers % 2 != 0) {
             throw new IllegalArgumentException("the teacher has " + teacherLayers
                     + " layers; a student with half of them needs an even number");
         }
         int studentLayers = teacherLayers / 2;
+        ViTConfig studentConfig = config.withDepth(studentLayers);
+        HiddenStatePooling pool = cosinePoolingFor(config, chosen);
+        DistilBertLoss full = new DistilBertLoss(temperature, alpha, beta, gamma, labelSmoothing, pool);
+        // The second ablation keeps α and β and drops the cosine; with γ = 0 the full loss is it already.
+        DistilBertLoss noCosine = gamma == 0f ? full
+                : new DistilBertLoss(temperature, alpha, beta, 0f, labelSmoothing, pool);
+        System.out.println("student " + studentConfig + "; loss " + full);
 
         Map<Variant, double[]> accuracy = new LinkedHashMap<>();
         Map<Variant, Module> lastModel = new LinkedHashMap<>();
@@ -218,7 +249,7 @@ public final class DistillVit implements Callable<Integer> {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "seed %d:", seed));
             for (Variant v : Variant.values()) {
                 // The same initial weights for every variant of a seed; the initialised ones overwrite theirs.
-                Module student = VitModels.vit(studentLayers, new Rng(seed));
+                Module student = FashionModels.vit(new Rng(seed), studentConfig);
                 if (v.init) {
                     TeacherLayerInit.copy(teacher.model, student);
                 }
@@ -237,7 +268,7 @@ public final class DistillVit implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s, teacher %d layers, students %d layers, %d student epoch(s), %d seed(s), %s%n",
                 data.isSubset() ? "bundled subset" : "full Fashion-MNIST", teacherLayers, studentLayers, studentEpochs,
                 seeds, maxShift > 0 ? "random shifts of up to " + maxShift + " px" : "no augmentation");
-        String table = table(teachers, lastModel, accuracy, testSet);
+        String table = table(teachers, lastModel, accuracy, testSet, teacherLayers, studentLayers);
         System.out.print(table);
         if (tableFile != null) {
             Files.writeString(tableFile, table);
@@ -246,7 +277,7 @@ public final class DistillVit implements Callable<Integer> {
 
         Path out = options.out != null ? options.out : Path.of("distilled-vit.safetensors");
         Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("architecture", VitModels.architecture(studentLayers));
+        metadata.putAll(architecture(studentConfig));
         metadata.put("recipe", full.toString());
         metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", accuracy.get(Variant.DISTILLED)[seeds - 1]));
         metadata.put("seed", Long.toString(options.seed + seeds - 1));
@@ -336,10 +367,10 @@ public final class DistillVit implements Callable<Integer> {
         return d.fitBatches(train, null);
     }
 
-    private Teacher trainTeacher(TensorDataset trainSet, DataLoader test) throws IOException {
-        System.out.printf(Locale.ROOT, "training the teacher: ViT with %d layers, %d epochs (pass --teacher FILE to reuse one)%n",
-                layers, teacherEpochs);
-        Module vit = VitModels.vit(layers, new Rng(options.seed));
+    private Teacher trainTeacher(ViTConfig config, TensorDataset trainSet, DataLoader test) throws IOException {
+        System.out.printf(Locale.ROOT, "training the teacher: %s, %d epochs (pass --teacher FILE to reuse one)%n",
+                config, teacherEpochs);
+        VisionTransformer vit = FashionModels.vit(new Rng(options.seed), config);
         Iterable<? extends LabeledBatch> train = batches(trainSet, options.seed, teacherEpochs);
         AdamW opt = adamW(vit);
         Trainer trainer = Trainer.builder(vit, new CrossEntropyLoss(Reduction.MEAN, labelSmoothing), opt)
@@ -349,24 +380,95 @@ public final class DistillVit implements Callable<Integer> {
         double acc = evaluate(vit, test);
         Path file = teacherOut;
         Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("architecture", VitModels.architecture(layers));
+        metadata.putAll(architecture(config));
         metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", acc));
         metadata.put("epochs", Integer.toString(teacherEpochs));
         metadata.put("seed", Long.toString(options.seed));
         SafeTensors.save(file, vit.stateDict(), metadata);
         System.out.printf(Locale.ROOT, "teacher: %.4f test accuracy after %.1f s; saved to %s%n", acc, r.seconds(), file);
-        return new Teacher(vit, layers, acc, null);
+        return new Teacher(vit, config, acc, null);
     }
 
-    private static Teacher loadTeacher(Path file, DataLoader test) throws IOException {
+    private Teacher loadTeacher(Path file, DataLoader test) throws IOException {
         Checkpoint c = SafeTensors.read(file);
-        String arch = c.metadata().get("architecture");
-        int depth = VitModels.layersOf(arch, file);
-        Module model = VitModels.vit(depth, new Rng(0)); // initial weights, overwritten by the checkpoint
+        ViTConfig config = configOf(c, file);
+        VisionTransformer model = FashionModels.vit(new Rng(0), config); // initial weights, overwritten by the checkpoint
         model.loadStateDict(c.toStateDict(), true);
         double acc = evaluate(model, test);
-        System.out.printf(Locale.ROOT, "teacher %s (%s): %.4f test accuracy%n", file, arch, acc);
-        return new Teacher(model, depth, acc, file);
+        System.out.printf(Locale.ROOT, "teacher %s (%s): %.4f test accuracy%n", file, config, acc);
+        return new Teacher(model, config, acc, file);
+    }
+
+    /** The metadata that describes a ViT: "architecture" = "vit" and the sizes {@link #configOf} reads back. */
+    static Map<String, String> architecture(ViTConfig c) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("architecture", "vit");
+        m.put("patch_size", Integer.toString(c.patchSize()));
+        m.put("dim", Integer.toString(c.dim()));
+        m.put("depth", Integer.toString(c.depth()));
+        m.put("heads", Integer.toString(c.heads()));
+        m.put("mlp_ratio", Integer.toString(c.mlpRatio()));
+        m.put("pooling", c.pooling().name());
+        return m;
+    }
+
+    /**
+     * The sizes of the ViT saved in {@code c}. Those the tensors show are read from their shapes
+     * (patch and width from {@code patch_embed.proj.weight} [D, 1, p, p], depth from the
+     * {@code encoder.layers.i} present, the feed-forward width from {@code linear1.weight}, the
+     * pooling from whether {@code cls_token.token} exists), so a file written by any command, or
+     * by PyTorch with the same names, loads. The number of heads does not change any shape: it is
+     * read from the metadata, else taken from {@code --heads}.
+     */
+    ViTConfig configOf(Checkpoint c, Path file) {
+        Map<String, Tensor> state = c.toStateDict();
+        Tensor proj = state.get("patch_embed.proj.weight");
+        Tensor linear1 = state.get("encoder.layers.0.linear1.weight");
+        if (proj == null || proj.dim() != 4 || linear1 == null) {
+            throw new IllegalArgumentException("--teacher " + file + ": not a ViT state dict (no patch_embed.proj.weight "
+                    + "[D, 1, p, p] or encoder.layers.0.linear1.weight; metadata 'architecture' is "
+                    + c.metadata().get("architecture") + ")");
+        }
+        int d = proj.size(0);
+        int depth = 0;
+        while (state.containsKey("encoder.layers." + depth + ".linear1.weight")) {
+            depth++;
+        }
+        int h = heads;
+        String recorded = c.metadata().get("heads");
+        if (recorded != null) {
+            h = Integer.parseInt(recorded.trim());
+        } else {
+            System.out.printf(Locale.ROOT, "--teacher %s: its metadata does not record the number of heads; using "
+                    + "--heads %d%n", file, h);
+        }
+        if (linear1.size(0) % d != 0) {
+            throw new IllegalArgumentException("--teacher " + file + ": feed-forward width " + linear1.size(0)
+                    + " is not a multiple of the token width " + d);
+        }
+        ViTConfig.Pooling p = state.containsKey("cls_token.token") ? ViTConfig.Pooling.CLASS_TOKEN : ViTConfig.Pooling.MEAN;
+        return ViTConfig.fashion(proj.size(2), d, depth, h).withMlpRatio(linear1.size(0) / d).withPooling(p);
+    }
+
+    /**
+     * What the cosine compares: {@code chosen}, or by default what the head reads (the class
+     * token's state, or the mean of the tokens). A model without a class token has none to compare.
+     */
+    private static HiddenStatePooling cosinePoolingFor(ViTConfig config, HiddenStatePooling chosen) {
+        boolean cls = config.pooling() == ViTConfig.Pooling.CLASS_TOKEN;
+        if (chosen == HiddenStatePooling.CLASS_TOKEN && !cls) {
+            throw new IllegalArgumentException("--cosine-pooling class-token: the teacher has no class token (it pools "
+                    + "the mean of its tokens); use mean or all-tokens");
+        }
+        return chosen != null ? chosen : cls ? HiddenStatePooling.CLASS_TOKEN : HiddenStatePooling.MEAN;
+    }
+
+    private static ViTConfig.Pooling parseVitPooling(String s) {
+        switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "class-token": case "class_token": return ViTConfig.Pooling.CLASS_TOKEN;
+            case "mean": return ViTConfig.Pooling.MEAN;
+            default: throw new IllegalArgumentException("--vit-pooling: unknown pooling '" + s + "'; expected class-token or mean");
+        }
     }
 
     /** Test accuracy in evaluation mode. */
@@ -382,14 +484,14 @@ public final class DistillVit implements Callable<Integer> {
     private record Row(String name, double[] accuracy, long params, long bytes, double perSecond1, double perSecond256) {}
 
     private String table(List<Teacher> teachers, Map<Variant, Module> models, Map<Variant, double[]> accuracy,
-                         TensorDataset testSet) throws IOException {
+                         TensorDataset testSet, int teacherLayers, int studentLayers) throws IOException {
         Tensor one = testSet.inputs().narrow(0, 0, 1);
         Tensor many = batchOf(testSet, 256);
         double[] teacherAcc = teachers.stream().mapToDouble(Teacher::accuracy).toArray();
         List<Row> rows = new ArrayList<>();
-        rows.add(measure("teacher (" + teachers.get(0).layers + " layers)", teachers.get(0).model, teacherAcc, one, many));
+        rows.add(measure("teacher (" + teacherLayers + " layers)", teachers.get(0).model, teacherAcc, one, many));
         for (Variant v : Variant.values()) {
-            rows.add(measure("student: " + v.label, models.get(v), accuracy.get(v), one, many));
+            rows.add(measure("student (" + studentLayers + "): " + v.label, models.get(v), accuracy.get(v), one, many));
         }
         Row t = rows.get(0);
         StringBuilder b = new StringBuilder();
