@@ -246,7 +246,6 @@ public final class DistillVit implements Callable<Integer> {
         for (int i = 0; i < seeds; i++) {
             long seed = options.seed + i;
             Teacher teacher = teachers.get(i % teachers.size());
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "seed %d:", seed));
             for (Variant v : Variant.values()) {
                 // The same initial weights for every variant of a seed; the initialised ones overwrite theirs.
                 Module student = FashionModels.vit(new Rng(seed), studentConfig);
@@ -258,10 +257,10 @@ public final class DistillVit implements Callable<Integer> {
                 double acc = evaluate(student, test);
                 accuracy.get(v)[i] = acc;
                 lastModel.put(v, student);
-                line.append(String.format(Locale.ROOT, " %s %.4f (%.1f s);", v.name().toLowerCase(Locale.ROOT), acc,
-                        r.seconds()));
+                // One line per run as it ends: a full run takes hours, and each line is a result.
+                System.out.printf(Locale.ROOT, "seed %d, %s: %.4f test accuracy (%.1f s; teacher %.4f)%n", seed, v.label,
+                        acc, r.seconds(), teacher.accuracy);
             }
-            System.out.println(line + String.format(Locale.ROOT, " teacher %.4f", teacher.accuracy));
         }
 
         System.out.println();
