@@ -23,8 +23,8 @@ import java.util.Map;
  * teacher's embedding, head and a subset of its layers is already a rough approximation of the
  * teacher: each layer of a residual network adds a correction to its input, so dropping a layer
  * removes one correction and leaves the representation in roughly the space the next layer
- * expects. DistilBERT found this initialisation worth about 3 points of GLUE on its own, more than
- * the cosine loss. Taking every second layer, rather than the first half, keeps layers from the
+ * expects. In DistilBERT's ablation, starting from random weights instead cost 3.69 points of
+ * GLUE macro-score, more than leaving out any one term of the loss. Taking every second layer, rather than the first half, keeps layers from the
  * whole depth: the early ones that build local features and the late ones that the head was
  * trained to read.
  *
