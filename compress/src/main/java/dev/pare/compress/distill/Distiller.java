@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * hidden-state taps are turned on for the duration of a fit, the student's states are read after
  * its forward pass and the teacher's after its own, so the teacher runs on every batch (no cache).
  * <pre>{@code
- * Module student = FashionModels.vit(rng, config.withLayers(3));
+ * VisionTransformer student = new VisionTransformer(teacher.config().withDepth(3), rng);
  * TeacherLayerInit.copy(teacher, student);                      // layers 0, 2, 4 and the rest
  * Distiller d = Distiller.builder(teacher, student,
  *         new DistilBertLoss(2f, 5f, 2f, 1f, 0.1f, HiddenStatePooling.CLASS_TOKEN), adamW).epochs(10).build();
