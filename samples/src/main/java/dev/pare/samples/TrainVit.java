@@ -132,9 +132,13 @@ public final class TrainVit implements Callable<Integer> {
         int total = epochs * batchesPerEpoch;
         int warm = warmup >= 0 ? warmup : Math.max(1, Math.min(batchesPerEpoch, total / 10));
         LrScheduler schedule = new LrScheduler(adamw, schedule(warm, total));
-        System.out.printf(Locale.ROOT, "%s, %d tokens of %d; %,d parameters; AdamW lr %s, weight decay %s on %d of %d "
-                        + "tensors; warm-up %d of %d steps; label smoothing %s; augmentation %s%n",
-                model, cfg.sequenceLength(), cfg.dim(), model.numParameters(), options.learningRateOr(1e-3), weightDecay,
+        System.out.printf(Locale.ROOT, "ViT: %dx%d patches, %d tokens of width %d (%s), %d layers of %d heads, "
+                        + "feed-forward %d; %,d parameters%n",
+                cfg.patchSize(), cfg.patchSize(), cfg.sequenceLength(), cfg.dim(),
+                pool == Pool.cls ? "class token" : "mean pooling", cfg.depth(), cfg.heads(), cfg.mlpDim(),
+                model.numParameters());
+        System.out.printf(Locale.ROOT, "AdamW lr %s, weight decay %s on %d of %d tensors; warm-up %d of %d steps; "
+                        + "label smoothing %s; augmentation %s%n", options.learningRateOr(1e-3), weightDecay,
                 adamw.numDecayed(), adamw.parameters().size(), Math.min(warm, total), total, labelSmoothing,
                 transforms.isEmpty() ? "none" : transforms);
 
@@ -183,7 +187,7 @@ public final class TrainVit implements Callable<Integer> {
      * fragile (the attention logits, and in post-norm stacks the residual sum each LayerNorm
      * rescales), and a run can diverge or stall early. Starting small lets v settle first.
      */
-    static LrSchedule schedule(int warm, int total) {
+    public static LrSchedule schedule(int warm, int total) {
         if (warm <= 0) {
             return LrSchedule.cosine(total, 0);
         }
