@@ -9,7 +9,7 @@ layers, names and init shapes, so the two sides time the same network.
 Run:  /usr/bin/python3 bench/peers/torch_vit.py [--avx2] [--patch 7] [--dim 64] [--depth 6]
           [--heads 4] [--mlp-ratio 2] [threads ...]
       /usr/bin/python3 bench/peers/torch_vit.py --train EPOCHS [--threads T] [--seed S] [--data DIR]
-          [--batch 128] [--lr 1e-3] [same model options]
+          [--batch 128] [--lr 1e-3] [--limit N] [same model options]
 
 Speed mode prints the machine line, the parameter count (and Pare's, counted from the same
 formula as FashionModelsTest), then per thread count: one training step at batch 128 (AdamW in
@@ -52,6 +52,7 @@ def parse(argv):
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    p.add_argument("--limit", type=int, help="train on the first N training images only (a smoke test)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("thread_counts", nargs="*", type=int)
     return p.parse_args(argv)
@@ -177,6 +178,8 @@ def train(a):
     g = torch.Generator().manual_seed(a.seed)
     xtr, ytr = load(torch, a.data, "train")
     xte, yte = load(torch, a.data, "t10k")
+    if a.limit:
+        xtr, ytr = xtr[:a.limit], ytr[:a.limit]
     net = build(a, torch)
     opt = optimizer(net, a.lr, torch)
     per_epoch = (len(ytr) + a.batch - 1) // a.batch

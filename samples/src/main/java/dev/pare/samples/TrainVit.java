@@ -110,6 +110,9 @@ public final class TrainVit implements Callable<Integer> {
         ViTConfig cfg = config();
         List<ImageTransform> transforms = transforms(augment);
         new CrossEntropyLoss(Reduction.MEAN, labelSmoothing);   // a bad --label-smoothing fails here, not after the data
+        if (warmup < -1) {
+            throw new IllegalArgumentException("--warmup must be >= 0 steps, got " + warmup);
+        }
         if (weightDecay < 0 || !Double.isFinite(weightDecay)) {
             throw new IllegalArgumentException("--weight-decay must be finite and >= 0, got " + weightDecay);
         }
