@@ -11,21 +11,18 @@ import dev.pare.nn.attention.VisionTransformer;
 import dev.pare.nn.data.AugmentedDataset;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.data.ImageTransform;
-import dev.pare.nn.data.RandomShift;
 import dev.pare.nn.data.TensorDataset;
 import dev.pare.nn.datasets.FashionMnist;
 import dev.pare.nn.io.Checkpoint;
 import dev.pare.nn.io.SafeTensors;
 import dev.pare.nn.loss.CrossEntropyLoss;
 import dev.pare.nn.loss.Reduction;
-import dev.pare.nn.optim.AdamW;
-import dev.pare.nn.optim.LrSchedule;
+import dev.pare.nn.optim.AdamWGroups;
 import dev.pare.nn.optim.LrScheduler;
 import dev.pare.nn.optim.SGD;
 import dev.pare.nn.train.FitResult;
 import dev.pare.nn.train.LabeledBatch;
 import dev.pare.nn.train.SchedulerInterval;
-import dev.pare.nn.train.SizedBatches;
 import dev.pare.nn.train.Trainer;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
@@ -54,8 +51,9 @@ import picocli.CommandLine.Option;
  *   <li><b>no layer init</b>: random initialisation, the full loss (the paper's first ablation);</li>
  *   <li><b>no cosine</b>: initialised from the teacher, soft + hard only (its second ablation).</li>
  * </ol>
- * All use the same optimizer recipe: AdamW, a linear warm-up then a cosine decay, label smoothing
- * on the hard labels, and seeded random shifts of the training images.
+ * All use train-vit's recipe ({@link TrainVit#optimizer}, {@link TrainVit#schedule}): AdamW without
+ * decay on biases, norms, positions and the class token, a linear warm-up then a cosine decay per
+ * step, label smoothing on the hard labels, and seeded shifts and flips of the training images.
  *
  * <pre>
  * ./pare distill-vit --subset --train-limit 2000 --test-limit 500 --teacher-epochs 2 --student-epochs 1 --seeds 1
@@ -87,9 +85,9 @@ public final class DistillVit implements Callable<Integer> {
     @Option(names = "--student-epochs", paramLabel = "N", description = "Epochs of each student run (default: ${DEFAULT-VALUE}).")
     int studentEpochs = 10;
 
-    @Option(names = "--layers", paramLabel = "L",
-            description = "Encoder layers of the teacher when training one; the student has L/2 (default: ${DEFAULT-VALUE}).")
-    int layers = 6;
+    @Option(names = "--depth", paramLabel = "L",
+            description = "Encoder layers of a teacher trained here; the student has L/2 (default: ${DEFAULT-VALUE}).")
+    int depth = 6;
 
     @Option(names = "--patch", paramLabel = "P", description = "Patch side of a teacher trained here, dividing 28 (default: ${DEFAULT-VALUE}).")
     int patch = 7;
@@ -97,17 +95,15 @@ public final class DistillVit implements Callable<Integer> {
     @Option(names = "--dim", paramLabel = "D", description = "Token width of a teacher trained here (default: ${DEFAULT-VALUE}).")
     int dim = 64;
 
-    @Option(names = "--heads", paramLabel = "H",
-            description = "Attention heads of a teacher trained here, or of a teacher file that does not record them "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--heads", paramLabel = "H", description = "Attention heads of a teacher trained here (default: ${DEFAULT-VALUE}).")
     int heads = 4;
 
     @Option(names = "--mlp-ratio", paramLabel = "R", description = "Feed-forward width as a multiple of D (default: ${DEFAULT-VALUE}).")
     int mlpRatio = 2;
 
-    @Option(names = "--vit-pooling", paramLabel = "P",
-            description = "What the head of a teacher trained here reads: class-token or mean (default: ${DEFAULT-VALUE}).")
-    String vitPooling = "class-token";
+    @Option(names = "--pool", paramLabel = "MODE",
+            description = "What the head of a teacher trained here reads: cls (a class token) or mean (default: ${DEFAULT-VALUE}).")
+    TrainVit.Pool pool = TrainVit.Pool.cls;
 
     @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of the soft targets (default: ${DEFAULT-VALUE}).")
     float temperature = 2f;
@@ -129,18 +125,17 @@ public final class DistillVit implements Callable<Integer> {
     @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Label smoothing of every hard-label term (default: ${DEFAULT-VALUE}).")
     float labelSmoothing = 0.1f;
 
-    @Option(names = "--weight-decay", paramLabel = "WD", description = "AdamW's decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", paramLabel = "WD",
+            description = "AdamW's decoupled weight decay, on weight matrices only, as train-vit (default: ${DEFAULT-VALUE}).")
     double weightDecay = 0.05;
 
-    @Option(names = "--warmup-epochs", paramLabel = "E",
-            description = "Linear warm-up of the learning rate, in epochs (fractions allowed), before the cosine decay "
-                    + "(default: ${DEFAULT-VALUE}).")
-    double warmupEpochs = 1;
+    @Option(names = "--warmup", paramLabel = "STEPS", description = "Steps of linear learning-rate warm-up before the "
+            + "cosine decay (default: one epoch or a tenth of the run, whichever is shorter; 0: none).")
+    int warmup = -1;
 
-    @Option(names = "--shift", paramLabel = "PX",
-            description = "Largest random shift of the training images, in pixels; 0 turns augmentation off "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int maxShift = 2;
+    @Option(names = "--augment", paramLabel = "T", split = ",", description = "Seeded augmentation of each epoch, as "
+            + "train-vit: shift (up to 2 pixels each way), flip (horizontal, half the images), or none (default: shift,flip).")
+    List<String> augment = new ArrayList<>(List.of("shift", "flip"));
 
     @Option(names = "--seeds", paramLabel = "N", description = "Seeds per student (--seed, --seed + 1, ...; default: ${DEFAULT-VALUE}).")
     int seeds = 1;
@@ -194,8 +189,9 @@ public final class DistillVit implements Callable<Integer> {
     public Integer call() throws Exception {
         options.applyThreads();
         checkOptions();
-        ViTConfig teacherConfig = ViTConfig.fashion(patch, dim, layers, heads).withMlpRatio(mlpRatio)
-                .withPooling(parseVitPooling(vitPooling));
+        ViTConfig teacherConfig = ViTConfig.fashion(patch, dim, depth, heads).withMlpRatio(mlpRatio)
+                .withPooling(pool == TrainVit.Pool.cls ? ViTConfig.Pooling.CLASS_TOKEN : ViTConfig.Pooling.MEAN);
+        List<ImageTransform> transforms = TrainVit.transforms(augment);
         // Checked before any training, so that a typo costs nothing.
         HiddenStatePooling chosen = cosinePooling == null ? null : HiddenStatePooling.parse(cosinePooling);
         new DistilBertLoss(temperature, alpha, beta, gamma, labelSmoothing, HiddenStatePooling.MEAN);
@@ -211,7 +207,7 @@ public final class DistillVit implements Callable<Integer> {
 
         List<Teacher> teachers = new ArrayList<>();
         if (teacherFiles.isEmpty()) {
-            teachers.add(trainTeacher(teacherConfig, trainSet, test));
+            teachers.add(trainTeacher(teacherConfig, transforms, trainSet, test));
         } else {
             for (Path f : teacherFiles) {
                 teachers.add(loadTeacher(f, test));
@@ -231,11 +227,11 @@ public final class DistillVit implements Callable<Integer> {
         }
         int studentLayers = teacherLayers / 2;
         ViTConfig studentConfig = config.withDepth(studentLayers);
-        HiddenStatePooling pool = cosinePoolingFor(config, chosen);
-        DistilBertLoss full = new DistilBertLoss(temperature, alpha, beta, gamma, labelSmoothing, pool);
+        HiddenStatePooling rows = cosinePoolingFor(config, chosen);
+        DistilBertLoss full = new DistilBertLoss(temperature, alpha, beta, gamma, labelSmoothing, rows);
         // The second ablation keeps α and β and drops the cosine; with γ = 0 the full loss is it already.
         DistilBertLoss noCosine = gamma == 0f ? full
-                : new DistilBertLoss(temperature, alpha, beta, 0f, labelSmoothing, pool);
+                : new DistilBertLoss(temperature, alpha, beta, 0f, labelSmoothing, rows);
         System.out.println("student " + studentConfig + "; loss " + full);
 
         Map<Variant, double[]> accuracy = new LinkedHashMap<>();
@@ -248,12 +244,12 @@ public final class DistillVit implements Callable<Integer> {
             Teacher teacher = teachers.get(i % teachers.size());
             for (Variant v : Variant.values()) {
                 // The same initial weights for every variant of a seed; the initialised ones overwrite theirs.
-                Module student = FashionModels.vit(new Rng(seed), studentConfig);
+                VisionTransformer student = FashionModels.vit(new Rng(seed), studentConfig);
                 if (v.init) {
                     TeacherLayerInit.copy(teacher.model, student);
                 }
                 DistilBertLoss loss = v == Variant.SCRATCH ? null : v.cosine ? full : noCosine;
-                FitResult r = trainStudent(student, teacher.model, loss, trainSet, seed);
+                FitResult r = trainStudent(student, teacher.model, loss, transforms, trainSet, seed);
                 double acc = evaluate(student, test);
                 accuracy.get(v)[i] = acc;
                 lastModel.put(v, student);
@@ -266,7 +262,7 @@ public final class DistillVit implements Callable<Integer> {
         System.out.println();
         System.out.printf(Locale.ROOT, "%s, teacher %d layers, students %d layers, %d student epoch(s), %d seed(s), %s%n",
                 data.isSubset() ? "bundled subset" : "full Fashion-MNIST", teacherLayers, studentLayers, studentEpochs,
-                seeds, maxShift > 0 ? "random shifts of up to " + maxShift + " px" : "no augmentation");
+                seeds, transforms.isEmpty() ? "no augmentation" : "augmentation " + transforms);
         String table = table(teachers, lastModel, accuracy, testSet, teacherLayers, studentLayers);
         System.out.print(table);
         if (tableFile != null) {
@@ -276,7 +272,8 @@ public final class DistillVit implements Callable<Integer> {
 
         Path out = options.out != null ? options.out : Path.of("distilled-vit.safetensors");
         Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.putAll(architecture(studentConfig));
+        metadata.put("architecture", "vit");
+        metadata.putAll(FashionModels.vitMetadata(studentConfig));
         metadata.put("recipe", full.toString());
         metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", accuracy.get(Variant.DISTILLED)[seeds - 1]));
         metadata.put("seed", Long.toString(options.seed + seeds - 1));
@@ -293,19 +290,19 @@ public final class DistillVit implements Callable<Integer> {
             throw new IllegalArgumentException("--teacher-epochs " + teacherEpochs + " and --student-epochs "
                     + studentEpochs + " must be at least 1");
         }
-        if (layers < 2 || layers % 2 != 0) {
-            throw new IllegalArgumentException("--layers " + layers + ": the teacher needs an even number of layers, "
+        if (depth < 2 || depth % 2 != 0) {
+            throw new IllegalArgumentException("--depth " + depth + ": the teacher needs an even number of layers, "
                     + "at least 2, so that the student can have half of them");
         }
         if (trainLimit < 0 || testLimit < 0) {
             throw new IllegalArgumentException("--train-limit " + trainLimit + " and --test-limit " + testLimit
                     + " must be >= 0 (0: all)");
         }
-        if (maxShift < 0) {
-            throw new IllegalArgumentException("--shift must be >= 0, got " + maxShift);
+        if (warmup < -1) {
+            throw new IllegalArgumentException("--warmup must be >= 0 steps, got " + warmup);
         }
-        if (!(warmupEpochs >= 0)) {
-            throw new IllegalArgumentException("--warmup-epochs must be >= 0, got " + warmupEpochs);
+        if (weightDecay < 0 || !Double.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("--weight-decay must be finite and >= 0, got " + weightDecay);
         }
         if (latencyCalls < 1 || warmupMillis < 0) {
             throw new IllegalArgumentException("--latency-calls " + latencyCalls + " must be >= 1 and --warmup-millis "
@@ -323,63 +320,63 @@ public final class DistillVit implements Callable<Integer> {
 
     // ---------------------------------------------------------------- training
 
-    /** The training batches of one run: seeded shifts (a view per epoch) or the plain set, in the seed's order. */
-    private Iterable<? extends LabeledBatch> batches(TensorDataset trainSet, long seed, int epochs) {
-        if (maxShift == 0) {
+    /**
+     * The training batches of one run: one augmented view per epoch (or the plain set), in the
+     * seed's order. The views depend on the base seed only, so every variant of every seed sees
+     * the same images, and only the order of the batches follows the run's seed.
+     */
+    private Iterable<? extends LabeledBatch> batches(List<ImageTransform> transforms, TensorDataset trainSet, long seed,
+                                                     int epochs) {
+        if (transforms.isEmpty()) {
             return DataLoader.builder(trainSet).batchSize(options.batchSize).shuffle(seed).build();
         }
-        // The background after normalisation: a black pixel is (0 − MEAN) / STD, not 0.
-        List<ImageTransform> shift = List.of(new RandomShift(maxShift, -FashionMnist.MEAN / FashionMnist.STD));
-        // The views depend on the base seed only, so every variant of every seed sees the same images.
-        AugmentedDataset first = new AugmentedDataset(trainSet, shift, options.seed, 0);
-        return new EpochViews(first, epochs, options.batchSize, seed, null);
+        return new EpochViews(new AugmentedDataset(trainSet, transforms, options.seed, 0), epochs, options.batchSize,
+                seed, null);
     }
 
-    /** AdamW with a linear warm-up to the peak rate, then half a cosine down to 0, stepped per batch. */
-    private LrScheduler schedule(AdamW opt, int epochs, int batchesPerEpoch) {
+    /** train-vit's optimizer and schedule for a run of {@code epochs}: AdamW in two groups, warm-up then cosine. */
+    private Trainer.Builder recipe(Trainer.Builder b, AdamWGroups adamW, int epochs, TensorDataset trainSet) {
+        int batchesPerEpoch = (trainSet.size() + options.batchSize - 1) / options.batchSize;
         int total = epochs * batchesPerEpoch;
-        int warm = (int) Math.min(total - 1, Math.round(warmupEpochs * batchesPerEpoch));
-        LrSchedule cosine = LrSchedule.cosine(Math.max(1, total - warm), 0);
-        return new LrScheduler(opt, warm > 0 ? LrSchedule.linearWarmup(1.0 / warm, warm).then(warm, cosine) : cosine);
+        int warm = warmup >= 0 ? warmup : Math.max(1, Math.min(batchesPerEpoch, total / 10));
+        return b.epochs(epochs).scheduler(new LrScheduler(adamW, TrainVit.schedule(warm, total)), SchedulerInterval.BATCH)
+                .progress(options.progress);
     }
 
-    private AdamW adamW(Module m) {
-        return new AdamW(m.parameters(), options.learningRateOr(1e-3), 0.9, 0.999, 1e-8, weightDecay);
-    }
-
-    private static int batchesPerEpoch(Iterable<? extends LabeledBatch> batches) {
-        return ((SizedBatches) batches).numBatches();
+    private AdamWGroups adamW(VisionTransformer m) {
+        return TrainVit.optimizer(m, options.learningRateOr(1e-3), weightDecay);
     }
 
     /** One student run: labels alone ({@code loss} null) or distillation from {@code teacher}. */
-    private FitResult trainStudent(Module student, Module teacher, DistilBertLoss loss, TensorDataset trainSet, long seed) {
-        Iterable<? extends LabeledBatch> train = batches(trainSet, seed, studentEpochs);
-        AdamW opt = adamW(student);
-        LrScheduler schedule = schedule(opt, studentEpochs, batchesPerEpoch(train));
+    private FitResult trainStudent(VisionTransformer student, Module teacher, DistilBertLoss loss,
+                                   List<ImageTransform> transforms, TensorDataset trainSet, long seed) {
+        Iterable<? extends LabeledBatch> train = batches(transforms, trainSet, seed, studentEpochs);
+        AdamWGroups opt = adamW(student);
         if (loss == null) {
-            Trainer t = Trainer.builder(student, new CrossEntropyLoss(Reduction.MEAN, labelSmoothing), opt)
-                    .epochs(studentEpochs).scheduler(schedule, SchedulerInterval.BATCH).progress(options.progress).build();
+            Trainer t = recipe(Trainer.builder(student, new CrossEntropyLoss(Reduction.MEAN, labelSmoothing), opt), opt,
+                    studentEpochs, trainSet).build();
             return t.fit(train, null);
         }
+        // The Distiller's own trainer gets the same recipe through trainerOptions.
         Distiller d = Distiller.builder(teacher, student, loss, opt).epochs(studentEpochs)
-                .scheduler(schedule, SchedulerInterval.BATCH).progress(options.progress).build();
+                .trainerOptions(tb -> recipe(tb, opt, studentEpochs, trainSet)).build();
         return d.fitBatches(train, null);
     }
 
-    private Teacher trainTeacher(ViTConfig config, TensorDataset trainSet, DataLoader test) throws IOException {
+    private Teacher trainTeacher(ViTConfig config, List<ImageTransform> transforms, TensorDataset trainSet, DataLoader test)
+            throws IOException {
         System.out.printf(Locale.ROOT, "training the teacher: %s, %d epochs (pass --teacher FILE to reuse one)%n",
                 config, teacherEpochs);
         VisionTransformer vit = FashionModels.vit(new Rng(options.seed), config);
-        Iterable<? extends LabeledBatch> train = batches(trainSet, options.seed, teacherEpochs);
-        AdamW opt = adamW(vit);
-        Trainer trainer = Trainer.builder(vit, new CrossEntropyLoss(Reduction.MEAN, labelSmoothing), opt)
-                .epochs(teacherEpochs).scheduler(schedule(opt, teacherEpochs, batchesPerEpoch(train)), SchedulerInterval.BATCH)
-                .progress(options.progress).build();
-        FitResult r = trainer.fit(train, null);
+        AdamWGroups opt = adamW(vit);
+        Trainer trainer = recipe(Trainer.builder(vit, new CrossEntropyLoss(Reduction.MEAN, labelSmoothing), opt), opt,
+                teacherEpochs, trainSet).build();
+        FitResult r = trainer.fit(batches(transforms, trainSet, options.seed, teacherEpochs), null);
         double acc = evaluate(vit, test);
         Path file = teacherOut;
         Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.putAll(architecture(config));
+        metadata.put("architecture", "vit");
+        metadata.putAll(FashionModels.vitMetadata(config));
         metadata.put("test_accuracy", String.format(Locale.ROOT, "%.4f", acc));
         metadata.put("epochs", Integer.toString(teacherEpochs));
         metadata.put("seed", Long.toString(options.seed));
@@ -398,28 +395,18 @@ public final class DistillVit implements Callable<Integer> {
         return new Teacher(model, config, acc, file);
     }
 
-    /** The metadata that describes a ViT: "architecture" = "vit" and the sizes {@link #configOf} reads back. */
-    static Map<String, String> architecture(ViTConfig c) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("architecture", "vit");
-        m.put("patch_size", Integer.toString(c.patchSize()));
-        m.put("dim", Integer.toString(c.dim()));
-        m.put("depth", Integer.toString(c.depth()));
-        m.put("heads", Integer.toString(c.heads()));
-        m.put("mlp_ratio", Integer.toString(c.mlpRatio()));
-        m.put("pooling", c.pooling().name());
-        return m;
-    }
-
     /**
-     * The sizes of the ViT saved in {@code c}. Those the tensors show are read from their shapes
-     * (patch and width from {@code patch_embed.proj.weight} [D, 1, p, p], depth from the
-     * {@code encoder.layers.i} present, the feed-forward width from {@code linear1.weight}, the
-     * pooling from whether {@code cls_token.token} exists), so a file written by any command, or
-     * by PyTorch with the same names, loads. The number of heads does not change any shape: it is
-     * read from the metadata, else taken from {@code --heads}.
+     * The sizes of the ViT saved in {@code c}: from its metadata when train-vit's entries are
+     * there ({@link FashionModels#vitConfig}), else from the tensors' shapes (patch and width from
+     * {@code patch_embed.proj.weight} [D, 1, p, p], depth from the {@code encoder.layers.i}
+     * present, the feed-forward width from {@code linear1.weight}, the pooling from whether
+     * {@code cls_token.token} exists), so that a ViT written by PyTorch with the same names loads
+     * too. The number of heads changes no shape; without metadata it is taken from {@code --heads}.
      */
     ViTConfig configOf(Checkpoint c, Path file) {
+        if (c.metadata().containsKey("vit_heads")) {
+            return FashionModels.vitConfig(c.metadata());
+        }
         Map<String, Tensor> state = c.toStateDict();
         Tensor proj = state.get("patch_embed.proj.weight");
         Tensor linear1 = state.get("encoder.layers.0.linear1.weight");
@@ -429,24 +416,18 @@ public final class DistillVit implements Callable<Integer> {
                     + c.metadata().get("architecture") + ")");
         }
         int d = proj.size(0);
-        int depth = 0;
-        while (state.containsKey("encoder.layers." + depth + ".linear1.weight")) {
-            depth++;
-        }
-        int h = heads;
-        String recorded = c.metadata().get("heads");
-        if (recorded != null) {
-            h = Integer.parseInt(recorded.trim());
-        } else {
-            System.out.printf(Locale.ROOT, "--teacher %s: its metadata does not record the number of heads; using "
-                    + "--heads %d%n", file, h);
+        int layers = 0;
+        while (state.containsKey("encoder.layers." + layers + ".linear1.weight")) {
+            layers++;
         }
         if (linear1.size(0) % d != 0) {
             throw new IllegalArgumentException("--teacher " + file + ": feed-forward width " + linear1.size(0)
                     + " is not a multiple of the token width " + d);
         }
+        System.out.printf(Locale.ROOT, "--teacher %s: no ViT sizes in its metadata; read from its tensors, with "
+                + "--heads %d%n", file, heads);
         ViTConfig.Pooling p = state.containsKey("cls_token.token") ? ViTConfig.Pooling.CLASS_TOKEN : ViTConfig.Pooling.MEAN;
-        return ViTConfig.fashion(proj.size(2), d, depth, h).withMlpRatio(linear1.size(0) / d).withPooling(p);
+        return ViTConfig.fashion(proj.size(2), d, layers, heads).withMlpRatio(linear1.size(0) / d).withPooling(p);
     }
 
     /**
@@ -460,14 +441,6 @@ public final class DistillVit implements Callable<Integer> {
                     + "the mean of its tokens); use mean or all-tokens");
         }
         return chosen != null ? chosen : cls ? HiddenStatePooling.CLASS_TOKEN : HiddenStatePooling.MEAN;
-    }
-
-    private static ViTConfig.Pooling parseVitPooling(String s) {
-        switch (s.trim().toLowerCase(Locale.ROOT)) {
-            case "class-token": case "class_token": return ViTConfig.Pooling.CLASS_TOKEN;
-            case "mean": return ViTConfig.Pooling.MEAN;
-            default: throw new IllegalArgumentException("--vit-pooling: unknown pooling '" + s + "'; expected class-token or mean");
-        }
     }
 
     /** Test accuracy in evaluation mode. */

@@ -33,7 +33,7 @@ class DistillVitSampleTest {
 
     /** The options that keep a run to seconds: 256 training and 64 test images, one epoch, short timings. */
     private String[] quick(String... more) {
-        String[] base = {"--subset", "--train-limit", "256", "--test-limit", "64", "--layers", "2", "--student-epochs", "1",
+        String[] base = {"--subset", "--train-limit", "256", "--test-limit", "64", "--depth", "2", "--student-epochs", "1",
             "--teacher-epochs", "1", "--latency-calls", "5", "--warmup-millis", "0", "--threads", "1", "--progress", "NONE",
             "--batch-size", "64"};
         String[] all = new String[base.length + more.length];
@@ -60,8 +60,8 @@ class DistillVitSampleTest {
         assertTrue(md.startsWith("| model | test accuracy | params | bytes | batch-1 img/s | batch-256 img/s"), md);
         assertEquals(7, md.strip().split("\\R").length, "header, rule, five rows:\n" + md);
         assertEquals("vit", SafeTensors.read(student).metadata().get("architecture"));
-        assertEquals("1", SafeTensors.read(student).metadata().get("depth"));
-        assertEquals("2", SafeTensors.read(teacher).metadata().get("depth"));
+        assertEquals("1", SafeTensors.read(student).metadata().get("vit_depth"));
+        assertEquals("2", SafeTensors.read(teacher).metadata().get("vit_depth"));
 
         // The saved teacher is read back, and two seeds give mean ± spread.
         String[] again = CommandRun.run(new DistillVit(), quick("--teacher", teacher.toString(), "--seeds", "2",
@@ -97,9 +97,9 @@ class DistillVitSampleTest {
 
     @Test
     void badOptionsFailBeforeTrainingNamingTheValue() {
-        String[] r = CommandRun.run(new DistillVit(), "--subset", "--layers", "3");
+        String[] r = CommandRun.run(new DistillVit(), "--subset", "--depth", "3");
         assertNotEquals("0", r[0]);
-        assertTrue(r[2].contains("--layers 3"), r[2]);
+        assertTrue(r[2].contains("--depth 3"), r[2]);
         r = CommandRun.run(new DistillVit(), "--subset", "--cosine-pooling", "max");
         assertNotEquals("0", r[0]);
         assertTrue(r[2].contains("'max'"), r[2]);
@@ -109,8 +109,11 @@ class DistillVitSampleTest {
         r = CommandRun.run(new DistillVit(), "--subset", "--dim", "30");
         assertNotEquals("0", r[0]);
         assertTrue(r[2].contains("dim 30 must be divisible by heads 4"), r[2]);
-        r = CommandRun.run(new DistillVit(), "--subset", "--vit-pooling", "mean", "--cosine-pooling", "class-token");
+        r = CommandRun.run(new DistillVit(), "--subset", "--pool", "mean", "--cosine-pooling", "class-token");
         assertNotEquals("0", r[0]);
         assertTrue(r[2].contains("no class token"), r[2]);
+        r = CommandRun.run(new DistillVit(), "--subset", "--augment", "rotate");
+        assertNotEquals("0", r[0]);
+        assertTrue(r[2].contains("'rotate'"), r[2]);
     }
 }
