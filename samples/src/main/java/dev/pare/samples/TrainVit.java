@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * ./pare train-vit                                   # 7×7 patches, d = 64, 6 layers, 4 heads
- * ./pare train-vit --patch 4 --dim 96 --epochs 20    # 49 tokens: slower, more accurate
+ * ./pare train-vit --patch 4 --epochs 20            # 49 finer patches: about 3x the work per layer
  * ./pare train-vit --subset --epochs 1 --depth 2     # a quick look
  * </pre>
  */
