@@ -138,7 +138,8 @@ public final class FashionModels {
 
     /**
      * The sizes of a ViT as safetensors metadata ({@code vit_patch}, {@code vit_dim},
-     * {@code vit_depth}, {@code vit_heads}, {@code vit_mlp_ratio}, {@code vit_pooling}): what
+     * {@code vit_depth}, {@code vit_heads}, {@code vit_mlp_ratio}, {@code vit_pooling},
+     * {@code vit_norm_first}): what
      * {@link #vitConfig(Map)} needs to rebuild the model before loading its weights. The number of
      * heads cannot be read from the weights' shapes (they are split from one {@code [3D, D]}
      * projection), so a ViT file must say it.
@@ -151,6 +152,7 @@ public final class FashionModels {
         m.put("vit_heads", Integer.toString(cfg.heads()));
         m.put("vit_mlp_ratio", Integer.toString(cfg.mlpRatio()));
         m.put("vit_pooling", cfg.pooling().name());
+        m.put("vit_norm_first", Boolean.toString(cfg.normFirst()));
         return m;
     }
 
@@ -184,6 +186,12 @@ public final class FashionModels {
             throw new IllegalArgumentException("FashionModels.vitConfig: metadata 'vit_pooling' is '" + pooling
                     + "'; expected one of " + Arrays.toString(ViTConfig.Pooling.values()), e);
         }
-        return ViTConfig.fashion(v[0], v[1], v[2], v[3]).withMlpRatio(v[4]).withPooling(p);
+        String normFirst = metadata.getOrDefault("vit_norm_first", "true").trim();
+        if (!normFirst.equals("true") && !normFirst.equals("false")) {
+            throw new IllegalArgumentException("FashionModels.vitConfig: metadata 'vit_norm_first' is '" + normFirst
+                    + "'; expected true or false");
+        }
+        return ViTConfig.fashion(v[0], v[1], v[2], v[3]).withMlpRatio(v[4]).withPooling(p)
+                .withNormFirst(Boolean.parseBoolean(normFirst));
     }
 }

@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * ./pare train-vit                                   # 7×7 patches, d = 64, 6 layers, 4 heads
- * ./pare train-vit --patch 4 --dim 96 --epochs 20    # 49 tokens: slower, more accurate
+ * ./pare train-vit --patch 4 --epochs 20            # 49 finer patches: about 3x the work per layer
  * ./pare train-vit --subset --epochs 1 --depth 2     # a quick look
  * </pre>
  */
@@ -68,6 +68,13 @@ public final class TrainVit implements Callable<Integer> {
     @Option(names = "--pool", paramLabel = "MODE", description = "cls (a class token) or mean (the mean of the patch "
             + "tokens); default: ${DEFAULT-VALUE}.")
     Pool pool = Pool.cls;
+
+    /** Where the encoder layers put their LayerNorms. */
+    public enum Norm { pre, post }
+
+    @Option(names = "--norm", paramLabel = "MODE", description = "pre (LayerNorm before attention and feed-forward, "
+            + "ViT's) or post (after each residual sum, the 2017 Transformer's); default: ${DEFAULT-VALUE}.")
+    Norm norm = Norm.pre;
 
     @Option(names = "--dropout", paramLabel = "P", description = "Dropout in the encoder layers (default: ${DEFAULT-VALUE}).")
     double dropout = 0.0;
@@ -101,7 +108,8 @@ public final class TrainVit implements Callable<Integer> {
     /** The model these options describe (checked before any data is read). */
     ViTConfig config() {
         return ViTConfig.fashion(patch, dim, depth, heads).withMlpRatio(mlpRatio).withDropout(dropout)
-                .withPooling(pool == Pool.cls ? ViTConfig.Pooling.CLASS_TOKEN : ViTConfig.Pooling.MEAN);
+                .withPooling(pool == Pool.cls ? ViTConfig.Pooling.CLASS_TOKEN : ViTConfig.Pooling.MEAN)
+                .withNormFirst(norm == Norm.pre);
     }
 
     @Override
@@ -135,10 +143,10 @@ public final class TrainVit implements Callable<Integer> {
         int total = epochs * batchesPerEpoch;
         int warm = warmup >= 0 ? warmup : Math.max(1, Math.min(batchesPerEpoch, total / 10));
         LrScheduler schedule = new LrScheduler(adamw, schedule(warm, total));
-        System.out.printf(Locale.ROOT, "ViT: %dx%d patches, %d tokens of width %d (%s), %d layers of %d heads, "
-                        + "feed-forward %d; %,d parameters%n",
+        System.out.printf(Locale.ROOT, "ViT: %dx%d patches, %d tokens of width %d (%s), %d %s-norm layers of %d "
+                        + "heads, feed-forward %d; %,d parameters%n",
                 cfg.patchSize(), cfg.patchSize(), cfg.sequenceLength(), cfg.dim(),
-                pool == Pool.cls ? "class token" : "mean pooling", cfg.depth(), cfg.heads(), cfg.mlpDim(),
+                pool == Pool.cls ? "class token" : "mean pooling", cfg.depth(), norm, cfg.heads(), cfg.mlpDim(),
                 model.numParameters());
         System.out.printf(Locale.ROOT, "AdamW lr %s, weight decay %s on %d of %d tensors; warm-up %d of %d steps; "
                         + "label smoothing %s; augmentation %s%n", options.learningRateOr(1e-3), weightDecay,

@@ -51,4 +51,19 @@ class FashionModelsTest {
         assertThrows(IllegalArgumentException.class, () -> FashionModels.vit(new Rng(0),
                 new ViTConfig(32, 3, 10, 4, 64, 6, 4, 2, 0.0, ViTConfig.Pooling.CLASS_TOKEN)));
     }
+
+    @Test
+    void aVitsMetadataRebuildsItsConfigurationAndNamesWhatIsMissing() {
+        for (ViTConfig cfg : new ViTConfig[] {ViTConfig.fashion(7, 64, 6, 4),
+                ViTConfig.fashion(4, 96, 3, 6).withMlpRatio(4).withPooling(ViTConfig.Pooling.MEAN).withNormFirst(false)}) {
+            assertEquals(cfg, FashionModels.vitConfig(FashionModels.vitMetadata(cfg)));
+        }
+        Map<String, String> m = new java.util.HashMap<>(FashionModels.vitMetadata(ViTConfig.fashion(7, 64, 6, 4)));
+        m.remove("vit_heads");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FashionModels.vitConfig(m));
+        assertEquals(true, e.getMessage().contains("no 'vit_heads'"), e.getMessage());
+        m.put("vit_heads", "four");
+        e = assertThrows(IllegalArgumentException.class, () -> FashionModels.vitConfig(m));
+        assertEquals(true, e.getMessage().contains("'vit_heads' is 'four', not an integer"), e.getMessage());
+    }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * The state dict of FashionModels.vit's PyTorch twin ({@code torch_twins.ViT}) loads into Pare's
  * ViT strictly, with PyTorch's names, and gives PyTorch's logits within 1e-4. Fixtures from
  * {@code fixtures/torch-state/make_vit_fixtures.py}: one twin with a class token and 7×7 patches,
- * one with mean pooling and 4×4 patches.
+ * one with mean pooling and 4×4 patches, and one post-norm.
  */
 class TorchVitLoadingTest {
 
@@ -73,5 +73,10 @@ class TorchVitLoadingTest {
     @Test
     void aMeanPoolingTwinWithFourByFourPatchesLoadsAndGivesItsLogits() throws Exception {
         assertLoadsAndMatches("vit_mean", new ViTConfig(28, 1, 10, 4, 12, 2, 3, 2, 0.0, ViTConfig.Pooling.MEAN));
+    }
+
+    @Test
+    void aPostNormTwinLoadsAndGivesItsLogits() throws Exception {
+        assertLoadsAndMatches("vit_post", ViTConfig.fashion(7, 16, 2, 2).withMlpRatio(3).withNormFirst(false));
     }
 }

@@ -17,9 +17,11 @@ package dev.pare.nn.attention;
  * @param dropout    the encoder layers' dropout probability (attention weights, feed-forward, residuals)
  * @param pooling    how the head sees the sequence: the class token's final state, or the mean of
  *                   the patch tokens
+ * @param normFirst  pre-norm encoder layers (true: ViT's choice, and the default) or post-norm
+ *                   (the 2017 Transformer's; for experiments, see docs/attention.md)
  */
 public record ViTConfig(int imageSize, int inChannels, int numClasses, int patchSize, int dim, int depth, int heads,
-                        int mlpRatio, double dropout, Pooling pooling) {
+                        int mlpRatio, double dropout, Pooling pooling, boolean normFirst) {
 
     /** How a sequence of token states becomes one vector for the classifier. */
     public enum Pooling {
@@ -29,11 +31,17 @@ public record ViTConfig(int imageSize, int inChannels, int numClasses, int patch
         MEAN
     }
 
+    /** A pre-norm ViT, as the paper's. */
+    public ViTConfig(int imageSize, int inChannels, int numClasses, int patchSize, int dim, int depth, int heads,
+                     int mlpRatio, double dropout, Pooling pooling) {
+        this(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling, true);
+    }
+
     public ViTConfig {
         // Not toString(): the fields are assigned only at the end of this compact constructor.
         String self = "ViTConfig(image_size=" + imageSize + ", in_channels=" + inChannels + ", classes=" + numClasses
                 + ", patch=" + patchSize + ", dim=" + dim + ", depth=" + depth + ", heads=" + heads + ", mlp_ratio="
-                + mlpRatio + ", dropout=" + dropout + ", pooling=" + pooling + ")";
+                + mlpRatio + ", dropout=" + dropout + ", pooling=" + pooling + ", norm_first=" + normFirst + ")";
         if (imageSize <= 0 || inChannels <= 0 || numClasses <= 0 || patchSize <= 0 || dim <= 0 || depth <= 0
                 || heads <= 0 || mlpRatio <= 0) {
             throw new IllegalArgumentException(self + ": sizes must be positive");
@@ -67,19 +75,29 @@ public record ViTConfig(int imageSize, int inChannels, int numClasses, int patch
 
     /** This configuration with {@code depth} layers: the shape of a half-depth student. */
     public ViTConfig withDepth(int depth) {
-        return new ViTConfig(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling);
+        return new ViTConfig(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling,
+                normFirst);
     }
 
     public ViTConfig withMlpRatio(int mlpRatio) {
-        return new ViTConfig(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling);
+        return new ViTConfig(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling,
+                normFirst);
     }
 
     public ViTConfig withDropout(double dropout) {
-        return new ViTConfig(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling);
+        return new ViTConfig(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling,
+                normFirst);
     }
 
     public ViTConfig withPooling(Pooling pooling) {
-        return new ViTConfig(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling);
+        return new ViTConfig(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling,
+                normFirst);
+    }
+
+    /** This configuration with pre-norm ({@code true}) or post-norm encoder layers. */
+    public ViTConfig withNormFirst(boolean normFirst) {
+        return new ViTConfig(imageSize, inChannels, numClasses, patchSize, dim, depth, heads, mlpRatio, dropout, pooling,
+                normFirst);
     }
 
     /** Number of patch tokens N = (H/p)². */

@@ -21,7 +21,9 @@ import java.util.Arrays;
  *   logits = head(h[:, 0])  or  head(mean_t h)  [B, classes]
  * </pre>
  * The encoder is pre-norm ({@code norm_first=True}), as ViT is: the residual stream is never
- * normalised inside the layers, so the stack ends with {@code encoder.norm}.
+ * normalised inside the layers, so the stack ends with {@code encoder.norm}. (A post-norm
+ * configuration, {@link ViTConfig#withNormFirst}{@code (false)}, keeps that final norm too: the
+ * state dict stays the same, and a second LayerNorm after the last layer's own is harmless.)
  *
  * <p>The stages are public methods so that other code can take the model apart:
  * {@link #embed} (images to the encoder's input), {@link #encoder()} (run layer by layer to see
@@ -55,7 +57,7 @@ public final class VisionTransformer extends Module {
         registerModule("pos_embed", new PositionalEmbedding(config.sequenceLength(), d, rng));
         registerModule("encoder", new TransformerEncoder(config.depth(),
                 i -> new TransformerEncoderLayer(d, config.heads(), config.mlpDim(), config.dropout(), Activation.GELU,
-                        1e-5, true, rng),
+                        1e-5, config.normFirst(), rng),
                 new LayerNorm(d)));
         registerModule("head", new Linear(d, config.numClasses(), rng));
     }
@@ -119,6 +121,7 @@ public final class VisionTransformer extends Module {
     @Override
     protected String extraRepr() {
         return "patch_size=" + config.patchSize() + ", dim=" + config.dim() + ", depth=" + config.depth() + ", heads="
-                + config.heads() + ", mlp_ratio=" + config.mlpRatio() + ", pooling=" + config.pooling();
+                + config.heads() + ", mlp_ratio=" + config.mlpRatio() + ", pooling=" + config.pooling()
+                + (config.normFirst() ? "" : ", norm_first=false");
     }
 }
