@@ -11,10 +11,14 @@ import dev.pare.nn.MaxPool2d;
 import dev.pare.nn.Module;
 import dev.pare.nn.ReLU;
 import dev.pare.nn.Sequential;
+import dev.pare.nn.attention.ViTConfig;
+import dev.pare.nn.attention.VisionTransformer;
 import dev.pare.tensor.Rng;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The model architectures the samples train on Fashion-MNIST (inputs [B, 1, 28, 28], 10 classes).
@@ -107,5 +111,87 @@ public final class FashionModels {
         return new Sequential(
                 new Conv2d(in, in, 3, stride, 1, 1, in, false, rng), new BatchNorm2d(in), new ReLU(),
                 new Conv2d(in, out, 1, 1, 0, 1, 1, false, rng), new BatchNorm2d(out), new ReLU());
+    }
+
+    /**
+     * A Vision Transformer for Fashion-MNIST: 28×28 images cut into {@code cfg.patchSize()}² patches
+     * (7 gives 16 tokens, 4 gives 49), each projected to {@code cfg.dim()}, a class token or mean
+     * pooling, learned positions, {@code cfg.depth()} pre-norm GELU encoder layers with
+     * {@code cfg.heads()} heads, a final LayerNorm and a linear head. See {@link VisionTransformer}
+     * for the stages and the state-dict names, which are those of the PyTorch twin
+     * ({@code torch_twins.ViT}, bench/peers/torch_vit.py).
+     *
+     * @throws IllegalArgumentException if {@code cfg} is not for 28×28 single-channel images and 10 classes
+     */
+    public static VisionTransformer vit(Rng rng, ViTConfig cfg) {
+        if (cfg.imageSize() != 28 || cfg.inChannels() != 1 || cfg.numClasses() != 10) {
+            throw new IllegalArgumentException("FashionModels.vit: " + cfg + ": Fashion-MNIST needs image_size 28, "
+                    + "1 channel and 10 classes (start from ViTConfig.fashion)");
+        }
+        return new VisionTransformer(cfg, rng);
+    }
+
+    /** {@link #vit(Rng, ViTConfig)} with 7×7 patches, d = 64, 6 layers, 4 heads: the calibration model. */
+    public static VisionTransformer vit(Rng rng) {
+        return vit(rng, ViTConfig.fashion(7, 64, 6, 4));
+    }
+
+    /**
+     * The sizes of a ViT as safetensors metadata ({@code vit_patch}, {@code vit_dim},
+     * {@code vit_depth}, {@code vit_heads}, {@code vit_mlp_ratio}, {@code vit_pooling},
+     * {@code vit_norm_first}): what
+     * {@link #vitConfig(Map)} needs to rebuild the model before loading its weights. The number of
+     * heads cannot be read from the weights' shapes (they are split from one {@code [3D, D]}
+     * projection), so a ViT file must say it.
+     */
+    public static Map<String, String> vitMetadata(ViTConfig cfg) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("vit_patch", Integer.toString(cfg.patchSize()));
+        m.put("vit_dim", Integer.toString(cfg.dim()));
+        m.put("vit_depth", Integer.toString(cfg.depth()));
+        m.put("vit_heads", Integer.toString(cfg.heads()));
+        m.put("vit_mlp_ratio", Integer.toString(cfg.mlpRatio()));
+        m.put("vit_pooling", cfg.pooling().name());
+        m.put("vit_norm_first", Boolean.toString(cfg.normFirst()));
+        return m;
+    }
+
+    /**
+     * The Fashion-MNIST ViT described by {@link #vitMetadata} entries (dropout 0: a saved model is
+     * for evaluation or fine-tuning).
+     *
+     * @throws IllegalArgumentException naming the entry that is missing or malformed
+     */
+    public static ViTConfig vitConfig(Map<String, String> metadata) {
+        int[] v = new int[5];
+        String[] keys = {"vit_patch", "vit_dim", "vit_depth", "vit_heads", "vit_mlp_ratio"};
+        for (int i = 0; i < keys.length; i++) {
+            String s = metadata.get(keys[i]);
+            if (s == null) {
+                throw new IllegalArgumentException("FashionModels.vitConfig: metadata has no '" + keys[i]
+                        + "' (a ViT saved by ./pare train-vit has all of " + Arrays.toString(keys) + ", vit_pooling)");
+            }
+            try {
+                v[i] = Integer.parseInt(s.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("FashionModels.vitConfig: metadata '" + keys[i] + "' is '" + s
+                        + "', not an integer", e);
+            }
+        }
+        String pooling = metadata.getOrDefault("vit_pooling", "CLASS_TOKEN");
+        ViTConfig.Pooling p;
+        try {
+            p = ViTConfig.Pooling.valueOf(pooling.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("FashionModels.vitConfig: metadata 'vit_pooling' is '" + pooling
+                    + "'; expected one of " + Arrays.toString(ViTConfig.Pooling.values()), e);
+        }
+        String normFirst = metadata.getOrDefault("vit_norm_first", "true").trim();
+        if (!normFirst.equals("true") && !normFirst.equals("false")) {
+            throw new IllegalArgumentException("FashionModels.vitConfig: metadata 'vit_norm_first' is '" + normFirst
+                    + "'; expected true or false");
+        }
+        return ViTConfig.fashion(v[0], v[1], v[2], v[3]).withMlpRatio(v[4]).withPooling(p)
+                .withNormFirst(Boolean.parseBoolean(normFirst));
     }
 }

@@ -3,6 +3,7 @@ package dev.pare.compress.distill;
 import dev.pare.nn.Model;
 import dev.pare.nn.Module;
 import dev.pare.nn.Sequential;
+import dev.pare.nn.attention.TransformerEncoder;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.optim.LrScheduler;
 import dev.pare.nn.optim.Optimizer;
@@ -16,6 +17,7 @@ import dev.pare.nn.train.TrainingCheckpoint;
 import dev.pare.tensor.Tensor;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -47,6 +49,19 @@ import org.slf4j.LoggerFactory;
  * The test set is evaluated with the same loss (so its "test loss" is the distillation loss) and
  * with the student's accuracy. An optional {@link HintLoss} adds FitNets-style feature matching;
  * it needs the teacher's hidden feature of every batch, so it always runs the teacher on the fly.
+ *
+ * <h2>DistilBERT</h2>
+ * Built with a {@link DistilBertLoss} instead of a {@link DistillationLoss}, the loop trains a
+ * transformer student against a transformer teacher with DistilBERT's three terms. Each network
+ * must contain one {@link TransformerEncoder}; when the loss has a cosine term (γ &gt; 0) their
+ * hidden-state taps are turned on for the duration of a fit, the student's states are read after
+ * its forward pass and the teacher's after its own, so the teacher runs on every batch (no cache).
+ * <pre>{@code
+ * VisionTransformer student = new VisionTransformer(teacher.config().withDepth(3), rng);
+ * TeacherLayerInit.copy(teacher, student);                      // layers 0, 2, 4 and the rest
+ * Distiller d = Distiller.builder(teacher, student,
+ *         new DistilBertLoss(2f, 5f, 2f, 1f, 0.1f, HiddenStatePooling.CLASS_TOKEN), adamW).epochs(10).build();
+ * }</pre>
  */
 public final class Distiller {
     private static final Logger LOG = LoggerFactory.getLogger(Distiller.class);
@@ -56,6 +71,9 @@ public final class Distiller {
     private final Module teacher;
     private final Module student;
     private final DistillationLoss loss;
+    private final DistilBertLoss distilBert;
+    private final TransformerEncoder teacherEncoder;
+    private final TransformerEncoder studentEncoder;
     private final HintLoss hint;
     private final Optimizer optimizer;
     private final boolean cache;
@@ -69,6 +87,16 @@ public final class Distiller {
         this.teacher = b.teacher;
         this.student = b.student;
         this.loss = b.loss;
+        this.distilBert = b.distilBert;
+        if (distilBert != null && distilBert.needsHiddenStates()) {
+            teacherEncoder = TeacherLayerInit.encoderOf(teacher, "teacher");
+            studentEncoder = TeacherLayerInit.encoderOf(student, "student");
+            // Checked now, not at the first batch: the depths must pair up.
+            HiddenStateCosineLoss.layerRatio(studentEncoder.numLayers(), teacherEncoder.numLayers());
+        } else {
+            teacherEncoder = null;
+            studentEncoder = null;
+        }
         this.hint = b.hint;
         this.optimizer = b.optimizer;
         this.cache = b.cache;
@@ -96,7 +124,21 @@ public final class Distiller {
 
     /** A builder: {@code optimizer} must hold the student's parameters (and a hint's projection), never the teacher's. */
     public static Builder builder(Module teacher, Module student, DistillationLoss loss, Optimizer optimizer) {
-        return new Builder(teacher, student, loss, optimizer);
+        if (loss == null) {
+            throw new IllegalArgumentException("Distiller: teacher, student, loss and optimizer must not be null");
+        }
+        return new Builder(teacher, student, loss, null, optimizer);
+    }
+
+    /**
+     * A builder for DistilBERT's recipe (see the class comment): teacher and student each contain
+     * one {@link TransformerEncoder}, the student's depth dividing the teacher's when γ &gt; 0.
+     */
+    public static Builder builder(Module teacher, Module student, DistilBertLoss loss, Optimizer optimizer) {
+        if (loss == null) {
+            throw new IllegalArgumentException("Distiller: teacher, student, loss and optimizer must not be null");
+        }
+        return new Builder(teacher, student, null, loss, optimizer);
     }
 
     /**
@@ -122,7 +164,7 @@ public final class Distiller {
             }
             LOG.info(String.format(java.util.Locale.ROOT, "teacher logits cached in %.2f s", cacheSeconds));
         }
-        return trainer.fit(trainBatches, testBatches);
+        return withTaps(trainBatches, testBatches, null);
     }
 
     /**
@@ -137,7 +179,7 @@ public final class Distiller {
         }
         teacher.eval();
         cacheSeconds = 0;
-        return trainer.fit(train, test);
+        return withTaps(train, test, null);
     }
 
     /**
@@ -152,7 +194,28 @@ public final class Distiller {
         }
         teacher.eval();
         cacheSeconds = 0;
-        return trainer.resume(checkpoint, train, test);
+        return withTaps(train, test, checkpoint);
+    }
+
+    /**
+     * Runs the trainer (fresh, or resumed from {@code checkpoint}) with the hidden-state taps on
+     * when the loss reads hidden states, and off again afterwards, even on failure, so that the
+     * student leaves training as an ordinary model.
+     */
+    private FitResult withTaps(Iterable<? extends LabeledBatch> train, Iterable<? extends LabeledBatch> test,
+                               TrainingCheckpoint checkpoint) {
+        if (studentEncoder != null) {
+            teacherEncoder.keepHiddenStates(true);
+            studentEncoder.keepHiddenStates(true);
+        }
+        try {
+            return checkpoint == null ? trainer.fit(train, test) : trainer.resume(checkpoint, train, test);
+        } finally {
+            if (studentEncoder != null) {
+                teacherEncoder.keepHiddenStates(false);
+                studentEncoder.keepHiddenStates(false);
+            }
+        }
     }
 
     /** Seconds the last {@link #fit} spent caching the teacher's logits (0 when running it on the fly). */
@@ -162,12 +225,30 @@ public final class Distiller {
 
     /** The loss of the student's {@code output} on {@code batch}: distillation, plus the hint if any. */
     private Tensor batchLoss(Tensor output, LabeledBatch batch) {
+        if (distilBert != null) {
+            return distilBertLoss(output, batch);
+        }
         Tensor teacherLogits = teacherLogits(batch);
         Tensor l = loss.apply(output, teacherLogits, batch.labels());
         if (hint != null) {
             l = l.add(hint.apply(studentTap.feature(), teacherTap.feature()));
         }
         return l;
+    }
+
+    /**
+     * DistilBERT's loss on the batch. The student's hidden states are those its tap kept during
+     * the forward pass that produced {@code output}; they must be read before the teacher runs,
+     * which would not touch them (each encoder has its own tap) but reads more clearly in this order.
+     */
+    private Tensor distilBertLoss(Tensor output, LabeledBatch batch) {
+        List<Tensor> studentHidden = studentEncoder == null ? null : studentEncoder.lastHiddenStates();
+        Tensor teacherLogits = null;
+        if (distilBert.needsTeacherLogits() || studentEncoder != null) {
+            teacherLogits = teacherLogits(batch);
+        }
+        List<Tensor> teacherHidden = studentEncoder == null ? null : teacherEncoder.lastHiddenStates();
+        return distilBert.apply(output, teacherLogits, batch.labels(), studentHidden, teacherHidden);
     }
 
     /**
@@ -178,9 +259,10 @@ public final class Distiller {
     @SuppressWarnings("try") // the scope is used only for its close()
     private Tensor teacherLogits(LabeledBatch batch) {
         if (batch instanceof TeacherBatch) {
-            if (hint != null) {
-                throw new IllegalArgumentException("Distiller: a hint needs the teacher's hidden feature of every batch; "
-                        + "pass plain batches, not ones with cached teacher logits");
+            if (hint != null || studentEncoder != null) {
+                throw new IllegalArgumentException("Distiller: " + (hint != null ? "a hint" : "the cosine term")
+                        + " needs the teacher's hidden features of every batch; pass plain batches, not ones with "
+                        + "cached teacher logits");
             }
             return ((TeacherBatch) batch).teacherLogits();
         }
@@ -203,6 +285,7 @@ public final class Distiller {
         private final Module teacher;
         private final Module student;
         private final DistillationLoss loss;
+        private final DistilBertLoss distilBert;
         private final Optimizer optimizer;
         private HintLoss hint;
         private boolean cache;
@@ -212,8 +295,9 @@ public final class Distiller {
         private ProgressMode progress = ProgressMode.AUTO;
         private Consumer<Trainer.Builder> trainerOptions;
 
-        private Builder(Module teacher, Module student, DistillationLoss loss, Optimizer optimizer) {
-            if (teacher == null || student == null || loss == null || optimizer == null) {
+        private Builder(Module teacher, Module student, DistillationLoss loss, DistilBertLoss distilBert,
+                        Optimizer optimizer) {
+            if (teacher == null || student == null || optimizer == null) {
                 throw new IllegalArgumentException("Distiller: teacher, student, loss and optimizer must not be null");
             }
             if (teacher == student) {
@@ -230,11 +314,16 @@ public final class Distiller {
             this.teacher = teacher;
             this.student = student;
             this.loss = loss;
+            this.distilBert = distilBert;
             this.optimizer = optimizer;
         }
 
         /** Adds FitNets-style feature matching; teacher and student must then be {@link Sequential}s. */
         public Builder hint(HintLoss hint) {
+            if (distilBert != null) {
+                throw new IllegalArgumentException("Distiller: a hint and DistilBERT's loss do not combine; DistilBERT's "
+                        + "cosine term already matches hidden states");
+            }
             Set<Tensor> trained = Collections.newSetFromMap(new IdentityHashMap<>());
             trained.addAll(optimizer.parameters());
             for (var e : hint.projection().namedParameters().entrySet()) {
@@ -285,6 +374,11 @@ public final class Distiller {
             if (hint != null && cache) {
                 throw new IllegalArgumentException("Distiller: a hint needs the teacher's hidden feature of every batch, "
                         + "so teacher logits cannot be cached with a hint; turn one of them off");
+            }
+            if (distilBert != null && distilBert.needsHiddenStates() && cache) {
+                throw new IllegalArgumentException("Distiller: the cosine term (gamma = " + distilBert.gamma()
+                        + ") needs the teacher's hidden states of every batch, so teacher logits cannot be cached; "
+                        + "set gamma to 0 or turn caching off");
             }
             return new Distiller(this);
         }

@@ -4,6 +4,8 @@ import dev.pare.nn.LayerNorm;
 import dev.pare.nn.Module;
 import dev.pare.nn.Sequential;
 import dev.pare.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -24,6 +26,22 @@ import java.util.function.IntFunction;
  *
  * <p><b>Shape:</b> {@code [B, T, E]} in and out.
  *
+ * <h2>Hidden states</h2>
+ * Distillation of a transformer (DistilBERT) compares what the student's and the teacher's layers
+ * compute, not only their final outputs. Two ways give them, neither of which changes
+ * {@link #forward} or the state dict:
+ * <ul>
+ *   <li>{@link #forwardWithHiddenStates} returns the output together with every layer's output;</li>
+ *   <li>{@link #keepHiddenStates(boolean)} turns on a tap: every later forward pass, including one
+ *       made from inside a larger model that only calls {@code forward}, keeps its layers' outputs
+ *       for {@link #lastHiddenStates()}.</li>
+ * </ul>
+ * Hidden state i is the output of layer i, {@code [B, T, E]}, before the final norm (which only
+ * the stack's output passes through). Trap: Hugging Face's {@code hidden_states} has one more
+ * entry, the embeddings, at index 0, so its entry i + 1 is this list's entry i. The tensors are
+ * those the forward pass computed, part of its graph when recording: a loss on them
+ * back-propagates into the layers below.
+ *
  * <p><b>Example:</b>
  * <pre>{@code
  * Rng rng = new Rng(3);
@@ -36,6 +54,9 @@ import java.util.function.IntFunction;
 public final class TransformerEncoder extends Module {
     private final Sequential layers;
     private final LayerNorm norm;
+    /** Whether forward keeps its layers' outputs (the tap), and the last ones kept. */
+    private boolean keepHiddenStates;
+    private List<Tensor> lastHiddenStates;
 
     /**
      * @param numLayers how many layers to build
@@ -82,6 +103,66 @@ public final class TransformerEncoder extends Module {
      * @param srcKeyPaddingMask {@code [B, T]}, or null
      */
     public Tensor forward(Tensor src, AttentionMask mask, AttentionMask srcKeyPaddingMask) {
+        if (!keepHiddenStates) {
+            return run(src, mask, srcKeyPaddingMask, null);
+        }
+        List<Tensor> hidden = new ArrayList<>(layers.size());
+        Tensor y = run(src, mask, srcKeyPaddingMask, hidden);
+        lastHiddenStates = Collections.unmodifiableList(hidden);
+        return y;
+    }
+
+    /** The stack's output and the output of each of its layers on the same call. */
+    public record Output(Tensor output, List<Tensor> hiddenStates) {}
+
+    /**
+     * The stack on {@code src}, keeping every layer's output: {@code hiddenStates().get(i)} is the
+     * output of layer i ({@code [B, T, E]}, before the final norm), {@code output()} what
+     * {@link #forward(Tensor, AttentionMask, AttentionMask)} returns. The same computation as
+     * forward, so the output is bit for bit the same.
+     */
+    public Output forwardWithHiddenStates(Tensor src, AttentionMask mask, AttentionMask srcKeyPaddingMask) {
+        List<Tensor> hidden = new ArrayList<>(layers.size());
+        Tensor y = run(src, mask, srcKeyPaddingMask, hidden);
+        return new Output(y, Collections.unmodifiableList(hidden));
+    }
+
+    /**
+     * Turns the hidden-state tap on or off (off for a new encoder). While on, every forward pass
+     * keeps its layers' outputs for {@link #lastHiddenStates()}; the output is unchanged. Turning it
+     * off forgets the kept ones, so that they do not hold a batch's graph alive.
+     */
+    public void keepHiddenStates(boolean keep) {
+        keepHiddenStates = keep;
+        if (!keep) {
+            lastHiddenStates = null;
+        }
+    }
+
+    /** Whether the tap is on. */
+    public boolean keepsHiddenStates() {
+        return keepHiddenStates;
+    }
+
+    /**
+     * Every layer's output on the last forward pass made while the tap was on (an unmodifiable list
+     * of {@link #numLayers()} tensors, entry i from layer i).
+     *
+     * @throws IllegalStateException if the tap is off or no forward pass has run since it was turned on
+     */
+    public List<Tensor> lastHiddenStates() {
+        if (!keepHiddenStates) {
+            throw new IllegalStateException(label() + ": the hidden-state tap is off; call keepHiddenStates(true) "
+                    + "before the forward pass");
+        }
+        if (lastHiddenStates == null) {
+            throw new IllegalStateException(label() + ": no forward pass has run since keepHiddenStates(true)");
+        }
+        return lastHiddenStates;
+    }
+
+    /** The layers then the norm; each layer's output is added to {@code hidden} when it is not null. */
+    private Tensor run(Tensor src, AttentionMask mask, AttentionMask srcKeyPaddingMask, List<Tensor> hidden) {
         Tensor x = src;
         int i = 0;
         // Looked up on every call, so a layer replaced through replaceModule takes effect at once.
@@ -93,6 +174,9 @@ public final class TransformerEncoder extends Module {
             } else {
                 throw new IllegalStateException(label() + ": layers." + i + " is a " + m.getClass().getSimpleName()
                         + ", which cannot take attention masks");
+            }
+            if (hidden != null) {
+                hidden.add(x);
             }
             i++;
         }
