@@ -11,6 +11,8 @@ import dev.pare.nn.MaxPool2d;
 import dev.pare.nn.Module;
 import dev.pare.nn.ReLU;
 import dev.pare.nn.Sequential;
+import dev.pare.nn.attention.ViTConfig;
+import dev.pare.nn.attention.VisionTransformer;
 import dev.pare.tensor.Rng;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -107,5 +109,28 @@ public final class FashionModels {
         return new Sequential(
                 new Conv2d(in, in, 3, stride, 1, 1, in, false, rng), new BatchNorm2d(in), new ReLU(),
                 new Conv2d(in, out, 1, 1, 0, 1, 1, false, rng), new BatchNorm2d(out), new ReLU());
+    }
+
+    /**
+     * A Vision Transformer for Fashion-MNIST: 28×28 images cut into {@code cfg.patchSize()}² patches
+     * (7 gives 16 tokens, 4 gives 49), each projected to {@code cfg.dim()}, a class token or mean
+     * pooling, learned positions, {@code cfg.depth()} pre-norm GELU encoder layers with
+     * {@code cfg.heads()} heads, a final LayerNorm and a linear head. See {@link VisionTransformer}
+     * for the stages and the state-dict names, which are those of the PyTorch twin
+     * ({@code torch_twins.ViT}, bench/peers/torch_vit.py).
+     *
+     * @throws IllegalArgumentException if {@code cfg} is not for 28×28 single-channel images and 10 classes
+     */
+    public static VisionTransformer vit(Rng rng, ViTConfig cfg) {
+        if (cfg.imageSize() != 28 || cfg.inChannels() != 1 || cfg.numClasses() != 10) {
+            throw new IllegalArgumentException("FashionModels.vit: " + cfg + ": Fashion-MNIST needs image_size 28, "
+                    + "1 channel and 10 classes (start from ViTConfig.fashion)");
+        }
+        return new VisionTransformer(cfg, rng);
+    }
+
+    /** {@link #vit(Rng, ViTConfig)} with 7×7 patches, d = 64, 6 layers, 4 heads: the calibration model. */
+    public static VisionTransformer vit(Rng rng) {
+        return vit(rng, ViTConfig.fashion(7, 64, 6, 4));
     }
 }

@@ -15,6 +15,10 @@
  *       network, each with a residual and a LayerNorm (post-norm or pre-norm), ReLU or GELU.</li>
  *   <li>{@link dev.pare.nn.attention.TransformerEncoder}: a stack of them and an optional final
  *       norm.</li>
+ *   <li>{@link dev.pare.nn.attention.VisionTransformer} (sized by a
+ *       {@link dev.pare.nn.attention.ViTConfig}): images as sequences of patch tokens
+ *       ({@link dev.pare.nn.PatchEmbedding}, {@link dev.pare.nn.ClassToken}) through a pre-norm
+ *       encoder to a classifier.</li>
  * </ul>
  * The pieces they are built from sit in {@code dev.pare.nn}: {@link dev.pare.nn.LayerNorm} (a
  * fused op with kernels of its own), {@link dev.pare.nn.Embedding} and
