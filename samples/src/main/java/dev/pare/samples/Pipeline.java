@@ -503,7 +503,7 @@ public final class Pipeline implements Callable<Integer> {
                 heads = copyVit(vit);
                 HeadPruner.Importance importance = HeadPruner.importance(heads, trainLoader(), new CrossEntropyLoss(),
                         headBatches);
-                Map<String, int[]> removed = HeadPruner.pruneGlobal(heads, importance, headFraction);
+                HeadPruner.pruneGlobal(heads, importance, headFraction);
                 int total = vitDepth * vitHeads;
                 int left = 0;
                 for (int n : HeadPruner.headCounts(heads).values()) {
@@ -516,9 +516,6 @@ public final class Pipeline implements Callable<Integer> {
                 VisionTransformer h = heads;
                 if (chosen.contains(Variant.VIT_HEADS)) {
                     built.put(Variant.VIT_HEADS, new Built(h, h.numParameters(), recipe, file -> saveVit(file, h)));
-                }
-                if (removed.isEmpty()) {
-                    recipe = "no head pruned (--head-fraction too small), fine-tune " + vitFinetuneEpochs + " epochs";
                 }
                 if (chosen.contains(Variant.VIT_COMBINED)) {
                     Module q = Quantizer.dynamicLinear(copyVit(h), Granularity.PER_CHANNEL);
