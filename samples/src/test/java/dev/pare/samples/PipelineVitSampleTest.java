@@ -46,7 +46,8 @@ class PipelineVitSampleTest {
                 "vit-int8,vit-heads,vit-ff,vit-combined", "--epochs", "1", "--student-epochs", "1", "--student-hidden",
                 "8", "--vit-dim", "16", "--vit-depth", "2", "--vit-heads", "4", "--vit-epochs", "1",
                 "--vit-finetune-epochs", "1", "--head-batches", "2", "--ff-sparsity", "0.6", "--latency-calls", "10",
-                "--warmup-millis", "0", "--threads", "1", "--progress", "NONE", "--report-dir", report.toString());
+                "--warmup-millis", "0", "--batch-size", "512", "--threads", "1", "--progress", "NONE", "--report-dir",
+                report.toString());
         assertEquals("0", r[0], r[2] + r[1]);
         List<String> csv = Files.readAllLines(report.resolve("report.csv"));
         assertEquals(7, csv.size(), String.join("\n", csv));
