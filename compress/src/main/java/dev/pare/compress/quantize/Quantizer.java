@@ -73,8 +73,9 @@ public final class Quantizer {
      * (or per-tensor) weights. Convolutions, LayerNorms and embeddings stay float.
      *
      * <p>Trap: a module that keeps a child in a field and calls it directly still calls the
-     * float layer after {@code replaceModule}. Pare's attention, encoder layer, Sequential and
-     * VisionTransformer look their children up on every call.
+     * float layer after {@code replaceModule}. The layers replaced here are looked up on every
+     * call: MultiheadAttention's {@code out_proj}, the encoder layer's {@code linear1} and
+     * {@code linear2}, VisionTransformer's head, a Sequential's layers.
      */
     public static Module dynamicLinear(Module model, Granularity granularity) {
         replace(model, "dynamicLinear", m -> m instanceof Linear,
