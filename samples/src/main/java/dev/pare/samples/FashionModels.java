@@ -16,7 +16,9 @@ import dev.pare.nn.attention.VisionTransformer;
 import dev.pare.tensor.Rng;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The model architectures the samples train on Fashion-MNIST (inputs [B, 1, 28, 28], 10 classes).
@@ -132,5 +134,56 @@ public final class FashionModels {
     /** {@link #vit(Rng, ViTConfig)} with 7×7 patches, d = 64, 6 layers, 4 heads: the calibration model. */
     public static VisionTransformer vit(Rng rng) {
         return vit(rng, ViTConfig.fashion(7, 64, 6, 4));
+    }
+
+    /**
+     * The sizes of a ViT as safetensors metadata ({@code vit_patch}, {@code vit_dim},
+     * {@code vit_depth}, {@code vit_heads}, {@code vit_mlp_ratio}, {@code vit_pooling}): what
+     * {@link #vitConfig(Map)} needs to rebuild the model before loading its weights. The number of
+     * heads cannot be read from the weights' shapes (they are split from one {@code [3D, D]}
+     * projection), so a ViT file must say it.
+     */
+    public static Map<String, String> vitMetadata(ViTConfig cfg) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("vit_patch", Integer.toString(cfg.patchSize()));
+        m.put("vit_dim", Integer.toString(cfg.dim()));
+        m.put("vit_depth", Integer.toString(cfg.depth()));
+        m.put("vit_heads", Integer.toString(cfg.heads()));
+        m.put("vit_mlp_ratio", Integer.toString(cfg.mlpRatio()));
+        m.put("vit_pooling", cfg.pooling().name());
+        return m;
+    }
+
+    /**
+     * The Fashion-MNIST ViT described by {@link #vitMetadata} entries (dropout 0: a saved model is
+     * for evaluation or fine-tuning).
+     *
+     * @throws IllegalArgumentException naming the entry that is missing or malformed
+     */
+    public static ViTConfig vitConfig(Map<String, String> metadata) {
+        int[] v = new int[5];
+        String[] keys = {"vit_patch", "vit_dim", "vit_depth", "vit_heads", "vit_mlp_ratio"};
+        for (int i = 0; i < keys.length; i++) {
+            String s = metadata.get(keys[i]);
+            if (s == null) {
+                throw new IllegalArgumentException("FashionModels.vitConfig: metadata has no '" + keys[i]
+                        + "' (a ViT saved by ./pare train-vit has all of " + Arrays.toString(keys) + ", vit_pooling)");
+            }
+            try {
+                v[i] = Integer.parseInt(s.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("FashionModels.vitConfig: metadata '" + keys[i] + "' is '" + s
+                        + "', not an integer", e);
+            }
+        }
+        String pooling = metadata.getOrDefault("vit_pooling", "CLASS_TOKEN");
+        ViTConfig.Pooling p;
+        try {
+            p = ViTConfig.Pooling.valueOf(pooling.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("FashionModels.vitConfig: metadata 'vit_pooling' is '" + pooling
+                    + "'; expected one of " + Arrays.toString(ViTConfig.Pooling.values()), e);
+        }
+        return ViTConfig.fashion(v[0], v[1], v[2], v[3]).withMlpRatio(v[4]).withPooling(p);
     }
 }

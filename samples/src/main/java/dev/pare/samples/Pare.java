@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pare", mixinStandardHelpOptions = true, version = "Pare 0.1.0",
         description = "Train and compress models on Fashion-MNIST with Pare, a pure-Java tensor engine.",
-        subcommands = {TrainMlp.class, TrainCnn.class, Distill.class, Prune.class, Quantize.class, Pipeline.class, Export.class,
+        subcommands = {TrainMlp.class, TrainCnn.class, TrainVit.class, Distill.class, Prune.class, Quantize.class, Pipeline.class, Export.class,
                 CommandLine.HelpCommand.class})
 public final class Pare implements Runnable {
     @CommandLine.Spec

@@ -29,6 +29,12 @@ final class SampleSupport {
     /** Prints what was measured, saves the weights with metadata, and says where. */
     static void report(String arch, Module model, FitResult result, FashionMnist data, TrainingOptions options,
                        String defaultFile) throws IOException {
+        report(arch, model, result, data, options, defaultFile, Map.of());
+    }
+
+    /** As above, with {@code extra} entries added to the file's metadata (a model's sizes, say). */
+    static void report(String arch, Module model, FitResult result, FashionMnist data, TrainingOptions options,
+                       String defaultFile, Map<String, String> extra) throws IOException {
         double accuracy = result.finalEvaluation().accuracy();
         System.out.println();
         System.out.println(model);
@@ -46,6 +52,7 @@ final class SampleSupport {
         metadata.put("epochs", Integer.toString(result.epochs().size()));
         metadata.put("seed", Long.toString(options.seed));
         metadata.put("dataset", data.isSubset() ? "fashion-mnist-subset" : "fashion-mnist");
+        metadata.putAll(extra);
         SafeTensors.save(out, model.stateDict(), metadata);
         System.out.printf(Locale.ROOT, "saved %s (%,d bytes)%n", out, Files.size(out));
     }

@@ -19,7 +19,7 @@ public final class TrainingOptions {
     @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (default: the sample's own, 10 for the MLP and 8 for the CNNs).")
     int epochs = -1;
 
-    @Option(names = "--batch-size", paramLabel = "B", description = "Examples per optimizer step (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--batch-size", "--batch"}, paramLabel = "B", description = "Examples per optimizer step (default: ${DEFAULT-VALUE}).")
     int batchSize = 128;
 
     @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default: the sample's own).")

@@ -28,7 +28,7 @@
  * {@link dev.pare.tensor.Tensor#softmax}, whose forward and backward are row kernels.
  *
  * <p>Layout: always batch first, {@code [B, T, E]} (PyTorch's {@code batch_first=True}).
- * docs/transformers.md derives the backward passes of softmax and LayerNorm and lists the
+ * docs/attention.md derives the backward passes of softmax and LayerNorm and lists the
  * PyTorch name map.
  */
 package dev.pare.nn.attention;

@@ -19,7 +19,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The code samples of docs/transformers.md, run with the tests so that they stay true. */
+/** The code samples of docs/attention.md, run with the tests so that they stay true. */
 class TransformerTourExamples {
     @TempDir
     Path dir;
