@@ -229,8 +229,8 @@ public final class Pipeline implements Callable<Integer> {
     ModelChoice model = ModelChoice.mlp;
 
     @Option(names = "--vit-teacher", paramLabel = "FILE",
-            description = "An fp32 ViT state dict (e.g. from ./pare train-vit) of the --vit-* sizes, instead of "
-                    + "training the ViT here.")
+            description = "An fp32 ViT (from ./pare train-vit, or models/vit.safetensors of an earlier run) instead of "
+                    + "training one here; its metadata's sizes win over the --vit-* options.")
     Path vitTeacherFile;
 
     @Option(names = "--vit-patch", paramLabel = "P", description = "ViT patch side, dividing 28 (default: ${DEFAULT-VALUE}).")
@@ -301,6 +301,8 @@ public final class Pipeline implements Callable<Integer> {
     /** The pruned student, masked and float: the sparse variant and the stacked one start from it. */
     private Module prunedStudent;
     private VisionTransformer vit;
+    /** The ViT's sizes: from --vit-teacher's metadata when it has them, else from the --vit-* options. */
+    private ViTConfig vitCfg;
     private String vitRecipe;
 
     public static void main(String[] args) {
@@ -465,12 +467,17 @@ public final class Pipeline implements Callable<Integer> {
 
     /** Stage 7 (--model vit): the fp32 Vision Transformer, trained here with AdamW or loaded. */
     private void buildVit() throws IOException {
-        ViTConfig cfg = vitConfig();
+        Checkpoint teacherFile = vitTeacherFile == null ? null : SafeTensors.read(vitTeacherFile);
+        vitCfg = vitConfig();
+        if (teacherFile != null && teacherFile.metadata().containsKey("vit_dim")) {
+            // A file from ./pare train-vit says its sizes; they win over the --vit-* options.
+            vitCfg = FashionModels.vitConfig(teacherFile.metadata());
+        }
         try (StageProgress s = stage(7, String.format(Locale.ROOT, "ViT: %d×%d patches, d=%d, %d layers of %d heads",
-                vitPatch, vitPatch, vitDim, vitDepth, vitHeads), 1)) {
-            vit = FashionModels.vit(new Rng(options.seed + 2), cfg);
-            if (vitTeacherFile != null) {
-                loadVitTeacher(vit);
+                vitCfg.patchSize(), vitCfg.patchSize(), vitCfg.dim(), vitCfg.depth(), vitCfg.heads()), 1)) {
+            vit = FashionModels.vit(new Rng(options.seed + 2), vitCfg);
+            if (teacherFile != null) {
+                loadVitTeacher(vit, teacherFile);
                 vitRecipe = "fp32 ViT (loaded from " + vitTeacherFile.getFileName() + ")";
             } else {
                 trainVit(vit);
@@ -495,7 +502,7 @@ public final class Pipeline implements Callable<Integer> {
             if (chosen.contains(Variant.VIT_INT8)) {
                 Module q = Quantizer.dynamicLinear(copyVit(vit), Granularity.PER_CHANNEL);
                 built.put(Variant.VIT_INT8, new Built(q, dense, "dynamic per-channel int8 (every Linear and attention "
-                        + "projection)", file -> QuantizedCheckpoint.save(file, q)));
+                        + "projection)", file -> saveQuantizedVit(file, q)));
             }
             s.step("int8");
             VisionTransformer heads = null;
@@ -504,7 +511,7 @@ public final class Pipeline implements Callable<Integer> {
                 HeadPruner.Importance importance = HeadPruner.importance(heads, trainLoader(), new CrossEntropyLoss(),
                         headBatches);
                 HeadPruner.pruneGlobal(heads, importance, headFraction);
-                int total = vitDepth * vitHeads;
+                int total = vitCfg.depth() * vitCfg.heads();
                 int left = 0;
                 for (int n : HeadPruner.headCounts(heads).values()) {
                     left += n;
@@ -520,7 +527,7 @@ public final class Pipeline implements Callable<Integer> {
                 if (chosen.contains(Variant.VIT_COMBINED)) {
                     Module q = Quantizer.dynamicLinear(copyVit(h), Granularity.PER_CHANNEL);
                     built.put(Variant.VIT_COMBINED, new Built(q, h.numParameters(), recipe + " → dynamic int8",
-                            file -> QuantizedCheckpoint.save(file, q)));
+                            file -> saveQuantizedVit(file, q)));
                 }
             }
             s.step("heads");
@@ -540,10 +547,10 @@ public final class Pipeline implements Callable<Integer> {
                     layers.add(w.substring(0, w.length() - ".weight".length()));
                 }
                 Module sparse = toSparse(ff, layers);
+                Map<String, String> meta = vitMetadata(sparse);
                 built.put(Variant.VIT_FF, new Built(sparse, dense, String.format(Locale.ROOT,
                         "feed-forward weights pruned %.0f%% (gradual magnitude, each layer) while fine-tuning %d epochs, CSR",
-                        100 * ffSparsity, vitFinetuneEpochs), file -> SparseCheckpoint.save(file, sparse,
-                        Map.of("architecture", vitArchitecture()))));
+                        100 * ffSparsity, vitFinetuneEpochs), file -> SparseCheckpoint.save(file, sparse, meta)));
             }
             s.step("feed-forward");
             s.done();
@@ -556,12 +563,11 @@ public final class Pipeline implements Callable<Integer> {
 
     /** The architecture name written into the ViT files' metadata, e.g. {@code vit-p7-d64-l6-h4}. */
     private String vitArchitecture() {
-        return "vit-p" + vitPatch + "-d" + vitDim + "-l" + vitDepth + "-h" + vitHeads;
+        return "vit-p" + vitCfg.patchSize() + "-d" + vitCfg.dim() + "-l" + vitCfg.depth() + "-h" + vitCfg.heads();
     }
 
     /** --vit-teacher into {@code m}: fp32 entries only, loaded strictly. */
-    private void loadVitTeacher(VisionTransformer m) throws IOException {
-        Checkpoint c = SafeTensors.read(vitTeacherFile);
+    private void loadVitTeacher(VisionTransformer m, Checkpoint c) {
         for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
             if (e.getValue().dtype() != DType.F32) {
                 throw new IllegalArgumentException("--vit-teacher " + vitTeacherFile + ": entry " + e.getKey() + " is "
@@ -571,9 +577,9 @@ public final class Pipeline implements Callable<Integer> {
         try {
             m.loadStateDict(c.toStateDict(), true);
         } catch (IllegalArgumentException ex) {
-            throw new IllegalArgumentException("--vit-teacher " + vitTeacherFile + " does not fit the ViT of --vit-patch "
-                    + vitPatch + " --vit-dim " + vitDim + " --vit-depth " + vitDepth + " --vit-heads " + vitHeads + ": "
-                    + ex.getMessage(), ex);
+            throw new IllegalArgumentException("--vit-teacher " + vitTeacherFile + " does not fit " + vitCfg
+                    + " (sizes from " + (c.metadata().containsKey("vit_dim") ? "its metadata" : "the --vit-* options")
+                    + "): " + ex.getMessage(), ex);
         }
     }
 
@@ -610,17 +616,32 @@ public final class Pipeline implements Callable<Integer> {
 
     /** A new ViT with {@code from}'s weights, its head counts and its masks, if any. */
     private VisionTransformer copyVit(VisionTransformer from) {
-        VisionTransformer into = FashionModels.vit(unused, vitConfig());
+        VisionTransformer into = FashionModels.vit(unused, vitCfg);
         HeadPruner.matchHeads(into, from.stateDict());
         Mask.loadStateDict(into, from.stateDict());
         return into;
     }
 
+    /** A quantized ViT as {@link QuantizedCheckpoint} writes it, with the ViT's metadata added. */
+    private void saveQuantizedVit(Path file, Module q) throws IOException {
+        Checkpoint c = QuantizedCheckpoint.toCheckpoint(q);
+        vitMetadata(q).forEach(c::putMetadata);
+        SafeTensors.write(file, c);
+    }
+
     private void saveVit(Path file, VisionTransformer m) throws IOException {
+        SafeTensors.save(file, m.stateDict(), vitMetadata(m));
+    }
+
+    /** The architecture name, the sizes FashionModels.vitConfig rebuilds it from, and the heads each layer has now. */
+    private Map<String, String> vitMetadata(Module m) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("architecture", vitArchitecture());
+        // The sizes as built (FashionModels.vitConfig rebuilds the architecture from them), and the
+        // heads each layer has now: fewer than vit_heads once heads are pruned.
+        meta.putAll(FashionModels.vitMetadata(vitCfg));
         meta.put("heads_per_layer", HeadPruner.headCounts(m).values().toString());
-        SafeTensors.save(file, m.stateDict(), meta);
+        return meta;
     }
 
     /** Stage 7: each chosen variant saved under models/ and measured. */

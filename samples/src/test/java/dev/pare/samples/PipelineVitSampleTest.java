@@ -86,11 +86,32 @@ class PipelineVitSampleTest {
         QuantizedCheckpoint.load(combined, hq);
         assertEquals(HeadPruner.headCounts(h), HeadPruner.headCounts(hq));
 
+        // The files say their sizes, so a ViT from this run (or from ./pare train-vit) is a
+        // --vit-teacher without the --vit-* options.
+        VisionTransformer rebuilt = FashionModels.vit(new Rng(0), FashionModels.vitConfig(c.metadata()));
+        assertEquals(List.of(4, 4), List.copyOf(HeadPruner.headCounts(rebuilt).values()));
+        Path again = dir.resolve("again");
+        String[] r2 = CommandRun.run(new Pipeline(), "--model", "vit", "--variants", "vit-int8", "--vit-teacher",
+                report.resolve("models/vit.safetensors").toString(), "--epochs", "1", "--student-epochs", "1",
+                "--student-hidden", "8", "--latency-calls", "10", "--warmup-millis", "0", "--threads", "1",
+                "--progress", "NONE", "--report-dir", again.toString());
+        assertEquals("0", r2[0], r2[2] + r2[1]);
+        List<String> csv2 = Files.readAllLines(again.resolve("report.csv"));
+        assertTrue(csv2.get(2).startsWith("vit,"), csv2.get(2));
+        assertEquals(accuracy(csv.get(2)), accuracy(csv2.get(2)), "the loaded ViT has the trained one's accuracy");
+
         // vit-ff: the feed-forward layers as CSR, 60% of each weight gone.
         VisionTransformer ff = architecture();
         SparseCheckpoint.load(report.resolve("models/vit-ff.safetensors"), ff);
         SparseLinear l1 = (SparseLinear) ff.getModule("encoder.layers.0.linear1");
         assertEquals(32 * 16 - (int) Math.floor(0.6 * 32 * 16), l1.values().numel());
+    }
+
+    /** The accuracy column of a report.csv row: the field after the (maybe quoted) recipe. */
+    private static String accuracy(String row) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^[^,]+,(?:\"[^\"]*\"|[^,]*),([^,]+),").matcher(row);
+        assertTrue(m.find(), row);
+        return m.group(1);
     }
 
     @Test
