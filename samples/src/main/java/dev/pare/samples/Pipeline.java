@@ -3,8 +3,10 @@ package dev.pare.samples;
 import dev.pare.compress.distill.DistillationLoss;
 import dev.pare.compress.distill.Distiller;
 import dev.pare.compress.distill.TeacherLogitCache;
+import dev.pare.compress.prune.FeedForwardPruner;
 import dev.pare.compress.prune.GradualPruner;
 import dev.pare.compress.prune.GradualSchedule;
+import dev.pare.compress.prune.HeadPruner;
 import dev.pare.compress.prune.Mask;
 import dev.pare.compress.prune.SparseCheckpoint;
 import dev.pare.compress.prune.SparseFormat;
@@ -23,6 +25,8 @@ import dev.pare.compress.stack.LowBitWeights;
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
 import dev.pare.nn.Sequential;
+import dev.pare.nn.attention.ViTConfig;
+import dev.pare.nn.attention.VisionTransformer;
 import dev.pare.nn.data.Batch;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.data.TensorDataset;
@@ -33,8 +37,11 @@ import dev.pare.nn.io.DType;
 import dev.pare.nn.io.SafeTensors;
 import dev.pare.nn.io.TensorEntry;
 import dev.pare.nn.loss.CrossEntropyLoss;
+import dev.pare.nn.loss.Reduction;
 import dev.pare.nn.optim.LrSchedule;
+import dev.pare.nn.optim.AdamW;
 import dev.pare.nn.optim.LrScheduler;
+import dev.pare.nn.optim.Optimizer;
 import dev.pare.nn.optim.SGD;
 import dev.pare.nn.train.Accuracy;
 import dev.pare.nn.train.LabeledBatch;
@@ -82,6 +89,14 @@ import picocli.CommandLine.Option;
  *       (the kept weights' positions, as a bitmap or relative indices, and their packed codes), then loaded back from that file and
  *       measured as loaded.</li>
  * </ol>
+ * With {@code --model vit} the same report and chart also get a Vision Transformer's rows
+ * (stages 7 and 8): the fp32 <b>vit</b> (trained here with AdamW, or {@code --vit-teacher FILE}),
+ * <b>vit-int8</b> (dynamic int8 of every Linear and attention projection, PyTorch's
+ * {@code quantize_dynamic}), <b>vit-heads</b> ({@code --head-fraction} of the attention heads
+ * removed by importance, Michel et al., then fine-tuned), <b>vit-ff</b> (the feed-forward weights
+ * magnitude-pruned to {@code --ff-sparsity} while fine-tuning, run as CSR) and
+ * <b>vit-combined</b> (vit-heads, then dynamic int8). Their ratios to the fp32 ViT are printed
+ * after the table (the table's ratios are to the MLP teacher, the report's one baseline).
  * For each variant: test accuracy, parameters, non-zeros, bytes of its saved file, batch-1
  * latency (median, p90) and batch-256 throughput, as a table and as ratios to the teacher,
  * written to {@code --report-dir} as report.csv, report.md, chart.png and chart.svg, with every
@@ -95,6 +110,8 @@ import picocli.CommandLine.Option;
         description = {"Build every compressed variant of the Fashion-MNIST MLP (distilled student, pruned, "
                 + "structured, int8, and the stacked distil -> prune -> quantize pipeline), measure accuracy, "
                 + "bytes and latency, and write a table, CSV, Markdown and a chart (PNG, SVG).",
+                "--model vit adds a Vision Transformer's rows: fp32, dynamic int8, attention heads pruned, "
+                + "feed-forward pruned, and heads pruned + int8.",
                 "Quick by default (the bundled subset); --full uses the whole dataset."})
 public final class Pipeline implements Callable<Integer> {
 
@@ -103,12 +120,20 @@ public final class Pipeline implements Callable<Integer> {
         TEACHER("teacher"), STUDENT("student"), PRUNED_TEACHER("pruned-teacher"),
         STRUCTURED_TEACHER("structured-teacher"), PRUNED_STUDENT("pruned-student"),
         STRUCTURED_STUDENT("structured-student"), INT8_TEACHER("int8-teacher"), INT8_STUDENT("int8-student"),
-        STACKED("stacked");
+        STACKED("stacked"), VIT("vit", true), VIT_INT8("vit-int8", true), VIT_HEADS("vit-heads", true),
+        VIT_FF("vit-ff", true), VIT_COMBINED("vit-combined", true);
 
         final String label;
+        /** A Vision Transformer row (built only with --model vit). */
+        final boolean vit;
 
         Variant(String label) {
+            this(label, false);
+        }
+
+        Variant(String label, boolean vit) {
             this.label = label;
+            this.vit = vit;
         }
 
         static Variant of(String label) {
@@ -138,8 +163,8 @@ public final class Pipeline implements Callable<Integer> {
 
     @Option(names = "--variants", paramLabel = "V,V,...", split = ",",
             description = "Variants to report, of: teacher, student, pruned-teacher, structured-teacher, pruned-student, "
-                    + "structured-student, int8-teacher, int8-student, stacked (default: all). The teacher is always "
-                    + "the baseline.")
+                    + "structured-student, int8-teacher, int8-student, stacked, and with --model vit: vit, vit-int8, "
+                    + "vit-heads, vit-ff, vit-combined (default: all). The teacher is always the baseline.")
     List<String> variantNames = new ArrayList<>();
 
     @Option(names = "--student-hidden", paramLabel = "H",
@@ -194,11 +219,66 @@ public final class Pipeline implements Callable<Integer> {
                     + "JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
     long warmupMillis = 500;
 
+    /** Which models the report covers. */
+    enum ModelChoice { mlp, vit }
+
+    @Option(names = "--model", paramLabel = "M",
+            description = "mlp: the MLP variants; vit: the MLP variants and a Vision Transformer's (fp32, int8 "
+                    + "dynamic, heads pruned, feed-forward pruned, combined) on the same report and chart "
+                    + "(default: ${DEFAULT-VALUE}).")
+    ModelChoice model = ModelChoice.mlp;
+
+    @Option(names = "--vit-teacher", paramLabel = "FILE",
+            description = "An fp32 ViT (from ./pare train-vit, or models/vit.safetensors of an earlier run) instead of "
+                    + "training one here; its metadata's sizes win over the --vit-* options.")
+    Path vitTeacherFile;
+
+    @Option(names = "--vit-patch", paramLabel = "P", description = "ViT patch side, dividing 28 (default: ${DEFAULT-VALUE}).")
+    int vitPatch = 7;
+
+    @Option(names = "--vit-dim", paramLabel = "D", description = "ViT token width (default: ${DEFAULT-VALUE}).")
+    int vitDim = 64;
+
+    @Option(names = "--vit-depth", paramLabel = "L", description = "ViT encoder layers (default: ${DEFAULT-VALUE}).")
+    int vitDepth = 6;
+
+    @Option(names = "--vit-heads", paramLabel = "H", description = "ViT attention heads per layer (default: ${DEFAULT-VALUE}).")
+    int vitHeads = 4;
+
+    @Option(names = "--vit-epochs", paramLabel = "N",
+            description = "Epochs of ViT training when no --vit-teacher is given (default: ${DEFAULT-VALUE}).")
+    int vitEpochs = 5;
+
+    @Option(names = "--vit-lr", paramLabel = "LR",
+            description = "Peak AdamW learning rate of ViT training, warm-up then cosine (default: ${DEFAULT-VALUE}).")
+    double vitLr = 1e-3;
+
+    @Option(names = "--vit-finetune-epochs", paramLabel = "N",
+            description = "Epochs of fine-tuning after head pruning, and of feed-forward pruning (default: ${DEFAULT-VALUE}).")
+    int vitFinetuneEpochs = 1;
+
+    @Option(names = "--vit-finetune-lr", paramLabel = "LR",
+            description = "Peak AdamW learning rate of ViT fine-tuning, cosine to 0 (default: ${DEFAULT-VALUE}).")
+    double vitFinetuneLr = 3e-4;
+
+    @Option(names = "--head-fraction", paramLabel = "F",
+            description = "Fraction of all attention heads vit-heads removes, least important first (default: ${DEFAULT-VALUE}).")
+    double headFraction = 0.5;
+
+    @Option(names = "--head-batches", paramLabel = "N",
+            description = "Training batches the head importance |dL/d gate| is summed over (default: ${DEFAULT-VALUE}).")
+    int headBatches = 20;
+
+    @Option(names = "--ff-sparsity", paramLabel = "S",
+            description = "Sparsity of each feed-forward weight in vit-ff (default: ${DEFAULT-VALUE}).")
+    double ffSparsity = 0.5;
+
     @Option(names = "--report-dir", paramLabel = "DIR",
             description = "Where report.csv, report.md, chart.png, chart.svg and models/ go (default: ${DEFAULT-VALUE}).")
     Path reportDir = Path.of("pipeline-report");
 
-    private static final int STAGES = 8;
+    /** Stages of an MLP-only run; --model vit adds two (the ViT, and its compressed variants) before measuring. */
+    private static final int MLP_STAGES = 8;
     /** Module paths of the teacher's Linear layers (784-256-128-10: two hidden layers). */
     private static final List<String> TEACHER_LINEARS = FashionModels.mlpLinearPaths(2);
     /** Module paths of the student's Linear layers (784-H-10: one hidden layer). */
@@ -220,6 +300,10 @@ public final class Pipeline implements Callable<Integer> {
     private String distilRecipe;
     /** The pruned student, masked and float: the sparse variant and the stacked one start from it. */
     private Module prunedStudent;
+    private VisionTransformer vit;
+    /** The ViT's sizes: from --vit-teacher's metadata when it has them, else from the --vit-* options. */
+    private ViTConfig vitCfg;
+    private String vitRecipe;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Pipeline()).execute(args));
@@ -246,6 +330,10 @@ public final class Pipeline implements Callable<Integer> {
         pruneStructured();
         quantizeInt8();
         stack();
+        if (model == ModelChoice.vit) {
+            buildVit();
+            compressVit();
+        }
         List<VariantResult> results = measureAll();
         TradeOffReport report = new TradeOffReport(results);
         List<Path> written = writeReport(report, data);
@@ -377,12 +465,191 @@ public final class Pipeline implements Callable<Integer> {
         }
     }
 
+    /** Stage 7 (--model vit): the fp32 Vision Transformer, trained here with AdamW or loaded. */
+    private void buildVit() throws IOException {
+        Checkpoint teacherFile = vitTeacherFile == null ? null : SafeTensors.read(vitTeacherFile);
+        vitCfg = vitConfig();
+        if (teacherFile != null && teacherFile.metadata().containsKey("vit_dim")) {
+            // A file from ./pare train-vit says its sizes; they win over the --vit-* options.
+            vitCfg = FashionModels.vitConfig(teacherFile.metadata());
+        }
+        try (StageProgress s = stage(7, String.format(Locale.ROOT, "ViT: %d×%d patches, d=%d, %d layers of %d heads",
+                vitCfg.patchSize(), vitCfg.patchSize(), vitCfg.dim(), vitCfg.depth(), vitCfg.heads()), 1)) {
+            vit = FashionModels.vit(new Rng(options.seed + 2), vitCfg);
+            if (teacherFile != null) {
+                loadVitTeacher(vit, teacherFile);
+                vitRecipe = "fp32 ViT (loaded from " + vitTeacherFile.getFileName() + ")";
+            } else {
+                trainVit(vit);
+                vitRecipe = String.format(Locale.ROOT, "fp32 ViT p%d d%d %d×%dh, AdamW %d epochs", vitPatch, vitDim,
+                        vitDepth, vitHeads, vitEpochs);
+            }
+            s.step("vit");
+            s.done();
+        }
+        VisionTransformer v = vit;
+        built.put(Variant.VIT, new Built(v, v.numParameters(), vitRecipe, file -> saveVit(file, v)));
+    }
+
+    /**
+     * Stage 8 (--model vit): the ViT's compressed variants, each from a copy of the fp32 ViT:
+     * dynamic int8; heads pruned by importance and fine-tuned; feed-forward weights pruned while
+     * fine-tuning, run as CSR; and the head-pruned model quantized.
+     */
+    private void compressVit() {
+        long dense = vit.numParameters();
+        try (StageProgress s = stage(8, "ViT: int8 dynamic, heads pruned, feed-forward pruned", 4)) {
+            if (chosen.contains(Variant.VIT_INT8)) {
+                Module q = Quantizer.dynamicLinear(copyVit(vit), Granularity.PER_CHANNEL);
+                built.put(Variant.VIT_INT8, new Built(q, dense, "dynamic per-channel int8 (every Linear and attention "
+                        + "projection)", file -> saveQuantizedVit(file, q)));
+            }
+            s.step("int8");
+            VisionTransformer heads = null;
+            if (chosen.contains(Variant.VIT_HEADS) || chosen.contains(Variant.VIT_COMBINED)) {
+                heads = copyVit(vit);
+                HeadPruner.Importance importance = HeadPruner.importance(heads, trainLoader(), new CrossEntropyLoss(),
+                        headBatches);
+                HeadPruner.pruneGlobal(heads, importance, headFraction);
+                int total = vitCfg.depth() * vitCfg.heads();
+                int left = 0;
+                for (int n : HeadPruner.headCounts(heads).values()) {
+                    left += n;
+                }
+                fineTuneVit(heads);
+                String recipe = String.format(Locale.ROOT, "%d of %d heads pruned (|dL/dξ|, %d batches; per layer %s),"
+                        + " fine-tune %d epochs", total - left, total, importance.batches(),
+                        HeadPruner.headCounts(heads).values(), vitFinetuneEpochs);
+                VisionTransformer h = heads;
+                if (chosen.contains(Variant.VIT_HEADS)) {
+                    built.put(Variant.VIT_HEADS, new Built(h, h.numParameters(), recipe, file -> saveVit(file, h)));
+                }
+                if (chosen.contains(Variant.VIT_COMBINED)) {
+                    Module q = Quantizer.dynamicLinear(copyVit(h), Granularity.PER_CHANNEL);
+                    built.put(Variant.VIT_COMBINED, new Built(q, h.numParameters(), recipe + " → dynamic int8",
+                            file -> saveQuantizedVit(file, q)));
+                }
+            }
+            s.step("heads");
+            if (chosen.contains(Variant.VIT_FF)) {
+                VisionTransformer ff = copyVit(vit);
+                List<String> weights = FeedForwardPruner.weightPaths(ff);
+                long steps = (long) vitFinetuneEpochs * trainLoader().numBatches();
+                // Zhu and Gupta's schedule over the first half of the fine-tuning, then the rest at
+                // the final sparsity: the surviving weights adapt while the others fade out.
+                int prunings = (int) Math.max(1, Math.min(10, steps / 2));
+                GradualPruner pruner = new GradualPruner(ff, weights, false,
+                        GradualSchedule.over(ffSparsity, 0, steps / 2, prunings));
+                fineTuneVit(ff, pruner);
+                pruner.finish();
+                List<String> layers = new ArrayList<>();
+                for (String w : weights) {
+                    layers.add(w.substring(0, w.length() - ".weight".length()));
+                }
+                Module sparse = toSparse(ff, layers);
+                Map<String, String> meta = vitMetadata(sparse);
+                built.put(Variant.VIT_FF, new Built(sparse, dense, String.format(Locale.ROOT,
+                        "feed-forward weights pruned %.0f%% (gradual magnitude, each layer) while fine-tuning %d epochs, CSR",
+                        100 * ffSparsity, vitFinetuneEpochs), file -> SparseCheckpoint.save(file, sparse, meta)));
+            }
+            s.step("feed-forward");
+            s.done();
+        }
+    }
+
+    private ViTConfig vitConfig() {
+        return ViTConfig.fashion(vitPatch, vitDim, vitDepth, vitHeads);
+    }
+
+    /** The architecture name written into the ViT files' metadata, e.g. {@code vit-p7-d64-l6-h4}. */
+    private String vitArchitecture() {
+        return "vit-p" + vitCfg.patchSize() + "-d" + vitCfg.dim() + "-l" + vitCfg.depth() + "-h" + vitCfg.heads();
+    }
+
+    /** --vit-teacher into {@code m}: fp32 entries only, loaded strictly. */
+    private void loadVitTeacher(VisionTransformer m, Checkpoint c) {
+        for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
+            if (e.getValue().dtype() != DType.F32) {
+                throw new IllegalArgumentException("--vit-teacher " + vitTeacherFile + ": entry " + e.getKey() + " is "
+                        + e.getValue().dtype() + "; the ViT teacher must be an fp32 state dict");
+            }
+        }
+        try {
+            m.loadStateDict(c.toStateDict(), true);
+        } catch (IllegalArgumentException ex) {
+            throw new IllegalArgumentException("--vit-teacher " + vitTeacherFile + " does not fit " + vitCfg
+                    + " (sizes from " + (c.metadata().containsKey("vit_dim") ? "its metadata" : "the --vit-* options")
+                    + "): " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * The ViT recipe: AdamW (weight decay 0.05), a linear warm-up over the first tenth of the
+     * steps then cosine to 0, label smoothing 0.1. Transformers need the warm-up: Adam's first
+     * steps, with its second-moment estimates still near zero, are too large for attention
+     * logits and the LayerNorm'd residual stream.
+     */
+    private void trainVit(VisionTransformer m) {
+        long steps = (long) vitEpochs * trainLoader().numBatches();
+        int warmup = (int) Math.max(1, steps / 10);
+        AdamW adamw = new AdamW(m.parameters(), vitLr, 0.9, 0.999, 1e-8, 0.05);
+        LrScheduler schedule = new LrScheduler(adamw, LrSchedule.linearWarmup(0.01, warmup)
+                .then(warmup, LrSchedule.cosine((int) Math.max(1, steps - warmup), 0)));
+        Trainer.builder(m, new CrossEntropyLoss(Reduction.MEAN, 0.1f), adamw).epochs(vitEpochs)
+                .scheduler(schedule, SchedulerInterval.BATCH).progress(options.progress).build().fit(trainLoader());
+    }
+
+    private void fineTuneVit(VisionTransformer m) {
+        fineTuneVit(m, null);
+    }
+
+    /** --vit-finetune-epochs of AdamW from --vit-finetune-lr, cosine to 0; pruning as it goes when {@code pruner} is given. */
+    private void fineTuneVit(VisionTransformer m, GradualPruner pruner) {
+        // A new optimizer for the model as it is now: head pruning replaced the projection tensors.
+        Optimizer adamw = new AdamW(m.parameters(), vitFinetuneLr, 0.9, 0.999, 1e-8, 0.05);
+        LrScheduler schedule = new LrScheduler(adamw, LrSchedule.cosine(vitFinetuneEpochs * trainLoader().numBatches(), 0));
+        Trainer t = Trainer.builder(m, new CrossEntropyLoss(Reduction.MEAN, 0.1f), adamw).epochs(vitFinetuneEpochs)
+                .scheduler(schedule, SchedulerInterval.BATCH).progress(options.progress).build();
+        DataLoader train = trainLoader();
+        t.fit(pruner == null ? train : pruner.wrap(train));
+    }
+
+    /** A new ViT with {@code from}'s weights, its head counts and its masks, if any. */
+    private VisionTransformer copyVit(VisionTransformer from) {
+        VisionTransformer into = FashionModels.vit(unused, vitCfg);
+        HeadPruner.matchHeads(into, from.stateDict());
+        Mask.loadStateDict(into, from.stateDict());
+        return into;
+    }
+
+    /** A quantized ViT as {@link QuantizedCheckpoint} writes it, with the ViT's metadata added. */
+    private void saveQuantizedVit(Path file, Module q) throws IOException {
+        Checkpoint c = QuantizedCheckpoint.toCheckpoint(q);
+        vitMetadata(q).forEach(c::putMetadata);
+        SafeTensors.write(file, c);
+    }
+
+    private void saveVit(Path file, VisionTransformer m) throws IOException {
+        SafeTensors.save(file, m.stateDict(), vitMetadata(m));
+    }
+
+    /** The architecture name, the sizes FashionModels.vitConfig rebuilds it from, and the heads each layer has now. */
+    private Map<String, String> vitMetadata(Module m) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("architecture", vitArchitecture());
+        // The sizes as built (FashionModels.vitConfig rebuilds the architecture from them), and the
+        // heads each layer has now: fewer than vit_heads once heads are pruned.
+        meta.putAll(FashionModels.vitMetadata(vitCfg));
+        meta.put("heads_per_layer", HeadPruner.headCounts(m).values().toString());
+        return meta;
+    }
+
     /** Stage 7: each chosen variant saved under models/ and measured. */
     private List<VariantResult> measureAll() throws IOException {
         List<VariantResult> results = new ArrayList<>();
         Tensor one = firstImages(1);
         Tensor many = firstImages(256);
-        try (StageProgress s = stage(7, "measuring accuracy, bytes, latency", chosen.size())) {
+        try (StageProgress s = stage(stages() - 1, "measuring accuracy, bytes, latency", chosen.size())) {
             for (Variant v : Variant.values()) {
                 Built b = built.get(v);
                 if (b == null || !chosen.contains(v)) {
@@ -401,7 +668,7 @@ public final class Pipeline implements Callable<Integer> {
     /** Stage 8: report.csv, report.md and the chart; returns the files written. */
     private List<Path> writeReport(TradeOffReport report, FashionMnist data) throws IOException {
         List<Path> written;
-        try (StageProgress s = stage(8, "writing the report and the chart", 2)) {
+        try (StageProgress s = stage(stages(), "writing the report and the chart", 2)) {
             written = new ArrayList<>(report.write(reportDir));
             s.step("csv, md");
             written.addAll(TradeOffChart.write(report, title(data), reportDir));
@@ -420,10 +687,26 @@ public final class Pipeline implements Callable<Integer> {
                         + "accuracy-vs-bytes Pareto frontier.%n",
                 data.isSubset() ? "bundled subset (10,000 images; --full for the whole dataset)" : "full Fashion-MNIST",
                 Parallel.threads(), options.seed, (System.nanoTime() - t0) / 1e9);
+        VariantResult vitRow = null;
         for (VariantResult r : results) {
             if (r.name().equals(Variant.STACKED.label)) {
                 System.out.printf(Locale.ROOT, "stacked vs teacher: %.1fx fewer bytes, %+.2f points, %.1fx lower batch-1 "
                         + "latency%n", report.smaller(r), report.deltaPoints(r), report.faster(r));
+            }
+            if (r.name().equals(Variant.VIT.label)) {
+                vitRow = r;
+            }
+        }
+        if (vitRow != null) {
+            // The table's ratios are to the MLP teacher; the ViT variants are judged against the fp32 ViT.
+            for (VariantResult r : results) {
+                if (r != vitRow && r.name().startsWith("vit-")) {
+                    System.out.printf(Locale.ROOT, "%s vs vit: %.1fx fewer bytes, %+.2f points, %.2fx batch-1 speed, "
+                                    + "%.2fx batch-256 throughput%n", r.name(), (double) vitRow.fileBytes() / r.fileBytes(),
+                            100 * (r.accuracy() - vitRow.accuracy()),
+                            vitRow.batch1().medianMicros() / r.batch1().medianMicros(),
+                            r.batch256PerSecond() / vitRow.batch256PerSecond());
+                }
             }
         }
     }
@@ -439,10 +722,22 @@ public final class Pipeline implements Callable<Integer> {
     private Set<Variant> chosenVariants() {
         Set<Variant> chosen = EnumSet.of(Variant.TEACHER);
         if (variantNames.isEmpty()) {
-            return EnumSet.allOf(Variant.class);
+            for (Variant v : Variant.values()) {
+                if (!v.vit || model == ModelChoice.vit) {
+                    chosen.add(v);
+                }
+            }
+            return chosen;
         }
         for (String name : variantNames) {
-            chosen.add(Variant.of(name.trim()));
+            Variant v = Variant.of(name.trim());
+            if (v.vit && model != ModelChoice.vit) {
+                throw new IllegalArgumentException("--variants " + v.label + " is a ViT variant; add --model vit");
+            }
+            chosen.add(v);
+            if (v.vit) {
+                chosen.add(Variant.VIT);   // the ViT rows' own baseline
+            }
         }
         return chosen;
     }
@@ -459,6 +754,28 @@ public final class Pipeline implements Callable<Integer> {
         check(calibrationBatches >= 1, "--calibration-batches must be at least 1, got " + calibrationBatches);
         check(latencyCalls >= 10, "--latency-calls must be at least 10, got " + latencyCalls);
         check(warmupMillis >= 0, "--warmup-millis must be >= 0, got " + warmupMillis);
+        if (model == ModelChoice.vit) {
+            check(vitPatch >= 1 && 28 % vitPatch == 0, "--vit-patch must divide 28, got " + vitPatch);
+            check(vitDim >= 1 && vitHeads >= 1 && vitDim % vitHeads == 0, "--vit-dim " + vitDim
+                    + " must be a positive multiple of --vit-heads " + vitHeads);
+            check(vitDepth >= 1, "--vit-depth must be at least 1, got " + vitDepth);
+            check(vitEpochs >= 1, "--vit-epochs must be at least 1, got " + vitEpochs);
+            check(vitFinetuneEpochs >= 1, "--vit-finetune-epochs must be at least 1, got " + vitFinetuneEpochs);
+            check(vitLr > 0 && Double.isFinite(vitLr), "--vit-lr must be positive, got " + vitLr);
+            check(vitFinetuneLr > 0 && Double.isFinite(vitFinetuneLr), "--vit-finetune-lr must be positive, got "
+                    + vitFinetuneLr);
+            check(headFraction >= 0 && headFraction < 1, "--head-fraction must be in [0, 1), got " + headFraction);
+            check(Math.floor(headFraction * vitDepth * vitHeads) <= vitDepth * (vitHeads - 1), "--head-fraction "
+                    + headFraction + " removes " + (int) Math.floor(headFraction * vitDepth * vitHeads) + " of "
+                    + vitDepth * vitHeads + " heads, but each of the " + vitDepth + " layers must keep one");
+            check(headBatches >= 1, "--head-batches must be at least 1, got " + headBatches);
+            check(ffSparsity >= 0 && ffSparsity < 1, "--ff-sparsity must be in [0, 1), got " + ffSparsity);
+            if (vitTeacherFile != null && !Files.isRegularFile(vitTeacherFile)) {
+                throw new IllegalArgumentException("--vit-teacher " + vitTeacherFile + ": no such file");
+            }
+        } else if (vitTeacherFile != null) {
+            throw new IllegalArgumentException("--vit-teacher " + vitTeacherFile + " needs --model vit");
+        }
         new DistillationLoss(temperature, alpha); // names a bad T or α before any training
         if (options.out != null && !chosenVariants().contains(Variant.STACKED)) {
             throw new IllegalArgumentException("--out " + options.out + " saves the stacked model, which --variants "
@@ -482,13 +799,18 @@ public final class Pipeline implements Callable<Integer> {
     }
 
     /**
-     * Stages 1 to 4 train, and the Trainer draws its own bar per epoch: a second, stage-wide bar
-     * redrawn on the same terminal would garble both, so those stages announce themselves with a
-     * line and leave the bars to the Trainer.
+     * Stages 1 to 4 train, and so do the ViT's (7 and 8 with --model vit), and the Trainer draws
+     * its own bar per epoch: a second, stage-wide bar redrawn on the same terminal would garble
+     * both, so those stages announce themselves with a line and leave the bars to the Trainer.
      */
     private StageProgress stage(int index, String name, long steps) {
-        boolean trainerDrawsBars = index <= 4;
-        return StageProgress.start(options.progress, index, STAGES, name, trainerDrawsBars ? 1 : steps);
+        boolean trainerDrawsBars = index <= 4 || model == ModelChoice.vit && (index == 7 || index == 8);
+        return StageProgress.start(options.progress, index, stages(), name, trainerDrawsBars ? 1 : steps);
+    }
+
+    /** How many stages this run has: the MLP's 8, and the ViT's two with --model vit. */
+    private int stages() {
+        return model == ModelChoice.vit ? MLP_STAGES + 2 : MLP_STAGES;
     }
 
     /** The teacher: loaded from --teacher, or trained with train-mlp's recipe. */
@@ -648,8 +970,9 @@ public final class Pipeline implements Callable<Integer> {
     }
 
     private String title(FashionMnist data) {
-        return String.format(Locale.ROOT, "Compression trade-offs, Fashion-MNIST%s (MLP teacher, seed %d)",
-                data.isSubset() ? " bundled subset" : "", options.seed);
+        return String.format(Locale.ROOT, "Compression trade-offs, Fashion-MNIST%s (%s, seed %d)",
+                data.isSubset() ? " bundled subset" : "", model == ModelChoice.vit ? "MLP and ViT" : "MLP teacher",
+                options.seed);
     }
 
     @SuppressWarnings("try")

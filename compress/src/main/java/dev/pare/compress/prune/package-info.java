@@ -12,6 +12,10 @@
  *       or global), {@link dev.pare.compress.prune.BlockPruner} (1×8 / 1×16 blocks),
  *       {@link dev.pare.compress.prune.StructuredPruner} (whole neurons and channels, layers
  *       physically shrunk).</li>
+ *   <li>Transformers: {@link dev.pare.compress.prune.HeadPruner} (attention heads scored by
+ *       |∂L/∂ξ_h| of a head gate, Michel et al. 2019, and removed physically) and
+ *       {@link dev.pare.compress.prune.FeedForwardPruner} (magnitude pruning of every encoder
+ *       layer's feed-forward weights).</li>
  *   <li>When: {@link dev.pare.compress.prune.GradualSchedule} (Zhu and Gupta's cubic schedule)
  *       run by {@link dev.pare.compress.prune.GradualPruner}; one-shot is a single
  *       {@code MagnitudePruner} call followed by fine-tuning;

@@ -3,6 +3,7 @@ package dev.pare.compress.quantize;
 import dev.pare.nn.Conv2d;
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
+import dev.pare.nn.attention.MultiheadAttention;
 import dev.pare.nn.io.Checkpoint;
 import dev.pare.nn.io.CheckpointContentException;
 import dev.pare.nn.io.DType;
@@ -31,7 +32,16 @@ import java.util.Map;
  *   <tr><td>{@code P.input_scale}</td><td>F32</td><td>{@code [1]}, static layers only</td></tr>
  *   <tr><td>{@code P.input_zero_point}</td><td>I32</td><td>{@code [1]}, static layers only</td></tr>
  * </table>
- * Every other tensor of the model (a BatchNorm's, say) is saved as F32 under its usual
+ * A {@link MultiheadAttention} at path {@code A} whose packed input projection was quantized
+ * stores it the same way under {@code P = A.in_proj}: {@code A.in_proj.weight} I8
+ * {@code [3·H·d, E]} (W_q, W_k, W_v stacked, as in {@code in_proj_weight}), its scales and
+ * {@code A.in_proj.bias}; its {@code out_proj} is an ordinary layer at {@code A.out_proj}. Loading
+ * installs the projection with {@link MultiheadAttention#setInProjection}. A layer whose heads
+ * were pruned needs an architecture with the same head counts
+ * ({@code dev.pare.compress.prune.HeadPruner#matchHeads}); otherwise the shape check names the
+ * entry and both shapes.
+ *
+ * <p>Every other tensor of the model (a BatchNorm's, say) is saved as F32 under its usual
  * state-dict name. The header's {@code __metadata__} holds {@code "quantization"}: the scheme,
  * e.g. {@code "static-per-channel-int8"} (mode, granularity, int8), and
  * {@code "quantization_mode"}/{@code "quantization_granularity"} separately.
@@ -136,6 +146,7 @@ public final class QuantizedCheckpoint {
         }
         Map<String, TensorEntry> entries = c.entries();
         Map<String, TensorEntry> rest = new LinkedHashMap<>(entries);
+        checkHeadCounts(entries, source, architecture);
         List<String> paths = new ArrayList<>();
         for (Map.Entry<String, Module> e : architecture.namedModules().entrySet()) {
             Module m = e.getValue();
@@ -153,56 +164,43 @@ public final class QuantizedCheckpoint {
             Module m = architecture.getModule(path);
             int[] weightShape = m instanceof Linear l ? new int[] {l.outFeatures(), l.inFeatures()}
                     : ((Conv2d) m).weight().shape();
-            int out = weightShape[0];
-            byte[] codes = EntryChecks.require(entries, source, p + "weight", I8, weightShape).bytes();
-            rest.remove(p + "weight");
-            // Per channel means one scale per output channel; a single scale there would be
-            // applied to every channel and give a wrong model, not an error, so the length is exact.
-            int scaleCount = granularity == Granularity.PER_CHANNEL ? out : 1;
-            float[] scales = expand(EntryChecks.require(entries, source, p + "weight_scale", EntryChecks.FLOATS,
-                    scaleCount).tensor().toArray(), out);
-            rest.remove(p + "weight_scale");
             // The file must have a bias exactly when the architecture's layer does: a missing one
             // would otherwise load as a layer without bias.
-            boolean hasBias = m.stateDict().containsKey("bias");
-            float[] bias = null;
-            if (hasBias) {
-                bias = EntryChecks.require(entries, source, p + "bias", EntryChecks.FLOATS, out).tensor().toArray();
-            } else if (entries.containsKey(p + "bias")) {
-                throw new CheckpointContentException(source, p + "bias", "is in the file but layer \"" + path
-                        + "\" of the architecture has no bias");
-            }
-            rest.remove(p + "bias");
-            boolean hasScale = entries.containsKey(p + "input_scale");
-            boolean hasZero = entries.containsKey(p + "input_zero_point");
-            QuantParams input = null;
-            if (hasScale || hasZero || mode == QuantMode.STATIC) {
-                // Static layers store both input parameters; one without the other is damage.
-                float inputScale = EntryChecks.require(entries, source, p + "input_scale", EntryChecks.FLOATS, 1)
-                        .tensor().toArray()[0];
-                int zeroPoint = EntryChecks.require(entries, source, p + "input_zero_point", I32, 1).ints()[0];
-                try {
-                    input = new QuantParams(inputScale, zeroPoint);
-                } catch (IllegalArgumentException ex) {
-                    throw new CheckpointContentException(source, p + "input_scale", ex.getMessage(), ex);
-                }
-                rest.remove(p + "input_scale");
-                rest.remove(p + "input_zero_point");
-            }
-            QuantMode layerMode = input != null ? QuantMode.STATIC : mode;
+            Parts parts = readParts(entries, rest, source, p, path, weightShape, m.stateDict().containsKey("bias"), mode,
+                    granularity);
             Module q;
             try {
                 if (m instanceof Linear l) {
-                    q = new QuantizedLinear(l.inFeatures(), out, codes, scales, bias, layerMode, granularity, input);
+                    q = new QuantizedLinear(l.inFeatures(), weightShape[0], parts.codes, parts.scales, parts.bias,
+                            parts.mode, granularity, parts.input);
                 } else {
                     Conv2d conv = (Conv2d) m;
-                    q = new QuantizedConv2d(conv.weight().shape(), codes, scales, bias, conv.stride(), conv.padding(),
-                            conv.dilation(), conv.groups(), layerMode, granularity, input);
+                    q = new QuantizedConv2d(conv.weight().shape(), parts.codes, parts.scales, parts.bias, conv.stride(),
+                            conv.padding(), conv.dilation(), conv.groups(), parts.mode, granularity, parts.input);
                 }
             } catch (IllegalArgumentException ex) {
                 throw new CheckpointContentException(source, p + "weight", ex.getMessage(), ex);
             }
             architecture.replaceModule(path, q);
+        }
+        // Attention's packed input projection: an I8 "P.in_proj.weight" [3·H·d, E] becomes the
+        // QuantizedLinear that MultiheadAttention.setInProjection installs.
+        for (Map.Entry<String, Module> e : new ArrayList<>(architecture.namedModules().entrySet())) {
+            String p = e.getKey().isEmpty() ? "in_proj." : e.getKey() + ".in_proj.";
+            TensorEntry w = entries.get(p + "weight");
+            if (!(e.getValue() instanceof MultiheadAttention mha) || w == null || w.dtype() != DType.I8
+                    || mha.inProjection() != null) {
+                continue;
+            }
+            int[] weightShape = {3 * mha.innerDim(), mha.embedDim()};
+            Parts parts = readParts(entries, rest, source, p, p.substring(0, p.length() - 1), weightShape, mha.hasBias(),
+                    mode, granularity);
+            try {
+                mha.setInProjection(new QuantizedLinear(weightShape[1], weightShape[0], parts.codes, parts.scales,
+                        parts.bias, parts.mode, granularity, parts.input));
+            } catch (IllegalArgumentException ex) {
+                throw new CheckpointContentException(source, p + "weight", ex.getMessage(), ex);
+            }
         }
         Map<String, Tensor> state = new LinkedHashMap<>();
         for (Map.Entry<String, TensorEntry> e : rest.entrySet()) {
@@ -219,6 +217,74 @@ public final class QuantizedCheckpoint {
             throw new CheckpointContentException(source, ex.getMessage(), ex);
         }
         return architecture;
+    }
+
+    /**
+     * A file whose attention layers have fewer heads than the architecture's (heads pruned before
+     * quantizing) would fail on the first projection whose shape differs; say what it means.
+     */
+    private static void checkHeadCounts(Map<String, TensorEntry> entries, String source, Module architecture) {
+        for (Map.Entry<String, Module> e : architecture.namedModules().entrySet()) {
+            if (!(e.getValue() instanceof MultiheadAttention mha)) {
+                continue;
+            }
+            String p = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            TensorEntry w = entries.containsKey(p + "in_proj.weight") ? entries.get(p + "in_proj.weight")
+                    : entries.get(p + "in_proj_weight");
+            if (w != null && w.shape().length == 2 && w.shape()[0] != 3 * mha.innerDim()
+                    && w.shape()[0] % (3 * mha.headDim()) == 0) {
+                throw new CheckpointContentException(source, "attention layer \"" + e.getKey() + "\" has "
+                        + w.shape()[0] / (3 * mha.headDim()) + " heads in the file (its packed projection is "
+                        + java.util.Arrays.toString(w.shape()) + ") and " + mha.numHeads() + " in the architecture;"
+                        + " shape the architecture with HeadPruner.matchHeads first", (Throwable) null);
+            }
+        }
+    }
+
+    /** The int8 parts of one quantized layer as read from the file. */
+    private record Parts(byte[] codes, float[] scales, float[] bias, QuantParams input, QuantMode mode) {}
+
+    /**
+     * Reads and checks the entries {@code p + "weight"}, {@code "weight_scale"}, {@code "bias"} and
+     * the static input parameters of the layer at {@code path}, removing them from {@code rest}.
+     */
+    private static Parts readParts(Map<String, TensorEntry> entries, Map<String, TensorEntry> rest, String source,
+                                   String p, String path, int[] weightShape, boolean hasBias, QuantMode mode,
+                                   Granularity granularity) {
+        int out = weightShape[0];
+        byte[] codes = EntryChecks.require(entries, source, p + "weight", I8, weightShape).bytes();
+        rest.remove(p + "weight");
+        // Per channel means one scale per output channel; a single scale there would be
+        // applied to every channel and give a wrong model, not an error, so the length is exact.
+        int scaleCount = granularity == Granularity.PER_CHANNEL ? out : 1;
+        float[] scales = expand(EntryChecks.require(entries, source, p + "weight_scale", EntryChecks.FLOATS,
+                scaleCount).tensor().toArray(), out);
+        rest.remove(p + "weight_scale");
+        float[] bias = null;
+        if (hasBias) {
+            bias = EntryChecks.require(entries, source, p + "bias", EntryChecks.FLOATS, out).tensor().toArray();
+        } else if (entries.containsKey(p + "bias")) {
+            throw new CheckpointContentException(source, p + "bias", "is in the file but layer \"" + path
+                    + "\" of the architecture has no bias");
+        }
+        rest.remove(p + "bias");
+        boolean hasScale = entries.containsKey(p + "input_scale");
+        boolean hasZero = entries.containsKey(p + "input_zero_point");
+        QuantParams input = null;
+        if (hasScale || hasZero || mode == QuantMode.STATIC) {
+            // Static layers store both input parameters; one without the other is damage.
+            float inputScale = EntryChecks.require(entries, source, p + "input_scale", EntryChecks.FLOATS, 1)
+                    .tensor().toArray()[0];
+            int zeroPoint = EntryChecks.require(entries, source, p + "input_zero_point", I32, 1).ints()[0];
+            try {
+                input = new QuantParams(inputScale, zeroPoint);
+            } catch (IllegalArgumentException ex) {
+                throw new CheckpointContentException(source, p + "input_scale", ex.getMessage(), ex);
+            }
+            rest.remove(p + "input_scale");
+            rest.remove(p + "input_zero_point");
+        }
+        return new Parts(codes, scales, bias, input, input != null ? QuantMode.STATIC : mode);
     }
 
     private static final DType[] I8 = {DType.I8};

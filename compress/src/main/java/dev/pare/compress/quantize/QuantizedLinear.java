@@ -87,10 +87,24 @@ public final class QuantizedLinear extends Module {
 
     /** Quantizes a trained {@link Linear}'s weight (symmetric, per {@code granularity}). */
     public static QuantizedLinear from(Linear linear, QuantMode mode, Granularity granularity, QuantParams inputParams) {
-        WeightQuantizer.Codes w = WeightQuantizer.quantize(linear.weight(), granularity);
-        float[] b = linear.bias() == null ? null : linear.bias().detach().contiguous().toArray();
-        return new QuantizedLinear(linear.inFeatures(), linear.outFeatures(), w.codes(), w.scales(), b, mode,
-                granularity, inputParams);
+        return fromWeight(linear.weight(), linear.bias(), mode, granularity, inputParams);
+    }
+
+    /**
+     * Quantizes a weight {@code [out, in]} and keeps a bias {@code [out]} (or null) that are not a
+     * {@link Linear}'s, such as MultiheadAttention's packed {@code in_proj_weight} and
+     * {@code in_proj_bias}.
+     */
+    public static QuantizedLinear fromWeight(Tensor weight, Tensor bias, QuantMode mode, Granularity granularity,
+                                             QuantParams inputParams) {
+        if (weight == null || weight.dim() != 2) {
+            throw new IllegalArgumentException("QuantizedLinear.fromWeight: weight of shape "
+                    + (weight == null ? "null" : Arrays.toString(weight.shape())) + ": expected [out, in]");
+        }
+        WeightQuantizer.Codes w = WeightQuantizer.quantize(weight, granularity);
+        float[] b = bias == null ? null : bias.detach().contiguous().toArray();
+        return new QuantizedLinear(weight.size(1), weight.size(0), w.codes(), w.scales(), b, mode, granularity,
+                inputParams);
     }
 
     @Override

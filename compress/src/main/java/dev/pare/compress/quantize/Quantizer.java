@@ -3,6 +3,7 @@ package dev.pare.compress.quantize;
 import dev.pare.nn.Conv2d;
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
+import dev.pare.nn.attention.MultiheadAttention;
 import dev.pare.nn.train.LabeledBatch;
 import dev.pare.tensor.Tensor;
 import java.util.ArrayList;
@@ -14,6 +15,16 @@ import java.util.function.Supplier;
 /**
  * Rewrites a model for int8: finds every {@link Linear} and {@link Conv2d} (by
  * {@link Module#namedModules()}) and replaces it in place ({@link Module#replaceModule}).
+ *
+ * <p>Transformers: a {@link MultiheadAttention}'s {@code out_proj} is a Linear like any other, but
+ * its packed input projection {@code in_proj_weight [3E, E]} is a bare parameter. Weight-only and
+ * dynamic quantization turn it into one {@link QuantizedLinear} {@code E → 3E} installed with
+ * {@link MultiheadAttention#setInProjection} (in self-attention it quantizes its input once for
+ * Q, K and V). {@link #dynamicLinear} is PyTorch's {@code quantize_dynamic(model, {nn.Linear})}
+ * for a transformer: Linears and attention projections only, convolutions (a ViT's patch
+ * embedding) stay float. Static quantization and QAT leave {@code in_proj} float: they observe
+ * a layer's input through a wrapper, and the packed projection has no layer to wrap; dynamic is
+ * what transformers use (docs/quantization.md says why).
  *
  * <pre>{@code
  * Quantizer.weightOnly(model, Granularity.PER_CHANNEL);        // int8 weights, float inputs
@@ -35,14 +46,55 @@ import java.util.function.Supplier;
 public final class Quantizer {
     private Quantizer() {}
 
-    /** Weight-only int8: every Linear/Conv2d becomes a {@link QuantMode#WEIGHT_ONLY} quantized layer. */
+    /**
+     * Weight-only int8: every Linear/Conv2d becomes a {@link QuantMode#WEIGHT_ONLY} quantized
+     * layer, and every attention's packed input projection a weight-only {@link QuantizedLinear}.
+     */
     public static Module weightOnly(Module model, Granularity granularity) {
-        return replaceLayers(model, "weightOnly", m -> quantized(m, QuantMode.WEIGHT_ONLY, granularity, null));
+        replaceLayers(model, "weightOnly", m -> quantized(m, QuantMode.WEIGHT_ONLY, granularity, null));
+        return quantizeInProjections(model, QuantMode.WEIGHT_ONLY, granularity);
     }
 
-    /** Dynamic int8: weights int8, inputs quantized with each batch's own range. */
+    /**
+     * Dynamic int8: weights int8, inputs quantized with each batch's own range; every Linear and
+     * Conv2d, and every attention's packed input projection.
+     */
     public static Module dynamic(Module model, Granularity granularity) {
-        return replaceLayers(model, "dynamic", m -> quantized(m, QuantMode.DYNAMIC, granularity, null));
+        replaceLayers(model, "dynamic", m -> quantized(m, QuantMode.DYNAMIC, granularity, null));
+        return quantizeInProjections(model, QuantMode.DYNAMIC, granularity);
+    }
+
+    /**
+     * Dynamic int8 of the Linear layers only, as PyTorch's {@code quantize_dynamic(model, {nn.Linear})}
+     * does for BERT: every {@link Linear} (attention's {@code out_proj}, the feed-forward
+     * {@code linear1}/{@code linear2}, a classifier head) and every {@link MultiheadAttention}'s
+     * packed {@code in_proj}. Each quantizes its input per call, from that input's own min and
+     * max (one scale and zero point for the whole tensor), and multiplies with int8 per-channel
+     * (or per-tensor) weights. Convolutions, LayerNorms and embeddings stay float.
+     *
+     * <p>Trap: a module that keeps a child in a field and calls it directly still calls the
+     * float layer after {@code replaceModule}. The layers replaced here are looked up on every
+     * call: MultiheadAttention's {@code out_proj}, the encoder layer's {@code linear1} and
+     * {@code linear2}, VisionTransformer's head, a Sequential's layers.
+     */
+    public static Module dynamicLinear(Module model, Granularity granularity) {
+        replace(model, "dynamicLinear", m -> m instanceof Linear,
+                m -> QuantizedLinear.from((Linear) m, QuantMode.DYNAMIC, granularity, null));
+        return quantizeInProjections(model, QuantMode.DYNAMIC, granularity);
+    }
+
+    /**
+     * Every {@link MultiheadAttention} whose packed input projection is still the float
+     * {@code in_proj_weight} gets a {@link QuantizedLinear} {@code E → 3·H·d} in its place.
+     */
+    private static Module quantizeInProjections(Module model, QuantMode mode, Granularity granularity) {
+        for (Module m : new ArrayList<>(model.namedModules().values())) {
+            if (m instanceof MultiheadAttention mha && mha.inProjection() == null) {
+                mha.setInProjection(QuantizedLinear.fromWeight(mha.inProjWeight(), mha.inProjBias(), mode, granularity,
+                        null));
+            }
+        }
+        return model;
     }
 
     /** Wraps every Linear/Conv2d in an {@link Observed} with a fresh observer from {@code observers}. */

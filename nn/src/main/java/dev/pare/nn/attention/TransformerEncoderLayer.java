@@ -43,15 +43,12 @@ import java.util.Arrays;
  */
 public final class TransformerEncoderLayer extends Module {
     private final int dModel;
-    private final int nhead;
     private final int dimFeedforward;
     private final double dropoutP;
     private final Activation activation;
     private final boolean normFirst;
     private final MultiheadAttention selfAttn;
-    private final Linear linear1;
     private final Dropout dropout;
-    private final Linear linear2;
     private final LayerNorm norm1;
     private final LayerNorm norm2;
     private final Dropout dropout1;
@@ -72,16 +69,15 @@ public final class TransformerEncoderLayer extends Module {
             throw new IllegalArgumentException("TransformerEncoderLayer: activation and rng must not be null");
         }
         this.dModel = dModel;
-        this.nhead = nhead;
         this.dimFeedforward = dimFeedforward;
         this.dropoutP = dropout;
         this.activation = activation;
         this.normFirst = normFirst;
         // Registration order is PyTorch's, so the state dict lists the same keys in the same order.
         this.selfAttn = registerModule("self_attn", new MultiheadAttention(dModel, nhead, dropout, true, rng));
-        this.linear1 = registerModule("linear1", new Linear(dModel, dimFeedforward, rng));
+        registerModule("linear1", new Linear(dModel, dimFeedforward, rng));
         this.dropout = registerModule("dropout", new Dropout(dropout, rng.fork()));
-        this.linear2 = registerModule("linear2", new Linear(dimFeedforward, dModel, rng));
+        registerModule("linear2", new Linear(dimFeedforward, dModel, rng));
         this.norm1 = registerModule("norm1", new LayerNorm(dModel, layerNormEps));
         this.norm2 = registerModule("norm2", new LayerNorm(dModel, layerNormEps));
         this.dropout1 = registerModule("dropout1", new Dropout(dropout, rng.fork()));
@@ -120,15 +116,24 @@ public final class TransformerEncoderLayer extends Module {
     }
 
     private Tensor feedForwardBlock(Tensor x) {
-        return dropout2.forward(linear2.forward(dropout.forward(activation.apply(linear1.forward(x)))));
+        // The two layers are looked up on every call, so one replaced through replaceModule (an
+        // int8 layer, say) takes effect at once, as in a Sequential.
+        Module l1 = child("linear1");
+        Module l2 = child("linear2");
+        return dropout2.forward(l2.forward(dropout.forward(activation.apply(l1.forward(x)))));
+    }
+
+    private Module child(String name) {
+        return namedChildren().get(name);
     }
 
     public int dModel() {
         return dModel;
     }
 
+    /** The attention heads there are now (fewer than built with, once heads are pruned). */
     public int nhead() {
-        return nhead;
+        return selfAttn.numHeads();
     }
 
     public int dimFeedforward() {
@@ -147,12 +152,28 @@ public final class TransformerEncoderLayer extends Module {
         return selfAttn;
     }
 
+    /**
+     * The first feed-forward layer, E → dim_feedforward.
+     *
+     * @throws IllegalStateException if it was replaced by something other than a Linear (then
+     *     use {@code getModule("linear1")})
+     */
     public Linear linear1() {
-        return linear1;
+        return linear("linear1");
     }
 
+    /** The second feed-forward layer, dim_feedforward → E; as {@link #linear1()}. */
     public Linear linear2() {
-        return linear2;
+        return linear("linear2");
+    }
+
+    private Linear linear(String name) {
+        Module m = child(name);
+        if (!(m instanceof Linear l)) {
+            throw new IllegalStateException(label() + ": " + name + " is now " + m.describe()
+                    + ", not a Linear; use getModule(\"" + name + "\")");
+        }
+        return l;
     }
 
     public LayerNorm norm1() {
@@ -170,7 +191,7 @@ public final class TransformerEncoderLayer extends Module {
 
     @Override
     protected String extraRepr() {
-        return "d_model=" + dModel + ", nhead=" + nhead + ", dim_feedforward=" + dimFeedforward + ", dropout="
+        return "d_model=" + dModel + ", nhead=" + nhead() + ", dim_feedforward=" + dimFeedforward + ", dropout="
                 + dropoutP + ", activation=" + activation.torchName() + ", norm_first=" + normFirst;
     }
 }

@@ -9,7 +9,8 @@
  *       additive, causal), as values added to the scores.</li>
  *   <li>{@link dev.pare.nn.attention.MultiheadAttention}: scaled dot-product attention over H
  *       heads, split and merged by views; PyTorch's {@code in_proj_weight [3E, E]},
- *       {@code in_proj_bias}, {@code out_proj}.</li>
+ *       {@code in_proj_bias}, {@code out_proj}; a head mask and head removal for pruning, and a
+ *       replaceable input projection for int8 ({@code dev.pare.compress} uses both).</li>
  *   <li>{@link dev.pare.nn.attention.TransformerEncoderLayer}: attention and a feed-forward
  *       network, each with a residual and a LayerNorm (post-norm or pre-norm), ReLU or GELU.</li>
  *   <li>{@link dev.pare.nn.attention.TransformerEncoder}: a stack of them and an optional final
