@@ -31,8 +31,10 @@ import jdk.incubator.vector.FloatVector;
  * is how {@link Int8WeightGemm} multiplies by int8 weights with this same code.
  *
  * <p>Threads: the columns (or, for tall C, the rows) of C are split into contiguous pieces of
- * whole tiles, one per thread of {@link Parallel} (a few per thread for large products, taken
- * from a shared counter); each thread packs what it needs into its own buffers. The K sum is never
+ * whole tiles, one per thread of {@link Parallel}; each thread packs what it needs into its own
+ * buffers. Large products instead pack each block of B once, all threads together, and then share
+ * it ({@link GemmSharedB}); a B packed beforehand ({@link GemmPackedB}) is shared likewise. Finishing
+ * touches (a bias, a ReLU) are applied as C is written ({@link GemmEpilogue}). The K sum is never
  * split, and its blocking depends on K and the machine's caches only, so every element of C is
  * computed by the same operations in the same order whatever the thread count: the result is
  * bit-for-bit the same on 1 thread or 64.
@@ -181,6 +183,12 @@ public final class Gemm {
         // other side wins only if the chosen one has fewer tiles than threads and the other more.
         // (With NR ≥ MR, a C with N < M always has more row tiles than column tiles.)
         int threads = Parallel.threads();
+        if (work >= GemmBlocking.DYNAMIC_MIN_WORK && operands instanceof GemmOperands.Floats f && tilesM >= 2 * threads) {
+            // Large products: pack each block of B once, shared by all threads (GemmSharedB). Its
+            // threads share out rows of C, so a C of only a few row tiles keeps the split below.
+            GemmSharedB.run(f, blocking, m, n, k, c, co, ldc, accumulate, last);
+            return;
+        }
         boolean wide = n >= m ? tilesN >= threads || tilesN >= tilesM : tilesM < threads && tilesN > tilesM;
         if (operands instanceof GemmOperands.Prepacked) {
             // B is packed already and shared: splitting the rows duplicates nothing.
@@ -250,7 +258,7 @@ public final class Gemm {
      * {@code finish} is not null, each tile is then finished by it (its column j0 being column
      * {@code j0} of the whole C, where the bias is read).
      */
-    private static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, int bOff, float[] tile,
+    static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, int bOff, float[] tile,
                                     float[] c, int ci, int ldc, boolean add, GemmEpilogue finish, int j0) {
         for (int jr = 0; jr < nc; jr += NR) {
             int bi = bOff + jr * kc;
@@ -369,9 +377,15 @@ public final class Gemm {
     }
 
     /** One thread's packing buffers; they grow to the largest block seen and are then reused. */
-    private static final class Workspace {
+    /** This thread's packing buffers. */
+    static Workspace workspace() {
+        return WORKSPACE.get();
+    }
+
+    static final class Workspace {
         private float[] a = new float[0];
         private float[] b = new float[0];
+        private float[] shared = new float[0];
         /** The micro-kernel's MR×NR result, before it is added to C. */
         final float[] tile = new float[MR * NR];
 
@@ -387,6 +401,17 @@ public final class Gemm {
                 b = new float[size];
             }
             return b;
+        }
+
+        /**
+         * The B̃ that all threads of a {@link GemmSharedB} product pack and read: owned by the
+         * calling thread, lent to the workers for the duration of one product.
+         */
+        float[] sharedB(int size) {
+            if (shared.length < size) {
+                shared = new float[size];
+            }
+            return shared;
         }
     }
 }
