@@ -54,6 +54,10 @@ THREADS = [1, 2]
 # start (about 1.5 s) plus these iterations.
 JMH = {"kernel": ["-wi", "3", "-w", "400ms", "-i", "2", "-r", "400ms", "-f", "1"],
        "model": ["-wi", "3", "-w", "700ms", "-i", "2", "-r", "700ms", "-f", "1"],
+       # The MLP's cells are short calls whose time is mostly the Vector API kernels, and C2 takes
+       # about 4 s to settle them (JMH's warm-up iterations fall until then): at "model" warm-up its
+       # rows measured partly compiled code. Its 6 cells per round can afford the longer warm-up.
+       "mlp": ["-wi", "6", "-w", "800ms", "-i", "2", "-r", "700ms", "-f", "1"],
        "quick": ["-wi", "3", "-w", "500ms", "-i", "1", "-r", "500ms", "-f", "1"]}
 JVM_START_SECONDS = 1.5
 # Seconds of one peer child (its import, warm-up and timed repetitions), for the estimate.
@@ -71,10 +75,14 @@ CELL_NAMES = {"trainStep": "SGD step b128", "forwardBatch1": "forward b1", "forw
 class Plan:
     """Which cells each section runs: everything, or a handful for --quick."""
 
-    def __init__(self, quick):
+    def __init__(self, quick, gemm_cells=None, mlp_cells=None):
         self.quick = quick
         self.gemm = ([("square", 256), ("mlp", "forward")] if quick
                      else numpy_gemm.cells(["square", "mlp"]))
+        if gemm_cells:
+            self.gemm = [c for c in self.gemm if f"{c[0]}:{c[1]}" in gemm_cells]
+        # JMH method names of MlpBenchmark (trainStep, forwardBatch1, forwardBatch256), or all.
+        self.mlp_cells = mlp_cells
         self.archs = ["small"] if quick else ["small", "mobilenet"]
         self.int8_shapes = ["1x1024x1024"] if quick else INT8_SHAPES
         self.cnn_batches = ["1"] if quick else ["1", "256"]
@@ -92,7 +100,7 @@ class Plan:
         t = len(THREADS)
         cnn_cells = 2 if self.quick else 3
         return {"gemm": len(self.gemm) * t * self.jmh_seconds("kernel"),
-                "mlp": 3 * t * self.jmh_seconds("model"),
+                "mlp": (len(self.mlp_cells) if self.mlp_cells else 3) * t * self.jmh_seconds("mlp"),
                 "cnn": cnn_cells * len(self.archs) * t * self.jmh_seconds("model"),
                 # the int8 CNN runs at 2 threads only, as ./pare pipeline measures it
                 "int8": 3 * len(self.int8_shapes) * t * self.jmh_seconds("kernel")
@@ -148,7 +156,9 @@ def pare_gemm(plan, avx2):
     squares = [a for k, a in plan.gemm if k == "square"]
     products = [a for k, a in plan.gemm if k == "mlp"]
     gflops = {}
-    for r in jmh(r"bench\.GemmBenchmark\.", {"n": squares, "product": products, "threads": THREADS}, plan, "kernel", avx2):
+    # A JMH parameter left out runs all its default values: name only the methods with cells.
+    include = r"bench\.GemmBenchmark\." + ("" if squares and products else "square$" if squares else "mlpStep$")
+    for r in jmh(include, {"n": squares, "product": products, "threads": THREADS}, plan, "kernel", avx2):
         p = r["params"]
         key = ("square", int(p["n"])) if "n" in p else ("mlp", p["product"])
         gflops[key + (int(p["threads"]),)] = r["secondaryMetrics"]["gflops"]["score"]
@@ -165,8 +175,9 @@ def in_order(rows, models):
 
 
 def pare_mlp(plan, avx2):
+    include = r"bench\.MlpBenchmark\." + (f"({'|'.join(plan.mlp_cells)})$" if plan.mlp_cells else "")
     return in_order([(f"MLP {CELL_NAMES[method(r)]}", int(r["params"]["threads"]), r["primaryMetric"]["score"],
-                      "µs", None) for r in jmh(r"bench\.MlpBenchmark\.", {"threads": THREADS}, plan, "model", avx2)],
+                      "µs", None) for r in jmh(include, {"threads": THREADS}, plan, "mlp", avx2)],
                     ["MLP"])
 
 
@@ -224,8 +235,9 @@ def peer_gemm(plan, avx2):
 
 
 def peer_mlp(plan, avx2):
+    wanted = {CELL_NAMES[c] for c in plan.mlp_cells} if plan.mlp_cells else set(CELL_NAMES.values())
     return [(f"MLP {CELL_NAMES[c]}", t, s * 1e6, "µs", f"torch (OpenBLAS {k})")
-            for t in THREADS for c, (s, k) in torch_mlp.measure(t, avx2).items()]
+            for t in THREADS for c, (s, k) in torch_mlp.measure(t, avx2).items() if CELL_NAMES[c] in wanted]
 
 
 def peer_cnn(plan, avx2):
@@ -332,6 +344,13 @@ def main(argv):
     ap.add_argument("--avx2", action="store_true", help="Pare at 256 bits, every peer capped at AVX2")
     ap.add_argument("--log", default=None, help="JSON-lines log of every measurement (default bench/target/compare-<time>.jsonl)")
     ap.add_argument("--from", dest="logs", nargs="+", help="print the table of these logs and exit")
+    # Single rows, for a short paired run while working on one kernel (e.g. under a tool that
+    # pauses other jobs for a minute): --only gemm --gemm-cells square:1024 --threads 2
+    ap.add_argument("--threads", default=None, help="thread counts, comma-separated (default 1,2)")
+    ap.add_argument("--gemm-cells", default=None,
+                    help="gemm rows only, e.g. square:1024,mlp:forward (mlp: forward, inputGrad, weightGrad)")
+    ap.add_argument("--mlp-cells", default=None,
+                    help="mlp rows only, MlpBenchmark methods: trainStep,forwardBatch1,forwardBatch256")
     args = ap.parse_args(argv)
     if args.logs:
         print(table(*read_logs(args.logs)))
@@ -341,7 +360,13 @@ def main(argv):
     if unknown:
         ap.error(f"--only: unknown sections {sorted(unknown)}; choose from {SECTIONS}")
     rounds = args.rounds or (1 if args.quick else 3)
-    plan = Plan(args.quick)
+    if args.threads:
+        THREADS[:] = [int(t) for t in args.threads.split(",")]
+    split = lambda v: [x for x in v.split(",") if x] if v else None
+    plan = Plan(args.quick, split(args.gemm_cells), split(args.mlp_cells))
+    if args.gemm_cells and not plan.gemm:
+        ap.error(f"--gemm-cells: none of {args.gemm_cells} is a cell; choose from "
+                 + ",".join(f"{k}:{a}" for k, a in numpy_gemm.cells(["square", "mlp"])))
     # By default under bench/target, which git ignores and `mvn clean` removes.
     log = args.log or os.path.join(machine.ROOT, "bench", "target", time.strftime("compare-%Y%m%d-%H%M%S.jsonl"))
 

@@ -55,12 +55,31 @@ public final class Sequential extends Module {
         return new ArrayList<>(namedChildren().values());
     }
 
+    /**
+     * Applies the children in order. A {@link Linear} followed by a {@link ReLU} runs as one call,
+     * {@link Linear#forwardRelu}, which gives the same values and in inference applies the ReLU as
+     * the product is written instead of in a pass of its own.
+     */
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = x;
+        Linear pending = null;
         for (Module m : namedChildren().values()) {
-            y = m.forward(y);
+            if (pending != null && m instanceof ReLU) {
+                y = pending.forwardRelu(y);
+                pending = null;
+                continue;
+            }
+            if (pending != null) {
+                y = pending.forward(y);
+                pending = null;
+            }
+            if (m instanceof Linear) {
+                pending = (Linear) m;
+            } else {
+                y = m.forward(y);
+            }
         }
-        return y;
+        return pending == null ? y : pending.forward(y);
     }
 }

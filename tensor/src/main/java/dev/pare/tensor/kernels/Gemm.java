@@ -31,8 +31,10 @@ import jdk.incubator.vector.FloatVector;
  * is how {@link Int8WeightGemm} multiplies by int8 weights with this same code.
  *
  * <p>Threads: the columns (or, for tall C, the rows) of C are split into contiguous pieces of
- * whole tiles, one per thread of {@link Parallel} (a few per thread for large products, taken
- * from a shared counter); each thread packs what it needs into its own buffers. The K sum is never
+ * whole tiles, one per thread of {@link Parallel}; each thread packs what it needs into its own
+ * buffers. Large products instead pack each block of B once, all threads together, and then share
+ * it ({@link GemmSharedB}); a B packed beforehand ({@link GemmPackedB}) is shared likewise. Finishing
+ * touches (a bias, a ReLU) are applied as C is written ({@link GemmEpilogue}). The K sum is never
  * split, and its blocking depends on K and the machine's caches only, so every element of C is
  * computed by the same operations in the same order whatever the thread count: the result is
  * bit-for-bit the same on 1 thread or 64.
@@ -55,22 +57,79 @@ public final class Gemm {
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int ao, int lda, float[] b, int bo, int ldb,
                             float[] c, int co, int ldc, boolean accumulate) {
+        gemm(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate, GemmEpilogue.NONE);
+    }
+
+    /**
+     * {@link #gemm(boolean, boolean, int, int, int, float[], int, int, float[], int, int, float[], int, int, boolean)}
+     * followed by {@code epilogue} on every element of C: {@code C = act(op(A)·op(B) (+ C) + bias)},
+     * in one pass over C (see {@link GemmEpilogue} for why, and for the exact values).
+     *
+     * @throws IllegalArgumentException as the plain form, or if the bias does not cover N columns
+     */
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k,
+                            float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                            float[] c, int co, int ldc, boolean accumulate, GemmEpilogue epilogue) {
         checkArguments(transA, transB, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc);
+        epilogue.check(n);
         long work = (long) m * n * k;
         if (work > 0 && (work <= GemmBlocking.DIRECT_MAX_WORK || m == 1 || n == 1)) {
+            // The direct path finishes each block of C, then the epilogue goes over it while it is
+            // still in cache.
             if (!parallel(work)) {
                 GemmDirect.block(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+                finish(epilogue, c, co, ldc, 0, m, 0, n);
             } else if (m == 1) {
-                Parallel.forRange(n, NR, (lo, hi) -> GemmDirect.block(transA, transB, 0, 1, lo, hi, k,
-                        a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
+                Parallel.forRange(n, NR, (lo, hi) -> {
+                    GemmDirect.block(transA, transB, 0, 1, lo, hi, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+                    finish(epilogue, c, co, ldc, 0, 1, lo, hi);
+                });
             } else {
-                Parallel.forRange(m, 1, (lo, hi) -> GemmDirect.block(transA, transB, lo, hi, 0, n, k,
-                        a, ao, lda, b, bo, ldb, c, co, ldc, accumulate));
+                Parallel.forRange(m, 1, (lo, hi) -> {
+                    GemmDirect.block(transA, transB, lo, hi, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+                    finish(epilogue, c, co, ldc, lo, hi, 0, n);
+                });
             }
             return;
         }
         packedProduct(m, n, k, new GemmOperands.Floats(transA, transB, a, ao, lda, b, bo, ldb),
-                c, co, ldc, accumulate);
+                c, co, ldc, accumulate, GemmBlocking.DEFAULT, epilogue);
+    }
+
+    /**
+     * C = act(op(A)·B̃ (+ C) + bias), with B̃ packed beforehand ({@link GemmPackedB}): the same
+     * product, and the same bits, as {@link #gemm} with the B it was packed from (which must not
+     * have changed since), without packing B again. N and K are the pack's.
+     *
+     * @throws IllegalArgumentException if a size or leading dimension is negative, an operand
+     *     does not fit in its array, or the bias does not cover N columns
+     */
+    public static void gemm(boolean transA, int m, float[] a, int ao, int lda, GemmPackedB b,
+                            float[] c, int co, int ldc, boolean accumulate, GemmEpilogue epilogue) {
+        int n = b.n();
+        int k = b.k();
+        if (m < 0) {
+            throw new IllegalArgumentException("gemm: negative size m=" + m + " (packed B: k=" + k + " n=" + n + ")");
+        }
+        checkOperand("A", a, ao, lda, transA ? k : m, transA ? m : k);
+        checkOperand("C", c, co, ldc, m, n);
+        if (m > 1 && ldc < n) {
+            throw new IllegalArgumentException("gemm: ldc=" + ldc + " is less than n=" + n + " with m=" + m + " rows");
+        }
+        epilogue.check(n);
+        long work = (long) m * n * k;
+        if (work > 0 && (work <= GemmBlocking.DIRECT_MAX_WORK || m == 1 || n == 1)) {
+            b.gemmDirect(transA, m, a, ao, lda, c, co, ldc, accumulate, epilogue);
+            return;
+        }
+        packedProduct(m, n, k, new GemmOperands.Prepacked(transA, a, ao, lda, b), c, co, ldc, accumulate,
+                GemmBlocking.DEFAULT, epilogue);
+    }
+
+    private static void finish(GemmEpilogue epilogue, float[] c, int co, int ldc, int i0, int i1, int j0, int j1) {
+        if (!epilogue.isNone()) {
+            epilogue.applyTo(c, co, ldc, i0, i1, j0, j1);
+        }
     }
 
     /**
@@ -90,6 +149,12 @@ public final class Gemm {
      */
     static void packedProduct(int m, int n, int k, GemmOperands operands,
                               float[] c, int co, int ldc, boolean accumulate, GemmBlocking blocking) {
+        packedProduct(m, n, k, operands, c, co, ldc, accumulate, blocking, GemmEpilogue.NONE);
+    }
+
+    /** {@link #packedProduct} with an epilogue, applied as each tile of C receives its last K block. */
+    static void packedProduct(int m, int n, int k, GemmOperands operands, float[] c, int co, int ldc,
+                              boolean accumulate, GemmBlocking blocking, GemmEpilogue epilogue) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -99,13 +164,15 @@ public final class Gemm {
                     java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0f);
                 }
             }
+            finish(epilogue, c, co, ldc, 0, m, 0, n);
             return;
         }
+        GemmEpilogue last = epilogue.isNone() ? null : epilogue;
         long work = (long) m * n * k;
         int tilesM = (m + MR - 1) / MR;
         int tilesN = (n + NR - 1) / NR;
         if (!parallel(work)) {
-            packed(operands, blocking, 0, m, 0, n, k, c, co, ldc, accumulate);
+            packed(operands, blocking, 0, m, 0, n, k, c, co, ldc, accumulate, last);
             return;
         }
         // Splitting the columns of C makes every piece pack all of A (M·K floats); splitting the
@@ -116,21 +183,32 @@ public final class Gemm {
         // other side wins only if the chosen one has fewer tiles than threads and the other more.
         // (With NR ≥ MR, a C with N < M always has more row tiles than column tiles.)
         int threads = Parallel.threads();
+        if (work >= GemmBlocking.DYNAMIC_MIN_WORK && operands instanceof GemmOperands.Floats f && tilesM >= 2 * threads) {
+            // Large products: pack each block of B once, shared by all threads (GemmSharedB). Its
+            // threads share out rows of C, so a C of only a few row tiles keeps the split below.
+            GemmSharedB.run(f, blocking, m, n, k, c, co, ldc, accumulate, last);
+            return;
+        }
         boolean wide = n >= m ? tilesN >= threads || tilesN >= tilesM : tilesM < threads && tilesN > tilesM;
+        if (operands instanceof GemmOperands.Prepacked) {
+            // B is packed already and shared: splitting the rows duplicates nothing.
+            wide = tilesM < threads && tilesN > tilesM;
+        }
         int tiles = wide ? tilesN : tilesM;
         int pieces = Math.min(tiles, work >= GemmBlocking.DYNAMIC_MIN_WORK ? GemmBlocking.PIECES_PER_THREAD * threads : threads);
         // Threads take pieces from a shared counter, so that a thread slowed down by another
         // process on its core does not hold the others up. Who computes a piece changes nothing
         // in the result: each element is computed the same way wherever it is.
         AtomicInteger next = new AtomicInteger();
+        boolean split = wide;
         Parallel.forRange(Math.min(threads, pieces), 1, (lo, hi) -> {
             for (int piece = next.getAndIncrement(); piece < pieces; piece = next.getAndIncrement()) {
                 int from = (int) ((long) tiles * piece / pieces);
                 int to = (int) ((long) tiles * (piece + 1) / pieces);
-                if (wide) {
-                    packed(operands, blocking, 0, m, from * NR, Math.min(n, to * NR), k, c, co, ldc, accumulate);
+                if (split) {
+                    packed(operands, blocking, 0, m, from * NR, Math.min(n, to * NR), k, c, co, ldc, accumulate, last);
                 } else {
-                    packed(operands, blocking, from * MR, Math.min(m, to * MR), 0, n, k, c, co, ldc, accumulate);
+                    packed(operands, blocking, from * MR, Math.min(m, to * MR), 0, n, k, c, co, ldc, accumulate, last);
                 }
             }
         });
@@ -142,41 +220,57 @@ public final class Gemm {
 
     /** The blocked loops of the class comment, over rows [i0, i1) and columns [j0, j1) of C. */
     private static void packed(GemmOperands operands, GemmBlocking blocking, int i0, int i1, int j0, int j1,
-                               int k, float[] c, int co, int ldc, boolean accumulate) {
-        int kb = blocking.kBlock(k);
+                               int k, float[] c, int co, int ldc, boolean accumulate, GemmEpilogue last) {
+        // A prepacked B brings its own K blocks (the same as blocking's when it was packed with it).
+        GemmPackedB pre = operands instanceof GemmOperands.Prepacked p ? p.b() : null;
+        int kb = pre != null ? pre.kBlock() : blocking.kBlock(k);
         int mb = blocking.mBlock(i1 - i0, kb);
         int nb = blocking.nc();
         Workspace ws = WORKSPACE.get();
         float[] ap = ws.packedA(mb * kb);
-        float[] bp = ws.packedB(Math.min(nb, roundUp(j1 - j0, NR)) * kb);
+        float[] bp = pre != null ? pre.data() : ws.packedB(Math.min(nb, roundUp(j1 - j0, NR)) * kb);
         for (int jc = j0; jc < j1; jc += nb) {
             int nc = Math.min(nb, j1 - jc);
             for (int pc = 0; pc < k; pc += kb) {
                 int kc = Math.min(kb, k - pc);
-                operands.packB(pc, kc, jc, nc, bp);
+                int bOff = 0;
+                if (pre != null) {
+                    bOff = pre.offset(pc, jc);
+                } else {
+                    operands.packB(pc, kc, jc, nc, bp);
+                }
                 // The first K block stores into C (which may hold anything, even NaN) unless
-                // the caller accumulates; later blocks add to it.
+                // the caller accumulates; later blocks add to it. The last one also applies the
+                // epilogue, if any.
                 boolean add = accumulate || pc > 0;
+                GemmEpilogue finish = pc + kc == k ? last : null;
                 for (int ic = i0; ic < i1; ic += mb) {
                     int mc = Math.min(mb, i1 - ic);
                     operands.packA(ic, mc, pc, kc, ap);
-                    macroKernel(mc, nc, kc, ap, bp, ws.tile, c, co + ic * ldc + jc, ldc, add);
+                    macroKernel(mc, nc, kc, ap, bp, bOff, ws.tile, c, co + ic * ldc + jc, ldc, add, finish, jc);
                 }
             }
         }
     }
 
-    /** All MR×NR tiles of one packed block: C[mc × nc] at c[ci] (+)= Ã · B̃. */
-    private static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] tile,
-                                    float[] c, int ci, int ldc, boolean add) {
+    /**
+     * All MR×NR tiles of one packed block: C[mc × nc] at c[ci] (+)= Ã · B̃, B̃ from bp[bOff]; when
+     * {@code finish} is not null, each tile is then finished by it (its column j0 being column
+     * {@code j0} of the whole C, where the bias is read).
+     */
+    static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, int bOff, float[] tile,
+                                    float[] c, int ci, int ldc, boolean add, GemmEpilogue finish, int j0) {
         for (int jr = 0; jr < nc; jr += NR) {
-            int bi = jr * kc;
+            int bi = bOff + jr * kc;
             int cols = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {
                 GemmMicroKernel.tile(kc, ap, ir * kc, bp, bi, tile);
                 int rows = Math.min(MR, mc - ir);
                 int ct = ci + ir * ldc + jr;
-                if (cols < NR) {
+                if (finish != null) {
+                    // Kept out of the plain paths below, so that they stay as small as they were.
+                    finishTile(tile, rows, cols, c, ct, ldc, add, finish, j0 + jr);
+                } else if (cols < NR) {
                     edgeTile(tile, rows, cols, c, ct, ldc, add);
                 } else if (add) {
                     addTile(tile, rows, c, ct, ldc);
@@ -206,6 +300,34 @@ public final class Gemm {
             int cr = ci + r * ldc;
             FloatVector.fromArray(FLOAT, tile, r * NR).intoArray(c, cr);
             FloatVector.fromArray(FLOAT, tile, r * NR + LANES).intoArray(c, cr + LANES);
+        }
+    }
+
+    /**
+     * C[rows × cols] at c[ci] = epilogue(C (+) the tile), for the tile whose first column is column
+     * j of C: the product's last K block, then the bias and activation, in one pass.
+     */
+    private static void finishTile(float[] tile, int rows, int cols, float[] c, int ci, int ldc, boolean add,
+                                   GemmEpilogue e, int j) {
+        if (cols < NR) {
+            for (int r = 0; r < rows; r++) {
+                for (int q = 0; q < cols; q++) {
+                    int idx = ci + r * ldc + q;
+                    c[idx] = e.apply(add ? c[idx] + tile[r * NR + q] : tile[r * NR + q], j + q);
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            int cr = ci + r * ldc;
+            FloatVector v0 = FloatVector.fromArray(FLOAT, tile, r * NR);
+            FloatVector v1 = FloatVector.fromArray(FLOAT, tile, r * NR + LANES);
+            if (add) {
+                v0 = FloatVector.fromArray(FLOAT, c, cr).add(v0);
+                v1 = FloatVector.fromArray(FLOAT, c, cr + LANES).add(v1);
+            }
+            e.apply(v0, j).intoArray(c, cr);
+            e.apply(v1, j + LANES).intoArray(c, cr + LANES);
         }
     }
 
@@ -239,7 +361,7 @@ public final class Gemm {
     }
 
     /** A stored rows × cols matrix at x[off + r·ld + col] must lie inside x. */
-    private static void checkOperand(String name, float[] x, int off, int ld, int rows, int cols) {
+    static void checkOperand(String name, float[] x, int off, int ld, int rows, int cols) {
         if (ld < 0) {
             throw new IllegalArgumentException("gemm: negative leading dimension " + ld + " for " + name);
         }
@@ -255,9 +377,15 @@ public final class Gemm {
     }
 
     /** One thread's packing buffers; they grow to the largest block seen and are then reused. */
-    private static final class Workspace {
+    /** This thread's packing buffers. */
+    static Workspace workspace() {
+        return WORKSPACE.get();
+    }
+
+    static final class Workspace {
         private float[] a = new float[0];
         private float[] b = new float[0];
+        private float[] shared = new float[0];
         /** The micro-kernel's MR×NR result, before it is added to C. */
         final float[] tile = new float[MR * NR];
 
@@ -273,6 +401,17 @@ public final class Gemm {
                 b = new float[size];
             }
             return b;
+        }
+
+        /**
+         * The B̃ that all threads of a {@link GemmSharedB} product pack and read: owned by the
+         * calling thread, lent to the workers for the duration of one product.
+         */
+        float[] sharedB(int size) {
+            if (shared.length < size) {
+                shared = new float[size];
+            }
+            return shared;
         }
     }
 }

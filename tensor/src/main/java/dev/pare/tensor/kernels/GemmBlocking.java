@@ -68,11 +68,13 @@ record GemmBlocking(int kc, int mc, int nc) {
     static final long PARALLEL_MIN_WORK = 1L << 22;
 
     /**
-     * From this many multiply-adds on (1024³ / 2), C is cut into {@link #PIECES_PER_THREAD}
-     * pieces per thread instead of one, taken dynamically. On a shared machine a thread may lose
-     * its core for a while; with one piece per thread everyone then waits for it. The price is
-     * that each piece packs the operand that is not split again, a small amount of extra work, which
-     * is why smaller products keep one piece per thread.
+     * From this many multiply-adds on (1024³ / 2), work is handed out in small items taken
+     * dynamically rather than one piece per thread: on a shared machine a thread may lose its core
+     * for a while, and with one piece per thread everyone then waits for it. Float products then
+     * share each packed block of B between the threads ({@link GemmSharedB}); the other operand
+     * kinds (int8 weights, convolution patches) cut C into {@link #PIECES_PER_THREAD} pieces per
+     * thread, each of which packs the operand that is not split again, a small amount of extra
+     * work, which is why smaller products keep one piece per thread.
      */
     static final long DYNAMIC_MIN_WORK = 1L << 29;
 

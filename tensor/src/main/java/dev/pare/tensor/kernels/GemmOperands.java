@@ -17,10 +17,12 @@ package dev.pare.tensor.kernels;
  *   <li>{@link PatchColumns}: W·patches for a convolution ({@link ConvGemm}), with the patch
  *       matrix read from the image as B̃ is packed, never stored.</li>
  *   <li>{@link PatchRows}: dOut·patchesᵀ, the same convolution's weight gradient, likewise.</li>
+ *   <li>{@link Prepacked}: op(A)·B̃ with B̃ packed once beforehand ({@link GemmPackedB}); the
+ *       blocked loops read it in place instead of packing B.</li>
  * </ul>
  */
 sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weights,
-        GemmOperands.PatchColumns, GemmOperands.PatchRows {
+        GemmOperands.PatchColumns, GemmOperands.PatchRows, GemmOperands.Prepacked {
 
     /** Packs rows [i0, i0 + mc), columns [p0, p0 + kc) of the left operand, as {@link GemmPacking#packA}. */
     void packA(int i0, int mc, int p0, int kc, float[] dst);
@@ -96,6 +98,27 @@ sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weig
         @Override
         public void packB(int p0, int kc, int j0, int nc, float[] dst) {
             GemmPacking.packPatchRows(image, p0, kc, j0, nc, dst);
+        }
+    }
+
+    /**
+     * Float op(A), and a B packed beforehand. {@link Gemm}'s loops read B̃ where it lies; packB is
+     * a plain copy of the same panels, for any caller that wants them in its own buffer.
+     */
+    record Prepacked(boolean transA, float[] a, int ao, int lda, GemmPackedB b) implements GemmOperands {
+        @Override
+        public void packA(int i0, int mc, int p0, int kc, float[] dst) {
+            GemmPacking.packA(transA, a, ao, lda, i0, mc, p0, kc, dst);
+        }
+
+        @Override
+        public void packB(int p0, int kc, int j0, int nc, float[] dst) {
+            if (p0 % b.kBlock() != 0 || j0 % GemmBlocking.NR != 0 || kc != Math.min(b.kBlock(), b.k() - p0)) {
+                throw new IllegalArgumentException("GemmOperands.Prepacked: block at row " + p0 + " (depth " + kc
+                        + "), column " + j0 + " is not one of the pack's (K blocks of " + b.kBlock() + ")");
+            }
+            int panels = (nc + GemmBlocking.NR - 1) / GemmBlocking.NR;
+            System.arraycopy(b.data(), b.offset(p0, j0), dst, 0, panels * GemmBlocking.NR * kc);
         }
     }
 }

@@ -82,9 +82,15 @@ final class GemmPacking {
      */
     static void packB(boolean transB, float[] b, int bo, int ldb,
                       int p0, int kc, int j0, int nc, float[] dst) {
+        packB(transB, b, bo, ldb, p0, kc, j0, nc, dst, 0);
+    }
+
+    /** {@link #packB} into {@code dst} from {@code dstOffset} on (a {@link GemmPackedB} holds many blocks). */
+    static void packB(boolean transB, float[] b, int bo, int ldb,
+                      int p0, int kc, int j0, int nc, float[] dst, int dstOffset) {
         int panels = (nc + NR - 1) / NR;
         for (int u = 0; u < panels; u++) {
-            int base = u * NR * kc;
+            int base = dstOffset + u * NR * kc;
             int cols = Math.min(NR, nc - u * NR);
             int j = j0 + u * NR;
             if (transB) {
