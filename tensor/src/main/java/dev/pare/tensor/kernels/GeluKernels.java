@@ -54,7 +54,8 @@ public final class GeluKernels {
         int i = 0;
         int bound = FLOAT.loopBound(n);
         for (; i < bound; i += FLOAT.length()) {
-            gelu(FloatVector.fromArray(FLOAT, x, xo + i)).intoArray(y, yo + i);
+            FloatVector v = FloatVector.fromArray(FLOAT, x, xo + i);
+            v.mul(cdf(v)).intoArray(y, yo + i);
         }
         forwardScalar(x, xo + i, y, yo + i, n - i);
     }
@@ -66,33 +67,49 @@ public final class GeluKernels {
         }
     }
 
+    /** Floats per block of {@link #backward}: a multiple of every vector length, in L1 twice over. */
+    private static final int BLOCK = 512;
+
     /**
-     * The backward pass in one sweep: {@code dx[dxo + i] = g[go + i] · GELU'(x[xo + i])}, with g
-     * = dL/dy and x the forward input. dx may be g's own region.
+     * The backward pass: {@code dx[dxo + i] = g[go + i] · GELU'(x[xo + i])}, with g = dL/dy and x
+     * the forward input. dx must not overlap g or x (it holds Φ(x) between the two loops).
+     *
+     * <p>Trap: the obvious single loop, Φ(x) + x·φ(x) with two exponentials in its body, is too
+     * big for C2 to inline whole (its log says NodeCountInliningCutoff). A helper left out of
+     * line receives and returns vectors as heap objects, and the Vector API falls back to Java
+     * code lane by lane: slower than the scalar twin. So each block of {@value #BLOCK} floats
+     * takes two loops of one exponential each: Φ(x) into dx, then g·(dx + x·φ(x)) over it,
+     * while the block is still in L1.
      */
     public static void backward(float[] g, int go, float[] x, int xo, float[] dx, int dxo, int n) {
-        int i = 0;
         int bound = FLOAT.loopBound(n);
-        for (; i < bound; i += FLOAT.length()) {
-            FloatVector vx = FloatVector.fromArray(FLOAT, x, xo + i);
-            FloatVector.fromArray(FLOAT, g, go + i).mul(geluGrad(vx)).intoArray(dx, dxo + i);
+        for (int from = 0; from < bound; from += BLOCK) {
+            int to = Math.min(bound, from + BLOCK);
+            cdfInto(x, xo, dx, dxo, from, to);
+            finishBackward(g, go, x, xo, dx, dxo, from, to);
         }
-        backwardScalar(g, go + i, x, xo + i, dx, dxo + i, n - i);
+        backwardScalar(g, go + bound, x, xo + bound, dx, dxo + bound, n - bound);
     }
 
-    /** GELU(x) = x·Φ(x), lane by lane. */
-    public static FloatVector gelu(FloatVector x) {
-        return x.mul(cdf(x));
+    /** dx[dxo + i] = Φ(x[xo + i]) for i in [from, to), whole vectors. */
+    private static void cdfInto(float[] x, int xo, float[] dx, int dxo, int from, int to) {
+        for (int i = from; i < to; i += FLOAT.length()) {
+            cdf(FloatVector.fromArray(FLOAT, x, xo + i)).intoArray(dx, dxo + i);
+        }
     }
 
-    /** GELU'(x) = Φ(x) + x·φ(x), lane by lane. */
-    public static FloatVector geluGrad(FloatVector x) {
-        FloatVector pdf = UnaryKernels.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
-        return cdf(x).add(x.mul(pdf));
+    /** dx[dxo + i] = g[go + i]·(dx[dxo + i] + x·φ(x)) for i in [from, to), whole vectors. */
+    private static void finishBackward(float[] g, int go, float[] x, int xo, float[] dx, int dxo, int from, int to) {
+        for (int i = from; i < to; i += FLOAT.length()) {
+            FloatVector v = FloatVector.fromArray(FLOAT, x, xo + i);
+            FloatVector pdf = UnaryKernels.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
+            FloatVector grad = FloatVector.fromArray(FLOAT, dx, dxo + i).add(v.mul(pdf));
+            FloatVector.fromArray(FLOAT, g, go + i).mul(grad).intoArray(dx, dxo + i);
+        }
     }
 
     /** Φ(x), the standard normal CDF, from erfc(|x|/√2) (see the class comment). */
-    static FloatVector cdf(FloatVector x) {
+    private static FloatVector cdf(FloatVector x) {
         FloatVector z = x.abs().mul(INV_SQRT2);
         FloatVector t = z.mul(0.5f).add(1f);
         t = FloatVector.broadcast(FLOAT, 1f).div(t);

@@ -68,7 +68,7 @@ public final class UnaryKernels {
             case SCALE: i = scale(src, s, dst, d, n, p); break;
             case SHIFT: i = shift(src, s, dst, d, n, p); break;
             case EXP: i = exp(src, s, dst, d, n); break;
-            case GELU: i = gelu(src, s, dst, d, n); break;
+            case GELU: GeluKernels.forward(src, s, dst, d, n); return;
             default: throw new AssertionError(op);
         }
         scalar(op, p, q, src, s + i, 1, dst, d + i, 1, n - i);
@@ -164,16 +164,6 @@ public final class UnaryKernels {
         for (; i < bound; i += FLOAT.length()) {
             FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
             exp(x).intoArray(dst, d + i);
-        }
-        return i;
-    }
-
-    private static int gelu(float[] src, int s, float[] dst, int d, int n) {
-        int bound = FLOAT.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += FLOAT.length()) {
-            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
-            GeluKernels.gelu(x).intoArray(dst, d + i);
         }
         return i;
     }
