@@ -3,7 +3,6 @@ package dev.pare.tensor.kernels;
 import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -24,7 +23,7 @@ import jdk.incubator.vector.VectorOperators;
  *   t = 1 / (1 + z/2),   erfc(z) ≈ t · exp(−z² − 1.26551223 + t·P(t)),   P of degree 9
  *   Φ(x) = ½ erfc(z) for x &lt; 0,   1 − ½ erfc(z) for x ≥ 0
  * </pre>
- * The exponential is {@link UnaryKernels#exp(FloatVector)}. Why erfc and not erf: for x &lt; 0,
+ * The exponentials are {@link UnaryKernels#expShifted}. Why erfc and not erf: for x &lt; 0,
  * Φ(x) is small, and 1 + erf(x/√2) would compute it as the difference of two numbers near 1,
  * losing its digits; erfc gives it directly, so the left tail keeps its relative accuracy.
  *
@@ -49,15 +48,25 @@ public final class GeluKernels {
         }
     }
 
+    /** Floats per block: a multiple of every vector length; a block's passes stay in L1. */
+    private static final int BLOCK = 512;
+
+    /** Per-thread room for one block's exponentials (two per element in the backward pass). */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * BLOCK]);
+
     /** {@code y[yo + i] = GELU(x[xo + i])} for i &lt; n; y may be x's own region. */
     public static void forward(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
         int bound = FLOAT.loopBound(n);
-        for (; i < bound; i += FLOAT.length()) {
-            FloatVector v = FloatVector.fromArray(FLOAT, x, xo + i);
-            v.mul(cdf(v)).intoArray(y, yo + i);
+        if (bound > 0) {
+            float[] e = SCRATCH.get();
+            for (int from = 0; from < bound; from += BLOCK) {
+                int len = Math.min(BLOCK, bound - from);
+                erfcExponents(x, xo + from, e, len);
+                UnaryKernels.expShifted(e, 0, 0f, e, 0, len);
+                finishForward(x, xo + from, e, y, yo + from, len);
+            }
         }
-        forwardScalar(x, xo + i, y, yo + i, n - i);
+        forwardScalar(x, xo + bound, y, yo + bound, n - bound);
     }
 
     /** Scalar twin of {@link #backward}: {@code dx[dxo + i] = g[go + i] · GELU'(x[xo + i])}. */
@@ -67,64 +76,90 @@ public final class GeluKernels {
         }
     }
 
-    /** Floats per block of {@link #backward}: a multiple of every vector length, in L1 twice over. */
-    private static final int BLOCK = 512;
-
     /**
      * The backward pass: {@code dx[dxo + i] = g[go + i] · GELU'(x[xo + i])}, with g = dL/dy and x
-     * the forward input. dx must not overlap g or x (it holds Φ(x) between the two loops).
-     *
-     * <p>Trap: the obvious single loop, Φ(x) + x·φ(x) with two exponentials in its body, is too
-     * big for C2 to inline whole (its log says NodeCountInliningCutoff). A helper left out of
-     * line receives and returns vectors as heap objects, and the Vector API falls back to Java
-     * code lane by lane: slower than the scalar twin. So each block of {@value #BLOCK} floats
-     * takes two loops of one exponential each: Φ(x) into dx, then g·(dx + x·φ(x)) over it,
-     * while the block is still in L1.
+     * the forward input. dx may be g's own region.
      */
     public static void backward(float[] g, int go, float[] x, int xo, float[] dx, int dxo, int n) {
         int bound = FLOAT.loopBound(n);
-        for (int from = 0; from < bound; from += BLOCK) {
-            int to = Math.min(bound, from + BLOCK);
-            cdfInto(x, xo, dx, dxo, from, to);
-            finishBackward(g, go, x, xo, dx, dxo, from, to);
+        if (bound > 0) {
+            float[] e = SCRATCH.get();
+            for (int from = 0; from < bound; from += BLOCK) {
+                int len = Math.min(BLOCK, bound - from);
+                erfcExponents(x, xo + from, e, len);
+                densityExponents(x, xo + from, e, len, len);
+                UnaryKernels.expShifted(e, 0, 0f, e, 0, 2 * len);
+                finishBackward(g, go + from, x, xo + from, e, len, dx, dxo + from, len);
+            }
         }
         backwardScalar(g, go + bound, x, xo + bound, dx, dxo + bound, n - bound);
     }
 
-    /** dx[dxo + i] = Φ(x[xo + i]) for i in [from, to), whole vectors. */
-    private static void cdfInto(float[] x, int xo, float[] dx, int dxo, int from, int to) {
-        for (int i = from; i < to; i += FLOAT.length()) {
-            cdf(FloatVector.fromArray(FLOAT, x, xo + i)).intoArray(dx, dxo + i);
+    // The passes over one block. Trap: the obvious single loop, x·Φ(x) with the exponential
+    // called inside it (two of them for the backward pass), is fast only when C2 inlines the
+    // whole tree of calls, and it often does not: its log then says NodeCountInliningCutoff (the
+    // Vector API expands into many IR nodes before its intrinsics collapse them), or "already
+    // compiled into a big method" for the exponential. A helper of Pare's left out of line gets
+    // its vectors as heap objects, and the Vector API falls back to Java code lane by lane,
+    // slower than the scalar twin. Calls into the Vector API itself are always inlined (its
+    // methods are annotated to be), so each loop below calls nothing else: the reciprocal t and
+    // Φ are written out where they are needed, and the exponentials are one call per block to
+    // UnaryKernels.expShifted, which passes arrays, not vectors.
+
+    /** e[i] = −z² − 1.26551223 + t·P(t), the exponent of erfc(z)/t, z = |x|/√2, t = 1/(1 + z/2). */
+    private static void erfcExponents(float[] x, int xo, float[] e, int len) {
+        FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+        for (int i = 0; i < len; i += FLOAT.length()) {
+            FloatVector z = FloatVector.fromArray(FLOAT, x, xo + i).abs().mul(INV_SQRT2);
+            FloatVector t = one.div(z.mul(0.5f).add(1f));
+            // Numerical Recipes' coefficients, highest degree first (Horner).
+            FloatVector p = t.mul(0.17087277f).add(-0.82215223f)
+                    .mul(t).add(1.48851587f)
+                    .mul(t).add(-1.13520398f)
+                    .mul(t).add(0.27886807f)
+                    .mul(t).add(-0.18628806f)
+                    .mul(t).add(0.09678418f)
+                    .mul(t).add(0.37409196f)
+                    .mul(t).add(1.00002368f)
+                    .mul(t).add(-1.26551223f);
+            p.sub(z.mul(z)).intoArray(e, i);
         }
     }
 
-    /** dx[dxo + i] = g[go + i]·(dx[dxo + i] + x·φ(x)) for i in [from, to), whole vectors. */
-    private static void finishBackward(float[] g, int go, float[] x, int xo, float[] dx, int dxo, int from, int to) {
-        for (int i = from; i < to; i += FLOAT.length()) {
+    /** e[eo + i] = −x²/2, the exponent of φ(x)·√(2π). */
+    private static void densityExponents(float[] x, int xo, float[] e, int eo, int len) {
+        for (int i = 0; i < len; i += FLOAT.length()) {
             FloatVector v = FloatVector.fromArray(FLOAT, x, xo + i);
-            FloatVector pdf = UnaryKernels.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-            FloatVector grad = FloatVector.fromArray(FLOAT, dx, dxo + i).add(v.mul(pdf));
-            FloatVector.fromArray(FLOAT, g, go + i).mul(grad).intoArray(dx, dxo + i);
+            v.mul(v).mul(-0.5f).intoArray(e, eo + i);
         }
     }
 
-    /** Φ(x), the standard normal CDF, from erfc(|x|/√2) (see the class comment). */
-    private static FloatVector cdf(FloatVector x) {
-        FloatVector z = x.abs().mul(INV_SQRT2);
-        FloatVector t = z.mul(0.5f).add(1f);
-        t = FloatVector.broadcast(FLOAT, 1f).div(t);
-        // Numerical Recipes' coefficients, highest degree first (Horner).
-        FloatVector p = t.mul(0.17087277f).add(-0.82215223f)
-                .mul(t).add(1.48851587f)
-                .mul(t).add(-1.13520398f)
-                .mul(t).add(0.27886807f)
-                .mul(t).add(-0.18628806f)
-                .mul(t).add(0.09678418f)
-                .mul(t).add(0.37409196f)
-                .mul(t).add(1.00002368f)
-                .mul(t).add(-1.26551223f);
-        FloatVector halfErfc = t.mul(UnaryKernels.exp(p.sub(z.mul(z)))).mul(0.5f);
-        VectorMask<Float> negative = x.compare(VectorOperators.LT, 0f);
-        return halfErfc.neg().add(1f).blend(halfErfc, negative);
+    /**
+     * y[yo + i] = x·Φ(x), with e[i] = exp(erfc exponent) = erfc(z)/t: Φ = ½·t·e[i] for x &lt; 0,
+     * else 1 − ½·t·e[i] (t recomputed: one division, instead of a third array).
+     */
+    private static void finishForward(float[] x, int xo, float[] e, float[] y, int yo, int len) {
+        FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+        for (int i = 0; i < len; i += FLOAT.length()) {
+            FloatVector v = FloatVector.fromArray(FLOAT, x, xo + i);
+            FloatVector t = one.div(v.abs().mul(INV_SQRT2).mul(0.5f).add(1f));
+            FloatVector halfErfc = t.mul(FloatVector.fromArray(FLOAT, e, i)).mul(0.5f);
+            FloatVector cdf = one.sub(halfErfc).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
+            v.mul(cdf).intoArray(y, yo + i);
+        }
+    }
+
+    /** dx[dxo + i] = g·(Φ(x) + x·φ(x)), with e[i] as in finishForward and e[eo + i] = e^(−x²/2). */
+    private static void finishBackward(float[] g, int go, float[] x, int xo, float[] e, int eo,
+                                       float[] dx, int dxo, int len) {
+        FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+        for (int i = 0; i < len; i += FLOAT.length()) {
+            FloatVector v = FloatVector.fromArray(FLOAT, x, xo + i);
+            FloatVector t = one.div(v.abs().mul(INV_SQRT2).mul(0.5f).add(1f));
+            FloatVector halfErfc = t.mul(FloatVector.fromArray(FLOAT, e, i)).mul(0.5f);
+            FloatVector cdf = one.sub(halfErfc).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
+            FloatVector pdf = FloatVector.fromArray(FLOAT, e, eo + i).mul(INV_SQRT_2PI);
+            FloatVector.fromArray(FLOAT, g, go + i).mul(cdf.add(v.mul(pdf))).intoArray(dx, dxo + i);
+        }
     }
 }

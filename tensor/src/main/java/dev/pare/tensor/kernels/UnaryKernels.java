@@ -67,7 +67,7 @@ public final class UnaryKernels {
             case CLAMP: i = clamp(src, s, dst, d, n, p, q); break;
             case SCALE: i = scale(src, s, dst, d, n, p); break;
             case SHIFT: i = shift(src, s, dst, d, n, p); break;
-            case EXP: i = exp(src, s, dst, d, n); break;
+            case EXP: expShifted(src, s, 0f, dst, d, n); return;
             case GELU: GeluKernels.forward(src, s, dst, d, n); return;
             default: throw new AssertionError(op);
         }
@@ -158,16 +158,6 @@ public final class UnaryKernels {
         return i;
     }
 
-    private static int exp(float[] src, int s, float[] dst, int d, int n) {
-        int bound = FLOAT.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += FLOAT.length()) {
-            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
-            exp(x).intoArray(dst, d + i);
-        }
-        return i;
-    }
-
     // Cephes' expf constants: ln 2 split into a part exact in float (C1) and a correction (C2), so
     // that x − n·ln2 loses no bits; then a degree-6 minimax polynomial on [−ln2/2, ln2/2].
     private static final float LOG2E = 1.44269504088896341f;
@@ -180,6 +170,48 @@ public final class UnaryKernels {
     // At 88.8, e^x is already above Float.MAX_VALUE, so clamping there keeps +Infinity.
     private static final float EXP_LO = -87.3f;
     private static final float EXP_HI = 88.8f;
+
+    /**
+     * {@code dst[d + i] = e^(src[s + i] − shift)} for i &lt; n: the exponential of a run, which
+     * softmax (shift = the row maximum), GELU and {@code Unary.EXP} (shift = 0) are built on. The
+     * vector loop computes exactly what {@link #exp(FloatVector)} does, written out in the loop
+     * body; the tail uses {@code Math.exp}, as the scalar twin. dst may be src's own region.
+     *
+     * <p>Trap: why the polynomial is written twice. A loop that calls {@code exp(FloatVector)}
+     * runs at SIMD speed only if C2 inlines it, and whether it does depends on what was compiled
+     * first: once the helper has been compiled on its own and its machine code is larger than
+     * C2's limit for inlining compiled methods (InlineSmallCode; the log then says "already
+     * compiled into a big method"), every loop compiled afterwards calls it instead, with its
+     * vectors boxed, and the store takes the Vector API's Java fallback. In one attention
+     * benchmark run that made the softmax half of the time. This loop has nothing to inline but
+     * the Vector API's own methods, so it is fast whatever the order of compilation.
+     */
+    public static void expShifted(float[] src, int s, float shift, float[] dst, int d, int n) {
+        int i = 0;
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i).sub(shift);
+            FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+            FloatVector t = xc.mul(LOG2E).add(ROUND_MAGIC);
+            FloatVector nf = t.sub(ROUND_MAGIC);
+            FloatVector r = xc.sub(nf.mul(C1)).sub(nf.mul(C2));
+            FloatVector r2 = r.mul(r);
+            FloatVector poly = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
+                    .mul(r).add(8.3334519073E-3f)
+                    .mul(r).add(4.1665795894E-2f)
+                    .mul(r).add(1.6666665459E-1f)
+                    .mul(r).add(5.0000001201E-1f)
+                    .mul(r2).add(r).add(1f);
+            IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+            IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector pow2h = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector pow2rest = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            poly.mul(pow2h).mul(pow2rest).blend(0f, x.compare(VectorOperators.LT, EXP_LO)).intoArray(dst, d + i);
+        }
+        for (; i < n; i++) {
+            dst[d + i] = (float) Math.exp(src[s + i] - shift);
+        }
+    }
 
     /**
      * e^x on the Vector API, within 2 ulp of {@code Math.exp} on [−87.3, 88.7], +Infinity above
