@@ -218,7 +218,12 @@ final class PointwiseOps {
     }
 
     /** dL/dx = g · GELU'(x), laid out like g (a fresh tensor). */
-    private static Tensor geluBackward(Tensor g, Tensor x) {
+    private static Tensor geluBackward(Tensor gIn, Tensor xIn) {
+        // A broadcast g (the backward of sum() is one value seen everywhere) or a strided x would
+        // take the per-element scalar loop below; one copy costs far less.
+        boolean copy = Arrays.equals(gIn.shape, xIn.shape) && !(gIn.isContiguous() && xIn.isContiguous());
+        Tensor g = copy && !gIn.isContiguous() ? gIn.detach().contiguous() : gIn;
+        Tensor x = copy && !xIn.isContiguous() ? xIn.detach().contiguous() : xIn;
         int[] shape = Shape.broadcast("gelu backward", g.shape, x.shape);
         Tensor d = emptyLike(shape, g);
         int[] gs = Shape.broadcastStrides("gelu backward", g.shape, g.strides, shape);
