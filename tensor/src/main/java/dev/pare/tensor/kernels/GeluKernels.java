@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <h2>Accuracy</h2>
  * The scalar twins ({@link Unary#gelu}, {@link Unary#geluGrad}) evaluate the same formulas in
- * double; these kernels evaluate them in float. Both are within about 2e-7·max(1, |x|) of the
+ * double; these kernels evaluate them in float. Both are within 4e-7·max(1, |x|) of the
  * exact function (PyTorch's float64 {@code gelu} is the oracle of the tests), the same size as
  * the difference between PyTorch's own float32 and float64 results.
  *
