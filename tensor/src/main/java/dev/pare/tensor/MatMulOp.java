@@ -1,6 +1,7 @@
 package dev.pare.tensor;
 
 import dev.pare.tensor.kernels.Gemm;
+import dev.pare.tensor.parallel.Parallel;
 
 /**
  * Matrix multiplication with NumPy's rules, forward beside backward.
@@ -68,14 +69,30 @@ final class MatMulOp {
         int[] outStr = java.util.Arrays.copyOf(out.strides, batch.length);
         Layout la = Layout.of(am);
         Layout lb = Layout.of(bm);
-        Strided.forEachRun(batch, new int[][] {outStr, aStr, bStr}, new int[] {0, am.offset, bm.offset},
-                (len, off, st) -> {
-                    for (int i = 0; i < len; i++) {
-                        Gemm.gemm(la.trans, lb.trans, m, n, k,
-                                am.data, off[1] + i * st[1], la.ld, bm.data, off[2] + i * st[2], lb.ld,
-                                out.data, off[0] + i * st[0], n, false);
-                    }
-                });
+        int count = Shape.numel(batch);
+        long work = (long) m * n * k;
+        if (count > 1 && work < SPLIT_BATCH_BELOW && Parallel.threads() > 1) {
+            // Many small products (attention's [B·H, T, d] ones): each is too small for Gemm to
+            // split, so split the batch instead. Each product is still computed by one Gemm call
+            // in one thread, the same way whichever thread it is: the bits do not depend on the
+            // thread count.
+            int[][] offsets = batchOffsets(batch, count, outStr, aStr, bStr, am.offset, bm.offset);
+            Parallel.forRange(count, Parallel.grainFor(work), (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    Gemm.gemm(la.trans, lb.trans, m, n, k, am.data, offsets[1][p], la.ld, bm.data, offsets[2][p], lb.ld,
+                            out.data, offsets[0][p], n, false);
+                }
+            });
+        } else {
+            Strided.forEachRun(batch, new int[][] {outStr, aStr, bStr}, new int[] {0, am.offset, bm.offset},
+                    (len, off, st) -> {
+                        for (int i = 0; i < len; i++) {
+                            Gemm.gemm(la.trans, lb.trans, m, n, k,
+                                    am.data, off[1] + i * st[1], la.ld, bm.data, off[2] + i * st[2], lb.ld,
+                                    out.data, off[0] + i * st[0], n, false);
+                        }
+                    });
+        }
         boolean bColumnMajor = lb.trans;
         return Autograd.record("matmul", out, g -> new Tensor[] {
             // An input that needs no gradient (a batch of data, say) gets none: for the first
@@ -104,6 +121,28 @@ final class MatMulOp {
             return ReduceOps.sumTo(g.transpose(-1, -2).matmul(a), swapped).transpose(-1, -2);
         }
         return ReduceOps.sumTo(a.transpose(-1, -2).matmul(g), b.shape);
+    }
+
+    /**
+     * Multiply-adds per product below which a batch of products is split over threads by product
+     * (Gemm splits one product only from 2^22 on: GemmBlocking.PARALLEL_MIN_WORK).
+     */
+    private static final long SPLIT_BATCH_BELOW = 1L << 22;
+
+    /** The start of every matrix of the batch in C, A and B, in batch order: {@code [3][count]}. */
+    private static int[][] batchOffsets(int[] batch, int count, int[] outStr, int[] aStr, int[] bStr,
+                                        int aOffset, int bOffset) {
+        int[][] offsets = new int[3][count];
+        int[] next = {0};
+        Strided.forEachRun(batch, new int[][] {outStr, aStr, bStr}, new int[] {0, aOffset, bOffset},
+                (len, off, st) -> {
+                    for (int i = 0; i < len; i++, next[0]++) {
+                        for (int o = 0; o < 3; o++) {
+                            offsets[o][next[0]] = off[o] + i * st[o];
+                        }
+                    }
+                });
+        return offsets;
     }
 
     /** x itself when each of its matrices is row-major or column-major; otherwise a copy. */

@@ -2,6 +2,7 @@ package dev.pare.tensor;
 
 import dev.pare.tensor.kernels.Binary;
 import dev.pare.tensor.kernels.BinaryKernels;
+import dev.pare.tensor.kernels.GeluKernels;
 import dev.pare.tensor.kernels.Unary;
 import dev.pare.tensor.kernels.UnaryKernels;
 import java.util.Arrays;
@@ -208,15 +209,37 @@ final class PointwiseOps {
 
     static Tensor gelu(Tensor x) {
         Tensor out = map(Unary.GELU, 0f, 0f, x);
-        return Autograd.record("gelu", out, g -> {
-            Tensor d = Tensor.empty(x.shape.clone());
-            Strided.forEachElementRun(x.shape, new int[][] {d.strides, x.strides}, new int[] {0, x.offset}, (n, off, st) -> {
-                for (int i = 0; i < n; i++) {
-                    d.data[off[0] + i * st[0]] = Unary.geluGrad(x.data[off[1] + i * st[1]]);
-                }
-            });
-            return new Tensor[] {g.mul(d)};
+        // GELU'(x) = Φ(x) + x·φ(x) (GeluKernels): g · GELU'(x) in one pass, without a tensor of
+        // GELU'(x) in between. A g that needs a graph (double backward) gets the two-op form; as
+        // before, GELU'(x) is then a constant, so there is no third derivative through x.
+        return Autograd.record("gelu", out, g -> new Tensor[] {
+            Tensor.willRecord(g) ? g.mul(geluBackward(Tensor.scalar(1f), x)) : geluBackward(g, x)
         }, x);
+    }
+
+    /** dL/dx = g · GELU'(x), laid out like g (a fresh tensor). */
+    private static Tensor geluBackward(Tensor gIn, Tensor xIn) {
+        // A broadcast g (the backward of sum() is one value seen everywhere) or a strided x would
+        // take the per-element scalar loop below; one copy costs far less.
+        boolean copy = Arrays.equals(gIn.shape, xIn.shape) && !(gIn.isContiguous() && xIn.isContiguous());
+        Tensor g = copy && !gIn.isContiguous() ? gIn.detach().contiguous() : gIn;
+        Tensor x = copy && !xIn.isContiguous() ? xIn.detach().contiguous() : xIn;
+        int[] shape = Shape.broadcast("gelu backward", g.shape, x.shape);
+        Tensor d = emptyLike(shape, g);
+        int[] gs = Shape.broadcastStrides("gelu backward", g.shape, g.strides, shape);
+        int[] xs = Shape.broadcastStrides("gelu backward", x.shape, x.strides, shape);
+        Strided.forEachElementRun(shape, new int[][] {d.strides, gs, xs}, new int[] {0, g.offset, x.offset},
+                (n, off, st) -> {
+                    if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+                        GeluKernels.backward(g.data, off[1], x.data, off[2], d.data, off[0], n);
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            d.data[off[0] + i * st[0]] = g.data[off[1] + i * st[1]]
+                                    * Unary.geluGrad(x.data[off[2] + i * st[2]]);
+                        }
+                    }
+                });
+        return d;
     }
 
     static Tensor clamp(Tensor x, float lo, float hi) {

@@ -112,4 +112,34 @@ class MatMulProperties {
             Parallel.setThreads(before);
         }
     }
+    /**
+     * Many small products (attention's heads) are split over threads by product: each must come
+     * out with the bits of its own 2-D product, whatever the thread count, also when one operand
+     * is a strided head view and the other is broadcast over the batch.
+     */
+    @Test
+    void batchesOfSmallProductsGiveEachProductsBitsOnAnyThreadCount() {
+        Rng rng = new Rng(11);
+        Tensor x = Tensor.randn(rng, 6, 17, 64);
+        Tensor a = x.view(6, 17, 4, 16).transpose(1, 2);          // [6, 4, 17, 16], rows 64 apart
+        Tensor b = Tensor.randn(rng, 4, 17, 16).transpose(-1, -2);  // [4, 16, 17], broadcast over 6
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            float[] one = a.matmul(b).toArray();
+            Parallel.setThreads(3);
+            float[] three = a.matmul(b).toArray();
+            assertArrayEquals(one, three, 0f, "1 vs 3 threads");
+            for (int i = 0; i < 6; i++) {
+                for (int h = 0; h < 4; h++) {
+                    float[] alone = a.narrow(0, i, 1).narrow(1, h, 1).reshape(17, 16)
+                            .matmul(b.narrow(0, h, 1).reshape(16, 17)).toArray();
+                    float[] inBatch = java.util.Arrays.copyOfRange(three, (i * 4 + h) * 17 * 17, (i * 4 + h + 1) * 17 * 17);
+                    assertArrayEquals(alone, inBatch, 0f, "product [" + i + ", " + h + "] of the batch vs alone");
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
 }

@@ -40,54 +40,338 @@ public final class BinaryKernels {
     /** {@code out[o + i·os] = op(a[ao + i·as], b[bo + i·bs])}, on the Vector API where it can. */
     public static void apply(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs,
                              float[] out, int o, int os, int n) {
-        if (os != 1 || !isVectorised(op)) {
+        if (os != 1 || !isVectorised(op) || !(as == 1 && (bs == 1 || bs == 0) || as == 0 && bs == 1)) {
             scalar(op, a, ao, as, b, bo, bs, out, o, os, n);
             return;
         }
+        // Trap: one loop whose body switches on op is the obvious way to write this, and it is
+        // slow. C2 compiles such a loop with a case for every op the program has used, tries to
+        // inline all of their vector calls and runs out of inlining budget; the vector calls left out of line then pass their
+        // vectors as heap objects and take the Vector API's lane-by-lane Java fallback (frames
+        // named lanewiseTemplate in a profile). A micro-benchmark of one op never shows it, because
+        // C2 prunes the switch cases it has not seen; a training step, which uses them all, does.
+        // So the op is chosen once, here, and each op has loops of its own holding one operator.
+        int i;
+        switch (op) {
+            case ADD: i = add(a, ao, as, b, bo, bs, out, o, n); break;
+            case SUB: i = sub(a, ao, as, b, bo, bs, out, o, n); break;
+            case MUL: i = mul(a, ao, as, b, bo, bs, out, o, n); break;
+            case DIV: i = div(a, ao, as, b, bo, bs, out, o, n); break;
+            case MAX: i = max(a, ao, as, b, bo, bs, out, o, n); break;
+            case MIN: i = min(a, ao, as, b, bo, bs, out, o, n); break;
+            case GT: i = gt(a, ao, as, b, bo, bs, out, o, n); break;
+            case GE: i = ge(a, ao, as, b, bo, bs, out, o, n); break;
+            case LT: i = lt(a, ao, as, b, bo, bs, out, o, n); break;
+            case LE: i = le(a, ao, as, b, bo, bs, out, o, n); break;
+            case EQ: i = eq(a, ao, as, b, bo, bs, out, o, n); break;
+            case RELU_GRAD: i = reluGrad(a, ao, as, b, bo, bs, out, o, n); break;
+            default: throw new AssertionError(op);
+        }
+        scalar(op, a, ao + i * as, as, b, bo + i * bs, bs, out, o + i, 1, n - i);
+    }
+
+    // Each method below: the vector part of apply for one op, for the three stride patterns it
+    // accepts (both runs contiguous; b a broadcast scalar; a a broadcast scalar). Returns how many
+    // elements it did, a multiple of the vector length; apply does the tail with the scalar twin.
+
+    private static int add(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
         int bound = FLOAT.loopBound(n);
         int i = 0;
         if (as == 1 && bs == 1) {
             for (; i < bound; i += FLOAT.length()) {
                 FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
                 FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
-                lanewise(op, x, y).intoArray(out, o + i);
+                x.add(y).intoArray(out, o + i);
             }
-        } else if (as == 1 && bs == 0) {
+        } else if (as == 1) {
             FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
             for (; i < bound; i += FLOAT.length()) {
                 FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
-                lanewise(op, x, y).intoArray(out, o + i);
+                x.add(y).intoArray(out, o + i);
             }
-        } else if (as == 0 && bs == 1) {
+        } else {
             FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
             for (; i < bound; i += FLOAT.length()) {
                 FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
-                lanewise(op, x, y).intoArray(out, o + i);
+                x.add(y).intoArray(out, o + i);
             }
         }
-        scalar(op, a, ao + i * as, as, b, bo + i * bs, bs, out, o + i, 1, n - i);
+        return i;
     }
 
-    private static FloatVector lanewise(Binary op, FloatVector x, FloatVector y) {
-        switch (op) {
-            case ADD: return x.add(y);
-            case SUB: return x.sub(y);
-            case MUL: return x.mul(y);
-            case DIV: return x.div(y);
-            case MAX: return x.max(y);
-            case MIN: return x.min(y);
-            // Comparisons give 1 where true and 0 elsewhere. A lane compare follows Java's float
-            // operators (false for any NaN operand; −0 equals +0), so it matches the scalar twin.
-            // (ReLU's backward multiplies by x > 0: on the scalar path that was a quarter of a
-            // CNN training step.)
-            case GT: return ones(x.compare(VectorOperators.GT, y));
-            case GE: return ones(x.compare(VectorOperators.GE, y));
-            case LT: return ones(x.compare(VectorOperators.LT, y));
-            case LE: return ones(x.compare(VectorOperators.LE, y));
-            case EQ: return ones(x.compare(VectorOperators.EQ, y));
-            case RELU_GRAD: return x.mul(ones(y.compare(VectorOperators.GT, 0f)));
-            default: throw new AssertionError(op);
+    private static int sub(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.sub(y).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                x.sub(y).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.sub(y).intoArray(out, o + i);
+            }
         }
+        return i;
+    }
+
+    private static int mul(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.mul(y).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                x.mul(y).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.mul(y).intoArray(out, o + i);
+            }
+        }
+        return i;
+    }
+
+    private static int div(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.div(y).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                x.div(y).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.div(y).intoArray(out, o + i);
+            }
+        }
+        return i;
+    }
+
+    private static int max(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.max(y).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                x.max(y).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.max(y).intoArray(out, o + i);
+            }
+        }
+        return i;
+    }
+
+    private static int min(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.min(y).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                x.min(y).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.min(y).intoArray(out, o + i);
+            }
+        }
+        return i;
+    }
+
+    private static int gt(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.GT, y)).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                ones(x.compare(VectorOperators.GT, y)).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.GT, y)).intoArray(out, o + i);
+            }
+        }
+        return i;
+    }
+
+    private static int ge(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.GE, y)).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                ones(x.compare(VectorOperators.GE, y)).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.GE, y)).intoArray(out, o + i);
+            }
+        }
+        return i;
+    }
+
+    private static int lt(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.LT, y)).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                ones(x.compare(VectorOperators.LT, y)).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.LT, y)).intoArray(out, o + i);
+            }
+        }
+        return i;
+    }
+
+    private static int le(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.LE, y)).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                ones(x.compare(VectorOperators.LE, y)).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.LE, y)).intoArray(out, o + i);
+            }
+        }
+        return i;
+    }
+
+    private static int eq(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.EQ, y)).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                ones(x.compare(VectorOperators.EQ, y)).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                ones(x.compare(VectorOperators.EQ, y)).intoArray(out, o + i);
+            }
+        }
+        return i;
+    }
+
+    private static int reluGrad(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int o, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.mul(ones(y.compare(VectorOperators.GT, 0f))).intoArray(out, o + i);
+            }
+        } else if (as == 1) {
+            FloatVector y = FloatVector.broadcast(FLOAT, b[bo]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector x = FloatVector.fromArray(FLOAT, a, ao + i);
+                x.mul(ones(y.compare(VectorOperators.GT, 0f))).intoArray(out, o + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(FLOAT, a[ao]);
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector y = FloatVector.fromArray(FLOAT, b, bo + i);
+                x.mul(ones(y.compare(VectorOperators.GT, 0f))).intoArray(out, o + i);
+            }
+        }
+        return i;
     }
 
     /** 1 in the lanes of {@code m}, 0 elsewhere. */

@@ -35,7 +35,7 @@ public final class SoftmaxKernels {
     /** y[yo..yo+n) = softmax(x[xo..xo+n)). */
     public static void softmax(float[] x, int xo, float[] y, int yo, int n) {
         float m = ReduceKernels.max(x, xo, 1, n);
-        expShifted(x, xo, y, yo, n, m);
+        UnaryKernels.expShifted(x, xo, m, y, yo, n);
         float inv = 1f / ReduceKernels.sum(y, yo, 1, n);
         UnaryKernels.apply(Unary.SCALE, inv, 0f, y, yo, 1, y, yo, 1, n);
     }
@@ -105,17 +105,6 @@ public final class SoftmaxKernels {
         }
         for (; i < n; i++) {
             dx[dxo + i] = y[yo + i] * (g[go + i] - dot);
-        }
-    }
-
-    private static void expShifted(float[] x, int xo, float[] y, int yo, int n, float m) {
-        int i = 0;
-        int bound = FLOAT.loopBound(n);
-        for (; i < bound; i += FLOAT.length()) {
-            UnaryKernels.exp(FloatVector.fromArray(FLOAT, x, xo + i).sub(m)).intoArray(y, yo + i);
-        }
-        for (; i < n; i++) {
-            y[yo + i] = (float) Math.exp(x[xo + i] - m);
         }
     }
 }

@@ -51,19 +51,25 @@ public enum Unary {
 
     /**
      * The exact GELU of Hendrycks and Gimpel, x·Φ(x) = x/2 · (1 + erf(x/√2)), as PyTorch's
-     * default {@code GELU()} computes it (not the tanh approximation).
+     * default {@code GELU()} computes it (not the tanh approximation). Φ is taken from
+     * {@link #erfc}, so the left tail, where Φ is tiny, keeps its digits (see {@link GeluKernels}).
      */
     public static float gelu(float x) {
-        return (float) (0.5 * x * (1.0 + erf(x * 0.7071067811865476)));
+        return (float) (x * normalCdf(x));
     }
 
     /**
      * Derivative of {@link #gelu}: Φ(x) + x·φ(x), with φ the standard normal density.
      */
     public static float geluGrad(float x) {
-        double cdf = 0.5 * (1.0 + erf(x * 0.7071067811865476));
         double pdf = Math.exp(-0.5 * (double) x * x) * 0.3989422804014327;
-        return (float) (cdf + x * pdf);
+        return (float) (normalCdf(x) + x * pdf);
+    }
+
+    /** Φ(x) = ½ erfc(−x/√2), the standard normal CDF, from erfc of a non-negative argument. */
+    private static double normalCdf(double x) {
+        double half = 0.5 * erfc(Math.abs(x) * 0.7071067811865476);
+        return x < 0 ? half : 1.0 - half;
     }
 
     /**
@@ -72,12 +78,19 @@ public enum Unary {
      * Abramowitz–Stegun 7.1.26 fit whose 1.5e-7 error becomes a large relative error near 0.
      */
     public static double erf(double x) {
-        double z = Math.abs(x);
+        double ans = erfc(Math.abs(x));
+        return x >= 0 ? 1.0 - ans : ans - 1.0;
+    }
+
+    /**
+     * erfc(z) = 1 − erf(z) for z ≥ 0, to about 1.2e-7 absolute error (the fit behind {@link #erf});
+     * {@link GeluKernels} evaluates the same formula on vectors.
+     */
+    static double erfc(double z) {
         double t = 1.0 / (1.0 + 0.5 * z);
-        double ans = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196
+        return t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196
                 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398
                 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-        return x >= 0 ? 1.0 - ans : ans - 1.0;
     }
 
     /** x^p with the common exponents computed exactly rather than through exp/log. */

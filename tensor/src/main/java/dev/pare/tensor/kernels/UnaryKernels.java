@@ -14,10 +14,11 @@ import jdk.incubator.vector.VectorOperators;
  * strided runs and for the functions that have no vector form here.
  *
  * <p>Which functions are vectorised: the cheap lanewise ones (NEG, ABS, SQUARE, SQRT, RELU, CLAMP,
- * SCALE, SHIFT) and EXP, through the polynomial in {@link #exp(FloatVector)}. Pare does not use the
- * Vector API's own transcendental operators, because whether they compile to SIMD instructions or
- * to a per-lane call depends on the JDK build; TANH, SIGMOID, LOG, GELU and POW therefore run the
- * scalar twin. They are not on the hot path of the models Pare trains (ReLU networks).
+ * SCALE, SHIFT), EXP, through the polynomial in {@link #exp(FloatVector)}, and GELU, built on it
+ * in {@link GeluKernels} (a Transformer's feed-forward activation). Pare does not use the Vector
+ * API's own transcendental operators, because whether they compile to SIMD instructions or to a
+ * per-lane call depends on the JDK build; TANH, SIGMOID, LOG and POW therefore run the scalar
+ * twin. They are not on the hot path of the models Pare trains.
  */
 public final class UnaryKernels {
     private UnaryKernels() {}
@@ -26,6 +27,7 @@ public final class UnaryKernels {
     public static boolean isVectorised(Unary op) {
         switch (op) {
             case NEG: case ABS: case SQUARE: case SQRT: case RELU: case CLAMP: case SCALE: case SHIFT: case EXP:
+            case GELU:
                 return true;
             default:
                 return false;
@@ -52,39 +54,108 @@ public final class UnaryKernels {
             scalar(op, p, q, src, s, ss, dst, d, ds, n);
             return;
         }
-        int bound = FLOAT.loopBound(n);
-        int i = 0;
-        if (op == Unary.EXP) {
-            // exp gets a loop of its own: inlined through lanewise's switch, the whole tree of
-            // vector calls grows past C2's inlining budget and the vectors end up on the heap.
-            for (; i < bound; i += FLOAT.length()) {
-                exp(FloatVector.fromArray(FLOAT, src, s + i)).intoArray(dst, d + i);
-            }
-        } else {
-            for (; i < bound; i += FLOAT.length()) {
-                FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
-                lanewise(op, p, q, x).intoArray(dst, d + i);
-            }
+        // The op is chosen once, outside the loops: one loop switching on op in its body runs out
+        // of C2's inlining budget once a program uses several ops, and its vectors then become heap
+        // objects on the Vector API's Java fallback (see the same trap in BinaryKernels.apply).
+        int i;
+        switch (op) {
+            case NEG: i = neg(src, s, dst, d, n); break;
+            case ABS: i = abs(src, s, dst, d, n); break;
+            case SQUARE: i = square(src, s, dst, d, n); break;
+            case SQRT: i = sqrt(src, s, dst, d, n); break;
+            case RELU: i = relu(src, s, dst, d, n); break;
+            case CLAMP: i = clamp(src, s, dst, d, n, p, q); break;
+            case SCALE: i = scale(src, s, dst, d, n, p); break;
+            case SHIFT: i = shift(src, s, dst, d, n, p); break;
+            case EXP: expShifted(src, s, 0f, dst, d, n); return;
+            case GELU: GeluKernels.forward(src, s, dst, d, n); return;
+            default: throw new AssertionError(op);
         }
         scalar(op, p, q, src, s + i, 1, dst, d + i, 1, n - i);
     }
 
-    // Each case calls its own operator: a VectorOperators constant chosen at run time would not be
-    // a compile-time constant for C2, and the intrinsic (and the registers) would be lost.
-    private static FloatVector lanewise(Unary op, float p, float q, FloatVector x) {
-        switch (op) {
-            case NEG: return x.neg();
-            case ABS: return x.abs();
-            case SQUARE: return x.mul(x);
-            case SQRT: return x.sqrt();
-            // max(x, 0) would turn NaN into 0 on some paths; blend on "x < 0" keeps NaN, as the twin.
-            case RELU: return x.blend(0f, x.compare(VectorOperators.LT, 0f));
-            case CLAMP: return x.blend(p, x.compare(VectorOperators.LT, p))
-                    .blend(q, x.compare(VectorOperators.GT, q));
-            case SCALE: return x.mul(p);
-            case SHIFT: return x.add(p);
-            default: throw new AssertionError(op);
+    // The vector part of apply, one method per op: dst[d + i] = op(src[s + i]) for i below the
+    // loop bound, which each returns; apply finishes the tail with the scalar twin.
+
+    private static int neg(float[] src, int s, float[] dst, int d, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+            x.neg().intoArray(dst, d + i);
         }
+        return i;
+    }
+
+    private static int abs(float[] src, int s, float[] dst, int d, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+            x.abs().intoArray(dst, d + i);
+        }
+        return i;
+    }
+
+    private static int square(float[] src, int s, float[] dst, int d, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+            x.mul(x).intoArray(dst, d + i);
+        }
+        return i;
+    }
+
+    private static int sqrt(float[] src, int s, float[] dst, int d, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+            x.sqrt().intoArray(dst, d + i);
+        }
+        return i;
+    }
+
+    private static int relu(float[] src, int s, float[] dst, int d, int n) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+            // max(x, 0) would turn NaN into 0 on some paths; blend on "x < 0" keeps NaN, as the twin.
+            x.blend(0f, x.compare(VectorOperators.LT, 0f)).intoArray(dst, d + i);
+        }
+        return i;
+    }
+
+    private static int clamp(float[] src, int s, float[] dst, int d, int n, float p, float q) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+            x.blend(p, x.compare(VectorOperators.LT, p)).blend(q, x.compare(VectorOperators.GT, q)).intoArray(dst, d + i);
+        }
+        return i;
+    }
+
+    private static int scale(float[] src, int s, float[] dst, int d, int n, float p) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+            x.mul(p).intoArray(dst, d + i);
+        }
+        return i;
+    }
+
+    private static int shift(float[] src, int s, float[] dst, int d, int n, float p) {
+        int bound = FLOAT.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i);
+            x.add(p).intoArray(dst, d + i);
+        }
+        return i;
     }
 
     // Cephes' expf constants: ln 2 split into a part exact in float (C1) and a correction (C2), so
@@ -99,6 +170,48 @@ public final class UnaryKernels {
     // At 88.8, e^x is already above Float.MAX_VALUE, so clamping there keeps +Infinity.
     private static final float EXP_LO = -87.3f;
     private static final float EXP_HI = 88.8f;
+
+    /**
+     * {@code dst[d + i] = e^(src[s + i] − shift)} for i &lt; n: the exponential of a run, which
+     * softmax (shift = the row maximum), GELU and {@code Unary.EXP} (shift = 0) are built on. The
+     * vector loop computes exactly what {@link #exp(FloatVector)} does, written out in the loop
+     * body; the tail uses {@code Math.exp}, as the scalar twin. dst may be src's own region.
+     *
+     * <p>Trap: why the polynomial is written twice. A loop that calls {@code exp(FloatVector)}
+     * runs at SIMD speed only if C2 inlines it, and whether it does depends on what was compiled
+     * first: once the helper has been compiled on its own and its machine code is larger than
+     * C2's limit for inlining compiled methods (InlineSmallCode; the log then says "already
+     * compiled into a big method"), every loop compiled afterwards calls it instead, with its
+     * vectors boxed, and the store takes the Vector API's Java fallback. In one attention
+     * benchmark run that made the softmax half of the time. This loop has nothing to inline but
+     * the Vector API's own methods, so it is fast whatever the order of compilation.
+     */
+    public static void expShifted(float[] src, int s, float shift, float[] dst, int d, int n) {
+        int i = 0;
+        int bound = FLOAT.loopBound(n);
+        for (; i < bound; i += FLOAT.length()) {
+            FloatVector x = FloatVector.fromArray(FLOAT, src, s + i).sub(shift);
+            FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+            FloatVector t = xc.mul(LOG2E).add(ROUND_MAGIC);
+            FloatVector nf = t.sub(ROUND_MAGIC);
+            FloatVector r = xc.sub(nf.mul(C1)).sub(nf.mul(C2));
+            FloatVector r2 = r.mul(r);
+            FloatVector poly = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
+                    .mul(r).add(8.3334519073E-3f)
+                    .mul(r).add(4.1665795894E-2f)
+                    .mul(r).add(1.6666665459E-1f)
+                    .mul(r).add(5.0000001201E-1f)
+                    .mul(r2).add(r).add(1f);
+            IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+            IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector pow2h = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector pow2rest = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            poly.mul(pow2h).mul(pow2rest).blend(0f, x.compare(VectorOperators.LT, EXP_LO)).intoArray(dst, d + i);
+        }
+        for (; i < n; i++) {
+            dst[d + i] = (float) Math.exp(src[s + i] - shift);
+        }
+    }
 
     /**
      * e^x on the Vector API, within 2 ulp of {@code Math.exp} on [−87.3, 88.7], +Infinity above
