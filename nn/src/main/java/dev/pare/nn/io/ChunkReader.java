@@ -45,8 +45,8 @@ import java.util.zip.CRC32C;
  * Two other splits were measured and lost. Checksumming the decoder's own buffers on the helper
  * was slower than no helper at all: every chunk then travels between the two cores' caches, and
  * the decoder's next write into a buffer the helper has read must first take its cache lines back,
- * which costs more than checksumming the chunk in place (CRC32C's instruction runs at tens of
- * gigabytes per second). A helper that reads ahead of the decoder doubles the traffic to memory
+ * which costs more than checksumming the chunk in place (CRC32C is one instruction per 8 bytes,
+ * cheaper per byte than moving the byte between cores). A helper that reads ahead of the decoder doubles the traffic to memory
  * and slows the decoder's own copies. Following a few chunks behind, the helper reads pages of
  * the page cache that the decoder has just brought into the shared cache, and that nobody
  * writes, so the decoder's work is almost exactly that of a load without verification. The price
@@ -67,7 +67,7 @@ final class ChunkReader {
 
     /**
      * Data sections smaller than this are checksummed on the decoding thread alone: waking the
-     * helper costs tens of microseconds, about what checksumming this much does.
+     * helper, and its first chunks, cost about what checksumming this much on the spot does.
      */
     static final long MIN_BYTES_FOR_HELPER = 4L << 20;
 
@@ -81,8 +81,8 @@ final class ChunkReader {
     /**
      * How long the helper sleeps when it has caught up with the decoder. Waking it from the
      * decoder instead would put a system call on the decoder's path; spinning would hold a core
-     * for the whole load. A 50 µs sleep (about 100 µs with the kernel's timer slack) lets the
-     * decoder read a few chunks ahead.
+     * for the whole load. A short sleep lets the decoder read a few chunks ahead, well within
+     * {@link #MAX_LAG}.
      */
     static final long POLL_NANOS = 50_000;
 
