@@ -4,6 +4,7 @@ import dev.pare.compress.prune.Mask;
 import dev.pare.compress.prune.SparseCheckpoint;
 import dev.pare.compress.quantize.QuantizedCheckpoint;
 import dev.pare.compress.stack.CompressedCheckpoint;
+import dev.pare.nn.KeyMap;
 import dev.pare.nn.Module;
 import dev.pare.nn.io.Checkpoint;
 import dev.pare.nn.io.CheckpointContentException;
@@ -104,30 +105,102 @@ final class ModelFile {
     final Module model;
     /** The file's {@code __metadata__} (without Pare's checksums). */
     final Map<String, String> metadata;
+    /**
+     * Whether the file has PyTorch's names for the MLP ({@code 0.weight, 2.weight, …}), mapped
+     * to Pare's with {@link FashionModels#TORCH_MLP_KEYS} (only {@link #readFloatModel} accepts them).
+     */
+    final boolean torchNames;
 
-    private ModelFile(Path file, Format format, Architecture architecture, Module model, Map<String, String> metadata) {
+    private ModelFile(Path file, Format format, Architecture architecture, Module model, Map<String, String> metadata,
+                      boolean torchNames) {
         this.file = file;
         this.format = format;
         this.architecture = architecture;
         this.model = model;
         this.metadata = metadata;
+        this.torchNames = torchNames;
     }
 
     /**
      * Reads {@code file}, whichever of Pare's formats it is in.
      *
      * @throws IllegalArgumentException naming the file if it is missing or holds no model of
-     *     {@link FashionModels}; a {@link CheckpointContentException} if its tensors do not fit
-     *     the architecture or the format's rules
+     *     {@link FashionModels} (a PyTorch export included: {@code ./pare export} reads Pare's files)
+     *     ; a {@link CheckpointContentException} if its tensors do not fit the architecture or the
+     *     format's rules
      * @throws IOException (a {@code SafeTensorsFormatException} or {@code SafeTensorsChecksumException},
      *     naming the file) if it is not safetensors or was damaged
      */
     static ModelFile read(Path file) throws IOException {
+        Checkpoint c = checkpointOf(file, "");
+        if (c.metadata().containsKey("pare.torch_module")) {
+            throw new IllegalArgumentException(file + ": is already a PyTorch export (of " + c.metadata().get("pare.source")
+                    + "), with PyTorch's names; export reads the files Pare's commands write");
+        }
+        return load(file, c, false);
+    }
+
+    /**
+     * Reads a dense float model of {@link FashionModels} for a command to compress, named by
+     * {@code option} in messages ({@code --model}): a file written by train-mlp, train-cnn or
+     * distill, or one with PyTorch's names and dtypes, as {@code ./pare export} writes it or as
+     * PyTorch's {@code safetensors.torch.save_file(model.state_dict(), …)} does for the twins
+     * that {@code ./pare export} prints. An MLP named {@code 0.weight, 2.weight, …} (PyTorch's
+     * {@code nn.Sequential(nn.Linear(784, H), nn.ReLU(), …)}) is mapped to Pare's indices with
+     * {@link FashionModels#TORCH_MLP_KEYS}; the CNNs' names are the same in both. F16, BF16 and
+     * F64 weights arrive as float32 (see {@code SafeTensors.read}), BatchNorm's int64 counters as
+     * floats.
+     *
+     * @throws IllegalArgumentException naming the option and the file if it is missing, holds no
+     *     model of {@link FashionModels}, or holds a pruned or quantized one (not a float model to
+     *     start from)
+     */
+    static ModelFile readFloatModel(Path file, String option) throws IOException {
+        Checkpoint c = checkpointOf(file, option + " ");
+        Format format = formatOf(c);
+        if (format != Format.DENSE) {
+            throw new IllegalArgumentException(option + " " + file + ": holds a model stored as " + format.description
+                    + "; this command starts from a dense float model (from ./pare train-mlp, train-cnn or distill, or "
+                    + "./pare export of one)");
+        }
+        boolean torch = hasTorchMlpNames(c);
+        Checkpoint named = torch ? renamed(c, FashionModels.TORCH_MLP_KEYS) : c;
+        try {
+            return load(file, named, torch);
+        } catch (CheckpointContentException ex) {
+            throw ex; // names the file and the tensor already
+        } catch (IllegalArgumentException ex) {
+            throw new IllegalArgumentException(option + " " + ex.getMessage(), ex);
+        }
+    }
+
+    private static Checkpoint checkpointOf(Path file, String option) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + (Files.isDirectory(file) ? ": is a directory, not a model file"
+            throw new IllegalArgumentException(option + file + (Files.isDirectory(file) ? ": is a directory, not a model file"
                     : ": no such file"));
         }
-        Checkpoint c = SafeTensors.read(file);
+        return SafeTensors.read(file);
+    }
+
+    /**
+     * Whether {@code c} names its layers as a PyTorch MLP without a Flatten does: a Linear weight
+     * ([out, in]) at index 0, where Pare's MLP has its Flatten and a CNN its first 4-d convolution.
+     */
+    static boolean hasTorchMlpNames(Checkpoint c) {
+        TensorEntry first = c.entries().get("0.weight");
+        return first != null && first.shape().length == 2;
+    }
+
+    /** {@code c} with every tensor's name mapped through {@code keys}; metadata as it is. */
+    private static Checkpoint renamed(Checkpoint c, KeyMap keys) {
+        Checkpoint out = new Checkpoint();
+        c.metadata().forEach(out::putMetadata);
+        c.entries().forEach((k, v) -> out.put(keys.map(k), v));
+        return out;
+    }
+
+    /** Builds the architecture of {@code c} (read from {@code file}) and loads its weights with the loader of its format. */
+    private static ModelFile load(Path file, Checkpoint c, boolean torchNames) throws IOException {
         Format format = formatOf(c);
         Architecture arch = architectureOf(c, file);
         Module model = arch.build();
@@ -152,7 +225,7 @@ final class ModelFile {
             throw new CheckpointContentException(file.toString(), "does not load into " + arch + ": " + ex.getMessage(), ex);
         }
         model.eval();
-        return new ModelFile(file, format, arch, model, c.metadata());
+        return new ModelFile(file, format, arch, model, c.metadata(), torchNames);
     }
 
     static Format formatOf(Checkpoint c) {
@@ -177,10 +250,6 @@ final class ModelFile {
      * {@code P.weight.shape} (sparse and stacked files, whose weight is stored in pieces).
      */
     static Architecture architectureOf(Checkpoint c, Path file) {
-        if (c.metadata().containsKey("pare.torch_module")) {
-            throw new IllegalArgumentException(file + ": is already a PyTorch export (of " + c.metadata().get("pare.source")
-                    + "), with PyTorch's names; export reads the files Pare's commands write");
-        }
         // Sorted by index, so that 1, 3, 5 … come in order whatever the file's order.
         TreeMap<String, int[]> weights = new TreeMap<>(ModelFile::compareIndices);
         for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {

@@ -15,7 +15,6 @@ import dev.pare.nn.Module;
 import dev.pare.nn.data.Batch;
 import dev.pare.nn.data.DataLoader;
 import dev.pare.nn.datasets.FashionMnist;
-import dev.pare.nn.io.SafeTensors;
 import dev.pare.nn.loss.CrossEntropyLoss;
 import dev.pare.nn.optim.LrSchedule;
 import dev.pare.nn.optim.LrScheduler;
@@ -75,7 +74,9 @@ public final class Prune implements Callable<Integer> {
     TrainingOptions options;
 
     @Option(names = "--model", paramLabel = "FILE",
-            description = "Start from these MLP weights (from ./pare train-mlp) instead of training them first.")
+            description = "Start from this MLP with two hidden layers instead of training one first: a file from "
+                    + "./pare train-mlp, or one with PyTorch's names and dtypes (./pare export, or PyTorch's own "
+                    + "safetensors file of nn.Sequential(nn.Linear(784, H1), nn.ReLU(), ...)).")
     Path model;
 
     @Option(names = "--sparsities", paramLabel = "S,S,...", split = ",",
@@ -128,6 +129,8 @@ public final class Prune implements Callable<Integer> {
         RESTART
     }
 
+    /** The MLP being pruned: train-mlp's 784-256-128-10, or the --model file's widths. */
+    private ModelFile.Architecture architecture = new ModelFile.Architecture(ModelFile.Kind.MLP, new int[] {256, 128});
     private FashionMnist data;
     private DataLoader train;
     private DataLoader test;
@@ -223,12 +226,18 @@ public final class Prune implements Callable<Integer> {
 
     /** The trained MLP: loaded from --model, or trained here with train-mlp's recipe. */
     private Module baseModel() throws Exception {
-        Module m = FashionModels.mlp(new Rng(options.seed));
         if (model != null) {
-            Mask.loadStateDict(m, SafeTensors.load(model));
-            System.out.println("loaded " + model);
-            return m;
+            ModelFile f = ModelFile.readFloatModel(model, "--model");
+            if (f.architecture.kind() != ModelFile.Kind.MLP || f.architecture.hidden().length != 2) {
+                throw new IllegalArgumentException("--model " + model + ": holds " + f.architecture + "; prune works on "
+                        + "an MLP with two hidden layers (784-H1-H2-10, as ./pare train-mlp writes)");
+            }
+            architecture = f.architecture;
+            System.out.println("loaded " + model + " (" + architecture
+                    + (f.torchNames ? ", PyTorch's names 0, 2, 4 read as 1, 3, 5" : "") + ")");
+            return f.model;
         }
+        Module m = FashionModels.mlp(new Rng(options.seed));
         int epochs = options.epochsOr(10);
         System.out.println("training the dense MLP for " + epochs + " epochs (or pass --model FILE from ./pare train-mlp)");
         SGD sgd = new SGD(m.parameters(), options.learningRateOr(0.05), 0.9, 0, true, 5e-4);
@@ -238,8 +247,8 @@ public final class Prune implements Callable<Integer> {
         return m;
     }
 
-    private static Module copyOf(Module base) {
-        Module m = FashionModels.mlp(new Rng(0));
+    private Module copyOf(Module base) {
+        Module m = architecture.build();
         Mask.loadStateDict(m, base.stateDict());
         return m;
     }

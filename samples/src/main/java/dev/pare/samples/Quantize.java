@@ -58,8 +58,13 @@ public final class Quantize implements Callable<Integer> {
     TrainingOptions options;
 
     @Option(names = "--model", paramLabel = "FILE",
-            description = "Trained MLP weights from ./pare train-mlp (default: train one now with --epochs).")
+            description = "A trained MLP (default: train one now with --epochs): a file from ./pare train-mlp or "
+                    + "distill, or one with PyTorch's names and dtypes (./pare export, or PyTorch's own safetensors "
+                    + "file of nn.Sequential(nn.Linear(784, H), nn.ReLU(), ...)).")
     Path model;
+
+    /** The MLP being quantized: train-mlp's 784-256-128-10, or the --model file's widths. */
+    private ModelFile.Architecture architecture = new ModelFile.Architecture(ModelFile.Kind.MLP, new int[] {256, 128});
 
     @Option(names = "--calibration-batches", paramLabel = "N",
             description = "Training batches the static variants calibrate on (default: ${DEFAULT-VALUE}).")
@@ -95,7 +100,7 @@ public final class Quantize implements Callable<Integer> {
 
         Map<String, Tensor> fp32State = trainedState(train, test);
         Supplier<Module> fresh = () -> {
-            Module m = FashionModels.mlp(new Rng(options.seed));
+            Module m = architecture.build();
             m.loadStateDict(fp32State, true);
             return m;
         };
@@ -138,11 +143,19 @@ public final class Quantize implements Callable<Integer> {
     }
 
     private Map<String, Tensor> trainedState(DataLoader train, DataLoader test) throws Exception {
-        Module m = FashionModels.mlp(new Rng(options.seed));
+        Module m;
         if (model != null) {
-            m.loadStateDict(SafeTensors.load(model), true);
-            System.out.println("loaded " + model);
+            ModelFile f = ModelFile.readFloatModel(model, "--model");
+            if (f.architecture.kind() != ModelFile.Kind.MLP) {
+                throw new IllegalArgumentException("--model " + model + ": holds " + f.architecture
+                        + "; quantize works on the MLPs of ./pare train-mlp and distill");
+            }
+            architecture = f.architecture;
+            m = f.model;
+            System.out.println("loaded " + model + " (" + architecture
+                    + (f.torchNames ? ", PyTorch's names 0, 2, 4 read as 1, 3, 5" : "") + ")");
         } else {
+            m = FashionModels.mlp(new Rng(options.seed));
             int epochs = options.epochsOr(10);
             SGD sgd = new SGD(m.parameters(), options.learningRateOr(0.05), 0.9, 0, true, 5e-4);
             LrScheduler schedule = new LrScheduler(sgd, LrSchedule.cosine(epochs * train.numBatches(), 0));

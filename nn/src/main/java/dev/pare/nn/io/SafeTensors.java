@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.zip.CRC32C;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SafeTensors {
     /** Data moves through a buffer of this size, so a save or load never doubles a big tensor in memory. */
-    private static final int CHUNK_BYTES = 1 << 16;
+    private static final int CHUNK_BYTES = ChunkReader.CHUNK_BYTES;
 
     private SafeTensors() {}
 
@@ -381,14 +381,19 @@ public final class SafeTensors {
      * @param name the file's name, for messages
      */
     static Checkpoint read(SeekableByteChannel ch, String name, Checksums checksums) throws IOException {
+        return read(ch, name, checksums, reader -> {});
+    }
+
+    /** As {@link #read(SeekableByteChannel, String, Checksums)}, with {@code configure} applied to the data's reader first (for tests). */
+    static Checkpoint read(SeekableByteChannel ch, String name, Checksums checksums, Consumer<ChunkReader> configure)
+            throws IOException {
         long size = ch.size();
         if (size < Long.BYTES) {
             throw new SafeTensorsFormatException(name + ": file is " + size
                     + " bytes, too short for the 8-byte header length that starts a safetensors file");
         }
         ch.position(0);
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        buf.limit(Long.BYTES);
+        ByteBuffer buf = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, buf, name);
         buf.flip();
         long headerLength = buf.getLong(); // unsigned in the spec: a negative long is > 2^63, absurd either way
@@ -414,13 +419,6 @@ public final class SafeTensors {
         } else if (checksums == Checksums.ON) {
             expected = parseChecksums(sums, header.slots.size(), name);
         }
-        // Each tensor's CRC32C is computed on the chunk buffer while its bytes are in cache, just
-        // before they are decoded, and compared when the tensor's last chunk is in: one pass over
-        // the file, not two. A mismatch is thrown before anything checks what the bytes mean (a
-        // BOOL byte of 3, a row pointer out of range), so damage is reported as damage, and no
-        // loader ever sees a tensor that failed.
-        CRC32C crc = expected == null ? null : new CRC32C();
-
         Checkpoint c = new Checkpoint();
         // The checksums describe these bytes only; a caller who edits and saves the checkpoint
         // gets new ones, so they are not handed on as metadata.
@@ -429,20 +427,29 @@ public final class SafeTensors {
                 c.putMetadata(k, v);
             }
         });
+        // The data is read in chunks, each checksummed while this thread decodes it (see
+        // ChunkReader); a tensor's sum is compared before the checkpoint is handed on, and before
+        // anything checks what its bytes mean (a BOOL byte of 3, a row pointer out of range), so
+        // damage is reported as damage and no loader ever sees a tensor that failed.
+        ChunkReader reader = new ChunkReader(ch, name, dataStart, header.slots, expected);
+        configure.accept(reader);
+        return reader.run(in -> decode(in, header, c, name));
+    }
+
+    /** Decodes every tensor of {@code header}, in file order, from {@code in} into {@code c}. */
+    private static Checkpoint decode(ChunkReader in, SafeTensorsHeader header, Checkpoint c, String name)
+            throws IOException {
         short[] halves = null; // scratch for F16/BF16, made on first use
         // Slots tile the buffer in order (checked), so reading them in order reads the file front to back.
         for (int slot = 0; slot < header.slots.size(); slot++) {
             SafeTensorsHeader.Slot s = header.slots.get(slot);
             int n = (int) ((s.end - s.begin) / s.dtype.byteSize());
-            ch.position(dataStart + s.begin);
-            if (crc != null) {
-                crc.reset();
-            }
+            in.startTensor(slot);
             TensorEntry entry;
             switch (s.dtype) {
                 case F32: {
                     float[] values = new float[n];
-                    readFloats(ch, buf, crc, values, name);
+                    readFloats(in, values);
                     entry = TensorEntry.of(Tensor.wrap(values, 0, s.shape));
                     break;
                 }
@@ -453,13 +460,13 @@ public final class SafeTensors {
                         halves = new short[CHUNK_BYTES / Short.BYTES];
                     }
                     float[] values = new float[n];
-                    readHalves(ch, buf, crc, halves, values, s.dtype == DType.BF16, name);
+                    readHalves(in, halves, values, s.dtype == DType.BF16);
                     entry = TensorEntry.of(Tensor.wrap(values, 0, s.shape));
                     break;
                 }
                 case F64: {
                     float[] values = new float[n];
-                    readDoubles(ch, buf, crc, values, name);
+                    readDoubles(in, values);
                     entry = TensorEntry.of(Tensor.wrap(values, 0, s.shape));
                     break;
                 }
@@ -467,10 +474,11 @@ public final class SafeTensors {
                 case U8:
                 case BOOL: {
                     byte[] values = new byte[n];
-                    readBytes(ch, crc, values, name);
+                    readBytes(in, values);
                     if (s.dtype == DType.BOOL) {
                         // Damage first, meaning second; and ofBytes would refuse the byte without naming the file.
-                        verify(crc, expected, slot, s, dataStart, name);
+                        in.endTensor();
+                        in.verifyReadSoFar();
                         checkBools(values, s.name, name);
                     }
                     entry = TensorEntry.ofBytes(s.dtype, values, s.shape);
@@ -478,40 +486,31 @@ public final class SafeTensors {
                 }
                 case I64: {
                     long[] values = new long[n];
-                    readLongs(ch, buf, crc, values, name);
+                    readLongs(in, values);
                     entry = TensorEntry.ofLongs(values, s.shape);
                     break;
                 }
                 case I16: {
                     short[] values = new short[n];
-                    readShorts(ch, buf, crc, values, name);
+                    readShorts(in, values);
                     entry = TensorEntry.ofShorts(values, s.shape);
                     break;
                 }
                 case I32: {
                     int[] values = new int[n];
-                    readInts(ch, buf, crc, values, name);
+                    readInts(in, values);
                     entry = TensorEntry.ofInts(values, s.shape);
                     break;
                 }
                 default:
                     throw new AssertionError(s.dtype);
             }
-            verify(crc, expected, slot, s, dataStart, name);
+            if (s.dtype != DType.BOOL) {
+                in.endTensor();
+            }
             c.put(s.name, entry);
         }
         return c;
-    }
-
-    /** Compares the CRC32C of the slot just read with the one stored for it (nothing if {@code crc} is null). */
-    private static void verify(CRC32C crc, long[] expected, int slot, SafeTensorsHeader.Slot s, long dataStart,
-                               String name) throws SafeTensorsChecksumException {
-        if (crc != null && crc.getValue() != expected[slot]) {
-            throw new SafeTensorsChecksumException(name + ": tensor \"" + s.name + "\" (file bytes "
-                    + (dataStart + s.begin) + ".." + (dataStart + s.end) + ") fails its CRC32C check: stored "
-                    + Crc32cChannel.hex(expected[slot]) + ", computed " + Crc32cChannel.hex(crc.getValue())
-                    + "; the file was damaged after it was written (read it with Checksums.OFF to salvage it)");
-        }
     }
 
     /**
@@ -540,53 +539,29 @@ public final class SafeTensors {
         return out;
     }
 
-    /**
-     * Reads the next {@code buf.limit()} bytes into {@code buf} and flips it for decoding; if
-     * {@code crc} is not null, the bytes are added to it first, while they are in cache.
-     */
-    private static void readChunk(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, String name) throws IOException {
-        readFully(ch, buf, name);
-        buf.flip();
-        if (crc != null) {
-            crc.update(buf); // moves the position to the limit
-            buf.rewind();
-        }
-    }
-
-    /** Bytes straight into {@code dst}, chunk by chunk so the checksum sees each chunk while it is in cache. */
-    private static void readBytes(SeekableByteChannel ch, CRC32C crc, byte[] dst, String name) throws IOException {
-        ByteBuffer whole = ByteBuffer.wrap(dst);
+    /** Bytes straight from each chunk into {@code dst}. */
+    private static void readBytes(ChunkReader in, byte[] dst) throws IOException {
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(CHUNK_BYTES, dst.length - done);
-            whole.limit(done + n);
-            readFully(ch, whole, name);
-            if (crc != null) {
-                crc.update(dst, done, n);
-            }
+            in.read(n).get(dst, done, n);
             done += n;
         }
     }
 
-    private static void readFloats(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, float[] dst, String name)
-            throws IOException {
+    private static void readFloats(ChunkReader in, float[] dst) throws IOException {
         int perChunk = CHUNK_BYTES / Float.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
-            buf.clear().limit(n * Float.BYTES);
-            readChunk(ch, buf, crc, name);
-            buf.asFloatBuffer().get(dst, done, n);
+            in.read(n * Float.BYTES).asFloatBuffer().get(dst, done, n);
             done += n;
         }
     }
 
     /** 2-byte floats read chunk by chunk into {@code halves}, then widened into {@code dst}. */
-    private static void readHalves(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, short[] halves, float[] dst, boolean bf16,
-                                   String name) throws IOException {
+    private static void readHalves(ChunkReader in, short[] halves, float[] dst, boolean bf16) throws IOException {
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(halves.length, dst.length - done);
-            buf.clear().limit(n * Short.BYTES);
-            readChunk(ch, buf, crc, name);
-            buf.asShortBuffer().get(halves, 0, n);
+            in.read(n * Short.BYTES).asShortBuffer().get(halves, 0, n);
             if (bf16) {
                 HalfPrecisionKernels.bf16ToF32(halves, 0, dst, done, n);
             } else {
@@ -597,12 +572,11 @@ public final class SafeTensors {
     }
 
     /** Doubles rounded to the nearest float ({@code (float) d} rounds half to even). */
-    private static void readDoubles(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, float[] dst, String name) throws IOException {
+    private static void readDoubles(ChunkReader in, float[] dst) throws IOException {
         int perChunk = CHUNK_BYTES / Double.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
-            buf.clear().limit(n * Double.BYTES);
-            readChunk(ch, buf, crc, name);
+            ByteBuffer buf = in.read(n * Double.BYTES);
             for (int i = 0; i < n; i++) {
                 dst[done + i] = (float) buf.getDouble();
             }
@@ -610,13 +584,11 @@ public final class SafeTensors {
         }
     }
 
-    private static void readLongs(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, long[] dst, String name) throws IOException {
+    private static void readLongs(ChunkReader in, long[] dst) throws IOException {
         int perChunk = CHUNK_BYTES / Long.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
-            buf.clear().limit(n * Long.BYTES);
-            readChunk(ch, buf, crc, name);
-            buf.asLongBuffer().get(dst, done, n);
+            in.read(n * Long.BYTES).asLongBuffer().get(dst, done, n);
             done += n;
         }
     }
@@ -631,25 +603,20 @@ public final class SafeTensors {
         }
     }
 
-    private static void readShorts(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, short[] dst, String name)
-            throws IOException {
+    private static void readShorts(ChunkReader in, short[] dst) throws IOException {
         int perChunk = CHUNK_BYTES / Short.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
-            buf.clear().limit(n * Short.BYTES);
-            readChunk(ch, buf, crc, name);
-            buf.asShortBuffer().get(dst, done, n);
+            in.read(n * Short.BYTES).asShortBuffer().get(dst, done, n);
             done += n;
         }
     }
 
-    private static void readInts(SeekableByteChannel ch, ByteBuffer buf, CRC32C crc, int[] dst, String name) throws IOException {
+    private static void readInts(ChunkReader in, int[] dst) throws IOException {
         int perChunk = CHUNK_BYTES / Integer.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
-            buf.clear().limit(n * Integer.BYTES);
-            readChunk(ch, buf, crc, name);
-            buf.asIntBuffer().get(dst, done, n);
+            in.read(n * Integer.BYTES).asIntBuffer().get(dst, done, n);
             done += n;
         }
     }

@@ -1,0 +1,398 @@
+package dev.pare.nn.io;
+
+import dev.pare.tensor.parallel.Parallel;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads the data section of a safetensors file in chunks of at most {@link #CHUNK_BYTES}, for
+ * {@link SafeTensors#read} to decode, and verifies each tensor's CRC32C on the way: on a second
+ * thread that follows the decoder when there is one, otherwise on the decoding thread while each
+ * chunk is still in cache.
+ *
+ * <h2>How the work is split</h2>
+ * The data section is cut into chunks (each tensor into {@code ⌈bytes / CHUNK_BYTES⌉}, an empty
+ * tensor into one empty chunk), numbered in file order, and each chunk is checksummed on its own,
+ * once, by whoever <em>claims</em> it in {@link #sums}:
+ * <ul>
+ *   <li>the decoder reads each chunk into its buffer and decodes it. Alone, it checksums every
+ *       chunk just after reading it, while it is in cache.</li>
+ *   <li>With a helper (a second thread, see {@link #helperWanted}), the decoder only reads and
+ *       decodes. The helper follows a few chunks behind: it claims each chunk the decoder has
+ *       read, reads it again from the file into a buffer of its own with a positional read, and
+ *       checksums it. Should it fall {@link #MAX_LAG} chunks behind (its core is busy with
+ *       something else), the decoder claims and checksums chunks itself again until it catches up.</li>
+ * </ul>
+ * The decoder then folds the chunks' sums into each tensor's sum, in order
+ * ({@link Crc32cCombine}), and compares it with the stored one. A chunk whose sum is not there
+ * yet when the decoder needs it is read again and checksummed by the decoder rather than waited
+ * for, so the decoder never waits for the helper.
+ *
+ * <h2>Why the helper reads the file again, a few chunks behind</h2>
+ * Two other splits were measured and lost. Checksumming the decoder's own buffers on the helper
+ * was slower than no helper at all: every chunk then travels between the two cores' caches, and
+ * the decoder's next write into a buffer the helper has read must first take its cache lines back,
+ * which costs more than checksumming the chunk in place (CRC32C is one instruction per 8 bytes,
+ * cheaper per byte than moving the byte between cores). A helper that reads ahead of the decoder doubles the traffic to memory
+ * and slows the decoder's own copies. Following a few chunks behind, the helper reads pages of
+ * the page cache that the decoder has just brought into the shared cache, and that nobody
+ * writes, so the decoder's work is almost exactly that of a load without verification. The price
+ * is CPU time on the second core: the helper copies the data a second time.
+ *
+ * <h2>Order of errors</h2>
+ * Tensors are verified in file order, whichever thread checksummed them, and every tensor read so
+ * far is verified before its values are checked for meaning ({@link #verifyReadSoFar}), so
+ * damage is reported as damage, always for the first damaged tensor.
+ */
+final class ChunkReader {
+    /**
+     * The most bytes read, checksummed and decoded at a time: small enough that a chunk is still
+     * in the core's cache when it is checksummed and decoded, large enough that each read's system
+     * call is a small part of it.
+     */
+    static final int CHUNK_BYTES = 1 << 16;
+
+    /**
+     * Data sections smaller than this are checksummed on the decoding thread alone: waking the
+     * helper, and its first chunks, cost about what checksumming this much on the spot does.
+     */
+    static final long MIN_BYTES_FOR_HELPER = 4L << 20;
+
+    /**
+     * How many chunks (2 MiB) the helper may fall behind before the decoder checksums chunks
+     * itself: enough to ride out the helper's sleeps ({@link #POLL_NANOS}), little enough that
+     * what it reads is still in the shared cache.
+     */
+    static final int MAX_LAG = 32;
+
+    /**
+     * How long the helper sleeps when it has caught up with the decoder. Waking it from the
+     * decoder instead would put a system call on the decoder's path; spinning would hold a core
+     * for the whole load. A short sleep lets the decoder read a few chunks ahead, well within
+     * {@link #MAX_LAG}.
+     */
+    static final long POLL_NANOS = 50_000;
+
+    /** A chunk's entry in {@link #sums} once its CRC32C (the low 32 bits) is known. */
+    private static final long DONE = 1L << 32;
+    /** A chunk's entry in {@link #sums} while the helper checksums it; 0 before anyone has claimed it. */
+    private static final long CLAIMED = 1L << 33;
+
+    /**
+     * The helper threads, shared by all reads: two, so that a read that follows another at once
+     * gets a helper while the last one's is still finishing its chunk; a read that finds both busy
+     * checksums on its own thread. Idle for a minute, a thread ends.
+     */
+    private static final ThreadPoolExecutor HELPERS = new ThreadPoolExecutor(0, 2, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "pare-checksum");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** The decoder's buffer of a finished read, kept for the next: a read then allocates no buffer. */
+    private static final AtomicReference<ByteBuffer> SPARE = new AtomicReference<>();
+    /** Each helper thread's buffer. */
+    private static final ThreadLocal<ByteBuffer> HELPER_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK_BYTES));
+
+    private final SeekableByteChannel ch;
+    private final String name;
+    private final long dataStart;
+    private final List<SafeTensorsHeader.Slot> slots;
+    /** One stored CRC32C per tensor, or null: nothing to verify. */
+    private final long[] expected;
+    /** {@code firstChunk[t]}: the number of tensor t's first chunk; {@code firstChunk[slots.size()]}: the number of chunks. */
+    private final long[] firstChunk;
+
+    /** For tests: the data size from which a helper is used. */
+    long minBytesForHelper = MIN_BYTES_FOR_HELPER;
+    /** For tests: run by the helper before each chunk, to make it slow or erratic. */
+    Runnable beforeHelperChunk;
+
+    // ---- shared by the decoder and the helper
+    /** Per chunk: 0, {@link #CLAIMED}, or {@link #DONE} | its CRC32C; null if not verifying. */
+    private final AtomicLongArray sums;
+    /** Chunks the decoder has read. */
+    private volatile long readCount;
+    /** Chunks the helper has passed (checksummed, or found claimed by the decoder). */
+    private volatile long helperAt;
+    private volatile boolean stopped;
+    private volatile Thread helperThread;
+
+    // ---- the decoder's alone
+    private boolean helped;
+    private ByteBuffer buf;
+    private final CRC32C crc = new CRC32C();
+    private int tensor = -1;
+    private long chunk;
+    private int chunksOfTensor;
+    /** Chunks folded into their tensors' sums so far, and the tensor being folded. */
+    private long folded;
+    private int foldTensor;
+    private long tensorSum;
+
+    ChunkReader(SeekableByteChannel ch, String name, long dataStart, List<SafeTensorsHeader.Slot> slots, long[] expected) {
+        this.ch = ch;
+        this.name = name;
+        this.dataStart = dataStart;
+        this.slots = slots;
+        this.expected = expected;
+        this.firstChunk = new long[slots.size() + 1];
+        for (int t = 0; t < slots.size(); t++) {
+            firstChunk[t + 1] = firstChunk[t] + Math.max(1, (tensorBytes(t) + CHUNK_BYTES - 1) / CHUNK_BYTES);
+        }
+        // 8 bytes per 64 KiB of data; the header's checks have tied the sizes to the file's length.
+        this.sums = expected == null ? null : new AtomicLongArray(Math.toIntExact(firstChunk[slots.size()]));
+    }
+
+    /** What {@link #run} runs on the decoding thread. */
+    @FunctionalInterface
+    interface Decoder<T> {
+        T decode(ChunkReader in) throws IOException;
+    }
+
+    /**
+     * Runs {@code decoder} on this thread, with the helper checksumming behind it if it is
+     * wanted and free, and returns the decoder's result once every tensor is verified.
+     *
+     * @throws SafeTensorsChecksumException for the first tensor (in file order) whose bytes fail their CRC32C
+     */
+    <T> T run(Decoder<T> decoder) throws IOException {
+        buf = takeBuffer();
+        helped = helperWanted() && startHelper();
+        try {
+            T t = decoder.decode(this);
+            verifyReadSoFar();
+            return t;
+        } finally {
+            stopped = true; // the helper finishes the chunk in hand, if any, and takes no more
+            LockSupport.unpark(helperThread); // if it sleeps, it ends now rather than after its sleep
+            if (buf.capacity() == CHUNK_BYTES) {
+                SPARE.set(buf);
+            }
+        }
+    }
+
+    /** Whether the helper checksummed (some of) this read's chunks, for tests. */
+    boolean helped() {
+        return helped;
+    }
+
+    /**
+     * Whether to ask for the helper: only when there are checksums to verify, the data is large
+     * enough, {@link Parallel#threads()} allows a second thread, and the channel is a file (the
+     * helper reads with positional reads, which a file channel allows from two threads at once).
+     */
+    private boolean helperWanted() {
+        return expected != null && dataBytes() >= minBytesForHelper && Parallel.threads() > 1
+                && ch instanceof FileChannel;
+    }
+
+    private boolean startHelper() {
+        try {
+            HELPERS.execute(this::checksumBehind);
+            return true;
+        } catch (RejectedExecutionException busy) {
+            return false; // both helpers are helping other reads: this one checksums as it decodes
+        }
+    }
+
+    /**
+     * A direct buffer for the chunks (the channel reads into it without a copy through a
+     * temporary one): the spare one, or a new one no larger than the largest tensor, since tiny
+     * files are read by the thousand in the fuzz tests.
+     */
+    private ByteBuffer takeBuffer() {
+        ByteBuffer b = SPARE.getAndSet(null);
+        if (b == null) {
+            long largest = 0;
+            for (int t = 0; t < slots.size(); t++) {
+                largest = Math.max(largest, tensorBytes(t));
+            }
+            b = ByteBuffer.allocateDirect((int) Math.min(CHUNK_BYTES, largest));
+        }
+        return b.order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private long dataBytes() {
+        return slots.isEmpty() ? 0 : slots.get(slots.size() - 1).end;
+    }
+
+    private long tensorBytes(int t) {
+        return slots.get(t).end - slots.get(t).begin;
+    }
+
+    // ---------------------------------------------------------------- the decoder's side
+
+    /** Positions the channel at tensor {@code t}'s first byte; its chunks follow with {@link #read}. */
+    void startTensor(int t) throws IOException {
+        tensor = t;
+        chunk = firstChunk[t];
+        chunksOfTensor = 0;
+        ch.position(dataStart + slots.get(t).begin);
+    }
+
+    /**
+     * Reads the next {@code bytes} of the current tensor and returns them as a little-endian
+     * buffer from position 0 to {@code bytes}, valid until the next call. A tensor is read in
+     * chunks of exactly {@link #CHUNK_BYTES}, the last one shorter, so that the chunks here are
+     * those the helper reads.
+     */
+    ByteBuffer read(int bytes) throws IOException {
+        long k = chunk++;
+        chunksOfTensor++;
+        long left = tensorBytes(tensor) - (k - firstChunk[tensor]) * CHUNK_BYTES;
+        if (bytes != Math.min(CHUNK_BYTES, left)) {
+            throw new IllegalStateException("ChunkReader: chunk " + (k - firstChunk[tensor]) + " of tensor \""
+                    + slots.get(tensor).name + "\" read as " + bytes + " bytes, not " + Math.min(CHUNK_BYTES, left));
+        }
+        buf.clear().limit(bytes);
+        readFully(buf, -1);
+        buf.flip();
+        if (sums != null) {
+            if (!helped || (k - helperAt >= MAX_LAG && sums.compareAndSet((int) k, 0, CLAIMED))) {
+                sums.set((int) k, DONE | checksum(buf)); // now, while the bytes are in cache
+                buf.rewind();
+            }
+            if (helped) {
+                readCount = k + 1;
+            }
+        }
+        return buf;
+    }
+
+    /** Ends the current tensor, whose bytes have all been read. */
+    void endTensor() throws IOException {
+        if (chunksOfTensor == 0) {
+            read(0); // an empty tensor still has a sum (0) to compare, in its place in the order
+        }
+    }
+
+    /**
+     * Verifies every tensor ended so far: called before a tensor's values are checked for
+     * meaning, so that damage is reported as damage, and once at the end.
+     */
+    void verifyReadSoFar() throws IOException {
+        if (sums == null || tensor < 0) {
+            return;
+        }
+        long end = Math.min(chunk, firstChunk[tensor + 1]);
+        for (; folded < end; folded++) {
+            long sum = sumOf(folded);
+            long first = firstChunk[foldTensor];
+            if (folded == first) {
+                tensorSum = sum;
+            } else {
+                long length = Math.min(CHUNK_BYTES, tensorBytes(foldTensor) - (folded - first) * CHUNK_BYTES);
+                tensorSum = Crc32cCombine.combine(tensorSum, sum, length);
+            }
+            if (folded + 1 == firstChunk[foldTensor + 1]) {
+                verify(foldTensor, tensorSum);
+                foldTensor++;
+            }
+        }
+    }
+
+    /** The sum of chunk k (of tensor {@link #foldTensor}): whoever's it is, or if it is not there yet, computed now. */
+    private long sumOf(long k) throws IOException {
+        long v = sums.get((int) k);
+        if ((v & DONE) != 0) {
+            return v & 0xFFFF_FFFFL;
+        }
+        // Not done: the helper has not reached it, or is on it. Checksum it here rather than wait.
+        long offset = (k - firstChunk[foldTensor]) * CHUNK_BYTES;
+        buf.clear().limit((int) Math.min(CHUNK_BYTES, tensorBytes(foldTensor) - offset));
+        readFully(buf, dataStart + slots.get(foldTensor).begin + offset);
+        buf.flip();
+        long sum = checksum(buf);
+        sums.set((int) k, DONE | sum); // the helper, if it is on this chunk, stores the same
+        return sum;
+    }
+
+    private long checksum(ByteBuffer b) {
+        crc.reset();
+        crc.update(b);
+        return crc.getValue();
+    }
+
+    /** Compares the CRC32C of tensor {@code t} with the one stored for it. */
+    private void verify(int t, long actual) throws SafeTensorsChecksumException {
+        if (actual != expected[t]) {
+            SafeTensorsHeader.Slot s = slots.get(t);
+            throw new SafeTensorsChecksumException(name + ": tensor \"" + s.name + "\" (file bytes "
+                    + (dataStart + s.begin) + ".." + (dataStart + s.end) + ") fails its CRC32C check: stored "
+                    + Crc32cChannel.hex(expected[t]) + ", computed " + Crc32cChannel.hex(actual)
+                    + "; the file was damaged after it was written (read it with Checksums.OFF to salvage it)");
+        }
+    }
+
+    /** Fills {@code b} from the channel's position, or, if {@code at} is not -1, with positional reads from {@code at}. */
+    private void readFully(ByteBuffer b, long at) throws IOException {
+        long pos = at;
+        while (b.hasRemaining()) {
+            int n = at < 0 ? ch.read(b) : ((FileChannel) ch).read(b, pos);
+            if (n < 0) {
+                // Sizes were checked against size(), so only a file that shrank while open gets here.
+                throw new SafeTensorsFormatException(name + ": file ended early, at byte "
+                        + (at < 0 ? ch.position() : pos), new EOFException());
+            }
+            pos += n;
+        }
+    }
+
+    // ---------------------------------------------------------------- the helper's side
+
+    /**
+     * Follows the decoder: claims each chunk it has read and checksums it from the file, until
+     * all are done or the decoder has finished. A failure (the channel closed as the decoder
+     * finished, the file shrank) just ends it: the decoder, which reads every byte itself,
+     * checksums what is left and reports what matters.
+     */
+    private void checksumBehind() {
+        helperThread = Thread.currentThread();
+        ByteBuffer mine = HELPER_BUFFER.get();
+        CRC32C c = new CRC32C();
+        long total = firstChunk[slots.size()];
+        int t = 0;
+        try {
+            for (long k = 0; k < total && !stopped; ) {
+                if (k >= readCount) {
+                    LockSupport.parkNanos(this, POLL_NANOS); // caught up: let the decoder read on
+                    continue;
+                }
+                if (beforeHelperChunk != null) {
+                    beforeHelperChunk.run();
+                }
+                if (sums.compareAndSet((int) k, 0, CLAIMED)) {
+                    while (firstChunk[t + 1] <= k) {
+                        t++;
+                    }
+                    long offset = (k - firstChunk[t]) * CHUNK_BYTES;
+                    mine.clear().limit((int) Math.min(CHUNK_BYTES, tensorBytes(t) - offset));
+                    readFully(mine, dataStart + slots.get(t).begin + offset);
+                    mine.flip();
+                    c.reset();
+                    c.update(mine);
+                    sums.set((int) k, DONE | c.getValue());
+                }
+                helperAt = ++k;
+            }
+        } catch (IOException | RuntimeException e) {
+            // See above: nothing is lost by stopping.
+        }
+    }
+}

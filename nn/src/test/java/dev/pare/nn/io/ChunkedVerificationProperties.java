@@ -1,0 +1,117 @@
+package dev.pare.nn.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pare.tensor.Rng;
+import dev.pare.tensor.Tensor;
+import dev.pare.tensor.parallel.Parallel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Damage anywhere in the data of a multi-chunk file, read with a helper whose pace is random (it
+ * may lag so far that the loading thread takes chunks over, or stall), is always refused naming
+ * the first damaged tensor in the file; an undamaged file always loads. Who checksummed a chunk
+ * must never show in the verdict.
+ */
+class ChunkedVerificationProperties {
+    private static Path dir;
+    private static byte[] bytes;
+    private static long dataStart;
+    /** Where each tensor's bytes end in the file, by name, in file order. */
+    private static final Map<Long, String> TENSOR_ENDING_AT = new java.util.TreeMap<>();
+    private static int threadsBefore;
+
+    @BeforeContainer
+    static void write() throws Exception {
+        threadsBefore = Parallel.threads();
+        dir = Files.createTempDirectory("pare-chunked");
+        Rng rng = new Rng(7);
+        Checkpoint c = new Checkpoint()
+                .put("a", Tensor.randn(rng, 300_001))        // 18.3 chunks
+                .put("b", Tensor.randn(rng, 5))
+                .put("c", Tensor.randn(rng, 700_000))        // 42.7 chunks
+                .put("d", Tensor.randn(rng, 16_384));        // exactly one chunk
+        Path f = dir.resolve("m.safetensors");
+        SafeTensors.write(f, c);
+        bytes = Files.readAllBytes(f);
+        dataStart = 8 + ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long end = dataStart;
+        for (var e : c.entries().entrySet()) {
+            end += e.getValue().byteLength();
+            TENSOR_ENDING_AT.put(end, e.getKey());
+        }
+    }
+
+    @AfterContainer
+    static void cleanUp() throws Exception {
+        Parallel.setThreads(threadsBefore);
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    private static String tensorAt(long position) {
+        for (var e : TENSOR_ENDING_AT.entrySet()) {
+            if (position < e.getKey()) {
+                return e.getValue();
+            }
+        }
+        throw new AssertionError(position);
+    }
+
+    @Property(tries = 25)
+    void theFirstDamagedTensorIsNamedWhateverThePaceOfTheHelper(@ForAll long seed) throws Exception {
+        Random random = new Random(seed);
+        byte[] b = bytes.clone();
+        int flips = random.nextInt(4); // 0: the intact file must load
+        TreeSet<Long> at = new TreeSet<>();
+        while (at.size() < flips) {
+            at.add(dataStart + (long) (random.nextDouble() * (b.length - dataStart)));
+        }
+        for (long i : at) {
+            b[(int) i] ^= (byte) (1 << random.nextInt(8));
+        }
+        Path f = dir.resolve("mutant.safetensors");
+        Files.write(f, b);
+        // Each chunk: no delay, a short one, or (rarely) a long one that lets the loader run far ahead.
+        Random pace = new Random(seed ^ 0x5DEECE66DL);
+        Runnable delay = () -> {
+            int roll = pace.nextInt(100);
+            if (roll >= 80) {
+                ChunkedVerificationTest.sleepMicros(roll >= 98 ? 3_000 : 40);
+            }
+        };
+        Parallel.setThreads(2);
+        ChunkReader[] seen = new ChunkReader[1];
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            Checkpoint c = SafeTensors.read(ch, f.toString(), SafeTensors.Checksums.ON, r -> {
+                r.minBytesForHelper = 0;
+                r.beforeHelperChunk = delay;
+                seen[0] = r;
+            });
+            assertTrue(at.isEmpty(), "damage at " + at + " was not noticed");
+            assertEquals(4, c.entries().size());
+        } catch (SafeTensorsChecksumException ex) {
+            assertTrue(!at.isEmpty(), "an intact file was refused: " + ex.getMessage());
+            String first = tensorAt(at.first());
+            assertTrue(ex.getMessage().contains("tensor \"" + first + "\""), "damage at " + at + " (first in \""
+                    + first + "\"): " + ex.getMessage());
+        }
+    }
+}
