@@ -819,21 +819,29 @@ public final class Pipeline implements Callable<Integer> {
         if (teacherFile != null) {
             Checkpoint c = SafeTensors.read(teacherFile);
             String arch = c.metadata().get("architecture");
-            if (arch != null && !"mlp".equals(arch)) {
+            // train-mlp writes "mlp", ./pare search --space mlp writes its encoding "mlp:H1-H2", and a
+            // file saved by PyTorch or ./pare export may carry no architecture at all.
+            if (arch != null && !"mlp".equals(arch) && !arch.startsWith("mlp:")) {
                 throw new IllegalArgumentException("--teacher " + teacherFile + ": architecture '" + arch
                         + "'; the pipeline's teacher is the MLP of ./pare train-mlp");
             }
             // A pruned, quantized or compressed MLP file is not a teacher: it holds I8/I16/I32 arrays
-            // where train-mlp writes F32 weights.
+            // where train-mlp writes float weights (F32, or F16/BF16 as exported for PyTorch).
             for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
-                if (e.getValue().dtype() != DType.F32) {
+                if (!e.getValue().dtype().isFloatingPoint()) {
                     throw new IllegalArgumentException("--teacher " + teacherFile + ": entry " + e.getKey() + " is "
                             + e.getValue().dtype() + ", so this is a pruned, quantized or compressed checkpoint; the "
                             + "teacher must be an fp32 file from ./pare train-mlp");
                 }
             }
-            m.loadStateDict(c.toStateDict(), true);
-            return m;
+            // PyTorch's names (0.weight, 2.weight, … without the Flatten) are mapped by ModelFile.
+            ModelFile f = ModelFile.readFloatModel(teacherFile, "--teacher");
+            if (f.architecture.kind() != ModelFile.Kind.MLP || f.architecture.hidden().length != 2) {
+                throw new IllegalArgumentException("--teacher " + teacherFile + ": holds " + f.architecture.name()
+                        + "; the pipeline's teacher is an MLP with two hidden layers (784-H1-H2-10), as ./pare "
+                        + "train-mlp or ./pare search --space mlp writes it");
+            }
+            return f.model.train();
         }
         int epochs = options.epochsOr(10);
         SGD sgd = sgd(m.parameters(), options.learningRateOr(0.05));

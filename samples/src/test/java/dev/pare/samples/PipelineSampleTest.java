@@ -106,6 +106,33 @@ class PipelineSampleTest {
     }
 
     @Test
+    void aSearchedMlpWithPyTorchNamesAndBf16WeightsLoadsAsTheTeacher() throws Exception {
+        // ./pare search --space mlp writes "mlp:H1-H2"; PyTorch names the Linears 0, 2, 4 and may store BF16.
+        java.util.Map<String, dev.pare.tensor.Tensor> torchNamed = new java.util.LinkedHashMap<>();
+        FashionModels.mlp(new dev.pare.tensor.Rng(3), 24, 12).stateDict()
+                .forEach((k, v) -> torchNamed.put(dev.pare.nn.KeyMap.builder().shiftIndex(-1).build().map(k), v));
+        dev.pare.nn.io.Checkpoint c = dev.pare.nn.io.Checkpoint.of(torchNamed, dev.pare.nn.io.DType.BF16);
+        c.putMetadata("architecture", "mlp:24-12");
+        Path file = dir.resolve("found.safetensors");
+        dev.pare.nn.io.SafeTensors.write(file, c);
+        String[] r = quickRun(dir.resolve("searched"), "--teacher", file.toString(), "--variants", "teacher,student");
+        assertEquals("0", r[0], r[2] + r[1]);
+        // 784·24 + 24 + 24·12 + 12 + 12·10 + 10 parameters: the file's architecture, not train-mlp's.
+        assertTrue(r[1].lines().anyMatch(l -> l.startsWith("teacher") && l.contains("19,270")), r[1]);
+        assertTrue(Files.readString(dir.resolve("searched/report.csv")).contains("loaded from found.safetensors"));
+    }
+
+    @Test
+    void aTeacherWithThreeHiddenLayersIsRefusedNamingItsArchitecture() throws Exception {
+        Path file = dir.resolve("deep.safetensors");
+        dev.pare.nn.io.SafeTensors.save(file, FashionModels.mlp(new dev.pare.tensor.Rng(3), 8, 8, 8).stateDict(),
+                java.util.Map.of("architecture", "mlp:8-8-8"));
+        String[] r = run("--teacher", file.toString(), "--progress", "NONE", "--report-dir", dir.resolve("r3").toString());
+        assertNotEquals("0", r[0]);
+        assertTrue(r[2].contains("mlp-784-8-8-8-10") && r[2].contains("two hidden layers"), r[2]);
+    }
+
+    @Test
     void aPrunedOrQuantizedFileIsRefusedAsTheTeacher() throws Exception {
         Path file = dir.resolve("int8.safetensors");
         dev.pare.nn.io.Checkpoint c = new dev.pare.nn.io.Checkpoint();
