@@ -818,13 +818,6 @@ public final class Pipeline implements Callable<Integer> {
         Module m = FashionModels.mlp(new Rng(options.seed));
         if (teacherFile != null) {
             Checkpoint c = SafeTensors.read(teacherFile);
-            String arch = c.metadata().get("architecture");
-            // train-mlp writes "mlp", ./pare search --space mlp writes its encoding "mlp:H1-H2", and a
-            // file saved by PyTorch or ./pare export may carry no architecture at all.
-            if (arch != null && !"mlp".equals(arch) && !arch.startsWith("mlp:")) {
-                throw new IllegalArgumentException("--teacher " + teacherFile + ": architecture '" + arch
-                        + "'; the pipeline's teacher is the MLP of ./pare train-mlp");
-            }
             // A pruned, quantized or compressed MLP file is not a teacher: it holds I8/I16/I32 arrays
             // where train-mlp writes float weights (F32, or F16/BF16 as exported for PyTorch).
             for (Map.Entry<String, TensorEntry> e : c.entries().entrySet()) {
@@ -834,7 +827,9 @@ public final class Pipeline implements Callable<Integer> {
                             + "teacher must be an fp32 file from ./pare train-mlp");
                 }
             }
-            // PyTorch's names (0.weight, 2.weight, … without the Flatten) are mapped by ModelFile.
+            // ModelFile maps PyTorch's names (0.weight, 2.weight, … without the Flatten), reads the
+            // architecture from the weights' shapes and checks it against the metadata: train-mlp's
+            // "mlp", search's "mlp:H1-H2", or none in a file saved by PyTorch.
             ModelFile f = ModelFile.readFloatModel(teacherFile, "--teacher");
             if (f.architecture.kind() != ModelFile.Kind.MLP || f.architecture.hidden().length != 2) {
                 throw new IllegalArgumentException("--teacher " + teacherFile + ": holds " + f.architecture.name()
