@@ -1,0 +1,294 @@
+package dev.pare.tensor.kernels;
+
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Fletcher-4, the default checksum of ZFS, over little-endian 32-bit words, each kernel with its
+ * scalar twin; one of them also copies the words into a {@code float[]} as it sums them, so that
+ * a checkpoint's floats are verified in the same pass that decodes them.
+ *
+ * <h2>The checksum</h2>
+ * Four running sums modulo 2^64 over the words w<sub>0</sub> … w<sub>n−1</sub> (unsigned):
+ * <pre>
+ *   for each word w:  a += w;  b += a;  c += b;  d += c
+ *
+ *   so that, in closed form,   a = Σ w_i          b = Σ (n−i) w_i
+ *                              c = Σ C(n−i+1, 2) w_i     d = Σ C(n−i+2, 3) w_i
+ * </pre>
+ * {@code a} sees only the words' sum; {@code b}, {@code c} and {@code d} weight each word by a
+ * polynomial of its distance from the end, which is what makes the sum notice moved words. The
+ * state is the four sums, in a {@code long[4]} {a, b, c, d}; a fresh state is all zeros.
+ *
+ * <h2>Why lanes, and how they are put back together</h2>
+ * The loop above is a chain: each word's {@code b} needs the {@code a} just made. The vector
+ * kernels run L independent chains instead, as ZFS's AVX-512 code does: logical lane j sums the
+ * words j, j+L, j+2L, … with its own (a<sub>j</sub>, b<sub>j</sub>, c<sub>j</sub>,
+ * d<sub>j</sub>). A block of m vectors (n = L·m words) then has the sums of the one chain, because
+ * word j + L·k sits s = L·(m−k) − j words from the end, and the weights 1, s, C(s+1, 2),
+ * C(s+2, 3), written as polynomials in r = m − k, are fixed combinations of the lane's weights
+ * 1, r, C(r+1, 2), C(r+2, 3) (see {@link #laneWeight}):
+ * <pre>
+ *   A = Σ_j a_j
+ *   B = Σ_j  L·b_j − j·a_j
+ *   C = Σ_j  L²·c_j − L(L+2j−1)/2 · b_j + C(j, 2)·a_j
+ *   D = Σ_j  L³·d_j − L²(L+j−1) · c_j + L(L² + 3Lj − 3L + 3j² − 6j + 2)/6 · b_j − C(j, 3)·a_j
+ * </pre>
+ * ZFS's {@code fletcher_4_avx512f_fini} has the same numbers for L = 16. The block's sums are
+ * then appended to the running state ({@link #append}), and words that do not fill a vector go
+ * through the scalar loop. The result is the one chain's, whatever L, so the checksum does not
+ * depend on the vector width, nor on how a caller cuts the words into calls.
+ *
+ * <p>Each 64-bit lane of a {@link LongVector} holds two words: the low half is word 2k, the high
+ * half word 2k+1. Splitting it with a mask and a shift zero-extends both (the words are
+ * unsigned), so a vector of K longs is L = 2K logical lanes.
+ */
+public final class Fletcher4Kernels {
+    private Fletcher4Kernels() {}
+
+    /** Longs as wide as the float species, so {@code pare.vector.bits} narrows this kernel too. */
+    static final VectorSpecies<Long> LONG = VectorSpecies.of(long.class, VectorShape.forBitSize(FLOAT.vectorBitSize()));
+    /** Words per vector, L: two per long lane. */
+    static final int WORDS_PER_VECTOR = 2 * LONG.length();
+    private static final int BYTES_PER_VECTOR = 4 * WORDS_PER_VECTOR;
+    private static final long LOW_WORD = 0xFFFF_FFFFL;
+
+    /**
+     * {@code W[sum][coef]} for the low-half lanes (logical lanes 0, 2, 4, …) and the high-half
+     * lanes (1, 3, 5, …): the weight of lane sum {@code coef} (0 = a … 3 = d) in block sum
+     * {@code sum} (0 = A … 3 = D), one entry per long lane. See {@link #laneWeight}.
+     */
+    private static final long[][][] LOW_WEIGHTS = weights(0);
+    private static final long[][][] HIGH_WEIGHTS = weights(1);
+
+    private static long[][][] weights(int half) {
+        long[][][] w = new long[4][4][LONG.length()];
+        for (int sum = 0; sum < 4; sum++) {
+            for (int coef = 0; coef <= sum; coef++) {
+                for (int k = 0; k < LONG.length(); k++) {
+                    w[sum][coef][k] = laneWeight(sum, coef, WORDS_PER_VECTOR, 2 * k + half);
+                }
+            }
+        }
+        return w;
+    }
+
+    /**
+     * The weight of logical lane j's sum number {@code coef} in the block's sum number
+     * {@code sum} (0 = a, 1 = b, 2 = c, 3 = d), for L lanes: the formulas of the class comment.
+     * The divisions are exact (the numerators are products of consecutive integers), and the
+     * numbers small, so they are computed exactly before any wrap-around.
+     */
+    static long laneWeight(int sum, int coef, long lanes, long j) {
+        long l = lanes;
+        switch (sum * 4 + coef) {
+            case 0:  return 1;                                                         // A ← a
+            case 4:  return -j;                                                        // B ← a
+            case 5:  return l;                                                         // B ← b
+            case 8:  return j * (j - 1) / 2;                                           // C ← a
+            case 9:  return -l * (l + 2 * j - 1) / 2;                                  // C ← b
+            case 10: return l * l;                                                     // C ← c
+            case 12: return -(j * (j - 1) * (j - 2) / 6);                              // D ← a
+            case 13: return l * (l * l + 3 * l * j - 3 * l + 3 * j * j - 6 * j + 2) / 6; // D ← b
+            case 14: return -l * l * (l + j - 1);                                      // D ← c
+            case 15: return l * l * l;                                                 // D ← d
+            default: return 0;                                                         // a sum never sees a later one
+        }
+    }
+
+    // ------------------------------------------------------------------ the state
+
+    /**
+     * {@code state} followed by a block of {@code words} words whose own sums (from a fresh
+     * state) are {@code a, b, c, d}, written into {@code state}. Appending zeros leaves
+     * {@code a} alone and adds it to {@code b} at each word, and so on; the block's own sums are
+     * added on top (the sums are linear in the words):
+     * <pre>
+     *   a' = a0 + a
+     *   b' = b0 + N·a0 + b
+     *   c' = c0 + N·b0 + C(N+1, 2)·a0 + c
+     *   d' = d0 + N·c0 + C(N+1, 2)·b0 + C(N+2, 3)·a0 + d
+     * </pre>
+     * This is what lets the sums of separately checksummed pieces be combined, in order.
+     *
+     * @param words N, the block's length in words, at least 0
+     */
+    public static void append(long[] state, long a, long b, long c, long d, long words) {
+        long n = words;
+        long n2 = binomial2(n);
+        long n3 = binomial3(n);
+        long a0 = state[0], b0 = state[1], c0 = state[2], d0 = state[3];
+        state[0] = a0 + a;
+        state[1] = b0 + n * a0 + b;
+        state[2] = c0 + n * b0 + n2 * a0 + c;
+        state[3] = d0 + n * c0 + n2 * b0 + n3 * a0 + d;
+    }
+
+    /** C(n+1, 2) = n(n+1)/2 modulo 2^64: the even factor is halved first, so nothing is lost to the wrap. */
+    static long binomial2(long n) {
+        return (n & 1) == 0 ? (n / 2) * (n + 1) : n * ((n + 1) / 2);
+    }
+
+    /**
+     * C(n+2, 3) = n(n+1)(n+2)/6 modulo 2^64: one of the three factors is a multiple of 3 and is
+     * divided by it, then an even one is halved (a multiple of 6 divided by 3 is still even).
+     */
+    static long binomial3(long n) {
+        long x = n, y = n + 1, z = n + 2;
+        if (x % 3 == 0) {
+            x /= 3;
+        } else if (y % 3 == 0) {
+            y /= 3;
+        } else {
+            z /= 3;
+        }
+        if ((x & 1) == 0) {
+            x /= 2;
+        } else if ((y & 1) == 0) {
+            y /= 2;
+        } else {
+            z /= 2;
+        }
+        return x * y * z;
+    }
+
+    // ------------------------------------------------------------------ scalar twins
+
+    /**
+     * Scalar twin of {@link #update}: adds the {@code words} little-endian words at byte
+     * {@code from} of {@code src} (its position is ignored) to {@code state}.
+     */
+    public static void updateScalar(long[] state, ByteBuffer src, int from, int words) {
+        checkOrder(src);
+        long a = state[0], b = state[1], c = state[2], d = state[3];
+        for (int i = 0; i < words; i++) {
+            a += src.getInt(from + 4 * i) & LOW_WORD;
+            b += a;
+            c += b;
+            d += c;
+        }
+        state[0] = a;
+        state[1] = b;
+        state[2] = c;
+        state[3] = d;
+    }
+
+    /** Scalar twin of {@link #copyFloats}. */
+    public static void copyFloatsScalar(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
+        checkOrder(src);
+        for (int i = 0; i < n; i++) {
+            dst[dOff + i] = Float.intBitsToFloat(src.getInt(from + 4 * i));
+        }
+        updateScalar(state, src, from, n);
+    }
+
+    /** Adds one word, {@code w} (its low 32 bits), to {@code state}. */
+    public static void updateWord(long[] state, int w) {
+        state[0] += w & LOW_WORD;
+        state[1] += state[0];
+        state[2] += state[1];
+        state[3] += state[2];
+    }
+
+    private static void checkOrder(ByteBuffer src) {
+        if (src.order() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalArgumentException("Fletcher4Kernels: the words are little-endian, so the buffer must be too");
+        }
+    }
+
+    // ------------------------------------------------------------------ vector kernels
+
+    /**
+     * Adds the {@code words} little-endian words at byte {@code from} of {@code src} (its
+     * position and byte order are ignored) to {@code state}: the same sums as
+     * {@link #updateScalar}.
+     */
+    public static void update(long[] state, ByteBuffer src, int from, int words) {
+        int vectors = words / WORDS_PER_VECTOR;
+        LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0; // low halves: even lanes
+        LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;                     // high halves: odd lanes
+        for (int v = 0; v < vectors; v++) {
+            LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
+            a0 = a0.add(x.and(LOW_WORD));
+            b0 = b0.add(a0);
+            c0 = c0.add(b0);
+            d0 = d0.add(c0);
+            a1 = a1.add(x.lanewise(VectorOperators.LSHR, 32));
+            b1 = b1.add(a1);
+            c1 = c1.add(b1);
+            d1 = d1.add(c1);
+        }
+        finish(state, vectors, a0, b0, c0, d0, a1, b1, c1, d1);
+        int done = vectors * WORDS_PER_VECTOR;
+        tail(state, src, from + 4 * done, words - done);
+    }
+
+    /**
+     * {@code dst[dOff + i]} = the float whose bits are word i at byte {@code from} of {@code src}
+     * (little-endian; the buffer's position and order are ignored), for i in [0, n), and those n
+     * words added to {@code state}. One load of each vector serves both the store and the sums,
+     * so in a loop bounded by memory the sums cost almost nothing.
+     */
+    public static void copyFloats(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
+        int vectors = n / WORDS_PER_VECTOR;
+        LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0;
+        LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
+        for (int v = 0; v < vectors; v++) {
+            LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
+            x.reinterpretAsFloats().intoArray(dst, dOff + v * WORDS_PER_VECTOR);
+            a0 = a0.add(x.and(LOW_WORD));
+            b0 = b0.add(a0);
+            c0 = c0.add(b0);
+            d0 = d0.add(c0);
+            a1 = a1.add(x.lanewise(VectorOperators.LSHR, 32));
+            b1 = b1.add(a1);
+            c1 = c1.add(b1);
+            d1 = d1.add(c1);
+        }
+        finish(state, vectors, a0, b0, c0, d0, a1, b1, c1, d1);
+        boolean swap = src.order() != ByteOrder.LITTLE_ENDIAN;
+        for (int i = vectors * WORDS_PER_VECTOR; i < n; i++) {
+            int w = src.getInt(from + 4 * i);
+            w = swap ? Integer.reverseBytes(w) : w;
+            dst[dOff + i] = Float.intBitsToFloat(w);
+            updateWord(state, w);
+        }
+    }
+
+    /** The words after the last whole vector, one at a time, in either byte order of {@code src}. */
+    private static void tail(long[] state, ByteBuffer src, int from, int words) {
+        boolean swap = src.order() != ByteOrder.LITTLE_ENDIAN;
+        for (int i = 0; i < words; i++) {
+            int w = src.getInt(from + 4 * i);
+            updateWord(state, swap ? Integer.reverseBytes(w) : w);
+        }
+    }
+
+    /** Combines the lanes into the block's sums (class comment) and appends the block to {@code state}. */
+    private static void finish(long[] state, int vectors, LongVector a0, LongVector b0, LongVector c0, LongVector d0,
+                               LongVector a1, LongVector b1, LongVector c1, LongVector d1) {
+        if (vectors == 0) {
+            return;
+        }
+        append(state,
+                combine(LOW_WEIGHTS[0], a0, b0, c0, d0) + combine(HIGH_WEIGHTS[0], a1, b1, c1, d1),
+                combine(LOW_WEIGHTS[1], a0, b0, c0, d0) + combine(HIGH_WEIGHTS[1], a1, b1, c1, d1),
+                combine(LOW_WEIGHTS[2], a0, b0, c0, d0) + combine(HIGH_WEIGHTS[2], a1, b1, c1, d1),
+                combine(LOW_WEIGHTS[3], a0, b0, c0, d0) + combine(HIGH_WEIGHTS[3], a1, b1, c1, d1),
+                (long) vectors * WORDS_PER_VECTOR);
+    }
+
+    private static long combine(long[][] w, LongVector a, LongVector b, LongVector c, LongVector d) {
+        return a.mul(LongVector.fromArray(LONG, w[0], 0))
+                .add(b.mul(LongVector.fromArray(LONG, w[1], 0)))
+                .add(c.mul(LongVector.fromArray(LONG, w[2], 0)))
+                .add(d.mul(LongVector.fromArray(LONG, w[3], 0)))
+                .reduceLanes(VectorOperators.ADD);
+    }
+}
