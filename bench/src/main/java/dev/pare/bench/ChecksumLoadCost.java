@@ -19,12 +19,15 @@ import java.util.Arrays;
  * in wall-clock time and in CPU time: the measurement behind the table in docs/nn.md, made for a
  * machine shared with other jobs.
  *
- * <p>Every round loads the same file three ways, in an order that rotates from round to round:
+ * <p>The same data is written twice, with fletcher-4 (the default) and with CRC32C, and every
+ * round loads it four ways, in an order that rotates from round to round:
  * <ul>
- *   <li>{@code unverified}: {@link Checksums#OFF};</li>
- *   <li>{@code verified, 1 thread}: {@link Checksums#ON} with {@link Parallel#setThreads} 1, so
+ *   <li>{@code unverified}: the fletcher-4 file with {@link Checksums#OFF};</li>
+ *   <li>{@code fletcher-4}: the fletcher-4 file verified, which the loading thread sums as it
+ *       copies the floats out (the thread count does not matter);</li>
+ *   <li>{@code CRC32C, 1 thread}: the CRC32C file verified with {@link Parallel#setThreads} 1, so
  *       the loading thread checksums each chunk itself;</li>
- *   <li>{@code verified, N threads}: {@link Checksums#ON} with the thread count the JVM started
+ *   <li>{@code CRC32C, N threads}: the CRC32C file verified with the thread count the JVM started
  *       with, so a second thread checksums behind the loading one (when N ≥ 2).</li>
  * </ul>
  * Each load is charged its wall-clock time, what a user waits for, and the CPU time of the
@@ -34,7 +37,8 @@ import java.util.Arrays;
  * time in 10 ms steps, too coarse here.) Before each load the previous one's arrays are collected
  * ({@code System.gc()}, untimed), so that no collection lands inside a load: the collector's work
  * is the same either way, and it would only add noise. Medians over the rounds, with the
- * quartiles, and each verified median over the unverified one.
+ * quartiles; each verified median over the unverified one; and the median of each round's own
+ * ratio, verified over unverified, which a drifting machine disturbs less.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -Xms2g -Xmx2g -cp bench/target/benchmarks.jar \
@@ -51,6 +55,7 @@ public final class ChecksumLoadCost {
         int threads = Parallel.threads();
         Path dir = Files.createTempDirectory("pare-crc-cost");
         Path file = dir.resolve("model.safetensors");
+        Path crcFile = dir.resolve("model-crc32c.safetensors");
         try {
             Rng rng = new Rng(16);
             Checkpoint c = new Checkpoint();
@@ -58,22 +63,24 @@ public final class ChecksumLoadCost {
                 c.put("layer" + i + ".weight", Tensor.randn(rng, 1024, ChecksumLoadBenchmark.FLOATS_PER_TENSOR / 1024));
             }
             SafeTensors.write(file, c);
+            SafeTensors.write(crcFile, c, Checksums.CRC32C);
             System.out.printf("per load of %d bytes, %d rounds: ms, median [p25, p75]%n", Files.size(file), rounds);
 
-            String[] names = {"unverified", "verified, 1 thread", "verified, " + threads + " threads"};
+            String[] names = {"unverified", "fletcher-4", "CRC32C, 1 thread", "CRC32C, " + threads + " threads"};
+            int ways = names.length;
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-            long[][] wall = new long[3][rounds];
-            long[][] cpu = new long[3][rounds];
+            long[][] wall = new long[ways][rounds];
+            long[][] cpu = new long[ways][rounds];
             long sink = 0;
             for (int r = -10; r < rounds; r++) {  // ten rounds of warm-up
-                for (int k = 0; k < 3; k++) {
-                    int m = (k + Math.floorMod(r, 3)) % 3; // each way goes first, second and third in turn
-                    Parallel.setThreads(m == 1 ? 1 : threads);
+                for (int k = 0; k < ways; k++) {
+                    int m = (k + Math.floorMod(r, ways)) % ways; // each way takes each place in turn
+                    Parallel.setThreads(m == 2 ? 1 : threads);
                     System.gc();
                     Thread.sleep(5);
                     long c0 = cpuTime(mx);
                     long t0 = System.nanoTime();
-                    Checkpoint back = SafeTensors.read(file, m == 0 ? Checksums.OFF : Checksums.ON);
+                    Checkpoint back = SafeTensors.read(m >= 2 ? crcFile : file, m == 0 ? Checksums.OFF : Checksums.ON);
                     long t = System.nanoTime() - t0;
                     Thread.sleep(5);
                     long cpuT = cpuTime(mx) - c0;
@@ -85,18 +92,20 @@ public final class ChecksumLoadCost {
                 }
             }
             Parallel.setThreads(threads);
-            double[][] medians = new double[3][];
-            for (int m = 0; m < 3; m++) {
+            double[][] medians = new double[ways][];
+            for (int m = 0; m < ways; m++) {
                 medians[m] = new double[] {median(wall[m]), median(cpu[m])};
                 System.out.printf("%-22s wall %s   CPU %s%n", names[m], quartiles(wall[m]), quartiles(cpu[m]));
             }
-            for (int m = 1; m < 3; m++) {
-                System.out.printf("%-22s / unverified: wall %.3f, CPU %.3f%n", names[m],
-                        medians[m][0] / medians[0][0], medians[m][1] / medians[0][1]);
+            for (int m = 1; m < ways; m++) {
+                System.out.printf("%-22s / unverified: wall %.3f, CPU %.3f (ratio of medians); %s, %s (median of"
+                        + " each round's ratio)%n", names[m], medians[m][0] / medians[0][0], medians[m][1] / medians[0][1],
+                        pairedRatio(wall[m], wall[0]), pairedRatio(cpu[m], cpu[0]));
             }
             System.out.printf("(%d entries read)%n", sink);
         } finally {
             Files.deleteIfExists(file);
+            Files.deleteIfExists(crcFile);
             Files.deleteIfExists(dir);
         }
     }
@@ -105,6 +114,21 @@ public final class ChecksumLoadCost {
         long[] s = nanos.clone();
         Arrays.sort(s);
         return s[s.length / 2] / 1e6;
+    }
+
+    /**
+     * The median over the rounds of {@code a[r] / b[r]}, with its quartiles: the two loads of a
+     * round ran a few hundred milliseconds apart, so a machine that drifts (another job, the
+     * clock speed) moves both, and the ratio less than either.
+     */
+    private static String pairedRatio(long[] a, long[] b) {
+        double[] q = new double[a.length];
+        for (int r = 0; r < a.length; r++) {
+            q[r] = (double) a[r] / b[r];
+        }
+        Arrays.sort(q);
+        int n = q.length;
+        return String.format("%.3f [%.3f, %.3f]", q[n / 2], q[n / 4], q[3 * n / 4]);
     }
 
     private static String quartiles(long[] nanos) {

@@ -1,5 +1,6 @@
 package dev.pare.nn.io;
 
+import dev.pare.tensor.kernels.Fletcher4Kernels;
 import dev.pare.tensor.parallel.Parallel;
 import java.io.EOFException;
 import java.io.IOException;
@@ -113,8 +114,10 @@ final class ChunkReader {
     private final String name;
     private final long dataStart;
     private final List<SafeTensorsHeader.Slot> slots;
-    /** One stored CRC32C per tensor, or null: nothing to verify. */
+    /** One stored CRC32C per tensor, or null: no CRC32C to verify. */
     private final long[] expected;
+    /** Four stored fletcher-4 sums per tensor (a, b, c, d of tensor t at 4t), or null: none to verify. */
+    private final long[] expectedF4;
     /** {@code firstChunk[t]}: the number of tensor t's first chunk; {@code firstChunk[slots.size()]}: the number of chunks. */
     private final long[] firstChunk;
 
@@ -144,13 +147,22 @@ final class ChunkReader {
     private long folded;
     private int foldTensor;
     private long tensorSum;
+    /** The current tensor's fletcher-4 so far, summed by the decoder as it decodes. */
+    private final long[] f4 = new long[4];
+    /** Each ended tensor's fletcher-4 (4 per tensor), kept until it is compared, in file order. */
+    private final long[] f4Computed;
+    private int tensorsEnded;
+    private int f4Verified;
 
-    ChunkReader(SeekableByteChannel ch, String name, long dataStart, List<SafeTensorsHeader.Slot> slots, long[] expected) {
+    ChunkReader(SeekableByteChannel ch, String name, long dataStart, List<SafeTensorsHeader.Slot> slots, long[] expected,
+                long[] expectedF4) {
         this.ch = ch;
         this.name = name;
         this.dataStart = dataStart;
         this.slots = slots;
         this.expected = expected;
+        this.expectedF4 = expectedF4;
+        this.f4Computed = expectedF4 == null ? null : new long[expectedF4.length];
         this.firstChunk = new long[slots.size() + 1];
         for (int t = 0; t < slots.size(); t++) {
             firstChunk[t + 1] = firstChunk[t] + Math.max(1, (tensorBytes(t) + CHUNK_BYTES - 1) / CHUNK_BYTES);
@@ -243,6 +255,7 @@ final class ChunkReader {
         tensor = t;
         chunk = firstChunk[t];
         chunksOfTensor = 0;
+        java.util.Arrays.fill(f4, 0);
         ch.position(dataStart + slots.get(t).begin);
     }
 
@@ -253,6 +266,35 @@ final class ChunkReader {
      * those the helper reads.
      */
     ByteBuffer read(int bytes) throws IOException {
+        ByteBuffer b = readChunk(bytes);
+        if (expectedF4 != null) {
+            // The chunks are cut at multiples of 64 KiB, so only a tensor's last chunk can end in
+            // part of a word, which fletcher-4 pads with zero bytes.
+            Fletcher4Kernels.update(f4, b, 0, bytes / 4);
+            if (bytes % 4 != 0) {
+                Fletcher4.addPaddedTail(f4, b, bytes - bytes % 4, bytes % 4);
+            }
+        }
+        return b;
+    }
+
+    /**
+     * Reads the next {@code n} floats of the current tensor, an F32 one, into {@code dst} from
+     * {@code off}: {@code n · 4} bytes, as for {@link #read}. With fletcher-4 to verify, the
+     * copy out of the buffer also sums the words ({@link Fletcher4Kernels#copyFloats}), so the
+     * checksum takes no pass of its own.
+     */
+    void readFloats(float[] dst, int off, int n) throws IOException {
+        ByteBuffer b = readChunk(n * Float.BYTES);
+        if (expectedF4 != null) {
+            Fletcher4Kernels.copyFloats(f4, b, 0, dst, off, n);
+        } else {
+            b.asFloatBuffer().get(dst, off, n);
+        }
+    }
+
+    /** {@link #read} without the fletcher-4 sums: the chunk's I/O and its CRC32C. */
+    private ByteBuffer readChunk(int bytes) throws IOException {
         long k = chunk++;
         chunksOfTensor++;
         long left = tensorBytes(tensor) - (k - firstChunk[tensor]) * CHUNK_BYTES;
@@ -280,6 +322,10 @@ final class ChunkReader {
         if (chunksOfTensor == 0) {
             read(0); // an empty tensor still has a sum (0) to compare, in its place in the order
         }
+        if (expectedF4 != null) {
+            System.arraycopy(f4, 0, f4Computed, 4 * tensor, 4);
+        }
+        tensorsEnded = tensor + 1;
     }
 
     /**
@@ -287,7 +333,13 @@ final class ChunkReader {
      * meaning, so that damage is reported as damage, and once at the end.
      */
     void verifyReadSoFar() throws IOException {
-        if (sums == null || tensor < 0) {
+        if (tensor < 0) {
+            return;
+        }
+        if (sums == null) {
+            while (expectedF4 != null && f4Verified < tensorsEnded) {
+                verifyFletcher4(f4Verified++);
+            }
             return;
         }
         long end = Math.min(chunk, firstChunk[tensor + 1]);
@@ -329,15 +381,31 @@ final class ChunkReader {
         return crc.getValue();
     }
 
-    /** Compares the CRC32C of tensor {@code t} with the one stored for it. */
+    /** Compares the CRC32C of tensor {@code t} with the one stored for it, then its fletcher-4 if it has one. */
     private void verify(int t, long actual) throws SafeTensorsChecksumException {
         if (actual != expected[t]) {
-            SafeTensorsHeader.Slot s = slots.get(t);
-            throw new SafeTensorsChecksumException(name + ": tensor \"" + s.name + "\" (file bytes "
-                    + (dataStart + s.begin) + ".." + (dataStart + s.end) + ") fails its CRC32C check: stored "
-                    + Crc32cChannel.hex(expected[t]) + ", computed " + Crc32cChannel.hex(actual)
-                    + "; the file was damaged after it was written (read it with Checksums.OFF to salvage it)");
+            throw damaged(t, "CRC32C", Crc32cChannel.hex(expected[t]), Crc32cChannel.hex(actual));
         }
+        if (expectedF4 != null) {
+            verifyFletcher4(t);
+        }
+    }
+
+    /** Compares the fletcher-4 of tensor {@code t} (ended) with the one stored for it. */
+    private void verifyFletcher4(int t) throws SafeTensorsChecksumException {
+        if (!java.util.Arrays.equals(f4Computed, 4 * t, 4 * t + 4, expectedF4, 4 * t, 4 * t + 4)) {
+            long[] stored = java.util.Arrays.copyOfRange(expectedF4, 4 * t, 4 * t + 4);
+            long[] computed = java.util.Arrays.copyOfRange(f4Computed, 4 * t, 4 * t + 4);
+            throw damaged(t, "fletcher-4", Fletcher4.hex(stored), Fletcher4.hex(computed));
+        }
+    }
+
+    private SafeTensorsChecksumException damaged(int t, String algorithm, String stored, String computed) {
+        SafeTensorsHeader.Slot s = slots.get(t);
+        return new SafeTensorsChecksumException(name + ": tensor \"" + s.name + "\" (file bytes "
+                + (dataStart + s.begin) + ".." + (dataStart + s.end) + ") fails its " + algorithm + " check: stored "
+                + stored + ", computed " + computed
+                + "; the file was damaged after it was written (read it with Checksums.OFF to salvage it)");
     }
 
     /** Fills {@code b} from the channel's position, or, if {@code at} is not -1, with positional reads from {@code at}. */

@@ -45,15 +45,34 @@ public final class SafeTensors {
 
     /**
      * The {@code __metadata__} key under which Pare stores one CRC32C per tensor, in data order,
-     * as 8 hex digits separated by spaces. Per tensor rather than one for the file, so that a
-     * mismatch can say which tensor, and which bytes of the file, are damaged.
+     * as 8 hex digits separated by spaces, when asked to ({@link Checksums#CRC32C}; files written
+     * before fletcher-4 became the default have these). Per tensor rather than one for the file,
+     * so that a mismatch can say which tensor, and which bytes of the file, are damaged.
      */
     public static final String CHECKSUM_KEY = "pare.crc32c";
 
-    /** Whether {@link #write(Path, Checkpoint, Checksums)} adds checksums and {@link #read(Path, Checksums)} verifies them. */
+    /**
+     * The {@code __metadata__} key under which Pare stores, by default, one fletcher-4 per tensor
+     * (ZFS's checksum: four 64-bit sums over the little-endian 32-bit words, see
+     * {@link Fletcher4}), in data order, each as {@code a:b:c:d} in 16 hex digits per sum,
+     * separated by spaces. It is verified in the same pass that copies the floats out of the
+     * file, so verifying costs almost nothing.
+     */
+    public static final String FLETCHER4_KEY = "pare.fletcher4";
+
+    /** Which checksums {@link #write(Path, Checkpoint, Checksums)} adds, and whether {@link #read(Path, Checksums)} verifies. */
     public enum Checksums {
-        /** Write a CRC32C per tensor; on reading, verify them if the file has them (the default). */
+        /**
+         * Write a fletcher-4 per tensor ({@link #FLETCHER4_KEY}); on reading, verify every
+         * checksum the file has, fletcher-4 or CRC32C (the default).
+         */
         ON,
+        /**
+         * Write a CRC32C per tensor ({@link #CHECKSUM_KEY}): slower to verify, but a standard
+         * any zip or storage library computes, with guarantees for bursts of errors; on reading,
+         * the same as {@link #ON}.
+         */
+        CRC32C,
         /**
          * Write none (the file is then byte-for-byte what another safetensors writer would make);
          * on reading, skip verification, e.g. to salvage the tensors of a damaged file.
@@ -101,21 +120,23 @@ public final class SafeTensors {
     }
 
     /**
-     * Writes {@code checkpoint} as {@link #write(Path, Checkpoint)} does, with a CRC32C of each
-     * tensor's bytes in {@code __metadata__} under {@link #CHECKSUM_KEY} when {@code checksums}
-     * is {@code ON}. A checksum key already in the checkpoint's metadata (from a file read
+     * Writes {@code checkpoint} as {@link #write(Path, Checkpoint)} does, with a checksum of each
+     * tensor's bytes in {@code __metadata__}: a fletcher-4 under {@link #FLETCHER4_KEY} when
+     * {@code checksums} is {@code ON}, a CRC32C under {@link #CHECKSUM_KEY} when it is
+     * {@code CRC32C}. A checksum key already in the checkpoint's metadata (from a file read
      * earlier) is dropped either way: it described the old data.
      */
     public static void write(Path file, Checkpoint checkpoint, Checksums checksums) throws IOException {
         checkF16Range(file, checkpoint);
         Checkpoint sealed = new Checkpoint();
         checkpoint.metadata().forEach((k, v) -> {
-            if (!k.equals(CHECKSUM_KEY)) {
+            if (!k.equals(CHECKSUM_KEY) && !k.equals(FLETCHER4_KEY)) {
                 sealed.putMetadata(k, v);
             }
         });
-        if (checksums == Checksums.ON && !checkpoint.entries().isEmpty()) {
-            sealed.putMetadata(CHECKSUM_KEY, checksums(checkpoint));
+        if (checksums != Checksums.OFF && !checkpoint.entries().isEmpty()) {
+            sealed.putMetadata(checksums == Checksums.ON ? FLETCHER4_KEY : CHECKSUM_KEY,
+                    checksums(checkpoint, checksums));
         }
         checkpoint.entries().forEach(sealed::put);
         byte[] header = SafeTensorsHeader.encode(sealed);
@@ -123,16 +144,22 @@ public final class SafeTensors {
     }
 
     /**
-     * The CRC32C of each entry's bytes as written, in order. The header precedes the data, so the
-     * data is serialised twice: once here into a channel that only checksums, once to the file.
+     * The fletcher-4 (for {@code ON}) or CRC32C of each entry's bytes as written, in order. The
+     * header precedes the data, so the data is serialised twice: once here into a channel that
+     * only checksums, once to the file.
      */
-    private static String checksums(Checkpoint checkpoint) throws IOException {
+    private static String checksums(Checkpoint checkpoint, Checksums kind) throws IOException {
         long[] ends = new long[checkpoint.entries().size()];
         long end = 0;
         int i = 0;
         for (TensorEntry e : checkpoint.entries().values()) {
             end += e.byteLength();
             ends[i++] = end;
+        }
+        if (kind == Checksums.ON) {
+            Fletcher4Channel f4 = new Fletcher4Channel(ends);
+            writeData(f4, checkpoint);
+            return f4.checksums();
         }
         Crc32cChannel crc = new Crc32cChannel(ends);
         writeData(crc, checkpoint);
@@ -410,20 +437,24 @@ public final class SafeTensors {
         long dataStart = Long.BYTES + headerLength;
         SafeTensorsHeader header = SafeTensorsHeader.parse(headerBytes.array(), size - dataStart, name);
         String sums = header.metadata.get(CHECKSUM_KEY);
-        long[] expected = null; // one CRC32C per slot in data order, or null: nothing to verify
-        if (sums == null) {
+        String f4Sums = header.metadata.get(FLETCHER4_KEY);
+        long[] expected = null;   // one CRC32C per slot in data order, or null: none to verify
+        long[] expectedF4 = null; // four fletcher-4 sums per slot in data order, or null: none to verify
+        if (sums == null && f4Sums == null) {
             if (REPORTED_UNVERIFIED.add(name)) {
-                LOG.info("{}: no {} checksums in its metadata (not written by Pare), so its data is not verified",
-                        name, CHECKSUM_KEY);
+                LOG.info("{}: no {} or {} checksums in its metadata (not written by Pare), so its data is not verified",
+                        name, FLETCHER4_KEY, CHECKSUM_KEY);
             }
-        } else if (checksums == Checksums.ON) {
-            expected = parseChecksums(sums, header.slots.size(), name);
+        } else if (checksums != Checksums.OFF) {
+            // Pare writes one kind; a file with both (written by another tool) has both verified.
+            expected = sums == null ? null : parseChecksums(sums, header.slots.size(), name);
+            expectedF4 = f4Sums == null ? null : parseFletcher4(f4Sums, header.slots.size(), name);
         }
         Checkpoint c = new Checkpoint();
         // The checksums describe these bytes only; a caller who edits and saves the checkpoint
         // gets new ones, so they are not handed on as metadata.
         header.metadata.forEach((k, v) -> {
-            if (!k.equals(CHECKSUM_KEY)) {
+            if (!k.equals(CHECKSUM_KEY) && !k.equals(FLETCHER4_KEY)) {
                 c.putMetadata(k, v);
             }
         });
@@ -431,7 +462,7 @@ public final class SafeTensors {
         // ChunkReader); a tensor's sum is compared before the checkpoint is handed on, and before
         // anything checks what its bytes mean (a BOOL byte of 3, a row pointer out of range), so
         // damage is reported as damage and no loader ever sees a tensor that failed.
-        ChunkReader reader = new ChunkReader(ch, name, dataStart, header.slots, expected);
+        ChunkReader reader = new ChunkReader(ch, name, dataStart, header.slots, expected, expectedF4);
         configure.accept(reader);
         return reader.run(in -> decode(in, header, c, name));
     }
@@ -539,6 +570,29 @@ public final class SafeTensors {
         return out;
     }
 
+    /**
+     * The fletcher-4 sums of {@code sums} ({@link #FLETCHER4_KEY}'s form), four per tensor,
+     * checked to be one group per tensor before any data is read.
+     */
+    private static long[] parseFletcher4(String sums, int tensors, String name) throws SafeTensorsFormatException {
+        String[] parts = sums.isEmpty() ? new String[0] : sums.split(" ", -1);
+        if (parts.length != tensors) {
+            throw new SafeTensorsFormatException(name + ": metadata " + FLETCHER4_KEY + " lists " + parts.length
+                    + " checksums for " + tensors + " tensors");
+        }
+        long[] out = new long[4 * parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            long[] s = Fletcher4.parse(parts[i]);
+            if (s == null) {
+                String shown = parts[i].length() <= 80 ? parts[i] : parts[i].substring(0, 77) + "...";
+                throw new SafeTensorsFormatException(name + ": metadata " + FLETCHER4_KEY + ": checksum " + i + " (\""
+                        + shown + "\") is not a:b:c:d with 16 hex digits each");
+            }
+            System.arraycopy(s, 0, out, 4 * i, 4);
+        }
+        return out;
+    }
+
     /** Bytes straight from each chunk into {@code dst}. */
     private static void readBytes(ChunkReader in, byte[] dst) throws IOException {
         for (int done = 0; done < dst.length; ) {
@@ -552,7 +606,7 @@ public final class SafeTensors {
         int perChunk = CHUNK_BYTES / Float.BYTES;
         for (int done = 0; done < dst.length; ) {
             int n = Math.min(perChunk, dst.length - done);
-            in.read(n * Float.BYTES).asFloatBuffer().get(dst, done, n);
+            in.readFloats(dst, done, n);
             done += n;
         }
     }

@@ -29,6 +29,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 class ChunkedVerificationProperties {
     private static Path dir;
     private static byte[] bytes;
+    /** The same checkpoint with fletcher-4 sums (the header differs, so the data starts elsewhere). */
+    private static byte[] f4Bytes;
+    private static long f4DataStart;
     private static long dataStart;
     /** Where each tensor's bytes end in the file, by name, in file order. */
     private static final Map<Long, String> TENSOR_ENDING_AT = new java.util.TreeMap<>();
@@ -45,9 +48,12 @@ class ChunkedVerificationProperties {
                 .put("c", Tensor.randn(rng, 700_000))        // 42.7 chunks
                 .put("d", Tensor.randn(rng, 16_384));        // exactly one chunk
         Path f = dir.resolve("m.safetensors");
-        SafeTensors.write(f, c);
+        SafeTensors.write(f, c, SafeTensors.Checksums.CRC32C); // the helper checksums CRC32C only
         bytes = Files.readAllBytes(f);
         dataStart = 8 + ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        SafeTensors.write(f, c);
+        f4Bytes = Files.readAllBytes(f);
+        f4DataStart = 8 + ByteBuffer.wrap(f4Bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         long end = dataStart;
         for (var e : c.entries().entrySet()) {
             end += e.getValue().byteLength();
@@ -66,6 +72,7 @@ class ChunkedVerificationProperties {
         Files.delete(dir);
     }
 
+    /** The tensor at {@code position} of the CRC32C file. */
     private static String tensorAt(long position) {
         for (var e : TENSOR_ENDING_AT.entrySet()) {
             if (position < e.getKey()) {
@@ -112,6 +119,35 @@ class ChunkedVerificationProperties {
             String first = tensorAt(at.first());
             assertTrue(ex.getMessage().contains("tensor \"" + first + "\""), "damage at " + at + " (first in \""
                     + first + "\"): " + ex.getMessage());
+        }
+    }
+
+    /** The same law for fletcher-4, which the loading thread sums as it decodes, on 1 or 2 threads. */
+    @Property(tries = 25)
+    void theFirstDamagedTensorIsNamedByItsFletcher4(@ForAll long seed) throws Exception {
+        Random random = new Random(seed);
+        byte[] b = f4Bytes.clone();
+        int flips = random.nextInt(4); // 0: the intact file must load
+        TreeSet<Long> at = new TreeSet<>();
+        while (at.size() < flips) {
+            at.add(f4DataStart + (long) (random.nextDouble() * (b.length - f4DataStart)));
+        }
+        for (long i : at) {
+            b[(int) i] ^= (byte) (1 << random.nextInt(8));
+        }
+        Path f = dir.resolve("mutant-f4.safetensors");
+        Files.write(f, b);
+        Parallel.setThreads(1 + random.nextInt(2));
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            Checkpoint c = SafeTensors.read(ch, f.toString(), SafeTensors.Checksums.ON, r -> r.minBytesForHelper = 0);
+            assertTrue(at.isEmpty(), "damage at " + at + " was not noticed");
+            assertEquals(4, c.entries().size());
+        } catch (SafeTensorsChecksumException ex) {
+            assertTrue(!at.isEmpty(), "an intact file was refused: " + ex.getMessage());
+            // Same data, other header: a position in this file is that position - shift in the CRC32C one.
+            String first = tensorAt(at.first() - f4DataStart + dataStart);
+            assertTrue(ex.getMessage().contains("tensor \"" + first + "\"") && ex.getMessage().contains("fletcher-4"),
+                    "damage at " + at + " (first in \"" + first + "\"): " + ex.getMessage());
         }
     }
 }

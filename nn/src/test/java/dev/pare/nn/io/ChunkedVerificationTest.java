@@ -25,11 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Verification of a file larger than {@link ChunkReader#MIN_BYTES_FOR_HELPER}, read in 64 KiB
- * chunks, both ways: checksummed on the loading thread alone ({@code Parallel} at 1 thread), and
- * by a helper thread that follows it (at 2 threads, whatever the machine). Damage in any chunk,
- * first, middle or last, at either end of a chunk, must be refused naming the tensor and its
- * bytes; the order of errors and the "damage before meaning" rule must not depend on the thread
- * that checksummed.
+ * chunks, with both checksums: fletcher-4, summed by the loading thread as it decodes, and
+ * CRC32C, both ways: on the loading thread alone ({@code Parallel} at 1 thread), and by a helper
+ * thread that follows it (at 2 threads, whatever the machine). Damage in any chunk, first,
+ * middle or last, at either end of a chunk, must be refused naming the tensor and its bytes; the
+ * order of errors and the "damage before meaning" rule must not depend on the checksum nor on
+ * the thread that checksummed.
  */
 class ChunkedVerificationTest {
     @TempDir
@@ -39,7 +40,10 @@ class ChunkedVerificationTest {
     static final int BIG_FLOATS = 1_100_003;
     static final int CHUNK = ChunkReader.CHUNK_BYTES;
 
-    private static Path file;
+    /** The same checkpoint written with CRC32C ({@code crc}) and with fletcher-4 ({@code f4}). */
+    private static byte[] crc;
+    private static byte[] f4;
+    /** The file of the test at hand: {@link #crc} or {@link #f4} (they differ only in the header). */
     private static byte[] bytes;
     private static long dataStart;
     private static Checkpoint written;
@@ -62,11 +66,38 @@ class ChunkedVerificationTest {
                 .put("empty", Tensor.zeros(0))
                 .put("mask", TensorEntry.ofBytes(DType.BOOL, mask, mask.length))
                 .put("tail", TensorEntry.ofLongs(new long[] {1, -2, 3, Long.MIN_VALUE, Long.MAX_VALUE}, 5));
-        file = dir.resolve("big.safetensors");
+        Path file = dir.resolve("big.safetensors");
+        SafeTensors.write(file, written, SafeTensors.Checksums.CRC32C);
+        crc = Files.readAllBytes(file);
         SafeTensors.write(file, written);
-        bytes = Files.readAllBytes(file);
-        dataStart = 8 + ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        f4 = Files.readAllBytes(file);
+        use(crc);
         assertTrue(bytes.length - dataStart >= ChunkReader.MIN_BYTES_FOR_HELPER, "the file must be big enough for the helper");
+    }
+
+    /** Makes {@code file} (one of {@link #crc} and {@link #f4}) the file of the test. */
+    private static void use(byte[] file) {
+        bytes = file;
+        dataStart = 8 + ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** Runs {@code test} on the CRC32C file, then on the fletcher-4 one. */
+    private static void withEachChecksum(ThrowingRunnable test) throws Exception {
+        for (byte[] file : new byte[][] {crc, f4}) {
+            use(file);
+            test.run();
+        }
+        use(crc);
+    }
+
+    @FunctionalInterface
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** Whether the helper checksums this file at {@code threads} threads: CRC32C only (fletcher-4 is summed as it is decoded). */
+    private static boolean helpedWith(int threads) {
+        return bytes == crc && threads > 1;
     }
 
     @AfterEach
@@ -120,15 +151,20 @@ class ChunkedVerificationTest {
                 () -> read(damaged, threads, r -> {}, helped), tensor + ", " + threads + " thread(s)");
         assertTrue(ex.getMessage().contains("tensor \"" + tensor + "\" (file bytes " + start(tensor) + ".." + end(tensor) + ")"),
                 ex.getMessage());
-        assertEquals(threads > 1, helped[0], "the helper takes part exactly when there are 2 threads");
+        assertTrue(ex.getMessage().contains(bytes == crc ? "fails its CRC32C check" : "fails its fletcher-4 check"), ex.getMessage());
+        assertEquals(helpedWith(threads), helped[0], "the helper takes part exactly when there are 2 threads and CRC32C sums");
     }
 
     @Test
-    void anIntactFileLoadsTheSameWithAndWithoutTheHelper() throws IOException {
+    void anIntactFileLoadsTheSameWithAndWithoutTheHelper() throws Exception {
+        withEachChecksum(this::intactFileLoads);
+    }
+
+    private void intactFileLoads() throws IOException {
         for (int threads : new int[] {1, 2}) {
             boolean[] helped = new boolean[1];
             Checkpoint back = read(bytes, threads, r -> {}, helped);
-            assertEquals(threads > 1, helped[0]);
+            assertEquals(helpedWith(threads), helped[0]);
             for (String name : written.entries().keySet()) {
                 TensorEntry want = written.entry(name);
                 TensorEntry got = back.entry(name);
@@ -143,6 +179,20 @@ class ChunkedVerificationTest {
 
     @Test
     void aFlippedByteInEveryChunkOfTheBigTensorIsRefusedByTheHelper() {
+        flippedByteInEveryChunk(2);
+    }
+
+    @Test
+    void aFlippedByteInEveryChunkOfTheBigTensorFailsItsFletcher4() {
+        use(f4);
+        try {
+            flippedByteInEveryChunk(1);
+        } finally {
+            use(crc);
+        }
+    }
+
+    private static void flippedByteInEveryChunk(int threads) {
         long s = start("big");
         int chunks = (int) ((end("big") - s + CHUNK - 1) / CHUNK);
         assertEquals(68, chunks);
@@ -150,38 +200,73 @@ class ChunkedVerificationTest {
             // A different place in each chunk: its first byte, its last, and spots in between.
             long chunkEnd = Math.min(end("big"), s + (long) (k + 1) * CHUNK);
             long at = k % 3 == 0 ? s + (long) k * CHUNK : k % 3 == 1 ? chunkEnd - 1 : s + (long) k * CHUNK + (k * 7919L) % CHUNK;
-            assertRefusedNaming("big", flipped(Math.min(at, chunkEnd - 1)), 2);
+            assertRefusedNaming("big", flipped(Math.min(at, chunkEnd - 1)), threads);
         }
     }
 
     @Test
-    void theFirstMiddleAndLastChunksAreCheckedOnOneThreadToo() {
-        long s = start("big");
-        for (long at : new long[] {s, s + CHUNK - 1, s + CHUNK, s + 33L * CHUNK + 5, end("big") - 1}) {
-            assertRefusedNaming("big", flipped(at), 1);
-        }
+    void theFirstMiddleAndLastChunksAreCheckedOnOneThreadToo() throws Exception {
+        withEachChecksum(() -> {
+            long s = start("big");
+            for (long at : new long[] {s, s + CHUNK - 1, s + CHUNK, s + 33L * CHUNK + 5, end("big") - 1}) {
+                assertRefusedNaming("big", flipped(at), 1);
+            }
+        });
     }
 
     @Test
-    void everySmallTensorAroundTheBigOneIsCheckedBothWays() {
-        for (int threads : new int[] {1, 2}) {
-            assertRefusedNaming("head", flipped(start("head") + 11), threads);
-            assertRefusedNaming("tail", flipped(end("tail") - 1), threads);
-            assertRefusedNaming("mask", flipped(start("mask") + CHUNK + 3), threads);
-        }
+    void everySmallTensorAroundTheBigOneIsCheckedBothWays() throws Exception {
+        withEachChecksum(() -> {
+            for (int threads : new int[] {1, 2}) {
+                assertRefusedNaming("head", flipped(start("head") + 11), threads);
+                assertRefusedNaming("tail", flipped(end("tail") - 1), threads);
+                assertRefusedNaming("mask", flipped(start("mask") + CHUNK + 3), threads);
+                // The mask's last word is 1 byte of data and 3 of fletcher-4's zero padding.
+                assertRefusedNaming("mask", flipped(end("mask") - 1), threads);
+            }
+        });
     }
 
     @Test
-    void aDamagedBoolByteIsReportedAsDamageNotAsABadBoolean() {
-        for (int threads : new int[] {1, 2}) {
-            byte[] b = bytes.clone();
-            b[(int) (end("mask") - 2)] = 3; // not a boolean, and not what was written
-            assertRefusedNaming("mask", b, threads);
-        }
+    void aDamagedBoolByteIsReportedAsDamageNotAsABadBoolean() throws Exception {
+        withEachChecksum(() -> {
+            for (int threads : new int[] {1, 2}) {
+                byte[] b = bytes.clone();
+                b[(int) (end("mask") - 2)] = 3; // not a boolean, and not what was written
+                assertRefusedNaming("mask", b, threads);
+            }
+        });
+    }
+
+    /**
+     * Two different 64-byte blocks of the big tensor swapped: every byte is still there, only
+     * in another place. Fletcher-4's b, c and d weight each word by its distance from the end,
+     * so moved words change them; CRC32C is position-sensitive too. Blocks a vector apart, a
+     * chunk apart and far apart.
+     */
+    @Test
+    void swappedBlocksOf64BytesAreRefused() throws Exception {
+        withEachChecksum(() -> {
+            long s = start("big");
+            for (long[] pair : new long[][] {{s, s + 64}, {s + 64L * 100, s + CHUNK + 64L * 100}, {s + 128, end("big") - 64 - 3}}) {
+                byte[] b = bytes.clone();
+                for (int i = 0; i < 64; i++) {
+                    byte t = b[(int) pair[0] + i];
+                    b[(int) pair[0] + i] = b[(int) pair[1] + i];
+                    b[(int) pair[1] + i] = t;
+                }
+                assertTrue(!java.util.Arrays.equals(b, bytes), "the blocks must differ for the test to mean anything");
+                assertRefusedNaming("big", b, 1);
+            }
+        });
     }
 
     @Test
-    void withTwoDamagedTensorsTheFirstInTheFileIsNamedWhoeverChecksummedIt() {
+    void withTwoDamagedTensorsTheFirstInTheFileIsNamedWhoeverChecksummedIt() throws Exception {
+        withEachChecksum(this::twoDamagedTensors);
+    }
+
+    private void twoDamagedTensors() {
         for (int threads : new int[] {1, 2}) {
             // The helper is made slow, so the loading thread checksums part of "big" itself.
             boolean[] helped = new boolean[1];
@@ -193,7 +278,11 @@ class ChunkedVerificationTest {
     }
 
     @Test
-    void aTruncatedFileIsAFormatErrorNotAChecksumError() {
+    void aTruncatedFileIsAFormatErrorNotAChecksumError() throws Exception {
+        withEachChecksum(this::truncatedFiles);
+    }
+
+    private void truncatedFiles() {
         for (int threads : new int[] {1, 2}) {
             for (int cut : new int[] {1, CHUNK, (int) (end("tail") - start("big")) - 10}) {
                 byte[] b = java.util.Arrays.copyOf(bytes, bytes.length - cut);

@@ -50,8 +50,12 @@ class SafeTensorsMutationFuzzTest {
     @TempDir
     static Path dir;
 
-    /** A file of every dtype with checksums, the same without, and a BatchNorm model's state dict in F32 and BF16. */
+    /**
+     * A file of every dtype with fletcher-4 checksums (the default), with CRC32C ones, without,
+     * and a BatchNorm model's state dict in F32 and BF16.
+     */
     private static byte[] everyDtype;
+    private static byte[] everyDtypeCrc32c;
     private static byte[] everyDtypeUnchecked;
     private static byte[] stateDictF32;
     private static byte[] stateDictBf16;
@@ -77,6 +81,8 @@ class SafeTensorsMutationFuzzTest {
         Path f = dir.resolve("every-dtype.safetensors");
         SafeTensors.write(f, c);
         everyDtype = Files.readAllBytes(f);
+        SafeTensors.write(f, c, SafeTensors.Checksums.CRC32C);
+        everyDtypeCrc32c = Files.readAllBytes(f);
         SafeTensors.write(f, c, SafeTensors.Checksums.OFF);
         everyDtypeUnchecked = Files.readAllBytes(f);
 
@@ -292,7 +298,8 @@ class SafeTensorsMutationFuzzTest {
         Map<String, Integer> counts = fuzz.run(MutationFuzz.mutants(1500), (r, what) -> {
             verify[0] = r.nextInt(4) != 0;
             what.append(verify[0] ? "checksums ON, " : "checksums OFF, ");
-            return mutate(r.nextInt(3) == 0 ? everyDtypeUnchecked : everyDtype, r, what);
+            int which = r.nextInt(3);
+            return mutate(which == 0 ? everyDtypeUnchecked : which == 1 ? everyDtype : everyDtypeCrc32c, r, what);
         }, bytes -> {
             Checkpoint c = SafeTensors.read(new ByteArrayChannel(bytes), "mutant",
                     verify[0] ? SafeTensors.Checksums.ON : SafeTensors.Checksums.OFF);

@@ -54,10 +54,10 @@ class SafeTensorsTest {
         long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertEquals(0, n % 8, "header padded so the data buffer starts 8-aligned");
         String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(bytes, 8 + (int) n, 8);
-        String sum = String.format("%08x", crc.getValue());
-        assertEquals("{\"__metadata__\":{\"arch\":\"tiny\",\"pare.crc32c\":\"" + sum + "\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+        // fletcher-4 of the words 1f = 0x3f800000 and -2f = 0xc0000000, by hand: a = w0 + w1,
+        // b = 2·w0 + w1, c = 3·w0 + w1, d = 4·w0 + w1.
+        String sum = "00000000ff800000:000000013f000000:000000017e800000:00000001be000000";
+        assertEquals("{\"__metadata__\":{\"arch\":\"tiny\",\"pare.fletcher4\":\"" + sum + "\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
                 header.strip());
         assertEquals(8 + n + 8, bytes.length);
         ByteBuffer data = ByteBuffer.wrap(bytes, 8 + (int) n, 8).order(ByteOrder.LITTLE_ENDIAN);

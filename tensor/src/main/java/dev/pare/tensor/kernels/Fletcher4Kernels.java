@@ -46,8 +46,11 @@ import jdk.incubator.vector.VectorSpecies;
  * depend on the vector width, nor on how a caller cuts the words into calls.
  *
  * <p>Each 64-bit lane of a {@link LongVector} holds two words: the low half is word 2k, the high
- * half word 2k+1. Splitting it with a mask and a shift zero-extends both (the words are
- * unsigned), so a vector of K longs is L = 2K logical lanes.
+ * half word 2k+1, so a vector of K longs is L = 2K logical lanes. The kernels do not split the
+ * halves apart: one set of sums adds the whole longs (low + 2^32·high, modulo 2^64), another
+ * the high halves alone (a shift, which zero-extends them), and the low halves' sums are the
+ * difference, computed once at the end. That is one operation fewer per vector than a mask and
+ * a shift, in a loop of nine.
  */
 public final class Fletcher4Kernels {
     private Fletcher4Kernels() {}
@@ -59,24 +62,30 @@ public final class Fletcher4Kernels {
     private static final int BYTES_PER_VECTOR = 4 * WORDS_PER_VECTOR;
     private static final long LOW_WORD = 0xFFFF_FFFFL;
 
-    /**
-     * {@code W[sum][coef]} for the low-half lanes (logical lanes 0, 2, 4, …) and the high-half
-     * lanes (1, 3, 5, …): the weight of lane sum {@code coef} (0 = a … 3 = d) in block sum
-     * {@code sum} (0 = A … 3 = D), one entry per long lane. See {@link #laneWeight}.
+    /*
+     * The lane weights of the class comment as vectors, per long lane k: the low halves are
+     * logical lanes j = 2k, the high halves j = 2k + 1. The names say which block sum takes which
+     * lane sum (B_A: the weight of a_j in B). The weights of b in B, c in C and d in D are
+     * L, L², L³ for every lane. They are constants, so that the kernels combine their lanes
+     * without passing a vector to another method: a vector that leaves the method of its loop
+     * makes C2 keep every accumulator as an object on the heap, a new one per iteration.
      */
-    private static final long[][][] LOW_WEIGHTS = weights(0);
-    private static final long[][][] HIGH_WEIGHTS = weights(1);
+    private static final LongVector B_A_LOW = weightVector(1, 0, 0), B_A_HIGH = weightVector(1, 0, 1);
+    private static final LongVector C_A_LOW = weightVector(2, 0, 0), C_A_HIGH = weightVector(2, 0, 1);
+    private static final LongVector C_B_LOW = weightVector(2, 1, 0), C_B_HIGH = weightVector(2, 1, 1);
+    private static final LongVector D_A_LOW = weightVector(3, 0, 0), D_A_HIGH = weightVector(3, 0, 1);
+    private static final LongVector D_B_LOW = weightVector(3, 1, 0), D_B_HIGH = weightVector(3, 1, 1);
+    private static final LongVector D_C_LOW = weightVector(3, 2, 0), D_C_HIGH = weightVector(3, 2, 1);
+    private static final long L1 = WORDS_PER_VECTOR;
+    private static final long L2 = L1 * L1;
+    private static final long L3 = L2 * L1;
 
-    private static long[][][] weights(int half) {
-        long[][][] w = new long[4][4][LONG.length()];
-        for (int sum = 0; sum < 4; sum++) {
-            for (int coef = 0; coef <= sum; coef++) {
-                for (int k = 0; k < LONG.length(); k++) {
-                    w[sum][coef][k] = laneWeight(sum, coef, WORDS_PER_VECTOR, 2 * k + half);
-                }
-            }
+    private static LongVector weightVector(int sum, int coef, int half) {
+        long[] w = new long[LONG.length()];
+        for (int k = 0; k < w.length; k++) {
+            w[k] = laneWeight(sum, coef, WORDS_PER_VECTOR, 2 * k + half);
         }
-        return w;
+        return LongVector.fromArray(LONG, w, 0);
     }
 
     /**
@@ -215,7 +224,7 @@ public final class Fletcher4Kernels {
         LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;                     // high halves: odd lanes
         for (int v = 0; v < vectors; v++) {
             LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
-            a0 = a0.add(x.and(LOW_WORD));
+            a0 = a0.add(x); // both words at once: low + 2^32·high, see below
             b0 = b0.add(a0);
             c0 = c0.add(b0);
             d0 = d0.add(c0);
@@ -224,7 +233,23 @@ public final class Fletcher4Kernels {
             c1 = c1.add(b1);
             d1 = d1.add(c1);
         }
-        finish(state, vectors, a0, b0, c0, d0, a1, b1, c1, d1);
+        if (vectors > 0) { // the lanes combined into the block's sums, written out here (see B_A_LOW)
+            // a0 … d0 summed whole longs, low + 2^32·high, modulo 2^64; taking 2^32 times the
+            // high halves' sums away leaves the low halves' sums, exactly (the sums are linear).
+            a0 = a0.sub(a1.lanewise(VectorOperators.LSHL, 32));
+            b0 = b0.sub(b1.lanewise(VectorOperators.LSHL, 32));
+            c0 = c0.sub(c1.lanewise(VectorOperators.LSHL, 32));
+            d0 = d0.sub(d1.lanewise(VectorOperators.LSHL, 32));
+            append(state,
+                    a0.add(a1).reduceLanes(VectorOperators.ADD),
+                    b0.mul(L1).add(a0.mul(B_A_LOW)).add(b1.mul(L1)).add(a1.mul(B_A_HIGH)).reduceLanes(VectorOperators.ADD),
+                    c0.mul(L2).add(b0.mul(C_B_LOW)).add(a0.mul(C_A_LOW))
+                            .add(c1.mul(L2)).add(b1.mul(C_B_HIGH)).add(a1.mul(C_A_HIGH)).reduceLanes(VectorOperators.ADD),
+                    d0.mul(L3).add(c0.mul(D_C_LOW)).add(b0.mul(D_B_LOW)).add(a0.mul(D_A_LOW))
+                            .add(d1.mul(L3)).add(c1.mul(D_C_HIGH)).add(b1.mul(D_B_HIGH)).add(a1.mul(D_A_HIGH))
+                            .reduceLanes(VectorOperators.ADD),
+                    (long) vectors * WORDS_PER_VECTOR);
+        }
         int done = vectors * WORDS_PER_VECTOR;
         tail(state, src, from + 4 * done, words - done);
     }
@@ -242,7 +267,7 @@ public final class Fletcher4Kernels {
         for (int v = 0; v < vectors; v++) {
             LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
             x.reinterpretAsFloats().intoArray(dst, dOff + v * WORDS_PER_VECTOR);
-            a0 = a0.add(x.and(LOW_WORD));
+            a0 = a0.add(x); // both words at once: low + 2^32·high, see below
             b0 = b0.add(a0);
             c0 = c0.add(b0);
             d0 = d0.add(c0);
@@ -251,7 +276,23 @@ public final class Fletcher4Kernels {
             c1 = c1.add(b1);
             d1 = d1.add(c1);
         }
-        finish(state, vectors, a0, b0, c0, d0, a1, b1, c1, d1);
+        if (vectors > 0) { // the lanes combined into the block's sums, written out here (see B_A_LOW)
+            // a0 … d0 summed whole longs, low + 2^32·high, modulo 2^64; taking 2^32 times the
+            // high halves' sums away leaves the low halves' sums, exactly (the sums are linear).
+            a0 = a0.sub(a1.lanewise(VectorOperators.LSHL, 32));
+            b0 = b0.sub(b1.lanewise(VectorOperators.LSHL, 32));
+            c0 = c0.sub(c1.lanewise(VectorOperators.LSHL, 32));
+            d0 = d0.sub(d1.lanewise(VectorOperators.LSHL, 32));
+            append(state,
+                    a0.add(a1).reduceLanes(VectorOperators.ADD),
+                    b0.mul(L1).add(a0.mul(B_A_LOW)).add(b1.mul(L1)).add(a1.mul(B_A_HIGH)).reduceLanes(VectorOperators.ADD),
+                    c0.mul(L2).add(b0.mul(C_B_LOW)).add(a0.mul(C_A_LOW))
+                            .add(c1.mul(L2)).add(b1.mul(C_B_HIGH)).add(a1.mul(C_A_HIGH)).reduceLanes(VectorOperators.ADD),
+                    d0.mul(L3).add(c0.mul(D_C_LOW)).add(b0.mul(D_B_LOW)).add(a0.mul(D_A_LOW))
+                            .add(d1.mul(L3)).add(c1.mul(D_C_HIGH)).add(b1.mul(D_B_HIGH)).add(a1.mul(D_A_HIGH))
+                            .reduceLanes(VectorOperators.ADD),
+                    (long) vectors * WORDS_PER_VECTOR);
+        }
         boolean swap = src.order() != ByteOrder.LITTLE_ENDIAN;
         for (int i = vectors * WORDS_PER_VECTOR; i < n; i++) {
             int w = src.getInt(from + 4 * i);
@@ -268,27 +309,5 @@ public final class Fletcher4Kernels {
             int w = src.getInt(from + 4 * i);
             updateWord(state, swap ? Integer.reverseBytes(w) : w);
         }
-    }
-
-    /** Combines the lanes into the block's sums (class comment) and appends the block to {@code state}. */
-    private static void finish(long[] state, int vectors, LongVector a0, LongVector b0, LongVector c0, LongVector d0,
-                               LongVector a1, LongVector b1, LongVector c1, LongVector d1) {
-        if (vectors == 0) {
-            return;
-        }
-        append(state,
-                combine(LOW_WEIGHTS[0], a0, b0, c0, d0) + combine(HIGH_WEIGHTS[0], a1, b1, c1, d1),
-                combine(LOW_WEIGHTS[1], a0, b0, c0, d0) + combine(HIGH_WEIGHTS[1], a1, b1, c1, d1),
-                combine(LOW_WEIGHTS[2], a0, b0, c0, d0) + combine(HIGH_WEIGHTS[2], a1, b1, c1, d1),
-                combine(LOW_WEIGHTS[3], a0, b0, c0, d0) + combine(HIGH_WEIGHTS[3], a1, b1, c1, d1),
-                (long) vectors * WORDS_PER_VECTOR);
-    }
-
-    private static long combine(long[][] w, LongVector a, LongVector b, LongVector c, LongVector d) {
-        return a.mul(LongVector.fromArray(LONG, w[0], 0))
-                .add(b.mul(LongVector.fromArray(LONG, w[1], 0)))
-                .add(c.mul(LongVector.fromArray(LONG, w[2], 0)))
-                .add(d.mul(LongVector.fromArray(LONG, w[3], 0)))
-                .reduceLanes(VectorOperators.ADD);
     }
 }
