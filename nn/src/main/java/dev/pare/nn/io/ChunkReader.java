@@ -20,9 +20,21 @@ import java.util.zip.CRC32C;
 
 /**
  * Reads the data section of a safetensors file in chunks of at most {@link #CHUNK_BYTES}, for
- * {@link SafeTensors#read} to decode, and verifies each tensor's CRC32C on the way: on a second
- * thread that follows the decoder when there is one, otherwise on the decoding thread while each
- * chunk is still in cache.
+ * {@link SafeTensors#read} to decode, and verifies each tensor's checksums on the way.
+ *
+ * <h2>Fletcher-4: summed as it is decoded</h2>
+ * A file Pare wrote by default has a fletcher-4 per tensor ({@link Fletcher4}). The decoder sums
+ * each chunk as it decodes it: {@link #readFloats} copies an F32 chunk into its array with
+ * {@link dev.pare.tensor.kernels.Fletcher4Kernels#copyFloats}, which adds each vector it loads to
+ * the sums on its way to the array, so the bytes are read once; the other dtypes' chunks are
+ * summed by {@link #read} just before they are decoded, while they are in cache. Sums continue
+ * from chunk to chunk, and the chunks are cut at multiples of 64 KiB, so the sum is the one of
+ * the tensor's bytes in one piece. No second thread is used.
+ *
+ * <h2>CRC32C: on a second thread that follows the decoder</h2>
+ * A file written with {@link SafeTensors.Checksums#CRC32C} (and files written before fletcher-4
+ * became the default) has a CRC32C per tensor: checksummed on a second thread that follows the
+ * decoder when there is one, otherwise on the decoding thread while each chunk is still in cache.
  *
  * <h2>How the work is split</h2>
  * The data section is cut into chunks (each tensor into {@code ⌈bytes / CHUNK_BYTES⌉}, an empty
@@ -181,7 +193,7 @@ final class ChunkReader {
      * Runs {@code decoder} on this thread, with the helper checksumming behind it if it is
      * wanted and free, and returns the decoder's result once every tensor is verified.
      *
-     * @throws SafeTensorsChecksumException for the first tensor (in file order) whose bytes fail their CRC32C
+     * @throws SafeTensorsChecksumException for the first tensor (in file order) whose bytes fail their checksum
      */
     <T> T run(Decoder<T> decoder) throws IOException {
         buf = takeBuffer();
@@ -205,7 +217,7 @@ final class ChunkReader {
     }
 
     /**
-     * Whether to ask for the helper: only when there are checksums to verify, the data is large
+     * Whether to ask for the helper: only when there are CRC32Cs to verify, the data is large
      * enough, {@link Parallel#threads()} allows a second thread, and the channel is a file (the
      * helper reads with positional reads, which a file channel allows from two threads at once).
      */

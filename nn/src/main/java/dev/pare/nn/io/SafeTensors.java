@@ -378,7 +378,7 @@ public final class SafeTensors {
 
     /**
      * Reads every entry and the metadata of {@code file}. If Pare wrote the file, each tensor's
-     * bytes are checked against their CRC32C as they are read, and a tensor that fails is never
+     * bytes are checked against their checksum as they are read, and a tensor that fails is never
      * handed on nor checked for meaning (a BOOL byte of 3 is reported as damage); a file without
      * checksums (PyTorch's, say) loads as it is, and the log says once per file that it was not
      * verified.

@@ -40,7 +40,7 @@ import jdk.incubator.vector.VectorSpecies;
  *   C = Σ_j  L²·c_j − L(L+2j−1)/2 · b_j + C(j, 2)·a_j
  *   D = Σ_j  L³·d_j − L²(L+j−1) · c_j + L(L² + 3Lj − 3L + 3j² − 6j + 2)/6 · b_j − C(j, 3)·a_j
  * </pre>
- * ZFS's {@code fletcher_4_avx512f_fini} has the same numbers for L = 16. The block's sums are
+ * ZFS's {@code fletcher_4_avx512f_fini} has these numbers for its L = 8 lanes. The block's sums are
  * then appended to the running state ({@link #append}), and words that do not fill a vector go
  * through the scalar loop. The result is the one chain's, whatever L, so the checksum does not
  * depend on the vector width, nor on how a caller cuts the words into calls.
