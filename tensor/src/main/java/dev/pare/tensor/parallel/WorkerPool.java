@@ -1,6 +1,7 @@
 package dev.pare.tensor.parallel;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -16,6 +17,13 @@ import java.util.concurrent.locks.LockSupport;
  * that arrives within that window is picked up at the cost of a cache-line transfer. That is how
  * OpenMP runtimes and OpenBLAS behave too. The price is a core kept busy for that long after the
  * last parallel call, which is why the window is short.
+ *
+ * <p>A chunk handed to a worker is not promised to it. Whoever claims it first runs it: the
+ * worker when it picks it up, or the caller, once its own chunk is done, if the worker has not
+ * started yet ({@link #await}). On a machine whose cores are busy with other processes, a worker
+ * woken from its park may wait a whole scheduler time slice (milliseconds) before it runs; a
+ * caller that waited for it would make 2 threads many times slower than 1. Taking the chunk back
+ * bounds a loop at about what the caller alone would take. Who runs a chunk changes no result.
  *
  * <p>One caller at a time: a loop {@linkplain #tryAcquire acquires} the workers it needs, and a
  * second thread of the program that finds them busy runs its loop inline. Results do not change
@@ -34,10 +42,20 @@ final class WorkerPool {
     private volatile boolean closed;
 
     WorkerPool(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * With {@code start} false the workers are never started: as if they never got a core, which
+     * is how the tests check that the caller then runs every chunk itself.
+     */
+    WorkerPool(int threads, boolean start) {
         workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             workers[i] = new Worker("pare-worker-" + (i + 1));
-            workers[i].start();
+            if (start) {
+                workers[i].start();
+            }
         }
     }
 
@@ -67,7 +85,10 @@ final class WorkerPool {
         workers[w].post(body, from, to);
     }
 
-    /** Waits until worker w has finished its chunk; returns what the chunk threw, or null. */
+    /**
+     * Waits until worker w's chunk is done, and returns what it threw, or null. If the worker has
+     * not started it yet, the calling thread claims it and runs it itself.
+     */
     Throwable await(int w) {
         return workers[w].await();
     }
@@ -95,8 +116,11 @@ final class WorkerPool {
         private int to;
         private Throwable failure;
         private volatile long posted;
+        /** The last job claimed, by this worker or by the caller (who then runs it itself). */
+        private final AtomicLong claimed = new AtomicLong();
         private volatile long finished;
         private volatile boolean parked;
+        private volatile boolean waiterParked;
         private volatile boolean stopped;
         private Thread waiter;
 
@@ -121,13 +145,30 @@ final class WorkerPool {
 
         Throwable await() {
             long job = posted;
+            if (claimed.compareAndSet(job - 1, job)) {
+                // Not started: the worker is asleep or has no core. Run the chunk here.
+                Throwable f = null;
+                try {
+                    body.run(from, to);
+                } catch (RuntimeException | Error e) {
+                    f = e;
+                }
+                body = null;
+                return f;
+            }
             long start = System.nanoTime();
             while (finished != job) {
                 if (System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
-                    // The worker was descheduled or the chunk is long: stop burning this core.
-                    LockSupport.parkNanos(this, 20_000);
+                    // The worker lost its core mid-chunk, or the chunk is long: stop burning this
+                    // one. The worker unparks us when it finishes; the timeout covers an unpark
+                    // that came just before we parked.
+                    waiterParked = true;
+                    if (finished != job) {
+                        LockSupport.parkNanos(this, 20_000);
+                    }
+                    waiterParked = false;
                 }
             }
             Throwable f = failure;
@@ -161,6 +202,9 @@ final class WorkerPool {
                     }
                 }
                 seen = posted;
+                if (!claimed.compareAndSet(seen - 1, seen)) {
+                    continue;   // the caller took the chunk back and runs it itself
+                }
                 try {
                     body.run(from, to);
                 } catch (RuntimeException | Error e) {
@@ -168,7 +212,7 @@ final class WorkerPool {
                 }
                 finished = seen;
                 Thread w = waiter;
-                if (w != null) {
+                if (w != null && waiterParked) {
                     LockSupport.unpark(w);
                 }
             }
