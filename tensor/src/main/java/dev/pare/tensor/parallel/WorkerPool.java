@@ -16,7 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * that finishes a chunk keeps polling its slot for {@link #SPIN_NANOS} before it parks, so work
  * that arrives within that window is picked up at the cost of a cache-line transfer. That is how
  * OpenMP runtimes and OpenBLAS behave too. The price is a core kept busy for that long after the
- * last parallel call, which is why the window is short.
+ * last parallel call, which is why the window is short, and why after the first microseconds
+ * each poll yields the core to any other thread that wants it ({@link #idle}).
  *
  * <p>A chunk handed to a worker is not promised to it. Whoever claims it first runs it: the
  * worker when it picks it up, or the caller, once its own chunk is done, if the worker has not
@@ -36,6 +37,34 @@ final class WorkerPool {
      * workers awake, while a program that stops calling Pare gets its cores back almost at once.
      */
     static final long SPIN_NANOS = 200_000;
+
+    /**
+     * How long a waiting thread polls with nothing but a spin hint before it starts yielding its
+     * core at each poll: long enough for back-to-back kernels, short against a time slice.
+     */
+    static final long HOT_SPIN_NANOS = 10_000;
+
+    /**
+     * One poll of a thread waiting for {@code waited} ns: a spin hint at first, then a yield of the
+     * core to any other thread that is ready to run on it; false once it is time to park instead.
+     *
+     * <p>Why yield: when other processes keep the cores busy, a polling worker competes for a core
+     * with the very caller that will hand it work (and with that caller's single-threaded work in
+     * between). A pure spin then takes its whole time slice from them, and a 2-thread forward pass
+     * had a tail of slow calls that 1 thread did not have. A yield costs a system call when the
+     * core has nothing else to run, so the poll stays fast on an idle machine.
+     */
+    private static boolean idle(long waited) {
+        if (waited < HOT_SPIN_NANOS) {
+            Thread.onSpinWait();
+            return true;
+        }
+        if (waited < SPIN_NANOS) {
+            Thread.yield();
+            return true;
+        }
+        return false;
+    }
 
     private final Worker[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
@@ -158,9 +187,7 @@ final class WorkerPool {
             }
             long start = System.nanoTime();
             while (finished != job) {
-                if (System.nanoTime() - start < SPIN_NANOS) {
-                    Thread.onSpinWait();
-                } else {
+                if (!idle(System.nanoTime() - start)) {
                     // The worker lost its core mid-chunk, or the chunk is long: stop burning this
                     // one. The worker unparks us when it finishes; the timeout covers an unpark
                     // that came just before we parked.
@@ -190,9 +217,7 @@ final class WorkerPool {
                     if (stopped) {
                         return;
                     }
-                    if (System.nanoTime() - start < SPIN_NANOS) {
-                        Thread.onSpinWait();
-                    } else {
+                    if (!idle(System.nanoTime() - start)) {
                         parked = true;
                         if (posted == seen && !stopped) {
                             LockSupport.park(this);
