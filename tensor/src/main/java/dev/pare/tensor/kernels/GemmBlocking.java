@@ -167,7 +167,7 @@ record GemmBlocking(int kc, int mc, int nc) {
         return (rows + MR - 1) / MR * MR;
     }
 
-    /** E.g. {@code "KC 1024, MC 60, NC 4096"}. */
+    /** E.g. {@code "KC 1024, MC 64, NC 4096"} (16 lanes, L2 1 MiB). */
     String describe() {
         return "KC " + kc + ", MC " + mc + ", NC " + nc;
     }
