@@ -178,7 +178,7 @@ public final class Gemm {
         // Splitting the columns of C makes every piece pack all of A (M·K floats); splitting the
         // rows makes every piece pack all of B (K·N). Packing is a real share of the work at
         // network sizes (it transposes), so duplicate the smaller operand: columns when N ≥ M.
-        // Compare elements, not tiles: a tile is 6 rows but 2·LANES columns, and counting tiles
+        // Compare elements, not tiles: a tile is MR (6 or 8) rows but 2·LANES columns, and counting tiles
         // would split the rows of a 128 × 256 product and pack its 256-row weight twice. The
         // other side wins only if the chosen one has fewer tiles than threads and the other more.
         // (With NR ≥ MR, a C with N < M always has more row tiles than column tiles.)

@@ -37,11 +37,13 @@ import jdk.incubator.vector.VectorShuffle;
  * is used by only a few hundred multiply-adds. So B's transposes (the weight of a Linear layer,
  * {@code x·Wᵀ}) go through blocks held in vector registers ({@link #eightRows}), and A's
  * contiguous runs (Aᵀ, as in a weight gradient {@code xᵀ·dy}) are copied a vector at a time
- * ({@link #copyWholeRuns}). A's own transposes stay element by element: a panel is MR = 6 rows,
- * fewer than a register block holds. The layouts and values are those of the element-by-element
- * loops, which remain for the edges and are the twins the tests compare against.
+ * ({@link #copyWholeRuns}). A's own transposes go through the same register blocks when a panel
+ * is 8 rows of 16-lane vectors ({@link #packEightRowPanel}); a panel of MR = 6 rows (narrower
+ * vectors) is fewer than a block holds and stays element by element. The layouts and values are
+ * those of the element-by-element loops, which remain for the edges and are the twins the tests
+ * compare against.
  *
- * <p>Copying a packed A panel's runs (MR = 6 floats) as whole vectors writes LANES − MR floats
+ * <p>Copying a packed A panel's runs (MR floats) as whole vectors writes LANES − MR floats
  * too many each time. Columns are written in increasing order, so the extra floats are
  * overwritten by the next columns; after a panel's last column they fall on the first floats of
  * the next panel, written later, or on {@link #A_SLACK} floats that buffers for packed A keep at
@@ -70,8 +72,11 @@ final class GemmPacking {
                 }
             } else {
                 // op(A)[i][p] = a[ao + i·lda + p]: rows of A become columns of the micro-panel.
-                // (The register blocks do not pay here: a panel is MR = 6 rows, less than a block.)
-                transposeScalar(a, ao + i * lda + p0, lda, rows, kc, dst, base, MR);
+                if (rows == MR && EIGHT_ROW_PANELS) {
+                    packEightRowPanel(a, ao + i * lda + p0, lda, kc, dst, base);
+                } else {
+                    transposeScalar(a, ao + i * lda + p0, lda, rows, kc, dst, base, MR);
+                }
             }
         }
     }
@@ -402,6 +407,53 @@ final class GemmPacking {
             x.blend(y.rearrange(SWAP_8), UPPER_8).intoArray(dst, lower);
             x.rearrange(SWAP_8).blend(y, UPPER_8).intoArray(dst, upper);
         }
+    }
+
+    /**
+     * Whether whole A panels are transposed in registers: 8 rows ({@link GemmBlocking#MR}) of
+     * 16-lane vectors, an 8 × 16 block per step ({@link #packEightRowPanel}).
+     */
+    static final boolean EIGHT_ROW_PANELS = REGISTER_BLOCKS && MR == 8 && LANES == 16;
+
+    /**
+     * {@link #transposeScalar} of one whole panel of a row-major A (8 rows, len = width = MR = 8):
+     * dst[d + q·8 + r] = src[s + r·ld + q] for r &lt; 8, q &lt; depth. Sixteen columns at a time,
+     * {@link #eightRows} leaves column r of the 8 rows in lanes 0..7 of register r and column
+     * 8 + r in its lanes 8..15; the packed panel wants columns 2v and 2v + 1 side by side in
+     * vector v, which {@link #pairHalves} makes. The last depth mod 16 columns go element by
+     * element.
+     */
+    private static void packEightRowPanel(float[] src, int s, int ld, int depth, float[] dst, int d) {
+        int q = 0;
+        for (; q + LANES <= depth; q += LANES) {
+            eightRows(src, s + q, ld, dst, d + q * 8, LANES);
+            pairHalves(dst, d + q * 8);
+        }
+        transposeScalar(src, s + q, ld, 8, depth - q, dst, d + q * 8, 8);
+    }
+
+    /**
+     * The last step of {@link #packEightRowPanel}, in place on the 8 vectors at dst[d]: vector v
+     * becomes the lower halves of vectors 2v and 2v + 1 (columns 2v and 2v + 1), and vector 4 + v
+     * their upper halves (columns 8 + 2v and 9 + 2v). All eight are loaded before any is stored.
+     */
+    private static void pairHalves(float[] dst, int d) {
+        FloatVector x0 = FloatVector.fromArray(FLOAT, dst, d);
+        FloatVector x1 = FloatVector.fromArray(FLOAT, dst, d + LANES);
+        FloatVector x2 = FloatVector.fromArray(FLOAT, dst, d + 2 * LANES);
+        FloatVector x3 = FloatVector.fromArray(FLOAT, dst, d + 3 * LANES);
+        FloatVector x4 = FloatVector.fromArray(FLOAT, dst, d + 4 * LANES);
+        FloatVector x5 = FloatVector.fromArray(FLOAT, dst, d + 5 * LANES);
+        FloatVector x6 = FloatVector.fromArray(FLOAT, dst, d + 6 * LANES);
+        FloatVector x7 = FloatVector.fromArray(FLOAT, dst, d + 7 * LANES);
+        x0.blend(x1.rearrange(SWAP_8), UPPER_8).intoArray(dst, d);
+        x2.blend(x3.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + LANES);
+        x4.blend(x5.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 2 * LANES);
+        x6.blend(x7.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 3 * LANES);
+        x0.rearrange(SWAP_8).blend(x1, UPPER_8).intoArray(dst, d + 4 * LANES);
+        x2.rearrange(SWAP_8).blend(x3, UPPER_8).intoArray(dst, d + 5 * LANES);
+        x4.rearrange(SWAP_8).blend(x5, UPPER_8).intoArray(dst, d + 6 * LANES);
+        x6.rearrange(SWAP_8).blend(x7, UPPER_8).intoArray(dst, d + 7 * LANES);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.pare.tensor.parallel;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -15,7 +16,15 @@ import java.util.concurrent.locks.LockSupport;
  * that finishes a chunk keeps polling its slot for {@link #SPIN_NANOS} before it parks, so work
  * that arrives within that window is picked up at the cost of a cache-line transfer. That is how
  * OpenMP runtimes and OpenBLAS behave too. The price is a core kept busy for that long after the
- * last parallel call, which is why the window is short.
+ * last parallel call, which is why the window is short, and why after the first microseconds
+ * each poll yields the core to any other thread that wants it ({@link #idle}).
+ *
+ * <p>A chunk handed to a worker is not promised to it. Whoever claims it first runs it: the
+ * worker when it picks it up, or the caller, once its own chunk is done, if the worker has not
+ * started yet ({@link #await}). On a machine whose cores are busy with other processes, a worker
+ * woken from its park may wait a whole scheduler time slice (milliseconds) before it runs; a
+ * caller that waited for it would make 2 threads many times slower than 1. Taking the chunk back
+ * bounds a loop at about what the caller alone would take. Who runs a chunk changes no result.
  *
  * <p>One caller at a time: a loop {@linkplain #tryAcquire acquires} the workers it needs, and a
  * second thread of the program that finds them busy runs its loop inline. Results do not change
@@ -29,15 +38,53 @@ final class WorkerPool {
      */
     static final long SPIN_NANOS = 200_000;
 
+    /**
+     * How long a waiting thread polls with nothing but a spin hint before it starts yielding its
+     * core at each poll: long enough for back-to-back kernels, short against a time slice.
+     */
+    static final long HOT_SPIN_NANOS = 10_000;
+
+    /**
+     * One poll of a thread waiting for {@code waited} ns: a spin hint at first, then a yield of the
+     * core to any other thread that is ready to run on it; false once it is time to park instead.
+     *
+     * <p>Why yield: when other processes keep the cores busy, a polling worker competes for a core
+     * with the very caller that will hand it work (and with that caller's single-threaded work in
+     * between). A pure spin then takes its whole time slice from them, and a 2-thread forward pass
+     * had a tail of slow calls that 1 thread did not have. A yield costs a system call when the
+     * core has nothing else to run, so the poll stays fast on an idle machine.
+     */
+    private static boolean idle(long waited) {
+        if (waited < HOT_SPIN_NANOS) {
+            Thread.onSpinWait();
+            return true;
+        }
+        if (waited < SPIN_NANOS) {
+            Thread.yield();
+            return true;
+        }
+        return false;
+    }
+
     private final Worker[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile boolean closed;
 
     WorkerPool(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * With {@code start} false the workers are never started: as if they never got a core, which
+     * is how the tests check that the caller then runs every chunk itself.
+     */
+    WorkerPool(int threads, boolean start) {
         workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             workers[i] = new Worker("pare-worker-" + (i + 1));
-            workers[i].start();
+            if (start) {
+                workers[i].start();
+            }
         }
     }
 
@@ -67,7 +114,10 @@ final class WorkerPool {
         workers[w].post(body, from, to);
     }
 
-    /** Waits until worker w has finished its chunk; returns what the chunk threw, or null. */
+    /**
+     * Waits until worker w's chunk is done, and returns what it threw, or null. If the worker has
+     * not started it yet, the calling thread claims it and runs it itself.
+     */
     Throwable await(int w) {
         return workers[w].await();
     }
@@ -95,8 +145,11 @@ final class WorkerPool {
         private int to;
         private Throwable failure;
         private volatile long posted;
+        /** The last job claimed, by this worker or by the caller (who then runs it itself). */
+        private final AtomicLong claimed = new AtomicLong();
         private volatile long finished;
         private volatile boolean parked;
+        private volatile boolean waiterParked;
         private volatile boolean stopped;
         private Thread waiter;
 
@@ -121,13 +174,28 @@ final class WorkerPool {
 
         Throwable await() {
             long job = posted;
+            if (claimed.compareAndSet(job - 1, job)) {
+                // Not started: the worker is asleep or has no core. Run the chunk here.
+                Throwable f = null;
+                try {
+                    body.run(from, to);
+                } catch (RuntimeException | Error e) {
+                    f = e;
+                }
+                body = null;
+                return f;
+            }
             long start = System.nanoTime();
             while (finished != job) {
-                if (System.nanoTime() - start < SPIN_NANOS) {
-                    Thread.onSpinWait();
-                } else {
-                    // The worker was descheduled or the chunk is long: stop burning this core.
-                    LockSupport.parkNanos(this, 20_000);
+                if (!idle(System.nanoTime() - start)) {
+                    // The worker lost its core mid-chunk, or the chunk is long: stop burning this
+                    // one. The worker unparks us when it finishes; the timeout covers an unpark
+                    // that came just before we parked.
+                    waiterParked = true;
+                    if (finished != job) {
+                        LockSupport.parkNanos(this, 20_000);
+                    }
+                    waiterParked = false;
                 }
             }
             Throwable f = failure;
@@ -149,9 +217,7 @@ final class WorkerPool {
                     if (stopped) {
                         return;
                     }
-                    if (System.nanoTime() - start < SPIN_NANOS) {
-                        Thread.onSpinWait();
-                    } else {
+                    if (!idle(System.nanoTime() - start)) {
                         parked = true;
                         if (posted == seen && !stopped) {
                             LockSupport.park(this);
@@ -161,6 +227,9 @@ final class WorkerPool {
                     }
                 }
                 seen = posted;
+                if (!claimed.compareAndSet(seen - 1, seen)) {
+                    continue;   // the caller took the chunk back and runs it itself
+                }
                 try {
                     body.run(from, to);
                 } catch (RuntimeException | Error e) {
@@ -168,7 +237,7 @@ final class WorkerPool {
                 }
                 finished = seen;
                 Thread w = waiter;
-                if (w != null) {
+                if (w != null && waiterParked) {
                     LockSupport.unpark(w);
                 }
             }

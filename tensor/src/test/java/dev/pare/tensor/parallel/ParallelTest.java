@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The thread policy: every index once, failures only after every chunk finished, thread changes at any time. */
 class ParallelTest {
@@ -74,13 +77,63 @@ class ParallelTest {
             // Longer than a worker polls before it parks.
             Thread.sleep(WorkerPool.SPIN_NANOS / 1_000_000 + 5);
             AtomicReference<String> second = new AtomicReference<>();
+            CountDownLatch secondStarted = new CountDownLatch(1);
             Parallel.forRange(2, 1, (from, to) -> {
                 if (from == 1) {
                     second.set(Thread.currentThread().getName());
+                    secondStarted.countDown();
+                } else {
+                    // Keep the caller busy until the worker has started chunk 1: a caller that is
+                    // done first takes an unstarted chunk back, and would hide a worker that
+                    // never woke up.
+                    try {
+                        secondStarted.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             });
             assertTrue(second.get().startsWith("pare-worker-"), "chunk 1 ran on " + second.get());
         }
+    }
+
+    @Test
+    @Timeout(10)   // before callers took chunks back, this waited forever
+    void aChunkNoWorkerHasStartedIsRunByTheCaller() {
+        // Workers that never run: a machine whose other cores are all taken by other processes.
+        WorkerPool pool = new WorkerPool(3, false);
+        assertTrue(pool.tryAcquire(3));
+        String[] ranOn = new String[3];
+        int[][] ranges = new int[3][];
+        for (int w = 0; w < 2; w++) {
+            int chunk = w + 1;
+            pool.post(w, (from, to) -> {
+                ranOn[chunk] = Thread.currentThread().getName();
+                ranges[chunk] = new int[] {from, to};
+            }, 10 * chunk, 10 * chunk + 10);
+        }
+        for (int w = 0; w < 2; w++) {
+            assertEquals(null, pool.await(w));
+        }
+        pool.release();
+        String me = Thread.currentThread().getName();
+        assertEquals(me, ranOn[1]);
+        assertEquals(me, ranOn[2]);
+        assertEquals("[10, 20]", java.util.Arrays.toString(ranges[1]));
+        assertEquals("[20, 30]", java.util.Arrays.toString(ranges[2]));
+    }
+
+    @Test
+    @Timeout(10)
+    void aChunkTakenBackByTheCallerRethrowsItsFailure() {
+        WorkerPool pool = new WorkerPool(2, false);
+        assertTrue(pool.tryAcquire(2));
+        pool.post(0, (from, to) -> {
+            throw new IllegalStateException("chunk [" + from + ", " + to + ") fails");
+        }, 3, 7);
+        Throwable t = pool.await(0);
+        pool.release();
+        assertTrue(t instanceof IllegalStateException && t.getMessage().equals("chunk [3, 7) fails"), String.valueOf(t));
     }
 
     @Test
