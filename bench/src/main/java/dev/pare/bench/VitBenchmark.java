@@ -35,14 +35,17 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  * java -jar bench/target/benchmarks.jar VitBenchmark
- * java -jar bench/target/benchmarks.jar VitBenchmark -p patch=4 -p threads=2 -wi 2 -i 3
+ * java -jar bench/target/benchmarks.jar 'VitBenchmark.trainStep$' -p threads=1 -f 1
+ * java -jar bench/target/benchmarks.jar VitBenchmark -p patch=4 -p threads=2
  * </pre>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 3, time = 1)
+// Long warm-up: a training step reaches its steady time only after about 12 s, while C2
+// compiles its many kernels; shorter warm-ups time the compilation (docs/attention.md §9, Speed).
+@Warmup(iterations = 18, time = 1)
+@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class VitBenchmark {
     /** 7: 16 patch tokens (the calibration model); 4: 49. */

@@ -1,6 +1,7 @@
 package dev.pare.tensor;
 
 import dev.pare.tensor.kernels.Gemm;
+import dev.pare.tensor.kernels.SmallProduct;
 import dev.pare.tensor.parallel.Parallel;
 
 /**
@@ -35,7 +36,27 @@ final class MatMulOp {
         if (b.dim() == 1) {
             return matmul(a, b.unsqueeze(1)).squeeze(-1);
         }
+        if (b.dim() == 2 && a.dim() > 2 && a.isContiguous() && a.numel() > 0
+                && a.shape[a.dim() - 1] == b.shape[0]) {
+            return folded(a, b);
+        }
         return batched(a, b);
+    }
+
+    /**
+     * {@code [.., M, K] @ [K, N]} for a contiguous left operand, as one {@code [(..·M), K] @ [K, N]}
+     * product: the rows of all the batch's matrices lie one after another in memory, so the
+     * reshapes are views. This is every Linear layer and attention projection applied to a
+     * {@code [B, T, E]} sequence. Batched instead, it would be B products that each pack the same
+     * weight again, and the weight's gradient would be B products of full size, written to a
+     * {@code [B, K, N]} tensor and then summed over B; folded, the gradient is one product
+     * summing over all B·M rows at once.
+     */
+    private static Tensor folded(Tensor a, Tensor b) {
+        int k = a.shape[a.dim() - 1];
+        int[] outShape = a.shape.clone();
+        outShape[outShape.length - 1] = b.shape[1];
+        return batched(a.reshape(a.numel() / k, k), b).reshape(outShape);
     }
 
     private static Tensor batched(Tensor a, Tensor b) {
@@ -71,11 +92,12 @@ final class MatMulOp {
         Layout lb = Layout.of(bm);
         int count = Shape.numel(batch);
         long work = (long) m * n * k;
-        if (count > 1 && work < SPLIT_BATCH_BELOW && Parallel.threads() > 1) {
-            // Many small products (attention's [B·H, T, d] ones): each is too small for Gemm to
-            // split, so split the batch instead. Each product is still computed by one Gemm call
-            // in one thread, the same way whichever thread it is: the bits do not depend on the
-            // thread count.
+        if (count > 1 && work <= SmallProduct.MAX_WORK) {
+            smallProducts(batch, count, m, n, k, am, la, aStr, bm, lb, bStr, out, outStr);
+        } else if (count > 1 && work < SPLIT_BATCH_BELOW && Parallel.threads() > 1) {
+            // Many small products: each is too small for Gemm to split, so split the batch
+            // instead. Each product is still computed by one Gemm call in one thread, the same
+            // way whichever thread it is: the bits do not depend on the thread count.
             int[][] offsets = batchOffsets(batch, count, outStr, aStr, bStr, am.offset, bm.offset);
             Parallel.forRange(count, Parallel.grainFor(work), (lo, hi) -> {
                 for (int p = lo; p < hi; p++) {
@@ -121,6 +143,35 @@ final class MatMulOp {
             return ReduceOps.sumTo(g.transpose(-1, -2).matmul(a), swapped).transpose(-1, -2);
         }
         return ReduceOps.sumTo(a.transpose(-1, -2).matmul(g), b.shape);
+    }
+
+    /**
+     * A batch of tiny products (attention's per-head ones) on {@link SmallProduct}, which reads
+     * each operand in place through its strides and packs nothing; split over threads by product
+     * when there are several threads, each product computed whole by one thread, so the bits do
+     * not depend on the thread count.
+     */
+    private static void smallProducts(int[] batch, int count, int m, int n, int k, Tensor am, Layout la, int[] aStr,
+                                      Tensor bm, Layout lb, int[] bStr, Tensor out, int[] outStr) {
+        int[][] offsets = batchOffsets(batch, count, outStr, aStr, bStr, am.offset, bm.offset);
+        // Row and column strides of each matrix: (ld, 1) row-major, (1, ld) column-major.
+        int ars = la.trans ? 1 : la.ld;
+        int acs = la.trans ? la.ld : 1;
+        int brs = lb.trans ? 1 : lb.ld;
+        int bcs = lb.trans ? lb.ld : 1;
+        if (Parallel.threads() == 1) {
+            for (int p = 0; p < count; p++) {
+                SmallProduct.multiply(m, n, k, am.data, offsets[1][p], ars, acs, bm.data, offsets[2][p], brs, bcs,
+                        out.data, offsets[0][p], n);
+            }
+            return;
+        }
+        Parallel.forRange(count, Parallel.grainFor((long) m * n * k), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                SmallProduct.multiply(m, n, k, am.data, offsets[1][p], ars, acs, bm.data, offsets[2][p], brs, bcs,
+                        out.data, offsets[0][p], n);
+            }
+        });
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.pare.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -113,9 +114,10 @@ class MatMulProperties {
         }
     }
     /**
-     * Many small products (attention's heads) are split over threads by product: each must come
-     * out with the bits of its own 2-D product, whatever the thread count, also when one operand
-     * is a strided head view and the other is broadcast over the batch.
+     * Many small products (attention's heads) go to SmallProduct, split over threads by product:
+     * each must come out with the bits of its scalar twin on row-major copies, whatever the thread
+     * count, also when one operand is a strided head view and the other is broadcast over the
+     * batch.
      */
     @Test
     void batchesOfSmallProductsGiveEachProductsBitsOnAnyThreadCount() {
@@ -132,14 +134,51 @@ class MatMulProperties {
             assertArrayEquals(one, three, 0f, "1 vs 3 threads");
             for (int i = 0; i < 6; i++) {
                 for (int h = 0; h < 4; h++) {
-                    float[] alone = a.narrow(0, i, 1).narrow(1, h, 1).reshape(17, 16)
-                            .matmul(b.narrow(0, h, 1).reshape(16, 17)).toArray();
+                    float[] ai = a.narrow(0, i, 1).narrow(1, h, 1).reshape(17, 16).toArray();
+                    float[] bh = b.narrow(0, h, 1).reshape(16, 17).toArray();
+                    float[] alone = new float[17 * 17];
+                    dev.pare.tensor.kernels.SmallProduct.multiplyScalar(17, 17, 16, ai, 0, 16, 1, bh, 0, 17, 1,
+                            alone, 0, 17);
                     float[] inBatch = java.util.Arrays.copyOfRange(three, (i * 4 + h) * 17 * 17, (i * 4 + h + 1) * 17 * 17);
-                    assertArrayEquals(alone, inBatch, 0f, "product [" + i + ", " + h + "] of the batch vs alone");
+                    assertArrayEquals(alone, inBatch, 0f, "product [" + i + ", " + h + "] of the batch vs its scalar twin");
                 }
             }
         } finally {
             Parallel.setThreads(before);
         }
+    }
+
+    /**
+     * A [.., M, K] @ [K, N] product with a contiguous left operand is computed as one
+     * [(..·M), K] @ [K, N] product: the same values and gradients as the batched form, and the
+     * weight's gradient summed over every row.
+     */
+    @Test
+    void sequencesTimesAMatrixFoldIntoOneProductWithTheSameGradients() {
+        Rng rng = new Rng(5);
+        Tensor x = Tensor.randn(rng, 3, 5, 7).requiresGrad(true);
+        Tensor w = Tensor.randn(rng, 7, 4).requiresGrad(true);
+        Tensor g = Tensor.randn(rng, 3, 5, 4);
+        Tensor y = x.matmul(w);
+        assertArrayEquals(new int[] {3, 5, 4}, y.shape());
+        y.backward(g);
+        float[] xs = x.toArray();
+        float[] ws = w.toArray();
+        float[] gs = g.toArray();
+        float[] dx = new float[3 * 5 * 7];
+        float[] dw = new float[7 * 4];
+        for (int r = 0; r < 15; r++) {
+            for (int j = 0; j < 4; j++) {
+                double acc = 0;
+                for (int p = 0; p < 7; p++) {
+                    acc += (double) xs[r * 7 + p] * ws[p * 4 + j];
+                    dx[r * 7 + p] += gs[r * 4 + j] * ws[p * 4 + j];
+                    dw[p * 4 + j] += xs[r * 7 + p] * gs[r * 4 + j];
+                }
+                assertEquals(acc, y.toArray()[r * 4 + j], 1e-5, "y row " + r + " column " + j);
+            }
+        }
+        assertArrayEquals(dx, x.grad().toArray(), 1e-5f, "dX");
+        assertArrayEquals(dw, w.grad().toArray(), 1e-4f, "dW");
     }
 }

@@ -5,6 +5,7 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Pointwise kernels of one argument over a 1-D run of floats: {@code dst[i] = f(src[i])}.
@@ -158,6 +159,9 @@ public final class UnaryKernels {
         return i;
     }
 
+    /** Ints in vectors of FLOAT's shape: the bits of the floats in {@link #exp(FloatVector)}. */
+    private static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
+
     // Cephes' expf constants: ln 2 split into a part exact in float (C1) and a correction (C2), so
     // that x − n·ln2 loses no bits; then a degree-6 minimax polynomial on [−ln2/2, ln2/2].
     private static final float LOG2E = 1.44269504088896341f;
@@ -202,10 +206,10 @@ public final class UnaryKernels {
                     .mul(r).add(1.6666665459E-1f)
                     .mul(r).add(5.0000001201E-1f)
                     .mul(r2).add(r).add(1f);
-            IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-            IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
-            FloatVector pow2h = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector pow2rest = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            IntVector ni = ((IntVector) t.reinterpretShape(INT, 0)).sub(ROUND_MAGIC_BITS);
+            IntVector h = ni.min(127);
+            FloatVector pow2h = (FloatVector) h.add(127).mul(1 << 23).reinterpretShape(FLOAT, 0);
+            FloatVector pow2rest = (FloatVector) ni.sub(h).add(127).mul(1 << 23).reinterpretShape(FLOAT, 0);
             poly.mul(pow2h).mul(pow2rest).blend(0f, x.compare(VectorOperators.LT, EXP_LO)).intoArray(dst, d + i);
         }
         for (; i < n; i++) {
@@ -232,14 +236,17 @@ public final class UnaryKernels {
                 .mul(r).add(1.6666665459E-1f)
                 .mul(r).add(5.0000001201E-1f)
                 .mul(r2).add(r).add(1f);
-        // 2^n is built as 2^h · 2^(n−h) with h = n/2: n reaches 128 just below the overflow
-        // threshold (e^88.5 ≈ 2^127.7 rounds to n = 128), and 2^128 itself is not a float.
-        // n as an int comes for free from the rounding trick: t = n + 1.5·2^23 holds n in the low
-        // bits of its mantissa, so bits(t) − bits(1.5·2^23) = n (no float-to-int conversion).
-        IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
-        FloatVector pow2h = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector pow2rest = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        // 2^n is built as 2^h · 2^(n−h) with h = min(n, 127): n reaches 128 just below the
+        // overflow threshold (e^88.5 ≈ 2^127.7 rounds to n = 128), and 2^128 itself is not a
+        // float. n ≥ −126 (x ≥ EXP_LO), so both factors are normal floats, and the first product
+        // is exact unless the result is subnormal: the value is poly·2^n rounded once, however n
+        // is split. n as an int comes for free from the rounding trick: t = n + 1.5·2^23 holds n
+        // in the low bits of its mantissa, so bits(t) − bits(1.5·2^23) = n (no float-to-int
+        // conversion). The exponent field is written by a multiply by 2^23, not a shift.
+        IntVector ni = ((IntVector) t.reinterpretShape(INT, 0)).sub(ROUND_MAGIC_BITS);
+        IntVector h = ni.min(127);
+        FloatVector pow2h = (FloatVector) h.add(127).mul(1 << 23).reinterpretShape(FLOAT, 0);
+        FloatVector pow2rest = (FloatVector) ni.sub(h).add(127).mul(1 << 23).reinterpretShape(FLOAT, 0);
         // NaN survives max/min and the polynomial, so the product is NaN as it should be.
         // Below EXP_LO the true value is subnormal or 0; return 0 (flush to zero), not e^EXP_LO.
         return poly.mul(pow2h).mul(pow2rest).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
