@@ -209,7 +209,11 @@ public final class Search implements Callable<Integer> {
         // Short timings: a table entry is one term of a sum, and a trial's measured latency one
         // point of a scatter; the retrained models get careful ones below.
         MeasurementSettings light = new MeasurementSettings(List.of(1), latencyThreads, 50, 500, 0.1, 5, 50, 100, 0);
-        LatencyModel model = latencyModel(searchSpace, light);
+        // A table entry is cached for good, so it may wait longer for the JIT than a trial's figure:
+        // the first entries of a run are timed before any training has compiled the kernels.
+        MeasurementSettings tableSettings = new MeasurementSettings(List.of(1), latencyThreads, 50, 2000, 0.1, 5, 50,
+                100, 0);
+        LatencyModel model = latencyModel(searchSpace, tableSettings);
         double maxMicros = limit.micros(model);
         Objective objective = new Objective(maxMicros, maxBytes, targetLatency);
         ForwardTimer meter = new ForwardTimer(light);
@@ -290,6 +294,7 @@ public final class Search implements Callable<Integer> {
         switch (latency) {
             case "table": {
                 LatencyTable table = LatencyTable.forThisMachine(settings);
+                prewarm(searchSpace, settings);
                 System.out.println("latency table: " + (table.isSaving() ? table.file() : "in memory") + ", "
                         + table.size() + " unit signatures cached");
                 return LatencyModel.of(table, "latency table, machine " + table.key().id());
@@ -298,6 +303,7 @@ public final class Search implements Callable<Integer> {
                 // The rates are fitted to the table's predictions of a fixed sample of the space:
                 // this machine's microseconds, measured once and cached, never a guessed constant.
                 LatencyTable table = LatencyTable.forThisMachine(settings);
+                prewarm(searchSpace, settings);
                 System.out.println("latency table (to fit the multiply-add rates): "
                         + (table.isSaving() ? table.file() : "in memory") + ", " + table.size() + " unit signatures cached");
                 return MultiplyAddLatency.fittedTo(searchSpace, table, "latency table, machine " + table.key().id());
@@ -306,6 +312,23 @@ public final class Search implements Callable<Integer> {
                 throw new IllegalArgumentException("--latency \"" + latency + "\": expected table or macs");
         }
     }
+
+    /**
+     * Runs MobileNet's twin and a few architectures of the space, untimed, before the table's
+     * first entry is timed. In a fresh JVM the kernels are not compiled yet: an entry timed then
+     * ran many times slower (a 3×3 stem at 34 ms instead of tens of µs, on a busy machine), and a
+     * cached entry stays wrong. The time is short next to a search, and spent once per run.
+     */
+    private void prewarm(SearchSpace searchSpace, MeasurementSettings settings) {
+        List<Architecture> warm = new ArrayList<>(List.of(ProbeArchitectures.mobileNet()));
+        Rng rng = new Rng(seed);
+        for (int i = 0; i < 3; i++) {
+            warm.add(searchSpace.sample(rng));
+        }
+        new ForwardTimer(settings).prewarm(warm, PREWARM_MILLIS);
+    }
+
+    static final long PREWARM_MILLIS = 4_000;
 
     /**
      * {@code --max-latency}: none, a number of µs, or a fraction of the hand-designed MobileNet's
