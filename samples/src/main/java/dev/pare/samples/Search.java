@@ -524,15 +524,15 @@ public final class Search implements Callable<Integer> {
     /** The final table: each found model against MobileNet, with the ratios and the verdict. */
     static String comparison(List<VariantResult> found, VariantResult mobileNet) {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
-                "%nagainst MobileNet trained the same way in this run:%n  %-10s %-44s %9s %11s %8s %11s  %s%n", "model",
-                "architecture", "test acc", "batch-1 µs", "× MbNet", "bytes", "verdict"));
+                "%nagainst MobileNet trained the same way in this run:%n  %-10s %-44s %9s %11s %11s %11s  %s%n", "model",
+                "architecture", "test acc", "batch-1 µs", "× MobileNet", "bytes", "verdict"));
         for (VariantResult r : found) {
-            s.append(String.format(Locale.ROOT, "  %-10s %-44s %9.4f %11.1f %8.2f %,11d  %s%n", r.name(), r.recipe(),
+            s.append(String.format(Locale.ROOT, "  %-10s %-44s %9.4f %11.1f %11.2f %,11d  %s%n", r.name(), r.recipe(),
                     r.accuracy(), r.batch1().medianMicros(), r.batch1().medianMicros() / mobileNet.batch1().medianMicros(),
                     r.fileBytes(), verdict(r.accuracy(), r.batch1().medianMicros(), mobileNet.accuracy(),
                             mobileNet.batch1().medianMicros())));
         }
-        s.append(String.format(Locale.ROOT, "  %-10s %-44s %9.4f %11.1f %8.2f %,11d%n", mobileNet.name(), mobileNet.recipe(),
+        s.append(String.format(Locale.ROOT, "  %-10s %-44s %9.4f %11.1f %11.2f %,11d%n", mobileNet.name(), mobileNet.recipe(),
                 mobileNet.accuracy(), mobileNet.batch1().medianMicros(), 1.0, mobileNet.fileBytes()));
         return s.toString();
     }

@@ -132,7 +132,7 @@ class SearchSampleTest {
         VariantResult found = new VariantResult("found-1", "mbv2:s8|e1k3n1w0.5|e1k3n1w0.5|e1k3n1w0.5", 0.91, 3_000, 3_000,
                 12_000, new LatencyStats(120, 130, 10), 2000);
         String table = Search.comparison(List.of(found), mb);
-        assertTrue(table.contains("0.9100       120.0     0.80      12,000  beats MobileNet"), table);
+        assertTrue(table.contains("0.9100       120.0        0.80      12,000  beats MobileNet"), table);
     }
 
     /** A CSV row without its measured latency and wall time, which differ between runs. */
