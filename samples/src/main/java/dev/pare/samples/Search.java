@@ -14,9 +14,10 @@ import dev.pare.compress.search.SearchSpace;
 import dev.pare.compress.search.SearchStrategy;
 import dev.pare.compress.search.Trial;
 import dev.pare.compress.search.TrainingEvaluator;
+import dev.pare.compress.search.latency.CorrelationReport;
 import dev.pare.compress.search.latency.ForwardTimer;
 import dev.pare.compress.search.latency.LatencyTable;
-import dev.pare.compress.search.latency.CorrelationReport;
+import dev.pare.compress.search.latency.MachineKey;
 import dev.pare.compress.search.latency.MeasurementSettings;
 import dev.pare.compress.search.latency.ProbeArchitectures;
 import dev.pare.nn.Module;
@@ -293,8 +294,7 @@ public final class Search implements Callable<Integer> {
     private LatencyModel latencyModel(SearchSpace searchSpace, MeasurementSettings settings) {
         switch (latency) {
             case "table": {
-                LatencyTable table = LatencyTable.forThisMachine(settings);
-                prewarm(searchSpace, settings);
+                LatencyTable table = openTable(searchSpace, settings);
                 System.out.println("latency table: " + (table.isSaving() ? table.file() : "in memory") + ", "
                         + table.size() + " unit signatures cached");
                 return LatencyModel.of(table, "latency table, machine " + table.key().id());
@@ -302,8 +302,7 @@ public final class Search implements Callable<Integer> {
             case "macs": {
                 // The rates are fitted to the table's predictions of a fixed sample of the space:
                 // this machine's microseconds, measured once and cached, never a guessed constant.
-                LatencyTable table = LatencyTable.forThisMachine(settings);
-                prewarm(searchSpace, settings);
+                LatencyTable table = openTable(searchSpace, settings);
                 System.out.println("latency table (to fit the multiply-add rates): "
                         + (table.isSaving() ? table.file() : "in memory") + ", " + table.size() + " unit signatures cached");
                 return MultiplyAddLatency.fittedTo(searchSpace, table, "latency table, machine " + table.key().id());
@@ -314,18 +313,28 @@ public final class Search implements Callable<Integer> {
     }
 
     /**
-     * Runs MobileNet's twin and a few architectures of the space, untimed, before the table's
-     * first entry is timed. In a fresh JVM the kernels are not compiled yet: an entry timed then
-     * ran many times slower (a 3×3 stem at 34 ms instead of tens of µs, on a busy machine), and a
-     * cached entry stays wrong. The time is short next to a search, and spent once per run.
+     * This machine's latency table ({@link LatencyTable#forThisMachine}), which before timing its
+     * first missing entry of the run runs MobileNet's twin and a few architectures of the space,
+     * untimed. In a fresh JVM the kernels are not compiled yet: an entry timed then ran many times
+     * slower (a 3×3 stem at 34 ms instead of tens of µs, on a busy machine), and a cached entry
+     * stays wrong. A run whose table is complete never pays for the warm-up.
      */
-    private void prewarm(SearchSpace searchSpace, MeasurementSettings settings) {
-        List<Architecture> warm = new ArrayList<>(List.of(ProbeArchitectures.mobileNet()));
-        Rng rng = new Rng(seed);
-        for (int i = 0; i < 3; i++) {
-            warm.add(searchSpace.sample(rng));
-        }
-        new ForwardTimer(settings).prewarm(warm, PREWARM_MILLIS);
+    private LatencyTable openTable(SearchSpace searchSpace, MeasurementSettings settings) {
+        MachineKey key = MachineKey.current(settings.threads());
+        ForwardTimer timer = new ForwardTimer(settings);
+        boolean[] warm = {false};
+        return LatencyTable.open(LatencyTable.defaultFile(key), key, (unit, batch) -> {
+            if (!warm[0]) {
+                warm[0] = true;
+                List<Architecture> workload = new ArrayList<>(List.of(ProbeArchitectures.mobileNet()));
+                Rng rng = new Rng(seed);
+                for (int i = 0; i < 3; i++) {
+                    workload.add(searchSpace.sample(rng));
+                }
+                timer.prewarm(workload, PREWARM_MILLIS);
+            }
+            return timer.time(unit, batch);
+        });
     }
 
     static final long PREWARM_MILLIS = 4_000;

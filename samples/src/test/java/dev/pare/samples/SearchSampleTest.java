@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.compress.report.LatencyStats;
 import dev.pare.compress.report.VariantResult;
+import dev.pare.compress.search.MlpSpace;
+import dev.pare.compress.search.MultiplyAddLatency;
 import dev.pare.compress.search.latency.LatencyTable;
+import dev.pare.compress.search.latency.MachineKey;
 import dev.pare.compress.search.latency.ProbeArchitectures;
 import dev.pare.nn.io.SafeTensors;
 import dev.pare.tensor.Rng;
@@ -52,8 +55,25 @@ class SearchSampleTest {
         return CommandRun.run(new Search(), args.toArray(new String[0]));
     }
 
+    /**
+     * Fills this test's latency table with made-up entries (2 µs plus 1 µs per thousand
+     * parameters of the unit) for every unit the command will ask for: the twelve MLPs that fit
+     * {@code --latency macs} and MobileNet's twin. Timing them for real took most of a minute on
+     * a busy machine; this test checks what the command does with a table, not the machine.
+     */
+    private static void fakeLatencyTable() {
+        MachineKey key = MachineKey.current(1);
+        LatencyTable table = LatencyTable.open(LatencyTable.defaultFile(key), key, (unit, batch) -> {
+            double micros = 2 + unit.build(new Rng(0)).numParameters() / 1000.0;
+            return new LatencyStats(micros, micros, 1);
+        });
+        MultiplyAddLatency.fittedTo(new MlpSpace(), table, "fake");
+        table.predictMicros(ProbeArchitectures.mobileNet(), 1);
+    }
+
     @Test
     void aTinySearchWritesItsTablesChartAndModelAndResumesWithALargerBudget() throws Exception {
+        fakeLatencyTable();
         Path out = dir.resolve("out");
         String[] first = run(out, "3", "--max-latency", "mobilenet");
         assertEquals("0", first[0], first[1] + first[2]);

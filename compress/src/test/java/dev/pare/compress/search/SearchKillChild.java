@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <pre>
  * SearchKillChild plain   STATE OUT   # uninterrupted, no state file
- * SearchKillChild killed  STATE OUT   # saves its state, pauses after every trial (to be killed)
+ * SearchKillChild killed  STATE OUT   # saves its state, pauses after trial 3 (to be killed in the pause)
  * SearchKillChild resume  STATE OUT   # resumes from STATE
  * </pre>
  * It prints {@code trial <index>} after every new trial (once its state is on disk), and
@@ -25,6 +25,8 @@ import java.util.List;
  */
 public final class SearchKillChild {
     static final int BUDGET = 8;
+    /** The index of the trial after which the parent kills the "killed" child. */
+    static final int KILL_AFTER = 3;
 
     private SearchKillChild() {}
 
@@ -56,7 +58,10 @@ public final class SearchKillChild {
                     }
                     if (slow) {
                         try {
-                            Thread.sleep(400); // time for the parent's kill to land between two trials, or in one
+                            // The parent kills this child once it reads "trial 3": a long pause then
+                            // makes sure the kill lands before the search ends, however busy the
+                            // machine (a pause of a second was not enough under a load of 18).
+                            Thread.sleep(t.index() >= KILL_AFTER ? 60_000 : 100);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
