@@ -19,7 +19,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * Search.Result r = Search.builder(new MobileNetSpace(), SearchStrategy.named("evolution"), evaluator)
- *         .latency(new MultiplyAddLatency(1_000, 20))
+ *         .latency(LatencyModel.of(LatencyTable.forThisMachine(settings), "latency table"))
  *         .budget(Budget.parse("50"))
  *         .seed(0)
  *         .stateFile(dir.resolve("search-state.txt"))
@@ -243,12 +243,16 @@ public final class Search {
         return 4 * n;
     }
 
-    /** Settings of a {@link Search}; space, strategy and evaluator are required, the rest have defaults. */
+    /**
+     * Settings of a {@link Search}; space, strategy, evaluator and latency model are required, the
+     * rest have defaults. There is no default latency model: any fixed rate would be a guess about
+     * a machine the code has never seen.
+     */
     public static final class Builder {
         private final SearchSpace space;
         private final SearchStrategy strategy;
         private final Evaluator evaluator;
-        private LatencyModel latency = new MultiplyAddLatency(1_000, 20);
+        private LatencyModel latency;
         private LatencyMeter meter;
         private Objective objective = Objective.accuracy();
         private Budget budget = new Budget(50, false);
@@ -266,7 +270,11 @@ public final class Search {
             this.evaluator = evaluator;
         }
 
-        /** The latency model that predicts, filters and ranks (default: a multiply-add proxy). */
+        /**
+         * The latency model that predicts, filters and ranks: a per-machine table
+         * ({@link LatencyModel#of}) or a multiply-add proxy fitted to one
+         * ({@link MultiplyAddLatency#fittedTo}). Required.
+         */
         public Builder latency(LatencyModel latency) {
             this.latency = latency;
             return this;
@@ -314,8 +322,12 @@ public final class Search {
         }
 
         public Search build() {
-            if (latency == null || objective == null || budget == null || listener == null) {
-                throw new IllegalArgumentException("Search: latency, objective, budget and listener must not be null");
+            if (latency == null) {
+                throw new IllegalArgumentException("Search: no latency model; give one with latency(...): a table "
+                        + "(LatencyModel.of(LatencyTable.forThisMachine(settings), ...)) or MultiplyAddLatency.fittedTo(...)");
+            }
+            if (objective == null || budget == null || listener == null) {
+                throw new IllegalArgumentException("Search: objective, budget and listener must not be null");
             }
             return new Search(this);
         }

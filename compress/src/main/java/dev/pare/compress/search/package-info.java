@@ -13,7 +13,8 @@
  *   <li>what a candidate is worth: {@link dev.pare.compress.search.Evaluator} (low-fidelity
  *       training, {@link dev.pare.compress.search.TrainingEvaluator}),
  *       {@link dev.pare.compress.search.LatencyModel} (the latency table of the {@code latency}
- *       subpackage, or {@link dev.pare.compress.search.MultiplyAddLatency}), and
+ *       subpackage, or {@link dev.pare.compress.search.MultiplyAddLatency}, a multiply-add proxy fitted
+ *       to such a table), and
  *       {@link dev.pare.compress.search.Objective};</li>
  *   <li>the strategies: {@link dev.pare.compress.search.RandomSearch},
  *       {@link dev.pare.compress.search.AgingEvolution},

@@ -46,9 +46,15 @@ class SearchTest {
         }
     }
 
+    /**
+     * A latency model with fixed rates: these tests check the search loop, not this machine's speed,
+     * and a model that measures nothing keeps them fast and the same everywhere.
+     */
+    static final LatencyModel FIXED_RATES = new MultiplyAddLatency(1_000, 20);
+
     private Search.Builder search(String space, String strategy, int budget, long seed) {
         return Search.builder(SearchSpace.named(space), SearchStrategy.named(strategy), new StandIn())
-                .budget(new Budget(budget, false)).seed(seed);
+                .latency(FIXED_RATES).budget(new Budget(budget, false)).seed(seed);
     }
 
     /** The fields a replay must reproduce: all but the wall time. */
@@ -138,6 +144,13 @@ class SearchTest {
     }
 
     @Test
+    void aSearchWithoutALatencyModelIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Search.builder(
+                new MlpSpace(), SearchStrategy.named("random"), new StandIn()).build());
+        assertTrue(e.getMessage().contains("no latency model"), e.getMessage());
+    }
+
+    @Test
     void theSmallMlpSpaceRunsOutInsteadOfLoopingForever() throws IOException {
         Search.Result r = search("mlp", "random", 1_000, 2).build().run();
         assertEquals(155, new HashSet<>(r.trials().stream().map(Trial::encoding).toList()).size());
@@ -164,7 +177,7 @@ class SearchTest {
 
             StandIn evaluator = new StandIn();
             Search.Result resumed = Search.builder(new MobileNetSpace(), SearchStrategy.named(strategy), evaluator)
-                    .budget(new Budget(30, false)).seed(11).stateFile(state).resume(true).build().run();
+                    .latency(FIXED_RATES).budget(new Budget(30, false)).seed(11).stateFile(state).resume(true).build().run();
             assertEquals(whole, path(resumed.trials()), strategy);
             assertEquals(7, resumed.replayed());
             assertEquals(resumed.trials().size() - 7, evaluator.calls, "replayed trials are not trained again");

@@ -47,6 +47,22 @@ public final class ProbeArchitectures {
         return out;
     }
 
+    /**
+     * The hand-designed MobileNet of the samples ({@code FashionModels.mobileNet},
+     * {@code ./pare train-cnn --arch mobilenet}) as a latency table sees it,
+     * {@code cnn:stem16-sep32k3s2-sep64k3s2-sep128k3s1}: a 3×3 stem (1 → 16) at 28×28, separable
+     * blocks to 32 (stride 2), 64 (stride 2) and 128 channels, global average pooling and a
+     * Linear classifier; 786,848 multiply-adds. The search predicts its latency with the same
+     * table and the same sum as every candidate, so that {@code --max-latency mobilenet} compares
+     * like with like. One difference: the samples' stem convolution has a bias (16 more
+     * parameters, one addition per output value), which this twin leaves out like every other
+     * convolution followed by BatchNorm.
+     */
+    public static Architecture mobileNet() {
+        return new ConvStack(16, List.of(new Block(true, 32, 3, 2), new Block(true, 64, 3, 2),
+                new Block(true, 128, 3, 1)));
+    }
+
     private static Mlp randomMlp(Rng rng) {
         int depth = 1 + rng.nextInt(3);
         int[] hidden = new int[depth];

@@ -73,4 +73,20 @@ class ProbeArchitecturesTest {
         assertEquals("[conv:c1-8:h28:k3:s1, conv:c8-16:h28:k3:s2, sep:c16-32:h14:k5:s1, head:c32:h14:n10]",
                 Arrays.toString(conv.latencyUnits().stream().map(LatencyUnit::signature).toArray()));
     }
+
+    @Test
+    void theMobileNetTwinIsTheSamplesMobileNetCountedByHand() {
+        Architecture m = ProbeArchitectures.mobileNet();
+        assertEquals("cnn:stem16-sep32k3s2-sep64k3s2-sep128k3s1", m.encode());
+        // stem 28²·16·9; then per separable block: out²·(in·9 + in·out); head 128·10.
+        long macs = 28L * 28 * 16 * 9 + 14L * 14 * (16 * 9 + 16 * 32) + 7L * 7 * (32 * 9 + 32 * 64)
+                + 7L * 7 * (64 * 9 + 64 * 128) + 128 * 10;
+        assertEquals(786_848, macs);
+        assertEquals(macs, m.multiplyAdds());
+        // Weights, BatchNorm's γ and β, the classifier's bias (the samples' model adds a stem bias of 16).
+        long params = (9 * 16 + 2 * 16) + (16 * 9 + 2 * 16 + 16 * 32 + 2 * 32) + (32 * 9 + 2 * 32 + 32 * 64 + 2 * 64)
+                + (64 * 9 + 2 * 64 + 64 * 128 + 2 * 128) + (128 * 10 + 10);
+        assertEquals(params, m.parameters());
+        assertEquals(params, m.build(new Rng(0)).numParameters());
+    }
 }
