@@ -1,7 +1,7 @@
 package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
-import dev.pare.tensor.kernels.ReduceKernels;
+import dev.pare.tensor.kernels.DepthwiseKernels;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
 
@@ -20,9 +20,9 @@ import java.util.Arrays;
  *   dx[n, c, y·s + i·d, x·s + j·d] += W[c, 0, i, j] · g[n, c, y, x]
  *   dW[c, 0, i, j] = Σ_{n, y, x} xpad[n, c, y·s + i·d, x·s + j·d] · g[n, c, y, x],   db[c] = Σ_{n, y, x} g[n, c, y, x]
  * </pre>
- * The forward pass and dx split the {@code (n, c)} planes over threads; dW and db split the
- * channels, each summed by one thread over the batch in a fixed order, so results do not depend
- * on the thread count.
+ * The forward pass splits the {@code (n, c)} planes over threads; the backward pass splits the
+ * channels and computes dx, dW and db of a channel in one sweep over the batch, each sum in a
+ * fixed order, so results do not depend on the thread count.
  *
  * <h2>Phase planes: every tap is one contiguous sweep</h2>
  * The textbook loop (kept in the tests as the oracle) tests bounds for each of the k² taps of
@@ -33,10 +33,11 @@ import java.util.Arrays;
  * (i, j) at plane ((i·d) mod s, (j·d) mod s), row {@code y + ⌊i·d/s⌋}, column
  * {@code x + ⌊j·d/s⌋}: stride 1, whatever the convolution's stride. Computing the outputs on a
  * grid {@code OH × Ws} (the columns past OW are junk and dropped), one tap for all outputs of a
- * plane is one flat {@link ReduceKernels#axpy} over {@code OH·Ws} floats, and its weight gradient
- * one {@link ReduceKernels#dot}: runs long enough for vector instructions even when a row is 7
- * pixels wide (MobileNet's last blocks). Padding taps read zeros instead of being skipped, and the
- * junk columns of the gradient grid are zeros, so they add nothing (for finite inputs).
+ * plane is one flat run over {@code OH·Ws} floats: long enough for vector instructions even when
+ * a row is 7 pixels wide (MobileNet's last blocks). {@link DepthwiseKernels} does the arithmetic,
+ * all taps of a vector of outputs at once, over the grid rounded up to whole vectors (the arrays
+ * here carry that slack). Padding taps read zeros instead of being skipped, and the junk columns
+ * of the gradient grid are zeros, so they add nothing (for finite inputs).
  *
  * <p>Each output receives its bias and then its taps in row-major filter order, as in the
  * definition. Each plane and each channel's weight gradient belongs to one thread, so the result
@@ -44,6 +45,13 @@ import java.util.Arrays;
  */
 final class DepthwiseConvOp {
     private DepthwiseConvOp() {}
+
+    /**
+     * Planes whose weight-gradient products a vector lane sums in float before they move into
+     * doubles: a lane then adds 8·⌈OH·Ws / lanes⌉ products (about a hundred for a 14 × 14
+     * output), and the double sum over the batch loses nothing however large the batch.
+     */
+    private static final int FLUSH_EVERY = 8;
 
     /** Where the phase planes of one padded input plane live, and where each tap reads. */
     private record Phases(int s, int hs, int ws, int[] tapOffset) {
@@ -95,16 +103,17 @@ final class DepthwiseConvOp {
         float[] bd = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
         float[] out = new float[n * c * oh * ow];
 
+        int[] taps = ph.tapOffset();
+        int room = ph.size() + DepthwiseKernels.SLACK;
+        int gridRoom = DepthwiseKernels.paddedLength(grid);
+
         Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
-            float[] planes = new float[ph.size()];   // the border is never written: stays zero
-            float[] acc = new float[grid];
+            float[] planes = new float[room];   // the border and the slack are never written: stay zero
+            float[] acc = new float[gridRoom];
             for (int plane = lo; plane < hi; plane++) {
                 int ch = plane % c;
                 split(xd, xo + (plane / c) * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
-                Arrays.fill(acc, bd == null ? 0f : bd[ch]);
-                for (int t = 0; t < kk; t++) {
-                    ReduceKernels.axpy(wd[ch * kk + t], planes, ph.tapOffset()[t], 1, acc, 0, 1, grid);
-                }
+                DepthwiseKernels.forward(planes, taps, kk, wd, ch * kk, bd == null ? 0f : bd[ch], acc, grid);
                 for (int y = 0; y < oh; y++) {
                     System.arraycopy(acc, y * ph.ws(), out, (plane * oh + y) * ow, ow);
                 }
@@ -116,58 +125,51 @@ final class DepthwiseConvOp {
             Tensor gc = Conv2dOp.contiguous(gradOut);
             float[] gd = gc.storage();
             int go = gc.offset();
-            Tensor dx = null;
-            if (x.requiresGrad()) {
-                float[] dxd = new float[n * c * h * w];
-                Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
-                    float[] dPlanes = new float[ph.size()];
-                    float[] gGrid = new float[grid];          // junk columns stay zero
-                    for (int plane = lo; plane < hi; plane++) {
-                        int ch = plane % c;
-                        toGrid(gd, go + plane * oh * ow, oh, ow, ph.ws(), gGrid);
-                        Arrays.fill(dPlanes, 0f);
-                        for (int t = 0; t < kk; t++) {
-                            ReduceKernels.axpy(wd[ch * kk + t], gGrid, 0, 1, dPlanes, ph.tapOffset()[t], 1, grid);
-                        }
-                        // Back from the phase planes, dropping the border: what landed in the
-                        // padding belongs to no input.
-                        merge(dPlanes, ph, h, w, p, dxd, plane * h * w);
-                    }
-                });
-                dx = Tensor.wrap(dxd, 0, n, c, h, w);
-            }
+            boolean needX = x.requiresGrad();
             boolean needW = weight.requiresGrad();
             boolean needB = bias != null && bias.requiresGrad();
+            float[] dxd = needX ? new float[n * c * h * w] : null;
             float[] dwd = new float[c * kk];
             float[] dbd = new float[c];
-            if (needW || needB) {
-                Parallel.forRange(c, Parallel.grainFor((long) n * ph.size() * kk), (lo, hi) -> {
-                    float[] planes = new float[ph.size()];
-                    float[] gGrid = new float[grid];
-                    double[] sums = new double[kk];
-                    for (int ch = lo; ch < hi; ch++) {
-                        Arrays.fill(sums, 0);
-                        double sumG = 0;
-                        for (int sample = 0; sample < n; sample++) {
+            // One sweep per channel does all three gradients: each sample's gradient plane is put
+            // on its grid once, for dx and for dW and db. A channel belongs to one thread, so dW
+            // and db are summed in a fixed order.
+            Parallel.forRange(c, Parallel.grainFor((long) n * ph.size() * kk), (lo, hi) -> {
+                float[] planes = new float[room];
+                float[] dPlanes = new float[room];
+                float[] gGrid = new float[gridRoom];          // junk columns and the padding stay zero
+                float[] partial = new float[DepthwiseKernels.partialLength(kk)];
+                double[] sums = new double[kk + 1];
+                for (int ch = lo; ch < hi; ch++) {
+                    java.util.Arrays.fill(sums, 0);
+                    for (int sample = 0; sample < n; sample++) {
+                        int plane = sample * c + ch;
+                        toGrid(gd, go + plane * oh * ow, oh, ow, ph.ws(), gGrid);
+                        if (needW || needB) {
                             split(xd, xo + sample * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
-                            int g0 = go + (sample * c + ch) * oh * ow;
-                            toGrid(gd, g0, oh, ow, ph.ws(), gGrid);
-                            // One plane's sum in float, the batch of planes in double: a plane is
-                            // short, the whole batch is not.
-                            for (int t = 0; t < kk; t++) {
-                                sums[t] += ReduceKernels.dot(gGrid, 0, 1, planes, ph.tapOffset()[t], 1, grid);
+                            DepthwiseKernels.weightGrad(planes, taps, kk, gGrid, grid, partial);
+                            // Lanes hold float sums: move them into doubles every few planes.
+                            if (sample % FLUSH_EVERY == FLUSH_EVERY - 1) {
+                                DepthwiseKernels.flush(partial, kk, sums);
                             }
-                            sumG += ReduceKernels.sum(gd, g0, 1, oh * ow);
                         }
-                        for (int t = 0; t < kk; t++) {
-                            dwd[ch * kk + t] = (float) sums[t];
+                        if (needX) {
+                            Arrays.fill(dPlanes, 0f);
+                            DepthwiseKernels.inputGrad(gGrid, grid, taps, kk, wd, ch * kk, dPlanes);
+                            // Back from the phase planes, dropping the border: what landed in the
+                            // padding belongs to no input.
+                            merge(dPlanes, ph, h, w, p, dxd, plane * h * w);
                         }
-                        dbd[ch] = (float) sumG;
                     }
-                });
-            }
+                    DepthwiseKernels.flush(partial, kk, sums);
+                    for (int t = 0; t < kk; t++) {
+                        dwd[ch * kk + t] = (float) sums[t];
+                    }
+                    dbd[ch] = (float) sums[kk];
+                }
+            });
             return new Tensor[] {
-                dx,
+                needX ? Tensor.wrap(dxd, 0, n, c, h, w) : null,
                 needW ? Tensor.wrap(dwd, 0, weight.shape()) : null,
                 needB ? Tensor.wrap(dbd, 0, c) : null
             };
@@ -202,6 +204,10 @@ final class DepthwiseConvOp {
         int s = ph.s();
         for (int r = 0; r < h; r++) {
             int dstRow = d0 + r * w;
+            if (s == 1) {
+                System.arraycopy(planes, ph.at(r + p, p), dx, dstRow, w);
+                continue;
+            }
             for (int b = 0; b < s; b++) {
                 int col = Math.floorMod(b - p, s);
                 for (int src = ph.at(r + p, col + p); col < w; col += s, src++) {
