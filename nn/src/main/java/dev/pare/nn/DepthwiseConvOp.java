@@ -54,7 +54,7 @@ final class DepthwiseConvOp {
     private static final int FLUSH_EVERY = 8;
 
     /** Where the phase planes of one padded input plane live, and where each tap reads. */
-    private record Phases(int s, int hs, int ws, int[] tapOffset) {
+    private record Phases(int s, int hs, int ws, int[] tapOffset, int[][] planeTaps) {
         static Phases of(Im2Col.Geometry g) {
             int s = g.sh();
             int k = g.kh();
@@ -68,7 +68,22 @@ final class DepthwiseConvOp {
                     tap[i * k + j] = plane * hs * ws + (i * d / s) * ws + j * d / s;
                 }
             }
-            return new Phases(s, hs, ws, tap);
+            // The taps that read each phase plane, in filter order: the input gradient of a phase
+            // plane gathers from those alone.
+            int[][] planeTaps = new int[s * s][];
+            for (int plane = 0; plane < s * s; plane++) {
+                int count = 0;
+                int[] list = new int[k * k];
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < k; j++) {
+                        if ((i * d) % s * s + (j * d) % s == plane) {
+                            list[count++] = i * k + j;
+                        }
+                    }
+                }
+                planeTaps[plane] = java.util.Arrays.copyOf(list, count);
+            }
+            return new Phases(s, hs, ws, tap, planeTaps);
         }
 
         int size() {
@@ -106,6 +121,8 @@ final class DepthwiseConvOp {
         int[] taps = ph.tapOffset();
         int room = ph.size() + DepthwiseKernels.SLACK;
         int gridRoom = DepthwiseKernels.paddedLength(grid);
+        int planeSize = ph.hs() * ph.ws();
+        int margin = Arrays.stream(taps).max().orElse(0);
 
         Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
             float[] planes = new float[room];   // the border and the slack are never written: stay zero
@@ -137,25 +154,31 @@ final class DepthwiseConvOp {
             Parallel.forRange(c, Parallel.grainFor((long) n * ph.size() * kk), (lo, hi) -> {
                 float[] planes = new float[room];
                 float[] dPlanes = new float[room];
-                float[] gGrid = new float[gridRoom];          // junk columns and the padding stay zero
+                // The gradient grid at `margin`, zeros before it (as far back as the farthest tap
+                // reaches) and after it, and in its junk columns: see DepthwiseKernels.inputGrad.
+                float[] gGrid = new float[margin + room + 2 * DepthwiseKernels.SLACK];
                 float[] partial = new float[DepthwiseKernels.partialLength(kk)];
                 double[] sums = new double[kk + 1];
                 for (int ch = lo; ch < hi; ch++) {
                     java.util.Arrays.fill(sums, 0);
                     for (int sample = 0; sample < n; sample++) {
                         int plane = sample * c + ch;
-                        toGrid(gd, go + plane * oh * ow, oh, ow, ph.ws(), gGrid);
+                        toGrid(gd, go + plane * oh * ow, oh, ow, ph.ws(), gGrid, margin);
                         if (needW || needB) {
                             split(xd, xo + sample * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
-                            DepthwiseKernels.weightGrad(planes, taps, kk, gGrid, grid, partial);
+                            DepthwiseKernels.weightGrad(planes, taps, kk, gGrid, margin, grid, partial);
                             // Lanes hold float sums: move them into doubles every few planes.
                             if (sample % FLUSH_EVERY == FLUSH_EVERY - 1) {
                                 DepthwiseKernels.flush(partial, kk, sums);
                             }
                         }
                         if (needX) {
-                            Arrays.fill(dPlanes, 0f);
-                            DepthwiseKernels.inputGrad(gGrid, grid, taps, kk, wd, ch * kk, dPlanes);
+                            // Phase plane by phase plane, in order: each may spill junk into the next.
+                            for (int pp = 0; pp < ph.planeTaps().length; pp++) {
+                                int[] list = ph.planeTaps()[pp];
+                                DepthwiseKernels.inputGrad(gGrid, margin, taps, list, list.length, wd, ch * kk,
+                                        dPlanes, pp * planeSize, (pp + 1) * planeSize);
+                            }
                             // Back from the phase planes, dropping the border: what landed in the
                             // padding belongs to no input.
                             merge(dPlanes, ph, h, w, p, dxd, plane * h * w);
@@ -217,10 +240,10 @@ final class DepthwiseConvOp {
         }
     }
 
-    /** The {@code oh × ow} gradient plane at {@code g[g0]} on the {@code oh × ws} grid (its junk columns untouched). */
-    private static void toGrid(float[] g, int g0, int oh, int ow, int ws, float[] grid) {
+    /** The {@code oh × ow} gradient plane at {@code g[g0]} on the {@code oh × ws} grid at {@code grid[at]} (its junk columns untouched). */
+    private static void toGrid(float[] g, int g0, int oh, int ow, int ws, float[] grid, int at) {
         for (int y = 0; y < oh; y++) {
-            System.arraycopy(g, g0 + y * ow, grid, y * ws, ow);
+            System.arraycopy(g, g0 + y * ow, grid, at + y * ws, ow);
         }
     }
 }

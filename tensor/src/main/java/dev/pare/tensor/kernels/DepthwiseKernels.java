@@ -11,7 +11,7 @@ import jdk.incubator.vector.FloatVector;
  * is a stride-1 run:
  * <pre>
  *   forward:       acc[q] = bias + Σ_t w[t]·planes[tapOffset[t] + q]        (t in order)
- *   input grad:    dPlanes[tapOffset[t] + q] += w[t]·g[q]                   (t in order)
+ *   input grad:    dPlanes[tapOffset[t] + q] += w[t]·g[q]                   (t in order; computed as a gather)
  *   weight grad:   dw[t] += Σ_q g[q]·planes[tapOffset[t] + q],   db += Σ_q g[q]
  * </pre>
  *
@@ -28,7 +28,8 @@ import jdk.incubator.vector.FloatVector;
  * gradient vector loaded once for all taps.
  *
  * <p>Rounding: the forward and input-gradient kernels multiply and add without fusing, in the
- * twins' order, so they give the twins' bits; the weight gradient adds in lanes (per-lane
+ * twins' order, so they give the twins' bits (the input gradient's twin is the scatter of the
+ * definition, on zeroed planes); the weight gradient adds in lanes (per-lane
  * partial sums in {@code partial}, which the caller reduces in lane order), so it is compared
  * with a tolerance.
  */
@@ -50,6 +51,11 @@ public final class DepthwiseKernels {
 
     private static void check(String op, int[] tapOffset, int taps, float[] planes, int len, float[] grid,
                               int gridNeed) {
+        check(op, tapOffset, taps, planes, len, grid.length, gridNeed);
+    }
+
+    private static void check(String op, int[] tapOffset, int taps, float[] planes, int len, int gridLength,
+                              int gridNeed) {
         if (taps > tapOffset.length || len < 0) {
             throw new IllegalArgumentException("depthwise." + op + ": " + taps + " taps with " + tapOffset.length
                     + " offsets, grid of " + len);
@@ -61,11 +67,11 @@ public final class DepthwiseKernels {
             }
             reach = Math.max(reach, tapOffset[t]);
         }
-        if (taps > 0 && (long) reach + gridNeed > planes.length || grid.length < gridNeed) {
+        if (taps > 0 && (long) reach + gridNeed > planes.length || gridLength < gridNeed) {
             throw new IllegalArgumentException("depthwise." + op + ": a grid of " + len + " (" + gridNeed
                     + " with its vector slack) read from offsets up to " + reach + " needs " + ((long) reach + gridNeed)
                     + " floats of phase planes (has " + planes.length + ") and " + gridNeed + " of grid (has "
-                    + grid.length + ")");
+                    + gridLength + ")");
         }
     }
 
@@ -102,7 +108,11 @@ public final class DepthwiseKernels {
         }
     }
 
-    /** Scalar twin of {@link #inputGrad}, over the first {@code len} gradients only. */
+    /**
+     * The input gradient by scatter, the definition: {@code dPlanes[tapOffset[t] + q] += w[wOff + t]·g[q]}
+     * for every tap t in order and q &lt; {@code len}. The oracle of {@link #inputGrad} (on zeroed
+     * phase planes, the two give the same bits).
+     */
     public static void inputGradScalar(float[] g, int len, int[] tapOffset, int taps, float[] w, int wOff,
                                        float[] dPlanes) {
         check("inputGrad", tapOffset, taps, dPlanes, len, g, len);
@@ -116,21 +126,42 @@ public final class DepthwiseKernels {
     }
 
     /**
-     * {@code dPlanes[tapOffset[t] + q] += w[wOff + t]·g[q]}, tap after tap, for q below
-     * {@link #paddedLength}{@code (len)}; {@code g} must be zero from {@code len} to there, so
-     * the padded lanes add nothing.
+     * The input gradient of one phase plane by gather: for r in {@code [from, to)},
+     * {@code dPlanes[r] = Σ_k w[wOff + t_k]·gExt[gBase + r − tapOffset[t_k]]} over the taps
+     * {@code t_k = tapList[k]}, k &lt; {@code count}, in order (those that read this phase plane).
+     * {@code gExt} holds the gradient grid at {@code gBase} with zeros before it (at least
+     * {@code max tapOffset} of them) and after it; the vector kernel writes up to
+     * {@link #paddedLength}{@code (to − from)} past {@code from}, which may spill into the next
+     * phase plane (compute the planes in order) or the slack.
+     *
+     * <p>Why gather: the scatter form adds every tap into the phase planes at a shifted address, so
+     * each vector load of the next tap overlaps the store just made by the previous one at another
+     * alignment, and the CPU cannot forward it: it waits for the store. Gathered, each output
+     * vector is summed in registers and stored once. Per element the additions are the scatter's,
+     * in the same order, starting from zero: the same bits.
      */
-    public static void inputGrad(float[] g, int len, int[] tapOffset, int taps, float[] w, int wOff,
-                                 float[] dPlanes) {
-        int padded = paddedLength(len);
-        check("inputGrad", tapOffset, taps, dPlanes, len, g, padded);
-        for (int t = 0; t < taps; t++) {
-            float wt = w[wOff + t];
-            int o = tapOffset[t];
-            for (int q = 0; q < padded; q += FLOAT.length()) {
-                FloatVector d = FloatVector.fromArray(FLOAT, dPlanes, o + q);
-                d.add(FloatVector.fromArray(FLOAT, g, q).mul(wt)).intoArray(dPlanes, o + q);
+    public static void inputGrad(float[] gExt, int gBase, int[] tapOffset, int[] tapList, int count, float[] w,
+                                 int wOff, float[] dPlanes, int from, int to) {
+        int end = from + paddedLength(to - from);
+        if (from < 0 || to < from || end > dPlanes.length || count > tapList.length) {
+            throw new IllegalArgumentException("depthwise.inputGrad: outputs [" + from + ", " + to + ") padded to "
+                    + end + " in " + dPlanes.length + " floats, " + count + " taps of " + tapList.length);
+        }
+        for (int k = 0; k < count; k++) {
+            int o = tapOffset[tapList[k]];
+            if (gBase - o + from < 0 || (long) gBase - o + end > gExt.length) {
+                throw new IllegalArgumentException("depthwise.inputGrad: tap " + tapList[k] + " at offset " + o
+                        + " reads the gradient from " + (gBase - o + from) + " to " + (gBase - o + end)
+                        + ", outside its " + gExt.length + " floats (zero margin " + gBase + ")");
             }
+        }
+        for (int r = from; r < end; r += FLOAT.length()) {
+            FloatVector v = FloatVector.zero(FLOAT);
+            for (int k = 0; k < count; k++) {
+                int t = tapList[k];
+                v = v.add(FloatVector.fromArray(FLOAT, gExt, gBase + r - tapOffset[t]).mul(w[wOff + t]));
+            }
+            v.intoArray(dPlanes, r);
         }
     }
 
@@ -158,13 +189,19 @@ public final class DepthwiseKernels {
     /**
      * Adds each tap's products {@code g[q]·planes[tapOffset[t] + q]}, and g itself, into per-lane
      * float accumulators: vector t of {@code partial} ({@link #partialLength}) for tap t, the last
-     * for Σg. {@code g} must be zero from {@code len} to {@link #paddedLength}{@code (len)}.
+     * for Σg. The grid starts at {@code g[gOff]} and must be zero from {@code len} to
+     * {@link #paddedLength}{@code (len)}.
      * {@link #flush} moves the partial sums into doubles; call it every few planes so that a
      * lane's float sum stays short.
      */
-    public static void weightGrad(float[] planes, int[] tapOffset, int taps, float[] g, int len, float[] partial) {
+    public static void weightGrad(float[] planes, int[] tapOffset, int taps, float[] g, int gOff, int len,
+                                  float[] partial) {
         int padded = paddedLength(len);
-        check("weightGrad", tapOffset, taps, planes, len, g, padded);
+        if (gOff < 0 || (long) gOff + padded > g.length) {
+            throw new IllegalArgumentException("depthwise.weightGrad: a grid of " + len + " (" + padded
+                    + " with its vector slack) from offset " + gOff + " in " + g.length + " floats");
+        }
+        check("weightGrad", tapOffset, taps, planes, len, g.length - gOff, padded);
         int l = FLOAT.length();
         if (partial.length < (taps + 1) * l) {
             throw new IllegalArgumentException("depthwise.weightGrad: partial sums of " + partial.length
@@ -174,13 +211,13 @@ public final class DepthwiseKernels {
             int o = tapOffset[t];
             FloatVector acc = FloatVector.fromArray(FLOAT, partial, t * l);
             for (int q = 0; q < padded; q += l) {
-                acc = FloatVector.fromArray(FLOAT, g, q).fma(FloatVector.fromArray(FLOAT, planes, o + q), acc);
+                acc = FloatVector.fromArray(FLOAT, g, gOff + q).fma(FloatVector.fromArray(FLOAT, planes, o + q), acc);
             }
             acc.intoArray(partial, t * l);
         }
         FloatVector sg = FloatVector.fromArray(FLOAT, partial, taps * l);
         for (int q = 0; q < padded; q += l) {
-            sg = sg.add(FloatVector.fromArray(FLOAT, g, q));
+            sg = sg.add(FloatVector.fromArray(FLOAT, g, gOff + q));
         }
         sg.intoArray(partial, taps * l);
     }

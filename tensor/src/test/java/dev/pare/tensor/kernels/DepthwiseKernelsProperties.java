@@ -12,8 +12,8 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * The depthwise sweeps against their scalar twins, over grid lengths around one vector and
- * primes, 1 to 25 taps at random offsets: forward and input gradient bit for bit on the grid
- * (the padded lanes may hold junk in the output, but must add nothing to the input gradient),
+ * primes, 1 to 25 taps at random offsets: forward bit for bit on the grid (the padded lanes may
+ * hold junk), the gathered input gradient bit for bit against the scatter of the definition,
  * the weight gradient within a tolerance that grows with the length.
  */
 class DepthwiseKernelsProperties {
@@ -44,13 +44,26 @@ class DepthwiseKernelsProperties {
                     "forward " + where + ": output " + q + " (species " + VectorConfig.describe() + ")");
         }
 
-        float[] d = gaussian(rng, spread + padded);
-        float[] dRef = d.clone();
-        DepthwiseKernels.inputGrad(g, len, offsets, taps, w, 3, d);
+        // The input gradient: the gather on one "phase plane" covering everything the taps
+        // reach, against the scatter of the definition on zeroed planes; then split at a random
+        // point into two phase planes computed in order, each with all taps (spilling is allowed).
+        int margin = spread;
+        float[] gExt = new float[margin + spread + 2 * padded + 2 * DepthwiseKernels.SLACK];
+        System.arraycopy(g, 0, gExt, margin, len);
+        int[] all = new int[taps];
+        for (int t = 0; t < taps; t++) {
+            all[t] = t;
+        }
+        int size = spread + len;
+        float[] d = new float[size + DepthwiseKernels.SLACK];
+        float[] dRef = new float[size + DepthwiseKernels.SLACK];
+        int cut = rng.nextInt(size + 1);
+        DepthwiseKernels.inputGrad(gExt, margin, offsets, all, taps, w, 3, d, 0, cut);
+        DepthwiseKernels.inputGrad(gExt, margin, offsets, all, taps, w, 3, d, cut, size);
         DepthwiseKernels.inputGradScalar(g, len, offsets, taps, w, 3, dRef);
-        for (int i = 0; i < d.length; i++) {
+        for (int i = 0; i < size; i++) {
             assertEquals(Float.floatToRawIntBits(dRef[i]), Float.floatToRawIntBits(d[i]),
-                    "inputGrad " + where + ": index " + i + " (species " + VectorConfig.describe() + ")");
+                    "inputGrad " + where + ", cut at " + cut + ": index " + i + " (species " + VectorConfig.describe() + ")");
         }
 
         // Two planes' worth into the float lanes, flushed, against the double twin.
@@ -58,7 +71,7 @@ class DepthwiseKernelsProperties {
         double[] sums = new double[taps + 1];
         double[] sumsRef = new double[taps + 1];
         for (int rep = 0; rep < 2; rep++) {
-            DepthwiseKernels.weightGrad(planes, offsets, taps, g, len, partial);
+            DepthwiseKernels.weightGrad(planes, offsets, taps, gExt, margin, len, partial);
             DepthwiseKernels.weightGradScalar(planes, offsets, taps, g, len, sumsRef);
         }
         DepthwiseKernels.flush(partial, taps, sums);
