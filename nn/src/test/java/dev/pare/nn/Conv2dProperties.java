@@ -44,6 +44,52 @@ class Conv2dProperties {
         Conv2dTest.assertClose(cfg + " dW", expected[1], conv.weight().grad().toArray());
     }
 
+    /**
+     * The pointwise route (1×1 kernel, stride 1, no padding, one group), which the random
+     * geometries above rarely draw: against the direct loops, with a bias or not, for awkward
+     * channel counts and plane sizes, on input views that are not contiguous (a channel slice),
+     * and bit for bit the same on 1 and 2 threads.
+     */
+    @Property(tries = 40)
+    void pointwiseConvolutionEqualsTheDirectSumAndIgnoresTheThreadCount(
+            @ForAll @IntRange(min = 1, max = 19) int c,
+            @ForAll @IntRange(min = 1, max = 21) int o,
+            @ForAll @IntRange(min = 1, max = 9) int h,
+            @ForAll @IntRange(min = 1, max = 9) int w,
+            @ForAll @IntRange(min = 1, max = 5) int n,
+            @ForAll boolean bias, @ForAll boolean sliced, @ForAll long seed) {
+        Conv2dTest.Config cfg = new Conv2dTest.Config(c, o, 1, 1, 0, 1, 1, bias, h, w);
+        float[][] results = new float[2][];
+        for (int threads = 1; threads <= 2; threads++) {
+            int before = dev.pare.tensor.parallel.Parallel.threads();
+            dev.pare.tensor.parallel.Parallel.setThreads(threads);
+            try {
+                Rng rng = new Rng(seed);
+                Conv2d conv = new Conv2d(c, o, 1, 1, 0, 1, 1, bias, rng);
+                Tensor full = Tensor.randn(rng, n, c + (sliced ? 2 : 0), h, w);
+                Tensor x = (sliced ? full.narrow(1, 1, c) : full).detach().requiresGrad(true);
+                Tensor y = conv.forward(x);
+                float[] wv = conv.weight().toArray();
+                float[] bv = bias ? conv.bias().toArray() : null;
+                Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
+                        y.toArray());
+                Tensor g = Tensor.randn(rng, y.shape());
+                y.backward(g);
+                double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
+                Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
+                Conv2dTest.assertClose(cfg + " dW", expected[1], conv.weight().grad().toArray());
+                float[] dw = conv.weight().grad().toArray();
+                float[] all = java.util.Arrays.copyOf(y.toArray(), y.numel() + x.grad().numel() + dw.length);
+                System.arraycopy(x.grad().toArray(), 0, all, y.numel(), x.grad().numel());
+                System.arraycopy(dw, 0, all, y.numel() + x.grad().numel(), dw.length);
+                results[threads - 1] = all;
+            } finally {
+                dev.pare.tensor.parallel.Parallel.setThreads(before);
+            }
+        }
+        assertArrayEquals(results[0], results[1], cfg + " n=" + n + ": 1 and 2 threads differ");
+    }
+
     @Property(tries = 30)
     void stateDictRoundTripGivesIdenticalOutputs(@ForAll long seedA, @ForAll long seedB) {
         Sequential a = new Sequential(new Conv2d(2, 3, 3, 1, 1, new Rng(seedA)), new BatchNorm2d(3), new ReLU());
