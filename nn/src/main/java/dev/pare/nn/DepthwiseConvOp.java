@@ -54,7 +54,8 @@ final class DepthwiseConvOp {
     private static final int FLUSH_EVERY = 8;
 
     /** Where the phase planes of one padded input plane live, and where each tap reads. */
-    private record Phases(int s, int hs, int ws, int[] tapOffset, int[][] planeTaps) {
+    private record Phases(int s, int hs, int ws, int[] tapOffset, int[][] planeTaps, int[] rowAt, int[] firstCol,
+                          int[] colAt) {
         static Phases of(Im2Col.Geometry g) {
             int s = g.sh();
             int k = g.kh();
@@ -83,16 +84,28 @@ final class DepthwiseConvOp {
                 }
                 planeTaps[plane] = java.util.Arrays.copyOf(list, count);
             }
-            return new Phases(s, hs, ws, tap, planeTaps);
+            // Where input row r and the columns of phase b land, so that copying a plane in and out
+            // divides nothing: padded position (r + p, firstCol[b] + p), in phase plane
+            // ((r + p) mod s, b), is at rowAt[r] + colAt[b], and the columns
+            // firstCol[b], firstCol[b] + s, … follow one after the other. (An integer division by
+            // a stride that is not a constant costs tens of cycles; per row and phase it was most
+            // of the copy.)
+            int p = g.ph();
+            int[] rowAt = new int[g.h()];
+            for (int r = 0; r < g.h(); r++) {
+                rowAt[r] = ((r + p) % s) * s * hs * ws + ((r + p) / s) * ws;
+            }
+            int[] firstCol = new int[s];
+            int[] colAt = new int[s];
+            for (int b = 0; b < s; b++) {
+                firstCol[b] = Math.floorMod(b - p, s);
+                colAt[b] = b * hs * ws + (firstCol[b] + p) / s;
+            }
+            return new Phases(s, hs, ws, tap, planeTaps, rowAt, firstCol, colAt);
         }
 
         int size() {
             return s * s * hs * ws;
-        }
-
-        /** Index of padded position (row, col) in the phase planes. */
-        int at(int row, int col) {
-            return ((row % s) * s + col % s) * hs * ws + (row / s) * ws + col / s;
         }
     }
 
@@ -206,16 +219,19 @@ final class DepthwiseConvOp {
      */
     private static void split(float[] x, int base, int sh, int sw, int h, int w, int p, Phases ph, float[] planes) {
         int s = ph.s();
+        int[] rowAt = ph.rowAt();
+        int[] firstCol = ph.firstCol();
+        int[] colAt = ph.colAt();
         for (int r = 0; r < h; r++) {
             int src = base + r * sh;
             if (s == 1 && sw == 1) {
-                System.arraycopy(x, src, planes, ph.at(r + p, p), w);
+                System.arraycopy(x, src, planes, rowAt[r] + colAt[0], w);
                 continue;
             }
             // Column phase b holds the input columns col ≡ b − p (mod s), one every s.
             for (int b = 0; b < s; b++) {
-                int col = Math.floorMod(b - p, s);
-                for (int dst = ph.at(r + p, col + p); col < w; col += s, dst++) {
+                int dst = rowAt[r] + colAt[b];
+                for (int col = firstCol[b]; col < w; col += s, dst++) {
                     planes[dst] = x[src + col * sw];
                 }
             }
@@ -225,15 +241,18 @@ final class DepthwiseConvOp {
     /** The inverse of {@link #split} for a dense plane: reads the image's positions back into {@code dx[d0]}. */
     private static void merge(float[] planes, Phases ph, int h, int w, int p, float[] dx, int d0) {
         int s = ph.s();
+        int[] rowAt = ph.rowAt();
+        int[] firstCol = ph.firstCol();
+        int[] colAt = ph.colAt();
         for (int r = 0; r < h; r++) {
             int dstRow = d0 + r * w;
             if (s == 1) {
-                System.arraycopy(planes, ph.at(r + p, p), dx, dstRow, w);
+                System.arraycopy(planes, rowAt[r] + colAt[0], dx, dstRow, w);
                 continue;
             }
             for (int b = 0; b < s; b++) {
-                int col = Math.floorMod(b - p, s);
-                for (int src = ph.at(r + p, col + p); col < w; col += s, src++) {
+                int src = rowAt[r] + colAt[b];
+                for (int col = firstCol[b]; col < w; col += s, src++) {
                     dx[dstRow + col] = planes[src];
                 }
             }
