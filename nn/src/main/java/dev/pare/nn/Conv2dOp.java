@@ -45,7 +45,9 @@ import java.util.Arrays;
  * <p>Depthwise convolutions (one filter per channel) go to {@link DepthwiseConvOp}: for them a
  * matrix multiply would cost more than the arithmetic. Pointwise convolutions (1×1, stride 1, no
  * padding: MobileNet's channel mixers) need no patches at all: {@link #pointwiseForward}
- * multiplies the weight by each sample's {@code [C, H·W]} as it lies.
+ * multiplies the weight by each sample's {@code [C, H·W]} as it lies. A first layer (few input
+ * channels: C·k² ≤ 27) goes to {@link Conv2dFewChannelsOp}, the depthwise machinery with all
+ * channels' taps in one sweep.
  *
  * <p>On the explicit route the forward pass keeps {@code rows} for the weight gradient: memory for
  * speed, like PyTorch's saved tensors. When no graph is recorded (inference under
@@ -56,7 +58,7 @@ import java.util.Arrays;
  */
 public final class Conv2dOp {
     /** The largest array length every JVM accepts (a few header words below Integer.MAX_VALUE). */
-    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private Conv2dOp() {}
 
@@ -107,6 +109,9 @@ public final class Conv2dOp {
         if (groups == xs[1] && o == groups && ws[2] == ws[3]) {
             return DepthwiseConvOp.conv(g, x, weight, bias);
         }
+        if (Conv2dFewChannelsOp.applies(g, groups, o)) {
+            return Conv2dFewChannelsOp.conv(g, x, weight, bias, o);
+        }
         if (groups == 1 && pointwise(g)) {
             return pointwiseForward(g, x, weight, bias, o);
         }
@@ -127,6 +132,21 @@ public final class Conv2dOp {
      * route. The weight gradient ({@link ConvGemm#weightGradient}) packs its patches from the
      * saved input too, so no patch matrix is kept alive between forward and backward.
      */
+    /**
+     * dx of an ungrouped convolution from dOut, as the implicit route computes it: as a
+     * convolution for stride 1 ({@link #transposedInputGradient}), else through the patch
+     * gradients folded back ({@link #inputGradient}). {@link Conv2dFewChannelsOp} shares it.
+     */
+    static Tensor ungroupedInputGradient(Im2Col.Geometry g, Tensor gradOut, float[] wd, int wo, int o) {
+        if (transposable(g)) {
+            return transposedInputGradient(g, gradOut, wd, wo, o);
+        }
+        int pix = g.outH() * g.outW();
+        ConvWorkspace bws = ConvWorkspace.get();
+        float[] dc = toPixelMajor(gradOut, g.n(), o, pix, bws.pixelMajor(g.n() * pix * o));
+        return inputGradient(g, dc, wd, wo, o, 1, bws);
+    }
+
     private static Tensor implicitForward(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o) {
         int n = g.n();
         int pix = g.outH() * g.outW();

@@ -51,10 +51,10 @@ final class DepthwiseConvOp {
      * doubles: a lane then adds 8·⌈OH·Ws / lanes⌉ products (about a hundred for a 14 × 14
      * output), and the double sum over the batch loses nothing however large the batch.
      */
-    private static final int FLUSH_EVERY = 8;
+    static final int FLUSH_EVERY = 8;
 
     /** Where the phase planes of one padded input plane live, and where each tap reads. */
-    private record Phases(int s, int hs, int ws, int[] tapOffset, int[][] planeTaps, int[] rowAt, int[] firstCol,
+    record Phases(int s, int hs, int ws, int[] tapOffset, int[][] planeTaps, int[] rowAt, int[] firstCol,
                           int[] colAt) {
         static Phases of(Im2Col.Geometry g) {
             int s = g.sh();
@@ -217,7 +217,12 @@ final class DepthwiseConvOp {
      * {@code sw}), shifted by the padding {@code p}, into its phase planes. Only the image's own
      * positions are written: the padding and the spare row keep the zeros they were created with.
      */
-    private static void split(float[] x, int base, int sh, int sw, int h, int w, int p, Phases ph, float[] planes) {
+    static void split(float[] x, int base, int sh, int sw, int h, int w, int p, Phases ph, float[] planes) {
+        split(x, base, sh, sw, h, w, p, ph, planes, 0);
+    }
+
+    /** {@link #split} into phase planes that start at {@code planes[at]}. */
+    static void split(float[] x, int base, int sh, int sw, int h, int w, int p, Phases ph, float[] planes, int at) {
         int s = ph.s();
         int[] rowAt = ph.rowAt();
         int[] firstCol = ph.firstCol();
@@ -225,12 +230,12 @@ final class DepthwiseConvOp {
         for (int r = 0; r < h; r++) {
             int src = base + r * sh;
             if (s == 1 && sw == 1) {
-                System.arraycopy(x, src, planes, rowAt[r] + colAt[0], w);
+                System.arraycopy(x, src, planes, at + rowAt[r] + colAt[0], w);
                 continue;
             }
             // Column phase b holds the input columns col ≡ b − p (mod s), one every s.
             for (int b = 0; b < s; b++) {
-                int dst = rowAt[r] + colAt[b];
+                int dst = at + rowAt[r] + colAt[b];
                 for (int col = firstCol[b]; col < w; col += s, dst++) {
                     planes[dst] = x[src + col * sw];
                 }
@@ -260,7 +265,7 @@ final class DepthwiseConvOp {
     }
 
     /** The {@code oh × ow} gradient plane at {@code g[g0]} on the {@code oh × ws} grid at {@code grid[at]} (its junk columns untouched). */
-    private static void toGrid(float[] g, int g0, int oh, int ow, int ws, float[] grid, int at) {
+    static void toGrid(float[] g, int g0, int oh, int ow, int ws, float[] grid, int at) {
         for (int y = 0; y < oh; y++) {
             System.arraycopy(g, g0 + y * ow, grid, at + y * ws, ow);
         }
