@@ -1,9 +1,7 @@
 package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
-import dev.pare.tensor.kernels.ReduceKernels;
-import dev.pare.tensor.kernels.Unary;
-import dev.pare.tensor.kernels.UnaryKernels;
+import dev.pare.tensor.kernels.BatchNormKernels;
 import dev.pare.tensor.parallel.Parallel;
 
 /**
@@ -29,10 +27,12 @@ import dev.pare.tensor.parallel.Parallel;
  * <p>Building the same thing from tensor ops (mean, subtract, square, mean, divide, multiply, add)
  * gives the same gradients through autograd, but stores five full-size intermediate tensors and
  * walks the data about fifteen times; this op keeps nothing but μ and 1/σ per channel (x̂ is
- * recomputed from the input in the backward pass), and its sums run on vector lanes.
+ * recomputed from the input in the backward pass), walks a channel three times forward (sum,
+ * squared deviations, output) and twice backward (both sums in one sweep, then dx), each sweep
+ * one {@link BatchNormKernels} call over all the planes of the channel.
  *
  * <p>Channels are split over threads; each channel's sums are computed by one thread in a fixed
- * order (each plane in float on vector lanes, the planes in double, so that a channel of a million
+ * order (vector lanes within a plane, double lanes across planes, so that a channel of a million
  * values loses no precision), so the results do not depend on the thread count.
  */
 final class BatchNormOp {
@@ -61,30 +61,18 @@ final class BatchNormOp {
         float[] mean = new float[c];
         float[] invStd = new float[c];
 
+        int stride = c * inner;
         Parallel.forRange(c, Parallel.grainFor(2L * n * inner), (lo, hi) -> {
+            double[] lanes = new double[BatchNormKernels.scratchLength()];
             for (int ch = lo; ch < hi; ch++) {
-                // Each plane (one sample's values of the channel) is summed in float on vector
-                // lanes, the planes in double: a plane is short, the channel may be millions.
-                double sum = 0;
-                for (int s = 0; s < n; s++) {
-                    sum += ReduceKernels.sum(xd, xo + (s * c + ch) * inner, 1, inner);
-                }
-                float mu = (float) (sum / m);
+                int off = xo + ch * inner;
+                float mu = (float) (BatchNormKernels.sum(xd, off, stride, n, inner, lanes) / m);
                 // Two passes: Σ(x − μ)² does not cancel catastrophically the way Σx² − mμ² does.
-                double sq = 0;
-                for (int s = 0; s < n; s++) {
-                    sq += ReduceKernels.sumSquaredDeviations(xd, xo + (s * c + ch) * inner, inner, mu);
-                }
-                double var = sq / m;
+                double var = BatchNormKernels.squaredDeviations(xd, off, stride, n, inner, mu, lanes) / m;
                 float is = (float) (1.0 / Math.sqrt(var + eps));
                 float gm = gamma == null ? 1f : gamma[ch];
                 float bt = beta == null ? 0f : beta[ch];
-                for (int s = 0; s < n; s++) {
-                    int base = (s * c + ch) * inner;
-                    for (int i = 0; i < inner; i++) {
-                        y[base + i] = (xd[xo + base + i] - mu) * is * gm + bt;
-                    }
-                }
+                BatchNormKernels.normalize(xd, off, y, ch * inner, stride, n, inner, mu, is, gm, bt, false);
                 batchMean[ch] = mu;
                 batchVar[ch] = (float) var;
                 mean[ch] = mu;
@@ -101,35 +89,23 @@ final class BatchNormOp {
             float[] dGamma = new float[c];
             float[] dBeta = new float[c];
             Parallel.forRange(c, Parallel.grainFor(2L * n * inner), (lo, hi) -> {
-                // x̂ is recomputed per plane from the saved input, with the forward pass's float
-                // operations (so the same bits), instead of being kept: one full-size array less
-                // written per step, for a plane-sized scratch.
-                float[] xhat = new float[inner];
+                // x̂ is recomputed from the saved input inside both sweeps, with the forward
+                // pass's float operations (so the same bits), instead of being kept: one
+                // full-size array less written per step.
+                double[] lanes = new double[2 * BatchNormKernels.scratchLength()];
+                double[] sums = new double[2];
                 for (int ch = lo; ch < hi; ch++) {
                     float mu = mean[ch];
                     float is = invStd[ch];
-                    double sg = 0;
-                    double sgx = 0;
-                    for (int s = 0; s < n; s++) {
-                        int base = (s * c + ch) * inner;
-                        normalise(xd, xo + base, inner, mu, is, xhat);
-                        sg += ReduceKernels.sum(gd, go + base, 1, inner);
-                        sgx += ReduceKernels.dot(gd, go + base, 1, xhat, 0, 1, inner);
-                    }
-                    dBeta[ch] = (float) sg;
-                    dGamma[ch] = (float) sgx;
+                    int xOff = xo + ch * inner;
+                    int gOff = go + ch * inner;
+                    BatchNormKernels.gradSums(gd, gOff, xd, xOff, null, 0, stride, n, inner, mu, is, lanes, sums);
+                    dBeta[ch] = (float) sums[0];
+                    dGamma[ch] = (float) sums[1];
                     if (dx != null) {
                         float gm = gamma == null ? 1f : gamma[ch];
-                        float scale = gm * is / m;
-                        float sumG = (float) sg;
-                        float sumGx = (float) sgx;
-                        for (int s = 0; s < n; s++) {
-                            int base = (s * c + ch) * inner;
-                            normalise(xd, xo + base, inner, mu, is, xhat);
-                            for (int i = 0; i < inner; i++) {
-                                dx[base + i] = scale * (m * gd[go + base + i] - sumG - xhat[i] * sumGx);
-                            }
-                        }
+                        BatchNormKernels.inputGrad(gd, gOff, xd, xOff, null, 0, dx, ch * inner, stride, n, inner,
+                                mu, is, gm * is / m, m, (float) sums[0], (float) sums[1]);
                     }
                 }
             });
@@ -139,14 +115,6 @@ final class BatchNormOp {
                 bias == null ? null : Tensor.wrap(dBeta, 0, c)
             };
         }, input, weight, bias);
-    }
-
-    /** {@code xhat[i] = (x[o + i] − μ)·(1/σ)} for one plane: the forward pass's x̂, bit for bit. */
-    private static void normalise(float[] x, int o, int n, float mu, float invStd, float[] xhat) {
-        // Two vector passes over a plane that stays in L1: x + (−μ) is x − μ exactly (IEEE defines
-        // subtraction as adding the negation), then the scale, each rounded as the scalar form is.
-        UnaryKernels.apply(Unary.SHIFT, -mu, 0f, x, o, 1, xhat, 0, 1, n);
-        UnaryKernels.apply(Unary.SCALE, invStd, 0f, xhat, 0, 1, xhat, 0, 1, n);
     }
 
     /**

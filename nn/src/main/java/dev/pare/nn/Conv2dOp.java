@@ -43,7 +43,11 @@ import java.util.Arrays;
  * and folded back; now neither exists, and only the input is kept for the backward pass.
  *
  * <p>Depthwise convolutions (one filter per channel) go to {@link DepthwiseConvOp}: for them a
- * matrix multiply would cost more than the arithmetic.
+ * matrix multiply would cost more than the arithmetic. Pointwise convolutions (1×1, stride 1, no
+ * padding: MobileNet's channel mixers) need no patches at all: {@link #pointwiseForward}
+ * multiplies the weight by each sample's {@code [C, H·W]} as it lies. A first layer (few input
+ * channels: C·k² ≤ 27) goes to {@link Conv2dFewChannelsOp}, the depthwise machinery with all
+ * channels' taps in one sweep.
  *
  * <p>On the explicit route the forward pass keeps {@code rows} for the weight gradient: memory for
  * speed, like PyTorch's saved tensors. When no graph is recorded (inference under
@@ -54,7 +58,7 @@ import java.util.Arrays;
  */
 public final class Conv2dOp {
     /** The largest array length every JVM accepts (a few header words below Integer.MAX_VALUE). */
-    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private Conv2dOp() {}
 
@@ -105,6 +109,12 @@ public final class Conv2dOp {
         if (groups == xs[1] && o == groups && ws[2] == ws[3]) {
             return DepthwiseConvOp.conv(g, x, weight, bias);
         }
+        if (Conv2dFewChannelsOp.applies(g, groups, o)) {
+            return Conv2dFewChannelsOp.conv(g, x, weight, bias, o);
+        }
+        if (groups == 1 && pointwise(g)) {
+            return pointwiseForward(g, x, weight, bias, o);
+        }
         if (groups == 1) {
             return implicitForward(g, x, weight, bias, o);
         }
@@ -122,6 +132,21 @@ public final class Conv2dOp {
      * route. The weight gradient ({@link ConvGemm#weightGradient}) packs its patches from the
      * saved input too, so no patch matrix is kept alive between forward and backward.
      */
+    /**
+     * dx of an ungrouped convolution from dOut, as the implicit route computes it: as a
+     * convolution for stride 1 ({@link #transposedInputGradient}), else through the patch
+     * gradients folded back ({@link #inputGradient}). {@link Conv2dFewChannelsOp} shares it.
+     */
+    static Tensor ungroupedInputGradient(Im2Col.Geometry g, Tensor gradOut, float[] wd, int wo, int o) {
+        if (transposable(g)) {
+            return transposedInputGradient(g, gradOut, wd, wo, o);
+        }
+        int pix = g.outH() * g.outW();
+        ConvWorkspace bws = ConvWorkspace.get();
+        float[] dc = toPixelMajor(gradOut, g.n(), o, pix, bws.pixelMajor(g.n() * pix * o));
+        return inputGradient(g, dc, wd, wo, o, 1, bws);
+    }
+
     private static Tensor implicitForward(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o) {
         int n = g.n();
         int pix = g.outH() * g.outW();
@@ -159,6 +184,105 @@ public final class Conv2dOp {
             }
             return new Tensor[] {dx, dw, bias != null && bias.requiresGrad() ? biasGradient(gradOut, n, o, pix) : null};
         }, x, weight, bias);
+    }
+
+    /** A 1×1 kernel, stride 1, no padding: the convolution is a matrix product per sample, with no patches at all. */
+    private static boolean pointwise(Im2Col.Geometry g) {
+        return g.kh() == 1 && g.kw() == 1 && g.sh() == 1 && g.sw() == 1 && g.ph() == 0 && g.pw() == 0;
+    }
+
+    /**
+     * The pointwise (1×1) convolution as plain matrix products, the layout of {@code [N, C, H·W]}
+     * used as it lies: per sample, {@code out[n] [O, HW] = W [O, C] · x[n] [C, HW]} forward and
+     * {@code dx[n] = Wᵀ · dOut[n]} backward, each written straight into its place in the result.
+     * The weight gradient {@code dW = Σ_n dOut[n] · x[n]ᵀ} is one product with the batch as its K
+     * sum: dOut and x are first copied channel-major ({@code [O, N·HW]}, {@code [C, N·HW]}, a
+     * plane at a time), so that the multiply sees two plain row-major operands.
+     *
+     * <p>Why not the implicit route: for a 1×1 kernel its padded copy of the image is the image,
+     * its product has to be copied to {@code [N, O, OH, OW]} again, and its weight gradient
+     * gathers patch rows that are just the input's rows; with K = C as small as 16 those copies
+     * cost as much as the arithmetic. A sample belongs to one thread and the weight gradient is
+     * one {@link Gemm} call, which never splits its K sum, so the results do not depend on the
+     * thread count.
+     */
+    private static Tensor pointwiseForward(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o) {
+        int n = g.n();
+        int c = g.c();
+        int hw = g.h() * g.w();
+        Tensor xc = contiguous(x);
+        float[] xd = xc.storage();
+        int xo = xc.offset();
+        Tensor w = contiguous(weight);
+        float[] wd = w.storage();
+        int wo = w.offset();
+        float[] b = bias == null ? null : contiguous(bias).toArray();
+        float[] out = new float[n * o * hw];
+        Parallel.forRange(n, 1, (lo, hi) -> {
+            for (int s = lo; s < hi; s++) {
+                Gemm.gemm(false, false, o, hw, c, wd, wo, c, xd, xo + s * c * hw, hw, out, s * o * hw, hw, false);
+                if (b != null) {
+                    for (int oc = 0; oc < o; oc++) {
+                        int base = (s * o + oc) * hw;
+                        for (int p = 0; p < hw; p++) {
+                            out[base + p] += b[oc];
+                        }
+                    }
+                }
+            }
+        });
+        Tensor result = Tensor.wrap(out, 0, n, o, g.h(), g.w());
+
+        return Tensor.recordOp("conv2d(1x1)", result, gradOut -> {
+            Tensor gc = contiguous(gradOut);
+            float[] gd = gc.storage();
+            int go = gc.offset();
+            Tensor dx = null;
+            if (x.requiresGrad()) {
+                float[] dxd = new float[n * c * hw];
+                Parallel.forRange(n, 1, (lo, hi) -> {
+                    for (int s = lo; s < hi; s++) {
+                        Gemm.gemm(true, false, c, hw, o, wd, wo, c, gd, go + s * o * hw, hw, dxd, s * c * hw, hw,
+                                false);
+                    }
+                });
+                dx = Tensor.wrap(dxd, 0, n, c, g.h(), g.w());
+            }
+            Tensor dw = null;
+            if (weight.requiresGrad()) {
+                long cols = (long) n * hw;
+                if (cols * Math.max(o, c) > MAX_ARRAY) {
+                    throw new IllegalArgumentException("conv2d(1x1): weight gradient of input [" + n + ", " + c
+                            + ", " + g.h() + ", " + g.w() + "] needs " + cols * Math.max(o, c)
+                            + " floats of channel-major copies, more than a Java array holds; use a smaller batch");
+                }
+                int k = (int) cols;
+                ConvWorkspace bws = ConvWorkspace.get();
+                float[] gt = bws.pixelMajor(o * k);
+                float[] xt = bws.patches(c * k);
+                channelMajor(gd, go, n, o, hw, gt);
+                channelMajor(xd, xo, n, c, hw, xt);
+                float[] dwData = new float[o * c];
+                Gemm.gemm(false, true, o, c, k, gt, 0, k, xt, 0, k, dwData, 0, c, false);
+                dw = Tensor.wrap(dwData, 0, weight.shape());
+            }
+            return new Tensor[] {dx, dw, bias != null && bias.requiresGrad() ? biasGradient(gradOut, n, o, pix(g)) : null};
+        }, x, weight, bias);
+    }
+
+    private static int pix(Im2Col.Geometry g) {
+        return g.outH() * g.outW();
+    }
+
+    /** {@code [N, C, HW]} at {@code src[so]} to {@code [C, N·HW]} from {@code dst[0]}: plane (n, c) to row c, columns n·HW. */
+    private static void channelMajor(float[] src, int so, int n, int c, int hw, float[] dst) {
+        Parallel.forRange(n, Parallel.grainFor((long) c * hw), (lo, hi) -> {
+            for (int s = lo; s < hi; s++) {
+                for (int ch = 0; ch < c; ch++) {
+                    System.arraycopy(src, so + (s * c + ch) * hw, dst, ch * n * hw + s * hw, hw);
+                }
+            }
+        });
     }
 
     private static ConvGemm.Geometry convGeometry(Im2Col.Geometry g) {

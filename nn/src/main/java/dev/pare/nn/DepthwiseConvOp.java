@@ -1,7 +1,7 @@
 package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
-import dev.pare.tensor.kernels.ReduceKernels;
+import dev.pare.tensor.kernels.DepthwiseKernels;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
 
@@ -20,9 +20,9 @@ import java.util.Arrays;
  *   dx[n, c, y·s + i·d, x·s + j·d] += W[c, 0, i, j] · g[n, c, y, x]
  *   dW[c, 0, i, j] = Σ_{n, y, x} xpad[n, c, y·s + i·d, x·s + j·d] · g[n, c, y, x],   db[c] = Σ_{n, y, x} g[n, c, y, x]
  * </pre>
- * The forward pass and dx split the {@code (n, c)} planes over threads; dW and db split the
- * channels, each summed by one thread over the batch in a fixed order, so results do not depend
- * on the thread count.
+ * The forward pass splits the {@code (n, c)} planes over threads; the backward pass splits the
+ * channels and computes dx, dW and db of a channel in one sweep over the batch, each sum in a
+ * fixed order, so results do not depend on the thread count.
  *
  * <h2>Phase planes: every tap is one contiguous sweep</h2>
  * The textbook loop (kept in the tests as the oracle) tests bounds for each of the k² taps of
@@ -33,10 +33,11 @@ import java.util.Arrays;
  * (i, j) at plane ((i·d) mod s, (j·d) mod s), row {@code y + ⌊i·d/s⌋}, column
  * {@code x + ⌊j·d/s⌋}: stride 1, whatever the convolution's stride. Computing the outputs on a
  * grid {@code OH × Ws} (the columns past OW are junk and dropped), one tap for all outputs of a
- * plane is one flat {@link ReduceKernels#axpy} over {@code OH·Ws} floats, and its weight gradient
- * one {@link ReduceKernels#dot}: runs long enough for vector instructions even when a row is 7
- * pixels wide (MobileNet's last blocks). Padding taps read zeros instead of being skipped, and the
- * junk columns of the gradient grid are zeros, so they add nothing (for finite inputs).
+ * plane is one flat run over {@code OH·Ws} floats: long enough for vector instructions even when
+ * a row is 7 pixels wide (MobileNet's last blocks). {@link DepthwiseKernels} does the arithmetic,
+ * all taps of a vector of outputs at once, over the grid rounded up to whole vectors (the arrays
+ * here carry that slack). Padding taps read zeros instead of being skipped, and the junk columns
+ * of the gradient grid are zeros, so they add nothing (for finite inputs).
  *
  * <p>Each output receives its bias and then its taps in row-major filter order, as in the
  * definition. Each plane and each channel's weight gradient belongs to one thread, so the result
@@ -45,8 +46,16 @@ import java.util.Arrays;
 final class DepthwiseConvOp {
     private DepthwiseConvOp() {}
 
+    /**
+     * Planes whose weight-gradient products a vector lane sums in float before they move into
+     * doubles: a lane then adds 8·⌈OH·Ws / lanes⌉ products (about a hundred for a 14 × 14
+     * output), and the double sum over the batch loses nothing however large the batch.
+     */
+    static final int FLUSH_EVERY = 8;
+
     /** Where the phase planes of one padded input plane live, and where each tap reads. */
-    private record Phases(int s, int hs, int ws, int[] tapOffset) {
+    record Phases(int s, int hs, int ws, int[] tapOffset, int[][] planeTaps, int[] rowAt, int[] firstCol,
+                          int[] colAt) {
         static Phases of(Im2Col.Geometry g) {
             int s = g.sh();
             int k = g.kh();
@@ -60,16 +69,43 @@ final class DepthwiseConvOp {
                     tap[i * k + j] = plane * hs * ws + (i * d / s) * ws + j * d / s;
                 }
             }
-            return new Phases(s, hs, ws, tap);
+            // The taps that read each phase plane, in filter order: the input gradient of a phase
+            // plane gathers from those alone.
+            int[][] planeTaps = new int[s * s][];
+            for (int plane = 0; plane < s * s; plane++) {
+                int count = 0;
+                int[] list = new int[k * k];
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < k; j++) {
+                        if ((i * d) % s * s + (j * d) % s == plane) {
+                            list[count++] = i * k + j;
+                        }
+                    }
+                }
+                planeTaps[plane] = java.util.Arrays.copyOf(list, count);
+            }
+            // Where input row r and the columns of phase b land, so that copying a plane in and out
+            // divides nothing: padded position (r + p, firstCol[b] + p), in phase plane
+            // ((r + p) mod s, b), is at rowAt[r] + colAt[b], and the columns
+            // firstCol[b], firstCol[b] + s, … follow one after the other. (An integer division by
+            // a stride that is not a constant costs tens of cycles; per row and phase it was most
+            // of the copy.)
+            int p = g.ph();
+            int[] rowAt = new int[g.h()];
+            for (int r = 0; r < g.h(); r++) {
+                rowAt[r] = ((r + p) % s) * s * hs * ws + ((r + p) / s) * ws;
+            }
+            int[] firstCol = new int[s];
+            int[] colAt = new int[s];
+            for (int b = 0; b < s; b++) {
+                firstCol[b] = Math.floorMod(b - p, s);
+                colAt[b] = b * hs * ws + (firstCol[b] + p) / s;
+            }
+            return new Phases(s, hs, ws, tap, planeTaps, rowAt, firstCol, colAt);
         }
 
         int size() {
             return s * s * hs * ws;
-        }
-
-        /** Index of padded position (row, col) in the phase planes. */
-        int at(int row, int col) {
-            return ((row % s) * s + col % s) * hs * ws + (row / s) * ws + col / s;
         }
     }
 
@@ -95,16 +131,19 @@ final class DepthwiseConvOp {
         float[] bd = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
         float[] out = new float[n * c * oh * ow];
 
+        int[] taps = ph.tapOffset();
+        int room = ph.size() + DepthwiseKernels.SLACK;
+        int gridRoom = DepthwiseKernels.paddedLength(grid);
+        int planeSize = ph.hs() * ph.ws();
+        int margin = Arrays.stream(taps).max().orElse(0);
+
         Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
-            float[] planes = new float[ph.size()];   // the border is never written: stays zero
-            float[] acc = new float[grid];
+            float[] planes = new float[room];   // the border and the slack are never written: stay zero
+            float[] acc = new float[gridRoom];
             for (int plane = lo; plane < hi; plane++) {
                 int ch = plane % c;
                 split(xd, xo + (plane / c) * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
-                Arrays.fill(acc, bd == null ? 0f : bd[ch]);
-                for (int t = 0; t < kk; t++) {
-                    ReduceKernels.axpy(wd[ch * kk + t], planes, ph.tapOffset()[t], 1, acc, 0, 1, grid);
-                }
+                DepthwiseKernels.forward(planes, taps, kk, wd, ch * kk, bd == null ? 0f : bd[ch], acc, grid);
                 for (int y = 0; y < oh; y++) {
                     System.arraycopy(acc, y * ph.ws(), out, (plane * oh + y) * ow, ow);
                 }
@@ -116,58 +155,57 @@ final class DepthwiseConvOp {
             Tensor gc = Conv2dOp.contiguous(gradOut);
             float[] gd = gc.storage();
             int go = gc.offset();
-            Tensor dx = null;
-            if (x.requiresGrad()) {
-                float[] dxd = new float[n * c * h * w];
-                Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
-                    float[] dPlanes = new float[ph.size()];
-                    float[] gGrid = new float[grid];          // junk columns stay zero
-                    for (int plane = lo; plane < hi; plane++) {
-                        int ch = plane % c;
-                        toGrid(gd, go + plane * oh * ow, oh, ow, ph.ws(), gGrid);
-                        Arrays.fill(dPlanes, 0f);
-                        for (int t = 0; t < kk; t++) {
-                            ReduceKernels.axpy(wd[ch * kk + t], gGrid, 0, 1, dPlanes, ph.tapOffset()[t], 1, grid);
-                        }
-                        // Back from the phase planes, dropping the border: what landed in the
-                        // padding belongs to no input.
-                        merge(dPlanes, ph, h, w, p, dxd, plane * h * w);
-                    }
-                });
-                dx = Tensor.wrap(dxd, 0, n, c, h, w);
-            }
+            boolean needX = x.requiresGrad();
             boolean needW = weight.requiresGrad();
             boolean needB = bias != null && bias.requiresGrad();
+            float[] dxd = needX ? new float[n * c * h * w] : null;
             float[] dwd = new float[c * kk];
             float[] dbd = new float[c];
-            if (needW || needB) {
-                Parallel.forRange(c, Parallel.grainFor((long) n * ph.size() * kk), (lo, hi) -> {
-                    float[] planes = new float[ph.size()];
-                    float[] gGrid = new float[grid];
-                    double[] sums = new double[kk];
-                    for (int ch = lo; ch < hi; ch++) {
-                        Arrays.fill(sums, 0);
-                        double sumG = 0;
-                        for (int sample = 0; sample < n; sample++) {
+            // One sweep per channel does all three gradients: each sample's gradient plane is put
+            // on its grid once, for dx and for dW and db. A channel belongs to one thread, so dW
+            // and db are summed in a fixed order.
+            Parallel.forRange(c, Parallel.grainFor((long) n * ph.size() * kk), (lo, hi) -> {
+                float[] planes = new float[room];
+                float[] dPlanes = new float[room];
+                // The gradient grid at `margin`, zeros before it (as far back as the farthest tap
+                // reaches) and after it, and in its junk columns: see DepthwiseKernels.inputGrad.
+                float[] gGrid = new float[margin + room + 2 * DepthwiseKernels.SLACK];
+                float[] partial = new float[DepthwiseKernels.partialLength(kk)];
+                double[] sums = new double[kk + 1];
+                for (int ch = lo; ch < hi; ch++) {
+                    java.util.Arrays.fill(sums, 0);
+                    for (int sample = 0; sample < n; sample++) {
+                        int plane = sample * c + ch;
+                        toGrid(gd, go + plane * oh * ow, oh, ow, ph.ws(), gGrid, margin);
+                        if (needW || needB) {
                             split(xd, xo + sample * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
-                            int g0 = go + (sample * c + ch) * oh * ow;
-                            toGrid(gd, g0, oh, ow, ph.ws(), gGrid);
-                            // One plane's sum in float, the batch of planes in double: a plane is
-                            // short, the whole batch is not.
-                            for (int t = 0; t < kk; t++) {
-                                sums[t] += ReduceKernels.dot(gGrid, 0, 1, planes, ph.tapOffset()[t], 1, grid);
+                            DepthwiseKernels.weightGrad(planes, taps, kk, gGrid, margin, grid, partial);
+                            // Lanes hold float sums: move them into doubles every few planes.
+                            if (sample % FLUSH_EVERY == FLUSH_EVERY - 1) {
+                                DepthwiseKernels.flush(partial, kk, sums);
                             }
-                            sumG += ReduceKernels.sum(gd, g0, 1, oh * ow);
                         }
-                        for (int t = 0; t < kk; t++) {
-                            dwd[ch * kk + t] = (float) sums[t];
+                        if (needX) {
+                            // Phase plane by phase plane, in order: each may spill junk into the next.
+                            for (int pp = 0; pp < ph.planeTaps().length; pp++) {
+                                int[] list = ph.planeTaps()[pp];
+                                DepthwiseKernels.inputGrad(gGrid, margin, taps, list, list.length, wd, ch * kk,
+                                        dPlanes, pp * planeSize, (pp + 1) * planeSize);
+                            }
+                            // Back from the phase planes, dropping the border: what landed in the
+                            // padding belongs to no input.
+                            merge(dPlanes, ph, h, w, p, dxd, plane * h * w);
                         }
-                        dbd[ch] = (float) sumG;
                     }
-                });
-            }
+                    DepthwiseKernels.flush(partial, kk, sums);
+                    for (int t = 0; t < kk; t++) {
+                        dwd[ch * kk + t] = (float) sums[t];
+                    }
+                    dbd[ch] = (float) sums[kk];
+                }
+            });
             return new Tensor[] {
-                dx,
+                needX ? Tensor.wrap(dxd, 0, n, c, h, w) : null,
                 needW ? Tensor.wrap(dwd, 0, weight.shape()) : null,
                 needB ? Tensor.wrap(dbd, 0, c) : null
             };
@@ -179,18 +217,26 @@ final class DepthwiseConvOp {
      * {@code sw}), shifted by the padding {@code p}, into its phase planes. Only the image's own
      * positions are written: the padding and the spare row keep the zeros they were created with.
      */
-    private static void split(float[] x, int base, int sh, int sw, int h, int w, int p, Phases ph, float[] planes) {
+    static void split(float[] x, int base, int sh, int sw, int h, int w, int p, Phases ph, float[] planes) {
+        split(x, base, sh, sw, h, w, p, ph, planes, 0);
+    }
+
+    /** {@link #split} into phase planes that start at {@code planes[at]}. */
+    static void split(float[] x, int base, int sh, int sw, int h, int w, int p, Phases ph, float[] planes, int at) {
         int s = ph.s();
+        int[] rowAt = ph.rowAt();
+        int[] firstCol = ph.firstCol();
+        int[] colAt = ph.colAt();
         for (int r = 0; r < h; r++) {
             int src = base + r * sh;
             if (s == 1 && sw == 1) {
-                System.arraycopy(x, src, planes, ph.at(r + p, p), w);
+                System.arraycopy(x, src, planes, at + rowAt[r] + colAt[0], w);
                 continue;
             }
             // Column phase b holds the input columns col ≡ b − p (mod s), one every s.
             for (int b = 0; b < s; b++) {
-                int col = Math.floorMod(b - p, s);
-                for (int dst = ph.at(r + p, col + p); col < w; col += s, dst++) {
+                int dst = at + rowAt[r] + colAt[b];
+                for (int col = firstCol[b]; col < w; col += s, dst++) {
                     planes[dst] = x[src + col * sw];
                 }
             }
@@ -200,21 +246,28 @@ final class DepthwiseConvOp {
     /** The inverse of {@link #split} for a dense plane: reads the image's positions back into {@code dx[d0]}. */
     private static void merge(float[] planes, Phases ph, int h, int w, int p, float[] dx, int d0) {
         int s = ph.s();
+        int[] rowAt = ph.rowAt();
+        int[] firstCol = ph.firstCol();
+        int[] colAt = ph.colAt();
         for (int r = 0; r < h; r++) {
             int dstRow = d0 + r * w;
+            if (s == 1) {
+                System.arraycopy(planes, rowAt[r] + colAt[0], dx, dstRow, w);
+                continue;
+            }
             for (int b = 0; b < s; b++) {
-                int col = Math.floorMod(b - p, s);
-                for (int src = ph.at(r + p, col + p); col < w; col += s, src++) {
+                int src = rowAt[r] + colAt[b];
+                for (int col = firstCol[b]; col < w; col += s, src++) {
                     dx[dstRow + col] = planes[src];
                 }
             }
         }
     }
 
-    /** The {@code oh × ow} gradient plane at {@code g[g0]} on the {@code oh × ws} grid (its junk columns untouched). */
-    private static void toGrid(float[] g, int g0, int oh, int ow, int ws, float[] grid) {
+    /** The {@code oh × ow} gradient plane at {@code g[g0]} on the {@code oh × ws} grid at {@code grid[at]} (its junk columns untouched). */
+    static void toGrid(float[] g, int g0, int oh, int ow, int ws, float[] grid, int at) {
         for (int y = 0; y < oh; y++) {
-            System.arraycopy(g, g0 + y * ow, grid, y * ws, ow);
+            System.arraycopy(g, g0 + y * ow, grid, at + y * ws, ow);
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.pare.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
@@ -42,6 +44,133 @@ class Conv2dProperties {
         double[][] expected = Conv2dTest.directBackward(cfg, 2, x.toArray(), wv, g.toArray());
         Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
         Conv2dTest.assertClose(cfg + " dW", expected[1], conv.weight().grad().toArray());
+    }
+
+    /**
+     * The pointwise route (1×1 kernel, stride 1, no padding, one group), which the random
+     * geometries above rarely draw: against the direct loops, with a bias or not, for awkward
+     * channel counts and plane sizes, on input views that are not contiguous (a channel slice),
+     * and bit for bit the same on 1 and 2 threads.
+     */
+    @Property(tries = 40)
+    void pointwiseConvolutionEqualsTheDirectSumAndIgnoresTheThreadCount(
+            @ForAll @IntRange(min = 1, max = 19) int c,
+            @ForAll @IntRange(min = 1, max = 21) int o,
+            @ForAll @IntRange(min = 1, max = 9) int h,
+            @ForAll @IntRange(min = 1, max = 9) int w,
+            @ForAll @IntRange(min = 1, max = 5) int n,
+            @ForAll boolean bias, @ForAll boolean sliced, @ForAll long seed) {
+        Conv2dTest.Config cfg = new Conv2dTest.Config(c, o, 1, 1, 0, 1, 1, bias, h, w);
+        float[][] results = new float[2][];
+        for (int threads = 1; threads <= 2; threads++) {
+            int before = dev.pare.tensor.parallel.Parallel.threads();
+            dev.pare.tensor.parallel.Parallel.setThreads(threads);
+            try {
+                Rng rng = new Rng(seed);
+                Conv2d conv = new Conv2d(c, o, 1, 1, 0, 1, 1, bias, rng);
+                Tensor full = Tensor.randn(rng, n, c + (sliced ? 2 : 0), h, w);
+                Tensor x = (sliced ? full.narrow(1, 1, c) : full).detach().requiresGrad(true);
+                Tensor y = conv.forward(x);
+                float[] wv = conv.weight().toArray();
+                float[] bv = bias ? conv.bias().toArray() : null;
+                Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
+                        y.toArray());
+                Tensor g = Tensor.randn(rng, y.shape());
+                y.backward(g);
+                double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
+                Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
+                Conv2dTest.assertClose(cfg + " dW", expected[1], conv.weight().grad().toArray());
+                float[] dw = conv.weight().grad().toArray();
+                float[] all = java.util.Arrays.copyOf(y.toArray(), y.numel() + x.grad().numel() + dw.length);
+                System.arraycopy(x.grad().toArray(), 0, all, y.numel(), x.grad().numel());
+                System.arraycopy(dw, 0, all, y.numel() + x.grad().numel(), dw.length);
+                results[threads - 1] = all;
+            } finally {
+                dev.pare.tensor.parallel.Parallel.setThreads(before);
+            }
+        }
+        assertArrayEquals(results[0], results[1], cfg + " n=" + n + ": 1 and 2 threads differ");
+    }
+
+    /**
+     * A first layer (few channels: the direct few-channel route for C·k² ≤ 27, the GEMM routes
+     * beyond), its input with or without a gradient: output, dx, dW and db against the direct
+     * loops for any stride, padding and dilation, and bit for bit the same on 1 and 2 threads.
+     */
+    @Property(tries = 40)
+    void firstLayerConvolutionEqualsTheDirectSumAndIgnoresTheThreadCount(
+            @ForAll @IntRange(min = 1, max = 4) int c,
+            @ForAll @IntRange(min = 1, max = 7) int o,
+            @ForAll @IntRange(min = 1, max = 4) int k,
+            @ForAll @IntRange(min = 1, max = 3) int stride,
+            @ForAll @IntRange(min = 0, max = 2) int padding,
+            @ForAll @IntRange(min = 1, max = 2) int dilation,
+            @ForAll @IntRange(min = 1, max = 11) int h,
+            @ForAll @IntRange(min = 1, max = 11) int w,
+            @ForAll @IntRange(min = 1, max = 10) int n,
+            @ForAll boolean bias, @ForAll boolean inputGrad, @ForAll long seed) {
+        int span = dilation * (k - 1) + 1;
+        Assume.that(h + 2 * padding >= span && w + 2 * padding >= span);
+        Conv2dTest.Config cfg = new Conv2dTest.Config(c, o, k, stride, padding, dilation, 1, bias, h, w);
+        float[][] results = new float[2][];
+        for (int threads = 1; threads <= 2; threads++) {
+            int before = dev.pare.tensor.parallel.Parallel.threads();
+            dev.pare.tensor.parallel.Parallel.setThreads(threads);
+            try {
+                Rng rng = new Rng(seed);
+                Conv2d conv = new Conv2d(c, o, k, stride, padding, dilation, 1, bias, rng);
+                Tensor x = Tensor.randn(rng, n, c, h, w).requiresGrad(inputGrad);
+                Tensor y = conv.forward(x);
+                float[] wv = conv.weight().toArray();
+                float[] bv = bias ? conv.bias().toArray() : null;
+                Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
+                        y.toArray());
+                Tensor g = Tensor.randn(rng, y.shape());
+                y.backward(g);
+                double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
+                // dW sums n·OH·OW products per element, up to two thousand here: its float error
+                // grows with the square root of that, beyond assertClose's fixed 1e-5.
+                assertCloseForSums(cfg + " dW", expected[1], conv.weight().grad().toArray(),
+                        n * y.size(2) * y.size(3));
+                if (inputGrad) {
+                    Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
+                }
+                float[] dw = conv.weight().grad().toArray();
+                float[] all = java.util.Arrays.copyOf(y.toArray(), y.numel() + dw.length + o);
+                System.arraycopy(dw, 0, all, y.numel(), dw.length);
+                if (bias) {
+                    float[] db = conv.bias().grad().toArray();
+                    float[] gv = g.toArray();
+                    int pix = y.size(2) * y.size(3);
+                    for (int oc = 0; oc < o; oc++) {
+                        double sum = 0;
+                        for (int s = 0; s < n; s++) {
+                            for (int q = 0; q < pix; q++) {
+                                sum += gv[(s * o + oc) * pix + q];
+                            }
+                        }
+                        org.junit.jupiter.api.Assertions.assertEquals(sum, db[oc], 1e-4 * (1 + Math.abs(sum)),
+                                cfg + " db[" + oc + "]");
+                    }
+                    System.arraycopy(db, 0, all, y.numel() + dw.length, o);
+                }
+                results[threads - 1] = all;
+            } finally {
+                dev.pare.tensor.parallel.Parallel.setThreads(before);
+            }
+        }
+        assertArrayEquals(results[0], results[1], cfg + " n=" + n + ": 1 and 2 threads differ");
+    }
+
+    /** Like {@link Conv2dTest#assertClose}, with the tolerance grown by √terms / 8 for sums of many terms. */
+    private static void assertCloseForSums(String what, double[] expected, float[] actual, int terms) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        double scale = Math.max(1, Math.sqrt(terms) / 8);
+        for (int i = 0; i < expected.length; i++) {
+            double tol = (1e-5 + 1e-5 * Math.abs(expected[i])) * scale;
+            assertTrue(Math.abs(expected[i] - actual[i]) <= tol, what + ": element " + i + ": expected "
+                    + expected[i] + ", got " + actual[i] + " (tolerance " + tol + " for " + terms + " terms)");
+        }
     }
 
     @Property(tries = 30)

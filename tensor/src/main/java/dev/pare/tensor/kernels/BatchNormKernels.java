@@ -1,0 +1,366 @@
+package dev.pare.tensor.kernels;
+
+import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The passes of training-mode batch normalisation over one channel, each a single sweep on
+ * vector lanes, with scalar twins. A channel of an {@code [N, C, inner]} tensor is {@code planes}
+ * runs of {@code inner} floats, run p starting at {@code off + p·stride} (stride {@code C·inner}
+ * for a contiguous tensor): the kernels walk the whole channel in one call.
+ *
+ * <pre>
+ *   forward:  μ = (1/m) Σ x,  σ² = (1/m) Σ (x − μ)²,  x̂ = (x − μ)·(1/σ),  y = act(x̂·γ + β)
+ *   backward: g' = g·[y &gt; 0] (with ReLU), dβ = Σ g',  dγ = Σ g'·x̂,
+ *             dx = γ/(m·σ) · (m·g' − Σ g' − x̂·Σ g'·x̂)
+ * </pre>
+ *
+ * <p>Why whole channels: the MobileNet-style CNN's planes are 7×7 to 28×28 floats, and a call per
+ * plane paid a horizontal reduction (a lane-by-lane sum, to keep the order fixed) and a scalar
+ * tail for every 49 floats. Here a sum keeps one vector accumulator per plane, spills it into
+ * double lanes ({@code lanes}, one double per vector lane) after each plane, and adds those
+ * lanes in lane order once per channel: fixed order, so the same bits on any thread count, and
+ * double precision across the planes of a channel of millions of values.
+ *
+ * <p>Fusing the activation (ReLU): the forward writes {@code max(y, 0)} in the same pass, and
+ * the backward masks g where the saved output is not positive, inside its two passes, so neither
+ * a ReLU output nor its gradient is a separate full-size array.
+ *
+ * <p>Rounding: x̂ is {@code (x − μ)·(1/σ)} and y is {@code x̂·γ + β}, each operation rounded to
+ * float, no fused multiply-add, so the forward pass and the x̂ recomputed by the backward pass
+ * are bit for bit those of the scalar twins. The sums add in a different order than the twins
+ * (lanes, then planes), so tests compare them with a tolerance that grows with the count.
+ */
+public final class BatchNormKernels {
+    private BatchNormKernels() {}
+
+    /** How many doubles the {@code lanes} scratch of the sums needs: one per vector lane. */
+    public static int scratchLength() {
+        return FLOAT.length();
+    }
+
+    private static void checkChannel(String op, float[] x, int off, int stride, int planes, int inner) {
+        if (planes < 0 || inner < 0 || off < 0 || planes > 0 && stride < inner
+                || planes > 0 && (long) off + (long) (planes - 1) * stride + inner > x.length) {
+            throw new IllegalArgumentException("batchNorm." + op + ": " + planes + " planes of " + inner
+                    + " floats from offset " + off + " every " + stride + " do not fit in " + x.length + " floats");
+        }
+    }
+
+    /** Adds the spilled vector accumulator into the double lanes. */
+    private static void spill(FloatVector acc, float[] tmp, double[] lanes) {
+        acc.intoArray(tmp, 0);
+        for (int l = 0; l < tmp.length; l++) {
+            lanes[l] += tmp[l];
+        }
+    }
+
+    private static double sumLanes(double[] lanes) {
+        double s = 0;
+        for (double v : lanes) {
+            s += v;
+        }
+        return s;
+    }
+
+    /** Scalar twin of {@link #sum}: Σ over the channel, in double, run after run. */
+    public static double sumScalar(float[] x, int off, int stride, int planes, int inner) {
+        checkChannel("sum", x, off, stride, planes, inner);
+        double s = 0;
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < inner; i++) {
+                s += x[off + p * stride + i];
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Σ of the channel's {@code planes·inner} values.
+     *
+     * @param lanes scratch of {@link #scratchLength()} doubles (contents overwritten)
+     */
+    public static double sum(float[] x, int off, int stride, int planes, int inner, double[] lanes) {
+        checkChannel("sum", x, off, stride, planes, inner);
+        Arrays.fill(lanes, 0, FLOAT.length(), 0);
+        float[] tmp = new float[FLOAT.length()];
+        int bound = FLOAT.loopBound(inner);
+        double tail = 0;
+        for (int p = 0; p < planes; p++) {
+            int base = off + p * stride;
+            FloatVector acc = FloatVector.zero(FLOAT);
+            int i = 0;
+            for (; i < bound; i += FLOAT.length()) {
+                acc = acc.add(FloatVector.fromArray(FLOAT, x, base + i));
+            }
+            for (; i < inner; i++) {
+                tail += x[base + i];
+            }
+            spill(acc, tmp, lanes);
+        }
+        return sumLanes(lanes) + tail;
+    }
+
+    /** Scalar twin of {@link #squaredDeviations}: Σ (x − μ)², each difference and square rounded to float. */
+    public static double squaredDeviationsScalar(float[] x, int off, int stride, int planes, int inner, float mean) {
+        checkChannel("squaredDeviations", x, off, stride, planes, inner);
+        double s = 0;
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < inner; i++) {
+                float d = x[off + p * stride + i] - mean;
+                s += d * d;
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Σ (x − μ)² over the channel: the variance's numerator, from the mean rather than as
+     * Σx² − m·μ², which cancels catastrophically when the mean is large against the spread.
+     */
+    public static double squaredDeviations(float[] x, int off, int stride, int planes, int inner, float mean,
+                                           double[] lanes) {
+        checkChannel("squaredDeviations", x, off, stride, planes, inner);
+        Arrays.fill(lanes, 0, FLOAT.length(), 0);
+        float[] tmp = new float[FLOAT.length()];
+        FloatVector mu = FloatVector.broadcast(FLOAT, mean);
+        int bound = FLOAT.loopBound(inner);
+        double tail = 0;
+        for (int p = 0; p < planes; p++) {
+            int base = off + p * stride;
+            FloatVector acc = FloatVector.zero(FLOAT);
+            int i = 0;
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector d = FloatVector.fromArray(FLOAT, x, base + i).sub(mu);
+                acc = acc.add(d.mul(d));
+            }
+            for (; i < inner; i++) {
+                float d = x[base + i] - mean;
+                tail += d * d;
+            }
+            spill(acc, tmp, lanes);
+        }
+        return sumLanes(lanes) + tail;
+    }
+
+    /**
+     * Scalar twin of {@link #normalize}: {@code y = ((x − μ)·invStd)·γ + β}, then {@code max(y, 0)}
+     * when {@code relu}. Trap: {@code Math.max(y, 0)} would turn −0 into 0 and keep NaN; this
+     * keeps the vector kernel's rule, {@code y > 0 ? y : 0} (a NaN becomes 0, as a lane compare
+     * gives it).
+     */
+    public static void normalizeScalar(float[] x, int xOff, float[] y, int yOff, int stride, int planes, int inner,
+                                       float mean, float invStd, float gamma, float beta, boolean relu) {
+        checkChannel("normalize", x, xOff, stride, planes, inner);
+        checkChannel("normalize", y, yOff, stride, planes, inner);
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < inner; i++) {
+                float v = (x[xOff + p * stride + i] - mean) * invStd * gamma + beta;
+                y[yOff + p * stride + i] = relu ? (v > 0f ? v : 0f) : v;
+            }
+        }
+    }
+
+    /**
+     * {@code y = ((x − μ)·invStd)·γ + β} over the channel, or its ReLU when {@code relu}; x and y
+     * runs share the stride (both are {@code [N, C, inner]} tensors), and may be the same array.
+     */
+    public static void normalize(float[] x, int xOff, float[] y, int yOff, int stride, int planes, int inner,
+                                 float mean, float invStd, float gamma, float beta, boolean relu) {
+        checkChannel("normalize", x, xOff, stride, planes, inner);
+        checkChannel("normalize", y, yOff, stride, planes, inner);
+        FloatVector mu = FloatVector.broadcast(FLOAT, mean);
+        FloatVector is = FloatVector.broadcast(FLOAT, invStd);
+        FloatVector gm = FloatVector.broadcast(FLOAT, gamma);
+        FloatVector bt = FloatVector.broadcast(FLOAT, beta);
+        FloatVector zero = FloatVector.zero(FLOAT);
+        int bound = FLOAT.loopBound(inner);
+        for (int p = 0; p < planes; p++) {
+            int xb = xOff + p * stride;
+            int yb = yOff + p * stride;
+            int i = 0;
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector v = FloatVector.fromArray(FLOAT, x, xb + i).sub(mu).mul(is).mul(gm).add(bt);
+                if (relu) {
+                    // zero where not v > 0 (NaN included), like the scalar twin
+                    v = zero.blend(v, v.compare(VectorOperators.GT, 0f));
+                }
+                v.intoArray(y, yb + i);
+            }
+            for (; i < inner; i++) {
+                float v = (x[xb + i] - mean) * invStd * gamma + beta;
+                y[yb + i] = relu ? (v > 0f ? v : 0f) : v;
+            }
+        }
+    }
+
+    /**
+     * Scalar twin of {@link #gradSums}: {@code sums[0] = Σ g'}, {@code sums[1] = Σ g'·x̂} with
+     * {@code x̂ = (x − μ)·invStd} and {@code g' = g·[y > 0]} when {@code y} is given (the fused
+     * ReLU's output), else g.
+     */
+    public static void gradSumsScalar(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, int stride,
+                                      int planes, int inner, float mean, float invStd, double[] sums) {
+        checkChannel("gradSums", g, gOff, stride, planes, inner);
+        checkChannel("gradSums", x, xOff, stride, planes, inner);
+        if (y != null) {
+            checkChannel("gradSums", y, yOff, stride, planes, inner);
+        }
+        double sg = 0;
+        double sgx = 0;
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < inner; i++) {
+                float gv = g[gOff + p * stride + i];
+                if (y != null && !(y[yOff + p * stride + i] > 0f)) {
+                    gv = 0f;
+                }
+                float xhat = (x[xOff + p * stride + i] - mean) * invStd;
+                sg += gv;
+                sgx += gv * xhat;
+            }
+        }
+        sums[0] = sg;
+        sums[1] = sgx;
+    }
+
+    /**
+     * Both sums of the backward pass in one sweep over g and x: {@code sums[0] = Σ g'} (dβ) and
+     * {@code sums[1] = Σ g'·x̂} (dγ), x̂ recomputed from the saved input with the forward pass's
+     * float operations. {@code y} (the output of a fused ReLU) masks g, or is null.
+     *
+     * @param lanes scratch of 2·{@link #scratchLength()} doubles
+     */
+    public static void gradSums(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, int stride,
+                                int planes, int inner, float mean, float invStd, double[] lanes, double[] sums) {
+        checkChannel("gradSums", g, gOff, stride, planes, inner);
+        checkChannel("gradSums", x, xOff, stride, planes, inner);
+        if (y != null) {
+            checkChannel("gradSums", y, yOff, stride, planes, inner);
+        }
+        int l = FLOAT.length();
+        Arrays.fill(lanes, 0, 2 * l, 0);
+        float[] tmp = new float[2 * l];
+        FloatVector mu = FloatVector.broadcast(FLOAT, mean);
+        FloatVector is = FloatVector.broadcast(FLOAT, invStd);
+        FloatVector zero = FloatVector.zero(FLOAT);
+        int bound = FLOAT.loopBound(inner);
+        double tg = 0;
+        double tgx = 0;
+        for (int p = 0; p < planes; p++) {
+            int gb = gOff + p * stride;
+            int xb = xOff + p * stride;
+            int yb = yOff + p * stride;
+            FloatVector ag = zero;
+            FloatVector agx = zero;
+            int i = 0;
+            for (; i < bound; i += l) {
+                FloatVector gv = FloatVector.fromArray(FLOAT, g, gb + i);
+                if (y != null) {
+                    gv = zero.blend(gv, FloatVector.fromArray(FLOAT, y, yb + i)
+                            .compare(VectorOperators.GT, 0f));
+                }
+                FloatVector xhat = FloatVector.fromArray(FLOAT, x, xb + i).sub(mu).mul(is);
+                ag = ag.add(gv);
+                agx = agx.add(gv.mul(xhat));
+            }
+            for (; i < inner; i++) {
+                float gv = g[gb + i];
+                if (y != null && !(y[yb + i] > 0f)) {
+                    gv = 0f;
+                }
+                float xhat = (x[xb + i] - mean) * invStd;
+                tg += gv;
+                tgx += gv * xhat;
+            }
+            ag.intoArray(tmp, 0);
+            agx.intoArray(tmp, l);
+            for (int k = 0; k < 2 * l; k++) {
+                lanes[k] += tmp[k];
+            }
+        }
+        double sg = tg;
+        double sgx = tgx;
+        for (int k = 0; k < l; k++) {
+            sg += lanes[k];
+            sgx += lanes[l + k];
+        }
+        sums[0] = sg;
+        sums[1] = sgx;
+    }
+
+    /**
+     * Scalar twin of {@link #inputGrad}: {@code dx = scale·(m·g' − Σg' − x̂·Σg'x̂)}, each operation
+     * rounded to float.
+     */
+    public static void inputGradScalar(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, float[] dx,
+                                       int dxOff, int stride, int planes, int inner, float mean, float invStd,
+                                       float scale, float m, float sumG, float sumGx) {
+        checkChannel("inputGrad", g, gOff, stride, planes, inner);
+        checkChannel("inputGrad", x, xOff, stride, planes, inner);
+        checkChannel("inputGrad", dx, dxOff, stride, planes, inner);
+        if (y != null) {
+            checkChannel("inputGrad", y, yOff, stride, planes, inner);
+        }
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < inner; i++) {
+                float gv = g[gOff + p * stride + i];
+                if (y != null && !(y[yOff + p * stride + i] > 0f)) {
+                    gv = 0f;
+                }
+                float xhat = (x[xOff + p * stride + i] - mean) * invStd;
+                dx[dxOff + p * stride + i] = scale * (m * gv - sumG - xhat * sumGx);
+            }
+        }
+    }
+
+    /**
+     * The input gradient over the channel, {@code dx = scale·(m·g' − Σg' − x̂·Σg'x̂)} with
+     * {@code scale = γ/(m·σ)}: the second sweep of the backward pass. {@code y} as in
+     * {@link #gradSums}. Same bits as the scalar twin (no fused multiply-add).
+     */
+    public static void inputGrad(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, float[] dx,
+                                 int dxOff, int stride, int planes, int inner, float mean, float invStd,
+                                 float scale, float m, float sumG, float sumGx) {
+        checkChannel("inputGrad", g, gOff, stride, planes, inner);
+        checkChannel("inputGrad", x, xOff, stride, planes, inner);
+        checkChannel("inputGrad", dx, dxOff, stride, planes, inner);
+        if (y != null) {
+            checkChannel("inputGrad", y, yOff, stride, planes, inner);
+        }
+        FloatVector mu = FloatVector.broadcast(FLOAT, mean);
+        FloatVector is = FloatVector.broadcast(FLOAT, invStd);
+        FloatVector sc = FloatVector.broadcast(FLOAT, scale);
+        FloatVector mv = FloatVector.broadcast(FLOAT, m);
+        FloatVector sg = FloatVector.broadcast(FLOAT, sumG);
+        FloatVector sgx = FloatVector.broadcast(FLOAT, sumGx);
+        FloatVector zero = FloatVector.zero(FLOAT);
+        int bound = FLOAT.loopBound(inner);
+        for (int p = 0; p < planes; p++) {
+            int gb = gOff + p * stride;
+            int xb = xOff + p * stride;
+            int yb = yOff + p * stride;
+            int db = dxOff + p * stride;
+            int i = 0;
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector gv = FloatVector.fromArray(FLOAT, g, gb + i);
+                if (y != null) {
+                    gv = zero.blend(gv, FloatVector.fromArray(FLOAT, y, yb + i)
+                            .compare(VectorOperators.GT, 0f));
+                }
+                FloatVector xhat = FloatVector.fromArray(FLOAT, x, xb + i).sub(mu).mul(is);
+                sc.mul(mv.mul(gv).sub(sg).sub(xhat.mul(sgx))).intoArray(dx, db + i);
+            }
+            for (; i < inner; i++) {
+                float gv = g[gb + i];
+                if (y != null && !(y[yb + i] > 0f)) {
+                    gv = 0f;
+                }
+                float xhat = (x[xb + i] - mean) * invStd;
+                dx[db + i] = scale * (m * gv - sumG - xhat * sumGx);
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.pare.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * The whole-channel batch-normalisation sweeps against their scalar twins, over awkward plane
+ * sizes (empty, one value, around one vector, primes), plane counts, channel strides with gaps
+ * and offsets, with and without the fused ReLU: element-wise outputs bit for bit, sums within a
+ * tolerance that grows with the count.
+ */
+class BatchNormKernelsProperties {
+
+    /** A channel of {@code planes} runs of {@code inner} floats, {@code gap} floats apart, from {@code off}. */
+    private record Channel(float[] data, int off, int stride, int planes, int inner) {
+        static Channel random(SplittableRandom rng, int planes, int inner, int gap, int off, float shift) {
+            int stride = inner + gap;
+            float[] d = new float[off + planes * stride + 2];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) rng.nextGaussian() + shift;
+            }
+            return new Channel(d, off, stride, planes, inner);
+        }
+    }
+
+    private static float[] copy(float[] a) {
+        return a.clone();
+    }
+
+    @Property(tries = 300)
+    void vectorSweepsEqualTheirScalarTwins(@ForAll("inner") int inner,
+                                           @ForAll @IntRange(min = 0, max = 5) int planes,
+                                           @ForAll @IntRange(min = 0, max = 19) int gap,
+                                           @ForAll @IntRange(min = 0, max = 3) int off,
+                                           @ForAll boolean relu, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Channel x = Channel.random(rng, planes, inner, gap, off, 3f);
+        Channel g = Channel.random(rng, planes, inner, gap, off, 0f);
+        int count = planes * inner;
+        double tol = 1e-5 * (count + 1);
+        double[] lanes = new double[2 * BatchNormKernels.scratchLength()];
+
+        double sum = BatchNormKernels.sum(x.data(), off, x.stride(), planes, inner, lanes);
+        double sumRef = BatchNormKernels.sumScalar(x.data(), off, x.stride(), planes, inner);
+        assertEquals(sumRef, sum, tol * 4, "sum of " + planes + "×" + inner);
+        float mean = count == 0 ? 0f : (float) (sumRef / count);
+        double sq = BatchNormKernels.squaredDeviations(x.data(), off, x.stride(), planes, inner, mean, lanes);
+        double sqRef = BatchNormKernels.squaredDeviationsScalar(x.data(), off, x.stride(), planes, inner, mean);
+        assertEquals(sqRef, sq, tol * 4, "squared deviations of " + planes + "×" + inner);
+        float invStd = (float) (1 / Math.sqrt(count == 0 ? 1 : sqRef / count + 1e-5));
+
+        // The outputs land between untouched guard values, which must stay as they were.
+        float[] y = copy(g.data());
+        float[] yRef = copy(g.data());
+        BatchNormKernels.normalize(x.data(), off, y, off, x.stride(), planes, inner, mean, invStd, 1.5f, -0.25f, relu);
+        BatchNormKernels.normalizeScalar(x.data(), off, yRef, off, x.stride(), planes, inner, mean, invStd, 1.5f,
+                -0.25f, relu);
+        assertBits(yRef, y, "normalize relu=" + relu + " " + planes + "×" + inner);
+
+        float[] mask = relu ? y : null;
+        double[] sums = new double[2];
+        double[] sumsRef = new double[2];
+        BatchNormKernels.gradSums(g.data(), off, x.data(), off, mask, off, x.stride(), planes, inner, mean, invStd,
+                lanes, sums);
+        BatchNormKernels.gradSumsScalar(g.data(), off, x.data(), off, mask, off, x.stride(), planes, inner, mean,
+                invStd, sumsRef);
+        assertEquals(sumsRef[0], sums[0], tol * 4, "Σg");
+        assertEquals(sumsRef[1], sums[1], tol * 16, "Σg·x̂");
+
+        float[] dx = copy(x.data());
+        float[] dxRef = copy(x.data());
+        BatchNormKernels.inputGrad(g.data(), off, x.data(), off, mask, off, dx, off, x.stride(), planes, inner, mean,
+                invStd, 0.01f, count, (float) sumsRef[0], (float) sumsRef[1]);
+        BatchNormKernels.inputGradScalar(g.data(), off, x.data(), off, mask, off, dxRef, off, x.stride(), planes,
+                inner, mean, invStd, 0.01f, count, (float) sumsRef[0], (float) sumsRef[1]);
+        assertBits(dxRef, dx, "inputGrad relu=" + relu + " " + planes + "×" + inner);
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<Integer> inner() {
+        return KernelSizes.sizes().filter(n -> n <= 1023);
+    }
+
+    @Example
+    void sumOfAChannelOfAMillionLargeValuesStaysAccurate() {
+        // 1000 planes of 1000 values 1000.1: a float running sum would stall once it passes 2^24
+        // times the ulp of the values and end percents off; float lanes within a plane and
+        // doubles across planes keep the error to a plane's rounding.
+        float[] x = new float[1_000_000];
+        java.util.Arrays.fill(x, 1000.1f);
+        double s = BatchNormKernels.sum(x, 0, 1000, 1000, 1000, new double[BatchNormKernels.scratchLength()]);
+        assertEquals(1_000_000 * (double) 1000.1f, s, 1e-5 * 1_000_000 * 1000.1);
+    }
+
+    @Example
+    void reluKeepsPositivesAndZeroesNegativesNegativeZeroAndNaN() {
+        float[] x = {2f, -1f, -0f, Float.NaN, 0.5f};
+        float[] y = new float[5];
+        BatchNormKernels.normalize(x, 0, y, 0, 5, 1, 5, 0f, 1f, 1f, 0f, true);
+        float[] expected = {2f, 0f, 0f, 0f, 0.5f};
+        for (int i = 0; i < 5; i++) {
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(y[i]), "index " + i);
+        }
+    }
+
+    @Example
+    void aChannelPastTheArrayIsRefusedWithItsSizes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BatchNormKernels.sum(new float[10], 0, 6, 2, 5, new double[BatchNormKernels.scratchLength()]));
+        assertTrue(e.getMessage().contains("2 planes of 5 floats from offset 0 every 6 do not fit in 10 floats"),
+                e.getMessage());
+    }
+
+    private static void assertBits(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                throw new AssertionError(what + ": index " + i + ": scalar twin " + expected[i] + ", vector kernel "
+                        + actual[i] + " (species " + VectorConfig.describe() + ")");
+            }
+        }
+    }
+}
