@@ -4,6 +4,8 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -59,7 +61,8 @@ public final class Fletcher4Kernels {
     static final VectorSpecies<Long> LONG = VectorSpecies.of(long.class, VectorShape.forBitSize(FLOAT.vectorBitSize()));
     /** Words per vector, L: two per long lane. */
     static final int WORDS_PER_VECTOR = 2 * LONG.length();
-    private static final int BYTES_PER_VECTOR = 4 * WORDS_PER_VECTOR;
+    /** Vectors per refill of {@link #update}'s block: 2 KiB at 512 bits, well inside L1. */
+    private static final int BLOCK_VECTORS = 32;
     private static final long LOW_WORD = 0xFFFF_FFFFL;
 
     /*
@@ -222,8 +225,16 @@ public final class Fletcher4Kernels {
         int vectors = words / WORDS_PER_VECTOR;
         LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0; // low halves: even lanes
         LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;                     // high halves: odd lanes
+        // JDK 19 removed the Vector API's ByteBuffer loads (MemorySegment loads replaced them) and
+        // Pare runs on 17 and later: the words pass through a small long[] that stays in L1.
+        LongBuffer in = words == 0 ? null : littleEndian(src, from).asLongBuffer();
+        long[] block = new long[Math.min(vectors, BLOCK_VECTORS) * LONG.length()];
         for (int v = 0; v < vectors; v++) {
-            LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
+            int inBlock = v % BLOCK_VECTORS;
+            if (inBlock == 0) {
+                in.get(block, 0, Math.min(vectors - v, BLOCK_VECTORS) * LONG.length());
+            }
+            LongVector x = LongVector.fromArray(LONG, block, inBlock * LONG.length());
             a0 = a0.add(x); // both words at once: low + 2^32·high, see below
             b0 = b0.add(a0);
             c0 = c0.add(b0);
@@ -264,9 +275,14 @@ public final class Fletcher4Kernels {
         int vectors = n / WORDS_PER_VECTOR;
         LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0;
         LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
+        // The copy is the JDK's bulk get (a memory copy); the sums then read the floats back while
+        // they are still in cache. One vector load would serve both on JDK 17, but JDK 19 removed
+        // the Vector API's ByteBuffer loads, and Pare runs on 17 and later.
+        if (n > 0) {
+            littleEndian(src, from).asFloatBuffer().get(dst, dOff, n);
+        }
         for (int v = 0; v < vectors; v++) {
-            LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
-            x.reinterpretAsFloats().intoArray(dst, dOff + v * WORDS_PER_VECTOR);
+            LongVector x = FloatVector.fromArray(FLOAT, dst, dOff + v * WORDS_PER_VECTOR).reinterpretAsLongs();
             a0 = a0.add(x); // both words at once: low + 2^32·high, see below
             b0 = b0.add(a0);
             c0 = c0.add(b0);
@@ -293,13 +309,14 @@ public final class Fletcher4Kernels {
                             .reduceLanes(VectorOperators.ADD),
                     (long) vectors * WORDS_PER_VECTOR);
         }
-        boolean swap = src.order() != ByteOrder.LITTLE_ENDIAN;
         for (int i = vectors * WORDS_PER_VECTOR; i < n; i++) {
-            int w = src.getInt(from + 4 * i);
-            w = swap ? Integer.reverseBytes(w) : w;
-            dst[dOff + i] = Float.intBitsToFloat(w);
-            updateWord(state, w);
+            updateWord(state, Float.floatToRawIntBits(dst[dOff + i]));
         }
+    }
+
+    /** {@code src} from byte {@code from} on, read little-endian whatever {@code src}'s own order and position. */
+    private static ByteBuffer littleEndian(ByteBuffer src, int from) {
+        return src.duplicate().position(from).slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** The words after the last whole vector, one at a time, in either byte order of {@code src}. */
