@@ -4,6 +4,7 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
@@ -61,7 +62,7 @@ public final class Fletcher4Kernels {
     static final VectorSpecies<Long> LONG = VectorSpecies.of(long.class, VectorShape.forBitSize(FLOAT.vectorBitSize()));
     /** Words per vector, L: two per long lane. */
     static final int WORDS_PER_VECTOR = 2 * LONG.length();
-    /** Vectors per refill of {@link #update}'s block: 2 KiB at 512 bits, well inside L1. */
+    /** Vectors per block that is copied, then summed while in L1: 2 KiB at 512 bits. */
     private static final int BLOCK_VECTORS = 32;
     private static final long LOW_WORD = 0xFFFF_FFFFL;
 
@@ -275,13 +276,15 @@ public final class Fletcher4Kernels {
         int vectors = n / WORDS_PER_VECTOR;
         LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0;
         LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
-        // The copy is the JDK's bulk get (a memory copy); the sums then read the floats back while
-        // they are still in cache. One vector load would serve both on JDK 17, but JDK 19 removed
-        // the Vector API's ByteBuffer loads, and Pare runs on 17 and later.
-        if (n > 0) {
-            littleEndian(src, from).asFloatBuffer().get(dst, dOff, n);
-        }
+        // The copy is the JDK's bulk get (a memory copy), a block at a time; the sums then read
+        // each block back while it is still in L1. One vector load would serve both on JDK 17,
+        // but JDK 19 removed the Vector API's ByteBuffer loads, and Pare runs on 17 and later.
+        FloatBuffer in = n == 0 ? null : littleEndian(src, from).asFloatBuffer();
         for (int v = 0; v < vectors; v++) {
+            if (v % BLOCK_VECTORS == 0) {
+                int start = v * WORDS_PER_VECTOR;
+                in.get(dst, dOff + start, Math.min(vectors - v, BLOCK_VECTORS) * WORDS_PER_VECTOR);
+            }
             LongVector x = FloatVector.fromArray(FLOAT, dst, dOff + v * WORDS_PER_VECTOR).reinterpretAsLongs();
             a0 = a0.add(x); // both words at once: low + 2^32·high, see below
             b0 = b0.add(a0);
@@ -309,7 +312,11 @@ public final class Fletcher4Kernels {
                             .reduceLanes(VectorOperators.ADD),
                     (long) vectors * WORDS_PER_VECTOR);
         }
-        for (int i = vectors * WORDS_PER_VECTOR; i < n; i++) {
+        int done = vectors * WORDS_PER_VECTOR;
+        if (done < n) {
+            in.get(dst, dOff + done, n - done);
+        }
+        for (int i = done; i < n; i++) {
             updateWord(state, Float.floatToRawIntBits(dst[dOff + i]));
         }
     }
