@@ -5,7 +5,6 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
@@ -64,6 +63,7 @@ public final class Fletcher4Kernels {
     static final int WORDS_PER_VECTOR = 2 * LONG.length();
     /** Vectors per block that is copied, then summed while in L1: 2 KiB at 512 bits. */
     private static final int BLOCK_VECTORS = 32;
+    private static final ThreadLocal<long[]> BLOCK = ThreadLocal.withInitial(() -> new long[BLOCK_VECTORS * LONG.length()]);
     private static final long LOW_WORD = 0xFFFF_FFFFL;
 
     /*
@@ -228,12 +228,19 @@ public final class Fletcher4Kernels {
         LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;                     // high halves: odd lanes
         // JDK 19 removed the Vector API's ByteBuffer loads (MemorySegment loads replaced them) and
         // Pare runs on 17 and later: the words pass through a small long[] that stays in L1.
-        LongBuffer in = words == 0 ? null : littleEndian(src, from).asLongBuffer();
-        long[] block = new long[Math.min(vectors, BLOCK_VECTORS) * LONG.length()];
+        // The block is the thread's own and the longs are read by index, so a call allocates
+        // nothing: a loader calls this once per 64 KiB chunk.
+        long[] block = vectors == 0 ? null : BLOCK.get();
+        boolean swap = src.order() != ByteOrder.LITTLE_ENDIAN;
         for (int v = 0; v < vectors; v++) {
             int inBlock = v % BLOCK_VECTORS;
             if (inBlock == 0) {
-                in.get(block, 0, Math.min(vectors - v, BLOCK_VECTORS) * LONG.length());
+                int longs = Math.min(vectors - v, BLOCK_VECTORS) * LONG.length();
+                int at = from + v * 4 * WORDS_PER_VECTOR;
+                for (int i = 0; i < longs; i++) {
+                    long x = src.getLong(at + 8 * i);
+                    block[i] = swap ? Long.reverseBytes(x) : x;
+                }
             }
             LongVector x = LongVector.fromArray(LONG, block, inBlock * LONG.length());
             a0 = a0.add(x); // both words at once: low + 2^32·high, see below
