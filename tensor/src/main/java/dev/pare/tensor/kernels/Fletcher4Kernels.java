@@ -4,8 +4,6 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -63,6 +61,15 @@ public final class Fletcher4Kernels {
     static final int WORDS_PER_VECTOR = 2 * LONG.length();
     /** Vectors per block that is copied, then summed while in L1: 2 KiB at 512 bits. */
     private static final int BLOCK_VECTORS = 32;
+    /**
+     * Whether this JDK's Vector API loads vectors straight from a ByteBuffer (JDK 17 and 18; 19
+     * replaced those loads with MemorySegment ones, which {@code --release 17} code cannot name).
+     * With them, one load serves the store and the sums; without, the words pass through a small
+     * block in L1. The branch on this constant is folded away, and the missing method is never
+     * linked on a JDK that lacks it.
+     */
+    static final boolean BYTE_BUFFER_LOADS = hasByteBufferLoads();
+    private static final int BYTES_PER_VECTOR = 4 * WORDS_PER_VECTOR;
     private static final ThreadLocal<long[]> BLOCK = ThreadLocal.withInitial(() -> new long[BLOCK_VECTORS * LONG.length()]);
     private static final long LOW_WORD = 0xFFFF_FFFFL;
 
@@ -223,6 +230,50 @@ public final class Fletcher4Kernels {
      * {@link #updateScalar}.
      */
     public static void update(long[] state, ByteBuffer src, int from, int words) {
+        if (BYTE_BUFFER_LOADS) {
+            updateByteBufferLoads(state, src, from, words);
+        } else {
+            updateViaBlock(state, src, from, words);
+        }
+    }
+
+    private static void updateByteBufferLoads(long[] state, ByteBuffer src, int from, int words) {
+        int vectors = words / WORDS_PER_VECTOR;
+        LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0; // low halves: even lanes
+        LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;                     // high halves: odd lanes
+        for (int v = 0; v < vectors; v++) {
+            LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
+            a0 = a0.add(x); // both words at once: low + 2^32·high, see below
+            b0 = b0.add(a0);
+            c0 = c0.add(b0);
+            d0 = d0.add(c0);
+            a1 = a1.add(x.lanewise(VectorOperators.LSHR, 32));
+            b1 = b1.add(a1);
+            c1 = c1.add(b1);
+            d1 = d1.add(c1);
+        }
+        if (vectors > 0) { // the lanes combined into the block's sums, written out here (see B_A_LOW)
+            // a0 … d0 summed whole longs, low + 2^32·high, modulo 2^64; taking 2^32 times the
+            // high halves' sums away leaves the low halves' sums, exactly (the sums are linear).
+            a0 = a0.sub(a1.lanewise(VectorOperators.LSHL, 32));
+            b0 = b0.sub(b1.lanewise(VectorOperators.LSHL, 32));
+            c0 = c0.sub(c1.lanewise(VectorOperators.LSHL, 32));
+            d0 = d0.sub(d1.lanewise(VectorOperators.LSHL, 32));
+            append(state,
+                    a0.add(a1).reduceLanes(VectorOperators.ADD),
+                    b0.mul(L1).add(a0.mul(B_A_LOW)).add(b1.mul(L1)).add(a1.mul(B_A_HIGH)).reduceLanes(VectorOperators.ADD),
+                    c0.mul(L2).add(b0.mul(C_B_LOW)).add(a0.mul(C_A_LOW))
+                            .add(c1.mul(L2)).add(b1.mul(C_B_HIGH)).add(a1.mul(C_A_HIGH)).reduceLanes(VectorOperators.ADD),
+                    d0.mul(L3).add(c0.mul(D_C_LOW)).add(b0.mul(D_B_LOW)).add(a0.mul(D_A_LOW))
+                            .add(d1.mul(L3)).add(c1.mul(D_C_HIGH)).add(b1.mul(D_B_HIGH)).add(a1.mul(D_A_HIGH))
+                            .reduceLanes(VectorOperators.ADD),
+                    (long) vectors * WORDS_PER_VECTOR);
+        }
+        int done = vectors * WORDS_PER_VECTOR;
+        tail(state, src, from + 4 * done, words - done);
+    }
+
+    static void updateViaBlock(long[] state, ByteBuffer src, int from, int words) {
         int vectors = words / WORDS_PER_VECTOR;
         LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0; // low halves: even lanes
         LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;                     // high halves: odd lanes
@@ -280,19 +331,20 @@ public final class Fletcher4Kernels {
      * so in a loop bounded by memory the sums cost almost nothing.
      */
     public static void copyFloats(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
+        if (BYTE_BUFFER_LOADS) {
+            copyFloatsByteBufferLoads(state, src, from, dst, dOff, n);
+        } else {
+            copyFloatsViaBlock(state, src, from, dst, dOff, n);
+        }
+    }
+
+    private static void copyFloatsByteBufferLoads(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
         int vectors = n / WORDS_PER_VECTOR;
         LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0;
         LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
-        // The copy is the JDK's bulk get (a memory copy), a block at a time; the sums then read
-        // each block back while it is still in L1. One vector load would serve both on JDK 17,
-        // but JDK 19 removed the Vector API's ByteBuffer loads, and Pare runs on 17 and later.
-        FloatBuffer in = n == 0 ? null : littleEndian(src, from).asFloatBuffer();
         for (int v = 0; v < vectors; v++) {
-            if (v % BLOCK_VECTORS == 0) {
-                int start = v * WORDS_PER_VECTOR;
-                in.get(dst, dOff + start, Math.min(vectors - v, BLOCK_VECTORS) * WORDS_PER_VECTOR);
-            }
-            LongVector x = FloatVector.fromArray(FLOAT, dst, dOff + v * WORDS_PER_VECTOR).reinterpretAsLongs();
+            LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
+            x.reinterpretAsFloats().intoArray(dst, dOff + v * WORDS_PER_VECTOR);
             a0 = a0.add(x); // both words at once: low + 2^32·high, see below
             b0 = b0.add(a0);
             c0 = c0.add(b0);
@@ -319,12 +371,30 @@ public final class Fletcher4Kernels {
                             .reduceLanes(VectorOperators.ADD),
                     (long) vectors * WORDS_PER_VECTOR);
         }
-        int done = vectors * WORDS_PER_VECTOR;
-        if (done < n) {
-            in.get(dst, dOff + done, n - done);
+        boolean swap = src.order() != ByteOrder.LITTLE_ENDIAN;
+        for (int i = vectors * WORDS_PER_VECTOR; i < n; i++) {
+            int w = src.getInt(from + 4 * i);
+            w = swap ? Integer.reverseBytes(w) : w;
+            dst[dOff + i] = Float.intBitsToFloat(w);
+            updateWord(state, w);
         }
-        for (int i = done; i < n; i++) {
-            updateWord(state, Float.floatToRawIntBits(dst[dOff + i]));
+    }
+
+    static void copyFloatsViaBlock(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
+        // The copy is the JDK's bulk get (a memory copy); the sums then read the chunk again
+        // while it is in cache, as longs, which need no reinterpretation of float vectors.
+        if (n > 0) {
+            littleEndian(src, from).asFloatBuffer().get(dst, dOff, n);
+        }
+        updateViaBlock(state, src, from, n);
+    }
+
+    private static boolean hasByteBufferLoads() {
+        try {
+            LongVector.class.getMethod("fromByteBuffer", VectorSpecies.class, ByteBuffer.class, int.class, ByteOrder.class);
+            return true;
+        } catch (NoSuchMethodException absent) {
+            return false;
         }
     }
 

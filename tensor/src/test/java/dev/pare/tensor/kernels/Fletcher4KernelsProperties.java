@@ -68,6 +68,29 @@ class Fletcher4KernelsProperties {
         }
     }
 
+    /** The path JDKs without ByteBuffer vector loads take (19 and later); run here on every JDK. */
+    @Property(tries = 60)
+    void theBlockPathsAddTheSameSumsAsTheScalarTwins(@ForAll("words") int n, @ForAll @IntRange(min = 0, max = 9) int from,
+                                                    @ForAll @IntRange(min = 0, max = 3) int dOff, @ForAll long seed) {
+        Random r = new Random(seed);
+        ByteBuffer src = randomBytes(r, from + 4 * n + 3, r.nextBoolean());
+        long[] want = randomState(r);
+        long[] got = want.clone();
+        Fletcher4Kernels.updateScalar(want, src, from, n);
+        Fletcher4Kernels.updateViaBlock(got, src, from, n);
+        assertArrayEquals(want, got, where("updateViaBlock", n, from, want, got));
+        long[] wantC = randomState(r);
+        long[] gotC = wantC.clone();
+        float[] dstWant = new float[dOff + n + 2];
+        float[] dstGot = new float[dOff + n + 2];
+        Fletcher4Kernels.copyFloatsScalar(wantC, src, from, dstWant, dOff, n);
+        Fletcher4Kernels.copyFloatsViaBlock(gotC, src, from, dstGot, dOff, n);
+        assertArrayEquals(wantC, gotC, where("copyFloatsViaBlock", n, from, wantC, gotC));
+        for (int i = 0; i < dstGot.length; i++) {
+            assertEquals(Float.floatToRawIntBits(dstWant[i]), Float.floatToRawIntBits(dstGot[i]), "copyFloatsViaBlock n=" + n + " index " + i);
+        }
+    }
+
     @Property(tries = 40)
     void theScalarTwinIsTheClosedFormModulo2To64(@ForAll("words") int words, @ForAll long seed) {
         Random r = new Random(seed);
