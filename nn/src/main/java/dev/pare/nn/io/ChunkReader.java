@@ -396,7 +396,7 @@ final class ChunkReader {
     /** Compares the CRC32C of tensor {@code t} with the one stored for it, then its fletcher-4 if it has one. */
     private void verify(int t, long actual) throws SafeTensorsChecksumException {
         if (actual != expected[t]) {
-            throw damaged(t, "CRC32C", TensorChecksumChannel.crc32cHex(expected[t]), TensorChecksumChannel.crc32cHex(actual));
+            throw damaged(t, "CRC32C", Crc32cChannel.hex(expected[t]), Crc32cChannel.hex(actual));
         }
         if (expectedF4 != null) {
             verifyFletcher4(t);

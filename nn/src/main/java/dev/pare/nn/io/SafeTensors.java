@@ -156,9 +156,14 @@ public final class SafeTensors {
             end += e.byteLength();
             ends[i++] = end;
         }
-        TensorChecksumChannel sums = kind == Checksums.ON ? TensorChecksumChannel.fletcher4(ends) : TensorChecksumChannel.crc32c(ends);
-        writeData(sums, checkpoint);
-        return sums.checksums();
+        if (kind == Checksums.ON) {
+            Fletcher4Channel f4 = new Fletcher4Channel(ends);
+            writeData(f4, checkpoint);
+            return f4.checksums();
+        }
+        Crc32cChannel crc = new Crc32cChannel(ends);
+        writeData(crc, checkpoint);
+        return crc.checksums();
     }
 
     /** The smallest magnitude that rounds to F16 infinity: 65520, halfway from 65504 to 2^16. */

@@ -272,11 +272,10 @@ class SafeTensorsChecksumTest {
         SafeTensors.write(f, new Checkpoint().put("a", entryOf(DType.F32, 1 << 19)).put("b", entryOf(DType.I8, 1 << 20))
                 .put("c", entryOf(DType.I64, 1 << 17)).put("d", entryOf(DType.F64, 1 << 17)));
         // The F32 tensor's fletcher-4 is summed by a Vector API kernel, whose vectors are objects
-        // until C2 has compiled it: warm up until it has (a copy would show in every round). In a
-        // JVM busy with the module's other tests that took more than 40 rounds once: allow 200.
+        // until C2 has compiled it: warm up until it has (a copy would show in every round).
         long on = 0;
         long off = 0;
-        for (int round = 0; round < 200; round++) {
+        for (int round = 0; round < 40; round++) {
             on = allocatedWhile(f, SafeTensors.Checksums.ON);
             off = allocatedWhile(f, SafeTensors.Checksums.OFF);
             if (round >= 2 && on - off < 16 * 1024) {
