@@ -24,12 +24,11 @@ import java.util.zip.CRC32C;
  *
  * <h2>Fletcher-4: summed as it is decoded</h2>
  * A file Pare wrote by default has a fletcher-4 per tensor ({@link Fletcher4}). The decoder sums
- * each chunk as it decodes it: {@link #readFloats} copies an F32 chunk into its array with
- * {@link dev.pare.tensor.kernels.Fletcher4Kernels#copyFloats}, which adds each vector it loads to
- * the sums on its way to the array, so the bytes are read once; the other dtypes' chunks are
- * summed by {@link #read} just before they are decoded, while they are in cache. Sums continue
- * from chunk to chunk, and the chunks are cut at multiples of 64 KiB, so the sum is the one of
- * the tensor's bytes in one piece. No second thread is used.
+ * each chunk while it is in cache: {@link #readFloats} copies an F32 chunk into its array and
+ * sums it with {@link dev.pare.tensor.kernels.Fletcher4Kernels#copyFloats}; the other dtypes'
+ * chunks are summed by {@link #read} just before they are decoded. Sums continue from chunk to
+ * chunk, and the chunks are cut at multiples of 64 KiB, so the sum is the one of the tensor's
+ * bytes in one piece. No second thread is used.
  *
  * <h2>CRC32C: on a second thread that follows the decoder</h2>
  * A file written with {@link SafeTensors.Checksums#CRC32C} (and files written before fletcher-4
@@ -293,8 +292,8 @@ final class ChunkReader {
     /**
      * Reads the next {@code n} floats of the current tensor, an F32 one, into {@code dst} from
      * {@code off}: {@code n · 4} bytes, as for {@link #read}. With fletcher-4 to verify, the
-     * copy out of the buffer also sums the words ({@link Fletcher4Kernels#copyFloats}), so the
-     * checksum takes no pass of its own.
+     * words are summed just after the copy, while they are in cache
+     * ({@link Fletcher4Kernels#copyFloats}).
      */
     void readFloats(float[] dst, int off, int n) throws IOException {
         ByteBuffer b = readChunk(n * Float.BYTES);

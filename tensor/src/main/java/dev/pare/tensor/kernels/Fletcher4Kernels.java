@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Fletcher-4, the default checksum of ZFS, over little-endian 32-bit words, each kernel with its
- * scalar twin; one of them also copies the words into a {@code float[]} as it sums them, so that
- * a checkpoint's floats are verified in the same pass that decodes them.
+ * scalar twin; one of them also copies the words into a {@code float[]} and sums them while they
+ * are in cache, so that a checkpoint's floats are verified as they are decoded.
  *
  * <h2>The checksum</h2>
  * Four running sums modulo 2^64 over the words w<sub>0</sub> … w<sub>n−1</sub> (unsigned):
@@ -59,48 +59,28 @@ public final class Fletcher4Kernels {
     static final VectorSpecies<Long> LONG = VectorSpecies.of(long.class, VectorShape.forBitSize(FLOAT.vectorBitSize()));
     /** Words per vector, L: two per long lane. */
     static final int WORDS_PER_VECTOR = 2 * LONG.length();
-    /** Vectors per block that is copied, then summed while in L1: 2 KiB at 512 bits. */
-    private static final int BLOCK_VECTORS = 32;
     /**
-     * Whether this JDK's Vector API loads vectors straight from a ByteBuffer (JDK 17 and 18; 19
-     * replaced those loads with MemorySegment ones, which {@code --release 17} code cannot name).
-     * With them, one load serves the store and the sums; without, the words pass through a small
-     * block in L1. The branch on this constant is folded away, and the missing method is never
-     * linked on a JDK that lacks it.
+     * Vectors per block that is copied, then summed while in L1: 8 KiB at 512 bits, long enough
+     * that loading and storing the lane sums around each block costs little, and small enough
+     * for any L1.
      */
-    static final boolean BYTE_BUFFER_LOADS = Boolean.getBoolean("pare.fletcher4.bufferLoads") && hasByteBufferLoads();
-    // Off unless asked for: in a fresh `mvn verify` C2 sometimes left the fused loop's vectors as
-    // heap objects (SafeTensorsChecksumTest saw megabytes allocated per read), a defect not yet
-    // understood; the block path never did.
-    private static final int BYTES_PER_VECTOR = 4 * WORDS_PER_VECTOR;
+    private static final int BLOCK_VECTORS = 128;
     private static final ThreadLocal<long[]> BLOCK = ThreadLocal.withInitial(() -> new long[BLOCK_VECTORS * LONG.length()]);
     private static final long LOW_WORD = 0xFFFF_FFFFL;
 
-    /*
-     * The lane weights of the class comment as vectors, per long lane k: the low halves are
-     * logical lanes j = 2k, the high halves j = 2k + 1. The names say which block sum takes which
-     * lane sum (B_A: the weight of a_j in B). The weights of b in B, c in C and d in D are
-     * L, L², L³ for every lane. They are constants, so that the kernels combine their lanes
-     * without passing a vector to another method: a vector that leaves the method of its loop
-     * makes C2 keep every accumulator as an object on the heap, a new one per iteration.
+    /**
+     * The eight lane sums of a kernel, {a0, b0, c0, d0, a1, b1, c1, d1}, K longs each (see
+     * {@link #combine}): a kernel loads them, runs its loop and stores them back, and the lanes
+     * are weighted into the block's sums by scalar code afterwards. Vector code here is kept to
+     * that loop, in a method with nothing else in it, because of how C2 compiles the Vector
+     * API: a vector stays in a register only while C2 can see every operation on it. A vector
+     * passed to a method that is not inlined, or live across such a call (a ByteBuffer read
+     * whose receiver has seen several buffer classes, a ThreadLocal lookup), or in a method
+     * grown past C2's inlining budget (a long tail of vector arithmetic, inlined buffer code)
+     * becomes an object on the heap, a new one per iteration: twenty times slower, and which of
+     * these happens depends on the order in which the JVM happened to compile things.
      */
-    private static final LongVector B_A_LOW = weightVector(1, 0, 0), B_A_HIGH = weightVector(1, 0, 1);
-    private static final LongVector C_A_LOW = weightVector(2, 0, 0), C_A_HIGH = weightVector(2, 0, 1);
-    private static final LongVector C_B_LOW = weightVector(2, 1, 0), C_B_HIGH = weightVector(2, 1, 1);
-    private static final LongVector D_A_LOW = weightVector(3, 0, 0), D_A_HIGH = weightVector(3, 0, 1);
-    private static final LongVector D_B_LOW = weightVector(3, 1, 0), D_B_HIGH = weightVector(3, 1, 1);
-    private static final LongVector D_C_LOW = weightVector(3, 2, 0), D_C_HIGH = weightVector(3, 2, 1);
-    private static final long L1 = WORDS_PER_VECTOR;
-    private static final long L2 = L1 * L1;
-    private static final long L3 = L2 * L1;
-
-    private static LongVector weightVector(int sum, int coef, int half) {
-        long[] w = new long[LONG.length()];
-        for (int k = 0; k < w.length; k++) {
-            w[k] = laneWeight(sum, coef, WORDS_PER_VECTOR, 2 * k + half);
-        }
-        return LongVector.fromArray(LONG, w, 0);
-    }
+    private static final ThreadLocal<long[]> LANES = ThreadLocal.withInitial(() -> new long[8 * LONG.length()]);
 
     /**
      * The weight of logical lane j's sum number {@code coef} in the block's sum number
@@ -233,122 +213,45 @@ public final class Fletcher4Kernels {
      * {@link #updateScalar}.
      */
     public static void update(long[] state, ByteBuffer src, int from, int words) {
-        if (BYTE_BUFFER_LOADS) {
-            updateByteBufferLoads(state, src, from, words);
-        } else {
-            updateViaBlock(state, src, from, words);
-        }
-    }
-
-    private static void updateByteBufferLoads(long[] state, ByteBuffer src, int from, int words) {
         int vectors = words / WORDS_PER_VECTOR;
-        LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0; // low halves: even lanes
-        LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;                     // high halves: odd lanes
-        for (int v = 0; v < vectors; v++) {
-            LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
-            a0 = a0.add(x); // both words at once: low + 2^32·high, see below
-            b0 = b0.add(a0);
-            c0 = c0.add(b0);
-            d0 = d0.add(c0);
-            a1 = a1.add(x.lanewise(VectorOperators.LSHR, 32));
-            b1 = b1.add(a1);
-            c1 = c1.add(b1);
-            d1 = d1.add(c1);
-        }
-        if (vectors > 0) { // the lanes combined into the block's sums, written out here (see B_A_LOW)
-            // a0 … d0 summed whole longs, low + 2^32·high, modulo 2^64; taking 2^32 times the
-            // high halves' sums away leaves the low halves' sums, exactly (the sums are linear).
-            a0 = a0.sub(a1.lanewise(VectorOperators.LSHL, 32));
-            b0 = b0.sub(b1.lanewise(VectorOperators.LSHL, 32));
-            c0 = c0.sub(c1.lanewise(VectorOperators.LSHL, 32));
-            d0 = d0.sub(d1.lanewise(VectorOperators.LSHL, 32));
-            append(state,
-                    a0.add(a1).reduceLanes(VectorOperators.ADD),
-                    b0.mul(L1).add(a0.mul(B_A_LOW)).add(b1.mul(L1)).add(a1.mul(B_A_HIGH)).reduceLanes(VectorOperators.ADD),
-                    c0.mul(L2).add(b0.mul(C_B_LOW)).add(a0.mul(C_A_LOW))
-                            .add(c1.mul(L2)).add(b1.mul(C_B_HIGH)).add(a1.mul(C_A_HIGH)).reduceLanes(VectorOperators.ADD),
-                    d0.mul(L3).add(c0.mul(D_C_LOW)).add(b0.mul(D_B_LOW)).add(a0.mul(D_A_LOW))
-                            .add(d1.mul(L3)).add(c1.mul(D_C_HIGH)).add(b1.mul(D_B_HIGH)).add(a1.mul(D_A_HIGH))
-                            .reduceLanes(VectorOperators.ADD),
-                    (long) vectors * WORDS_PER_VECTOR);
-        }
-        int done = vectors * WORDS_PER_VECTOR;
-        tail(state, src, from + 4 * done, words - done);
-    }
-
-    static void updateViaBlock(long[] state, ByteBuffer src, int from, int words) {
-        int vectors = words / WORDS_PER_VECTOR;
-        LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0; // low halves: even lanes
-        LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;                     // high halves: odd lanes
-        // JDK 19 removed the Vector API's ByteBuffer loads (MemorySegment loads replaced them) and
-        // Pare runs on 17 and later: the words pass through a small long[] that stays in L1.
-        // The block is the thread's own and the longs are read by index, so a call allocates
-        // nothing: a loader calls this once per 64 KiB chunk.
-        long[] block = vectors == 0 ? null : BLOCK.get();
-        boolean swap = src.order() != ByteOrder.LITTLE_ENDIAN;
-        for (int v = 0; v < vectors; v++) {
-            int inBlock = v % BLOCK_VECTORS;
-            if (inBlock == 0) {
-                int longs = Math.min(vectors - v, BLOCK_VECTORS) * LONG.length();
-                int at = from + v * 4 * WORDS_PER_VECTOR;
-                for (int i = 0; i < longs; i++) {
-                    long x = src.getLong(at + 8 * i);
-                    block[i] = swap ? Long.reverseBytes(x) : x;
-                }
+        if (vectors > 0) {
+            // The words pass through a small array that stays in L1, copied in by the JDK's bulk
+            // get while no vector is live (see LANES). The Vector API's own ByteBuffer loads are
+            // gone from JDK 19 on, and C2 does not always inline them on 17. Block and lanes are
+            // the thread's own: a loader calls this once per 64 KiB, and it allocates only the
+            // buffer view.
+            long[] lanes = freshLanes();
+            long[] block = BLOCK.get();
+            java.nio.LongBuffer longs = littleEndian(src, from).asLongBuffer();
+            for (int v = 0; v < vectors; v += BLOCK_VECTORS) {
+                int count = Math.min(vectors - v, BLOCK_VECTORS);
+                longs.get(block, 0, count * LONG.length()); // a memory copy, byte-swapped if need be
+                sumBlock(lanes, block, count);
             }
-            LongVector x = LongVector.fromArray(LONG, block, inBlock * LONG.length());
-            a0 = a0.add(x); // both words at once: low + 2^32·high, see below
-            b0 = b0.add(a0);
-            c0 = c0.add(b0);
-            d0 = d0.add(c0);
-            a1 = a1.add(x.lanewise(VectorOperators.LSHR, 32));
-            b1 = b1.add(a1);
-            c1 = c1.add(b1);
-            d1 = d1.add(c1);
-        }
-        if (vectors > 0) { // the lanes combined into the block's sums, written out here (see B_A_LOW)
-            // a0 … d0 summed whole longs, low + 2^32·high, modulo 2^64; taking 2^32 times the
-            // high halves' sums away leaves the low halves' sums, exactly (the sums are linear).
-            a0 = a0.sub(a1.lanewise(VectorOperators.LSHL, 32));
-            b0 = b0.sub(b1.lanewise(VectorOperators.LSHL, 32));
-            c0 = c0.sub(c1.lanewise(VectorOperators.LSHL, 32));
-            d0 = d0.sub(d1.lanewise(VectorOperators.LSHL, 32));
-            append(state,
-                    a0.add(a1).reduceLanes(VectorOperators.ADD),
-                    b0.mul(L1).add(a0.mul(B_A_LOW)).add(b1.mul(L1)).add(a1.mul(B_A_HIGH)).reduceLanes(VectorOperators.ADD),
-                    c0.mul(L2).add(b0.mul(C_B_LOW)).add(a0.mul(C_A_LOW))
-                            .add(c1.mul(L2)).add(b1.mul(C_B_HIGH)).add(a1.mul(C_A_HIGH)).reduceLanes(VectorOperators.ADD),
-                    d0.mul(L3).add(c0.mul(D_C_LOW)).add(b0.mul(D_B_LOW)).add(a0.mul(D_A_LOW))
-                            .add(d1.mul(L3)).add(c1.mul(D_C_HIGH)).add(b1.mul(D_B_HIGH)).add(a1.mul(D_A_HIGH))
-                            .reduceLanes(VectorOperators.ADD),
-                    (long) vectors * WORDS_PER_VECTOR);
+            combine(state, lanes, vectors);
         }
         int done = vectors * WORDS_PER_VECTOR;
         tail(state, src, from + 4 * done, words - done);
     }
 
     /**
-     * {@code dst[dOff + i]} = the float whose bits are word i at byte {@code from} of {@code src}
-     * (little-endian; the buffer's position and order are ignored), for i in [0, n), and those n
-     * words added to {@code state}. One load of each vector serves both the store and the sums,
-     * so in a loop bounded by memory the sums cost almost nothing.
+     * The loop of every kernel: the {@code vectors} vectors of {@code block} added to the lane
+     * sums in {@code lanes}, which are loaded first and stored back at the end. Each long holds
+     * two words, the earlier in the low half. {@code a0 … d0} sum whole longs
+     * (low + 2^32·high, modulo 2^64) and {@code a1 … d1} the high halves, shifted down, which
+     * zero-extends them ({@link #combine} takes the low halves' sums apart). The words come in
+     * as longs, not as the bits of floats reinterpreted: JDK 17's C2 left this loop's vectors
+     * on the heap when it began with that reinterpretation.
      */
-    public static void copyFloats(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
-        if (BYTE_BUFFER_LOADS) {
-            copyFloatsByteBufferLoads(state, src, from, dst, dOff, n);
-        } else {
-            copyFloatsViaBlock(state, src, from, dst, dOff, n);
-        }
-    }
-
-    private static void copyFloatsByteBufferLoads(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
-        int vectors = n / WORDS_PER_VECTOR;
-        LongVector a0 = LongVector.zero(LONG), b0 = a0, c0 = a0, d0 = a0;
-        LongVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
+    private static void sumBlock(long[] lanes, long[] block, int vectors) {
+        int k = LONG.length();
+        LongVector a0 = LongVector.fromArray(LONG, lanes, 0), b0 = LongVector.fromArray(LONG, lanes, k);
+        LongVector c0 = LongVector.fromArray(LONG, lanes, 2 * k), d0 = LongVector.fromArray(LONG, lanes, 3 * k);
+        LongVector a1 = LongVector.fromArray(LONG, lanes, 4 * k), b1 = LongVector.fromArray(LONG, lanes, 5 * k);
+        LongVector c1 = LongVector.fromArray(LONG, lanes, 6 * k), d1 = LongVector.fromArray(LONG, lanes, 7 * k);
         for (int v = 0; v < vectors; v++) {
-            LongVector x = LongVector.fromByteBuffer(LONG, src, from + v * BYTES_PER_VECTOR, ByteOrder.LITTLE_ENDIAN);
-            x.reinterpretAsFloats().intoArray(dst, dOff + v * WORDS_PER_VECTOR);
-            a0 = a0.add(x); // both words at once: low + 2^32·high, see below
+            LongVector x = LongVector.fromArray(LONG, block, v * k);
+            a0 = a0.add(x);
             b0 = b0.add(a0);
             c0 = c0.add(b0);
             d0 = d0.add(c0);
@@ -357,48 +260,63 @@ public final class Fletcher4Kernels {
             c1 = c1.add(b1);
             d1 = d1.add(c1);
         }
-        if (vectors > 0) { // the lanes combined into the block's sums, written out here (see B_A_LOW)
-            // a0 … d0 summed whole longs, low + 2^32·high, modulo 2^64; taking 2^32 times the
-            // high halves' sums away leaves the low halves' sums, exactly (the sums are linear).
-            a0 = a0.sub(a1.lanewise(VectorOperators.LSHL, 32));
-            b0 = b0.sub(b1.lanewise(VectorOperators.LSHL, 32));
-            c0 = c0.sub(c1.lanewise(VectorOperators.LSHL, 32));
-            d0 = d0.sub(d1.lanewise(VectorOperators.LSHL, 32));
-            append(state,
-                    a0.add(a1).reduceLanes(VectorOperators.ADD),
-                    b0.mul(L1).add(a0.mul(B_A_LOW)).add(b1.mul(L1)).add(a1.mul(B_A_HIGH)).reduceLanes(VectorOperators.ADD),
-                    c0.mul(L2).add(b0.mul(C_B_LOW)).add(a0.mul(C_A_LOW))
-                            .add(c1.mul(L2)).add(b1.mul(C_B_HIGH)).add(a1.mul(C_A_HIGH)).reduceLanes(VectorOperators.ADD),
-                    d0.mul(L3).add(c0.mul(D_C_LOW)).add(b0.mul(D_B_LOW)).add(a0.mul(D_A_LOW))
-                            .add(d1.mul(L3)).add(c1.mul(D_C_HIGH)).add(b1.mul(D_B_HIGH)).add(a1.mul(D_A_HIGH))
-                            .reduceLanes(VectorOperators.ADD),
-                    (long) vectors * WORDS_PER_VECTOR);
-        }
-        boolean swap = src.order() != ByteOrder.LITTLE_ENDIAN;
-        for (int i = vectors * WORDS_PER_VECTOR; i < n; i++) {
-            int w = src.getInt(from + 4 * i);
-            w = swap ? Integer.reverseBytes(w) : w;
-            dst[dOff + i] = Float.intBitsToFloat(w);
-            updateWord(state, w);
-        }
+        a0.intoArray(lanes, 0);
+        b0.intoArray(lanes, k);
+        c0.intoArray(lanes, 2 * k);
+        d0.intoArray(lanes, 3 * k);
+        a1.intoArray(lanes, 4 * k);
+        b1.intoArray(lanes, 5 * k);
+        c1.intoArray(lanes, 6 * k);
+        d1.intoArray(lanes, 7 * k);
     }
 
-    static void copyFloatsViaBlock(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
-        // The copy is the JDK's bulk get (a memory copy); the sums then read the chunk again
-        // while it is in cache, as longs, which need no reinterpretation of float vectors.
+    /**
+     * Appends to {@code state} the sums of {@code vectors} whole vectors whose lane sums are in
+     * {@code lanes} (see {@link #sumBlock}): for long lane k, {@code lanes[s·K + k]} (s = 0…3:
+     * a, b, c, d) sum whole longs, low + 2^32·high, and {@code lanes[(4 + s)·K + k]} the high
+     * halves. Taking 2^32 times the high halves' sums away leaves the low halves' sums, exactly
+     * (the sums are linear); the logical lanes j = 2k (low half) and 2k + 1 (high half) are then
+     * weighted as in the class comment. Scalar, once per call: it costs nothing that shows.
+     */
+    static void combine(long[] state, long[] lanes, int vectors) {
+        int k = LONG.length();
+        long l1 = WORDS_PER_VECTOR, l2 = l1 * l1, l3 = l2 * l1;
+        long sa = 0, sb = 0, sc = 0, sd = 0;
+        for (int j = 0; j < 2 * k; j++) {
+            int at = j >> 1;
+            long a = lanes[4 * k + at], b = lanes[5 * k + at], c = lanes[6 * k + at], d = lanes[7 * k + at];
+            if ((j & 1) == 0) {
+                a = lanes[at] - (a << 32);
+                b = lanes[k + at] - (b << 32);
+                c = lanes[2 * k + at] - (c << 32);
+                d = lanes[3 * k + at] - (d << 32);
+            }
+            sa += a;
+            sb += l1 * b + laneWeight(1, 0, l1, j) * a;
+            sc += l2 * c + laneWeight(2, 1, l1, j) * b + laneWeight(2, 0, l1, j) * a;
+            sd += l3 * d + laneWeight(3, 2, l1, j) * c + laneWeight(3, 1, l1, j) * b + laneWeight(3, 0, l1, j) * a;
+        }
+        append(state, sa, sb, sc, sd, (long) vectors * WORDS_PER_VECTOR);
+    }
+
+    /** The thread's lane sums, zeroed. */
+    private static long[] freshLanes() {
+        long[] lanes = LANES.get();
+        java.util.Arrays.fill(lanes, 0);
+        return lanes;
+    }
+
+    /**
+     * {@code dst[dOff + i]} = the float whose bits are word i at byte {@code from} of {@code src}
+     * (little-endian; the buffer's position and order are ignored), for i in [0, n), and those n
+     * words added to {@code state}. The copy is the JDK's bulk get (a memory copy); the sums then
+     * read the chunk again while it is in cache.
+     */
+    public static void copyFloats(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
         if (n > 0) {
             littleEndian(src, from).asFloatBuffer().get(dst, dOff, n);
         }
-        updateViaBlock(state, src, from, n);
-    }
-
-    private static boolean hasByteBufferLoads() {
-        try {
-            LongVector.class.getMethod("fromByteBuffer", VectorSpecies.class, ByteBuffer.class, int.class, ByteOrder.class);
-            return true;
-        } catch (NoSuchMethodException absent) {
-            return false;
-        }
+        update(state, src, from, n);
     }
 
     /** {@code src} from byte {@code from} on, read little-endian whatever {@code src}'s own order and position. */
