@@ -4,6 +4,8 @@ import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -222,10 +224,13 @@ public final class Fletcher4Kernels {
             // buffer view.
             long[] lanes = freshLanes();
             long[] block = BLOCK.get();
-            java.nio.LongBuffer longs = littleEndian(src, from).asLongBuffer();
+            Views views = VIEWS.get();
+            LongBuffer longs = views.longs(src, from, vectors * LONG.length());
+            int at = views.index;
             for (int v = 0; v < vectors; v += BLOCK_VECTORS) {
                 int count = Math.min(vectors - v, BLOCK_VECTORS);
-                longs.get(block, 0, count * LONG.length()); // a memory copy, byte-swapped if need be
+                // A memory copy, byte-swapped if need be.
+                longs.get(at + v * LONG.length(), block, 0, count * LONG.length());
                 sumBlock(lanes, block, count);
             }
             combine(state, lanes, vectors);
@@ -314,15 +319,68 @@ public final class Fletcher4Kernels {
      */
     public static void copyFloats(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
         if (n > 0) {
-            littleEndian(src, from).asFloatBuffer().get(dst, dOff, n);
+            Views views = VIEWS.get();
+            FloatBuffer floats = views.floats(src, from, n);
+            floats.get(views.index, dst, dOff, n);
         }
         update(state, src, from, n);
     }
 
-    /** {@code src} from byte {@code from} on, read little-endian whatever {@code src}'s own order and position. */
-    private static ByteBuffer littleEndian(ByteBuffer src, int from) {
-        return src.duplicate().position(from).slice().order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Little-endian long and float views of a buffer, whatever its own order and position, for
+     * the JDK's bulk copies. A loader passes the same direct buffer, one 64 KiB chunk after
+     * another, so the views of the last direct buffer are kept (one set per thread), and a chunk
+     * allocates nothing; any other buffer gets views of its own (a few small objects per call).
+     * Heap buffers are not kept: the views would keep their arrays, which may be large, alive.
+     */
+    private static final class Views {
+        private ByteBuffer source;
+        private LongBuffer longs;
+        private FloatBuffer floats;
+        /** Where the last view asked for starts: the element index of byte {@code from}. */
+        int index;
+
+        /** A view of at least {@code count} longs from byte {@code from} of {@code src}, at {@link #index}. */
+        LongBuffer longs(ByteBuffer src, int from, int count) {
+            if (keep(src) && from % Long.BYTES == 0 && from / Long.BYTES + count <= longs.capacity()) {
+                index = from / Long.BYTES;
+                return longs;
+            }
+            index = 0;
+            return littleEndian(src, from).asLongBuffer();
+        }
+
+        /** A view of at least {@code count} floats from byte {@code from} of {@code src}, at {@link #index}. */
+        FloatBuffer floats(ByteBuffer src, int from, int count) {
+            if (keep(src) && from % Float.BYTES == 0 && from / Float.BYTES + count <= floats.capacity()) {
+                index = from / Float.BYTES;
+                return floats;
+            }
+            index = 0;
+            return littleEndian(src, from).asFloatBuffer();
+        }
+
+        /** Whether {@code src} is (now) the kept buffer. */
+        private boolean keep(ByteBuffer src) {
+            if (src == source) {
+                return true;
+            }
+            if (!src.isDirect()) {
+                return false;
+            }
+            ByteBuffer whole = src.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN);
+            source = src;
+            longs = whole.asLongBuffer();
+            floats = whole.asFloatBuffer();
+            return true;
+        }
+
+        private static ByteBuffer littleEndian(ByteBuffer src, int from) {
+            return src.duplicate().position(from).slice().order(ByteOrder.LITTLE_ENDIAN);
+        }
     }
+
+    private static final ThreadLocal<Views> VIEWS = ThreadLocal.withInitial(Views::new);
 
     /** The words after the last whole vector, one at a time, in either byte order of {@code src}. */
     private static void tail(long[] state, ByteBuffer src, int from, int words) {
