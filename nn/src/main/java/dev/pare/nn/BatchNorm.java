@@ -101,6 +101,21 @@ public abstract class BatchNorm extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, false);
+    }
+
+    /**
+     * {@code relu(BN(x))}: this layer followed by a {@link ReLU}, which {@link Sequential} calls
+     * when a ReLU follows. The same values as the two modules one after the other (the gradient
+     * is 0 where the output is 0, as PyTorch's ReLU backward gives it); the ReLU is applied as
+     * the output is written, and in training its backward masks the gradient inside the batch
+     * norm's own sweeps, so the step writes one full-size array fewer each way.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        return forward(x, true);
+    }
+
+    private Tensor forward(Tensor x, boolean relu) {
         checkInput(x);
         int[] shape = x.shape();
         // [C] parameters and statistics are viewed as [1, C, 1, …] to broadcast along channels.
@@ -116,7 +131,7 @@ public abstract class BatchNorm extends Module {
             }
             float[] mean = new float[numFeatures];
             float[] var = new float[numFeatures];
-            Tensor y = BatchNormOp.train(x, weight, bias, eps, mean, var);
+            Tensor y = BatchNormOp.train(x, weight, bias, eps, mean, var, relu);
             if (isTraining() && runningMean != null) {
                 updateRunningStats(mean, var, m);
             }
@@ -126,14 +141,12 @@ public abstract class BatchNorm extends Module {
         Tensor scale = runningVar.add((float) eps).sqrt().view(channelShape);
         if (!Tensor.willRecord(x, weight, bias)) {
             // Nothing to differentiate: one pass and one output array instead of four temporaries.
-            return BatchNormOp.affine(x, runningMean, scale, weight, bias);
+            return BatchNormOp.affine(x, runningMean, scale, weight, bias, relu);
         }
         // Someone needs gradients (e.g. fine-tuning γ, β in eval mode): autograd handles it.
         Tensor normalised = x.sub(runningMean.view(channelShape)).div(scale);
-        if (weight == null) {
-            return normalised;
-        }
-        return normalised.mul(weight.view(channelShape)).add(bias.view(channelShape));
+        Tensor y = weight == null ? normalised : normalised.mul(weight.view(channelShape)).add(bias.view(channelShape));
+        return relu ? y.relu() : y;
     }
 
     @SuppressWarnings("try") // the scope is used only for closing

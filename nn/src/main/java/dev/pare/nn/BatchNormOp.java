@@ -45,8 +45,12 @@ final class BatchNormOp {
      * @param bias      β {@code [C]}, or null for 0
      * @param batchMean filled with μ per channel (for the running statistics)
      * @param batchVar  filled with the biased σ² per channel
+     * @param relu      whether a ReLU follows, fused: the output is {@code y < 0 ? 0 : y}, and the
+     *                  backward pass zeroes the gradient where that output is not positive,
+     *                  inside its own sweeps, so no ReLU output or gradient array is made
      */
-    static Tensor train(Tensor input, Tensor weight, Tensor bias, double eps, float[] batchMean, float[] batchVar) {
+    static Tensor train(Tensor input, Tensor weight, Tensor bias, double eps, float[] batchMean, float[] batchVar,
+                        boolean relu) {
         Tensor x = Conv2dOp.contiguous(input);
         int[] shape = x.shape();
         int n = shape[0];
@@ -72,7 +76,7 @@ final class BatchNormOp {
                 float is = (float) (1.0 / Math.sqrt(var + eps));
                 float gm = gamma == null ? 1f : gamma[ch];
                 float bt = beta == null ? 0f : beta[ch];
-                BatchNormKernels.normalize(xd, off, y, ch * inner, stride, n, inner, mu, is, gm, bt, false);
+                BatchNormKernels.normalize(xd, off, y, ch * inner, stride, n, inner, mu, is, gm, bt, relu);
                 batchMean[ch] = mu;
                 batchVar[ch] = (float) var;
                 mean[ch] = mu;
@@ -81,7 +85,8 @@ final class BatchNormOp {
         });
         Tensor out = Tensor.wrap(y, 0, shape);
 
-        return Tensor.recordOp("batchNorm", out, gradOut -> {
+        float[] mask = relu ? y : null;
+        return Tensor.recordOp(relu ? "batchNormRelu" : "batchNorm", out, gradOut -> {
             Tensor gc = Conv2dOp.contiguous(gradOut);
             float[] gd = gc.storage();
             int go = gc.offset();
@@ -99,12 +104,12 @@ final class BatchNormOp {
                     float is = invStd[ch];
                     int xOff = xo + ch * inner;
                     int gOff = go + ch * inner;
-                    BatchNormKernels.gradSums(gd, gOff, xd, xOff, null, 0, stride, n, inner, mu, is, lanes, sums);
+                    BatchNormKernels.gradSums(gd, gOff, xd, xOff, mask, ch * inner, stride, n, inner, mu, is, lanes, sums);
                     dBeta[ch] = (float) sums[0];
                     dGamma[ch] = (float) sums[1];
                     if (dx != null) {
                         float gm = gamma == null ? 1f : gamma[ch];
-                        BatchNormKernels.inputGrad(gd, gOff, xd, xOff, null, 0, dx, ch * inner, stride, n, inner,
+                        BatchNormKernels.inputGrad(gd, gOff, xd, xOff, mask, ch * inner, dx, ch * inner, stride, n, inner,
                                 mu, is, gm * is / m, m, (float) sums[0], (float) sums[1]);
                     }
                 }
@@ -134,8 +139,9 @@ final class BatchNormOp {
      * @param scale  s {@code [C]} (any view of C values)
      * @param weight γ {@code [C]}, or null for the plain {@code (x − μ)/s}
      * @param bias   β {@code [C]}, null exactly when {@code weight} is
+     * @param relu   whether a ReLU follows, applied as each value is written ({@code y < 0 ? 0 : y})
      */
-    static Tensor affine(Tensor input, Tensor mean, Tensor scale, Tensor weight, Tensor bias) {
+    static Tensor affine(Tensor input, Tensor mean, Tensor scale, Tensor weight, Tensor bias, boolean relu) {
         Tensor x = Conv2dOp.contiguous(input);
         int[] shape = x.shape();
         int n = shape[0];
@@ -156,13 +162,15 @@ final class BatchNormOp {
                 int base = plane * inner;
                 if (gamma == null) {
                     for (int i = 0; i < inner; i++) {
-                        y[base + i] = (xd[xo + base + i] - m) / s;
+                        float v = (xd[xo + base + i] - m) / s;
+                        y[base + i] = relu && v < 0f ? 0f : v;
                     }
                 } else {
                     float g = gamma[ch];
                     float b = beta[ch];
                     for (int i = 0; i < inner; i++) {
-                        y[base + i] = (xd[xo + base + i] - m) / s * g + b;
+                        float v = (xd[xo + base + i] - m) / s * g + b;
+                        y[base + i] = relu && v < 0f ? 0f : v;
                     }
                 }
             }

@@ -56,17 +56,18 @@ public final class Sequential extends Module {
     }
 
     /**
-     * Applies the children in order. A {@link Linear} followed by a {@link ReLU} runs as one call,
-     * {@link Linear#forwardRelu}, which gives the same values and in inference applies the ReLU as
-     * the product is written instead of in a pass of its own.
+     * Applies the children in order. A {@link Linear} or a {@link BatchNorm} followed by a
+     * {@link ReLU} runs as one call ({@link Linear#forwardRelu}, {@link BatchNorm#forwardRelu}),
+     * which gives the same values and applies the ReLU as the output is written instead of in a
+     * pass of its own.
      */
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = x;
-        Linear pending = null;
+        Module pending = null;
         for (Module m : namedChildren().values()) {
             if (pending != null && m instanceof ReLU) {
-                y = pending.forwardRelu(y);
+                y = pending instanceof Linear ? ((Linear) pending).forwardRelu(y) : ((BatchNorm) pending).forwardRelu(y);
                 pending = null;
                 continue;
             }
@@ -74,8 +75,8 @@ public final class Sequential extends Module {
                 y = pending.forward(y);
                 pending = null;
             }
-            if (m instanceof Linear) {
-                pending = (Linear) m;
+            if (m instanceof Linear || m instanceof BatchNorm) {
+                pending = m;
             } else {
                 y = m.forward(y);
             }

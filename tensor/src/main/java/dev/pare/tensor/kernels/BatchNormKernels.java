@@ -25,9 +25,10 @@ import jdk.incubator.vector.VectorOperators;
  * lanes in lane order once per channel: fixed order, so the same bits on any thread count, and
  * double precision across the planes of a channel of millions of values.
  *
- * <p>Fusing the activation (ReLU): the forward writes {@code max(y, 0)} in the same pass, and
+ * <p>Fusing the activation (ReLU): the forward writes {@code y < 0 ? 0 : y} in the same pass, and
  * the backward masks g where the saved output is not positive, inside its two passes, so neither
- * a ReLU output nor its gradient is a separate full-size array.
+ * a ReLU output nor its gradient is a separate full-size array. Where the output is 0 the
+ * gradient is 0, as PyTorch's {@code threshold_backward} gives it, even for an infinite g.
  *
  * <p>Rounding: x̂ is {@code (x − μ)·(1/σ)} and y is {@code x̂·γ + β}, each operation rounded to
  * float, no fused multiply-add, so the forward pass and the x̂ recomputed by the backward pass
@@ -147,10 +148,10 @@ public final class BatchNormKernels {
     }
 
     /**
-     * Scalar twin of {@link #normalize}: {@code y = ((x − μ)·invStd)·γ + β}, then {@code max(y, 0)}
-     * when {@code relu}. Trap: {@code Math.max(y, 0)} would turn −0 into 0 and keep NaN; this
-     * keeps the vector kernel's rule, {@code y > 0 ? y : 0} (a NaN becomes 0, as a lane compare
-     * gives it).
+     * Scalar twin of {@link #normalize}: {@code y = ((x − μ)·invStd)·γ + β}, then the ReLU
+     * {@code y < 0 ? 0 : y} when {@code relu}: the rule of the ReLU module, so that the fused layer
+     * gives its values exactly. Trap: {@code Math.max(y, 0)} would turn −0 into 0, and
+     * {@code y > 0 ? y : 0} would also turn NaN into 0, hiding a diverged activation.
      */
     public static void normalizeScalar(float[] x, int xOff, float[] y, int yOff, int stride, int planes, int inner,
                                        float mean, float invStd, float gamma, float beta, boolean relu) {
@@ -159,7 +160,7 @@ public final class BatchNormKernels {
         for (int p = 0; p < planes; p++) {
             for (int i = 0; i < inner; i++) {
                 float v = (x[xOff + p * stride + i] - mean) * invStd * gamma + beta;
-                y[yOff + p * stride + i] = relu ? (v > 0f ? v : 0f) : v;
+                y[yOff + p * stride + i] = relu && v < 0f ? 0f : v;
             }
         }
     }
@@ -176,7 +177,6 @@ public final class BatchNormKernels {
         FloatVector is = FloatVector.broadcast(FLOAT, invStd);
         FloatVector gm = FloatVector.broadcast(FLOAT, gamma);
         FloatVector bt = FloatVector.broadcast(FLOAT, beta);
-        FloatVector zero = FloatVector.zero(FLOAT);
         int bound = FLOAT.loopBound(inner);
         for (int p = 0; p < planes; p++) {
             int xb = xOff + p * stride;
@@ -185,14 +185,13 @@ public final class BatchNormKernels {
             for (; i < bound; i += FLOAT.length()) {
                 FloatVector v = FloatVector.fromArray(FLOAT, x, xb + i).sub(mu).mul(is).mul(gm).add(bt);
                 if (relu) {
-                    // zero where not v > 0 (NaN included), like the scalar twin
-                    v = zero.blend(v, v.compare(VectorOperators.GT, 0f));
+                    v = v.blend(0f, v.compare(VectorOperators.LT, 0f)); // keeps NaN and −0, as the twin
                 }
                 v.intoArray(y, yb + i);
             }
             for (; i < inner; i++) {
                 float v = (x[xb + i] - mean) * invStd * gamma + beta;
-                y[yb + i] = relu ? (v > 0f ? v : 0f) : v;
+                y[yb + i] = relu && v < 0f ? 0f : v;
             }
         }
     }

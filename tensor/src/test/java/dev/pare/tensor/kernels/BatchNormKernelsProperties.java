@@ -100,11 +100,12 @@ class BatchNormKernelsProperties {
     }
 
     @Example
-    void reluKeepsPositivesAndZeroesNegativesNegativeZeroAndNaN() {
+    void reluZeroesNegativesAndKeepsNegativeZeroAndNaNAsTheReluModuleDoes() {
         float[] x = {2f, -1f, -0f, Float.NaN, 0.5f};
         float[] y = new float[5];
-        BatchNormKernels.normalize(x, 0, y, 0, 5, 1, 5, 0f, 1f, 1f, 0f, true);
-        float[] expected = {2f, 0f, 0f, 0f, 0.5f};
+        // β = −0, so that x = −0 comes out as −0 (with β = +0 it would be +0, −0 + 0 = +0).
+        BatchNormKernels.normalize(x, 0, y, 0, 5, 1, 5, 0f, 1f, 1f, -0f, true);
+        float[] expected = {2f, 0f, -0f, Float.NaN, 0.5f};
         for (int i = 0; i < 5; i++) {
             assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(y[i]), "index " + i);
         }
