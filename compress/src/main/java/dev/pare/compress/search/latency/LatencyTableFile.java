@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * {
  *   "format": "pare-latency-table",
  *   "version": 1,
- *   "machine": {"cpu": "AMD EPYC", "vectorBits": 256, "threads": 2, "jvm": "OpenJDK 64-Bit Server VM 21.0.5+11"},
+ *   "machine": {"cpu": "AMD EPYC", "vectorBits": 256, "threads": 2, "jvm": "OpenJDK 64-Bit Server VM 21.0.5+11",
+ *               "code": "3f9a0c1d2e4b5a69"},
  *   "entries": {
  *     "fc:784-256:relu": {"1": {"medianMicros": 41.2, "p90Micros": 44.0, "calls": 200}, "256": {...}},
  *     ...
@@ -62,6 +63,7 @@ public final class LatencyTableFile {
         machine.put("vectorBits", key.vectorBits());
         machine.put("threads", key.threads());
         machine.put("jvm", key.jvm());
+        machine.put("code", key.code());
         ObjectNode all = root.putObject("entries");
         for (Map.Entry<String, Map<Integer, LatencyStats>> e : new TreeMap<>(entries).entrySet()) {
             ObjectNode unit = all.putObject(e.getKey());
@@ -116,8 +118,10 @@ public final class LatencyTableFile {
         JsonNode m = root.path("machine");
         MachineKey key;
         try {
+            // "code" came later: a file without it was measured by an older Pare, whose key is "unknown".
+            String code = m.path("code").isMissingNode() ? "unknown" : text(file, m, "code");
             key = new MachineKey(text(file, m, "cpu"), integer(file, m, "vectorBits"), integer(file, m, "threads"),
-                    text(file, m, "jvm"));
+                    text(file, m, "jvm"), code);
         } catch (IllegalArgumentException e) {
             throw error(file, "\"machine\": " + e.getMessage(), e);
         }

@@ -18,7 +18,7 @@ class LatencyTableFileTest {
     @TempDir
     Path dir;
 
-    static final MachineKey KEY = new MachineKey("Test CPU \"quoted\" @ 3.0GHz", 512, 1, "Test VM 17");
+    static final MachineKey KEY = new MachineKey("Test CPU \"quoted\" @ 3.0GHz", 512, 1, "Test VM 17", "0123456789abcdef");
 
     @Test
     void writeThenReadGivesTheSameKeyAndEntriesToTheLastBit() throws IOException {
@@ -80,5 +80,12 @@ class LatencyTableFileTest {
                 + ", \"entries\": {\"u\": {\"0\": {\"medianMicros\": 5, \"p90Micros\": 6, \"calls\": 3}}}}")
                 .contains("is not a measurement"));
         assertTrue(refusal("").startsWith("not a JSON object") || refusal("").startsWith("not valid JSON"));
+    }
+
+    @Test
+    void aFileFromBeforeTheCodeFingerprintReadsAsUnknownCode() throws IOException {
+        Path f = dir.resolve("old.json");
+        Files.writeString(f, "{\"format\": \"pare-latency-table\", \"version\": 1, " + MACHINE + ", \"entries\": {}}");
+        assertEquals("unknown", LatencyTableFile.read(f).key().code());
     }
 }

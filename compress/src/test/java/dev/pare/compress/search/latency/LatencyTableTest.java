@@ -31,7 +31,7 @@ class LatencyTableTest {
     @TempDir
     Path dir;
 
-    static final MachineKey HERE = new MachineKey("Test CPU 3000", 256, 2, "Test VM 17.0.1");
+    static final MachineKey HERE = new MachineKey("Test CPU 3000", 256, 2, "Test VM 17.0.1", "code-1");
 
     /** A unit that is never built here: the fake timer only reads its signature. */
     record FakeUnit(String signature, int features) implements LatencyUnit {
@@ -140,7 +140,7 @@ class LatencyTableTest {
         LatencyTable.open(file, HERE, new PlannedTimer()).predictMicros(new FakeArchitecture(List.of(a)), 1);
         byte[] before = Files.readAllBytes(file);
 
-        MachineKey elsewhere = new MachineKey("Other CPU 1000", 256, 2, "Test VM 17.0.1");
+        MachineKey elsewhere = new MachineKey("Other CPU 1000", 256, 2, "Test VM 17.0.1", HERE.code());
         PlannedTimer timer = new PlannedTimer();
         LatencyTable t = LatencyTable.open(file, elsewhere, timer);
         assertEquals(0, t.size(), "no entry of another machine is used");
@@ -154,9 +154,11 @@ class LatencyTableTest {
     void anotherThreadCountOrVectorWidthIsAnotherMachineToo() throws IOException {
         Path file = dir.resolve("latency.json");
         LatencyTable.open(file, HERE, new PlannedTimer()).predictMicros(new FakeArchitecture(List.of(a)), 1);
-        assertEquals(0, LatencyTable.open(file, new MachineKey(HERE.cpu(), 256, 1, HERE.jvm()), new PlannedTimer()).size());
-        assertEquals(0, LatencyTable.open(file, new MachineKey(HERE.cpu(), 128, 2, HERE.jvm()), new PlannedTimer()).size());
-        assertEquals(0, LatencyTable.open(file, new MachineKey(HERE.cpu(), 256, 2, "Test VM 21"), new PlannedTimer()).size());
+        assertEquals(0, LatencyTable.open(file, new MachineKey(HERE.cpu(), 256, 1, HERE.jvm(), HERE.code()), new PlannedTimer()).size());
+        assertEquals(0, LatencyTable.open(file, new MachineKey(HERE.cpu(), 128, 2, HERE.jvm(), HERE.code()), new PlannedTimer()).size());
+        assertEquals(0, LatencyTable.open(file, new MachineKey(HERE.cpu(), 256, 2, "Test VM 21", HERE.code()), new PlannedTimer()).size());
+        assertEquals(0, LatencyTable.open(file, new MachineKey(HERE.cpu(), 256, 2, HERE.jvm(), "code-2"), new PlannedTimer()).size(),
+                "another build of Pare's kernels must measure afresh");
         assertEquals(1, LatencyTable.open(file, HERE, new PlannedTimer()).size());
     }
 

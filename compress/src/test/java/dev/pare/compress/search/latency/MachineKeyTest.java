@@ -26,13 +26,22 @@ class MachineKeyTest {
 
     @Test
     void theIdIsStableAndChangesWithEveryField() {
-        MachineKey k = new MachineKey("CPU", 256, 2, "VM 17");
-        assertEquals(k.id(), new MachineKey("CPU", 256, 2, "VM 17").id());
+        MachineKey k = new MachineKey("CPU", 256, 2, "VM 17", "c1");
+        assertEquals(k.id(), new MachineKey("CPU", 256, 2, "VM 17", "c1").id());
         assertTrue(k.id().matches("[0-9a-f]{16}"), k.id());
-        assertNotEquals(k.id(), new MachineKey("CPU2", 256, 2, "VM 17").id());
-        assertNotEquals(k.id(), new MachineKey("CPU", 128, 2, "VM 17").id());
-        assertNotEquals(k.id(), new MachineKey("CPU", 256, 1, "VM 17").id());
-        assertNotEquals(k.id(), new MachineKey("CPU", 256, 2, "VM 21").id());
+        assertNotEquals(k.id(), new MachineKey("CPU2", 256, 2, "VM 17", "c1").id());
+        assertNotEquals(k.id(), new MachineKey("CPU", 128, 2, "VM 17", "c1").id());
+        assertNotEquals(k.id(), new MachineKey("CPU", 256, 1, "VM 17", "c1").id());
+        assertNotEquals(k.id(), new MachineKey("CPU", 256, 2, "VM 21", "c1").id());
+        assertNotEquals(k.id(), new MachineKey("CPU", 256, 2, "VM 17", "c2").id());
+    }
+
+    @Test
+    void theCodeFingerprintIsReadFromPareClassesAndIsStable() {
+        String a = MachineKey.codeFingerprint();
+        assertTrue(a.matches("[0-9a-f]{16}"), "the test classpath's class directories are readable: " + a);
+        assertEquals(a, MachineKey.codeFingerprint());
+        assertEquals(a, MachineKey.current(1).code());
     }
 
     @Test
@@ -46,7 +55,8 @@ class MachineKeyTest {
 
     @Test
     void anIncompleteKeyIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new MachineKey(" ", 256, 2, "VM"));
-        assertThrows(IllegalArgumentException.class, () -> new MachineKey("CPU", 256, 0, "VM"));
+        assertThrows(IllegalArgumentException.class, () -> new MachineKey(" ", 256, 2, "VM", "c1"));
+        assertThrows(IllegalArgumentException.class, () -> new MachineKey("CPU", 256, 0, "VM", "c1"));
+        assertThrows(IllegalArgumentException.class, () -> new MachineKey("CPU", 256, 2, "VM", " "));
     }
 }
