@@ -175,8 +175,7 @@ final class BatchNormOp {
                 }
                 if (relu) {
                     // The ReLU module's own kernel, in place while the plane is in cache. Trap: a
-                    // conditional in the loop above stops C2 from vectorising it, which made
-                    // batch-256 inference twice as slow.
+                    // conditional in the loop above would stop C2 from vectorising it.
                     UnaryKernels.apply(Unary.RELU, 0f, 0f, y, base, 1, y, base, 1, inner);
                 }
             }

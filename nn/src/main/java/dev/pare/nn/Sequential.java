@@ -67,7 +67,7 @@ public final class Sequential extends Module {
         Module pending = null;
         for (Module m : namedChildren().values()) {
             if (pending != null && m instanceof ReLU) {
-                y = pending instanceof Linear ? ((Linear) pending).forwardRelu(y) : ((BatchNorm) pending).forwardRelu(y);
+                y = pending instanceof Linear linear ? linear.forwardRelu(y) : ((BatchNorm) pending).forwardRelu(y);
                 pending = null;
                 continue;
             }

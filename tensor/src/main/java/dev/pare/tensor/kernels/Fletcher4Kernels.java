@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -79,7 +80,7 @@ public final class Fletcher4Kernels {
      * passed to a method that is not inlined, or live across such a call (a ByteBuffer read
      * whose receiver has seen several buffer classes, a ThreadLocal lookup), or in a method
      * grown past C2's inlining budget (a long tail of vector arithmetic, inlined buffer code)
-     * becomes an object on the heap, a new one per iteration: twenty times slower, and which of
+     * becomes an object on the heap, a new one per iteration, many times slower; and which of
      * these happens depends on the order in which the JVM happened to compile things.
      */
     private static final ThreadLocal<long[]> LANES = ThreadLocal.withInitial(() -> new long[8 * LONG.length()]);
@@ -219,18 +220,15 @@ public final class Fletcher4Kernels {
         if (vectors > 0) {
             // The words pass through a small array that stays in L1, copied in by the JDK's bulk
             // get while no vector is live (see LANES). The Vector API's own ByteBuffer loads are
-            // gone from JDK 19 on, and C2 does not always inline them on 17. Block and lanes are
-            // the thread's own: a loader calls this once per 64 KiB, and it allocates only the
-            // buffer view.
+            // gone from JDK 19 on, and C2 does not always inline them on 17. Block, lanes and
+            // views are the thread's own: a loader calls this once per 64 KiB on the same direct
+            // buffer, and allocates nothing.
             long[] lanes = freshLanes();
             long[] block = BLOCK.get();
             Views views = VIEWS.get();
-            LongBuffer longs = views.longs(src, from, vectors * LONG.length());
-            int at = views.index;
             for (int v = 0; v < vectors; v += BLOCK_VECTORS) {
                 int count = Math.min(vectors - v, BLOCK_VECTORS);
-                // A memory copy, byte-swapped if need be.
-                longs.get(at + v * LONG.length(), block, 0, count * LONG.length());
+                views.copy(src, from + 4 * v * WORDS_PER_VECTOR, block, count * LONG.length());
                 sumBlock(lanes, block, count);
             }
             combine(state, lanes, vectors);
@@ -307,7 +305,7 @@ public final class Fletcher4Kernels {
     /** The thread's lane sums, zeroed. */
     private static long[] freshLanes() {
         long[] lanes = LANES.get();
-        java.util.Arrays.fill(lanes, 0);
+        Arrays.fill(lanes, 0);
         return lanes;
     }
 
@@ -319,45 +317,40 @@ public final class Fletcher4Kernels {
      */
     public static void copyFloats(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
         if (n > 0) {
-            Views views = VIEWS.get();
-            FloatBuffer floats = views.floats(src, from, n);
-            floats.get(views.index, dst, dOff, n);
+            VIEWS.get().copy(src, from, dst, dOff, n);
         }
         update(state, src, from, n);
     }
 
     /**
-     * Little-endian long and float views of a buffer, whatever its own order and position, for
-     * the JDK's bulk copies. A loader passes the same direct buffer, one 64 KiB chunk after
-     * another, so the views of the last direct buffer are kept (one set per thread), and a chunk
-     * allocates nothing; any other buffer gets views of its own (a few small objects per call).
-     * Heap buffers are not kept: the views would keep their arrays, which may be large, alive.
+     * The JDK's bulk copies (memory copies, byte-swapped if need be) out of a buffer read as
+     * little-endian, whatever its own order and position. A loader passes the same direct buffer,
+     * one 64 KiB chunk after another, so the little-endian views of the last direct buffer are
+     * kept (one set per thread), and a copy from it allocates nothing; any other buffer gets
+     * views of its own per copy (a few small objects). Heap buffers are not kept: the views would
+     * keep their arrays, which may be large, alive.
      */
     private static final class Views {
         private ByteBuffer source;
         private LongBuffer longs;
         private FloatBuffer floats;
-        /** Where the last view asked for starts: the element index of byte {@code from}. */
-        int index;
 
-        /** A view of at least {@code count} longs from byte {@code from} of {@code src}, at {@link #index}. */
-        LongBuffer longs(ByteBuffer src, int from, int count) {
+        /** {@code dst[0 .. count)} = the {@code count} longs at byte {@code from} of {@code src}. */
+        void copy(ByteBuffer src, int from, long[] dst, int count) {
             if (keep(src) && from % Long.BYTES == 0 && from / Long.BYTES + count <= longs.capacity()) {
-                index = from / Long.BYTES;
-                return longs;
+                longs.get(from / Long.BYTES, dst, 0, count);
+            } else {
+                littleEndian(src, from).asLongBuffer().get(dst, 0, count);
             }
-            index = 0;
-            return littleEndian(src, from).asLongBuffer();
         }
 
-        /** A view of at least {@code count} floats from byte {@code from} of {@code src}, at {@link #index}. */
-        FloatBuffer floats(ByteBuffer src, int from, int count) {
+        /** {@code dst[dOff .. dOff + count)} = the {@code count} floats at byte {@code from} of {@code src}. */
+        void copy(ByteBuffer src, int from, float[] dst, int dOff, int count) {
             if (keep(src) && from % Float.BYTES == 0 && from / Float.BYTES + count <= floats.capacity()) {
-                index = from / Float.BYTES;
-                return floats;
+                floats.get(from / Float.BYTES, dst, dOff, count);
+            } else {
+                littleEndian(src, from).asFloatBuffer().get(dst, dOff, count);
             }
-            index = 0;
-            return littleEndian(src, from).asFloatBuffer();
         }
 
         /** Whether {@code src} is (now) the kept buffer. */

@@ -95,7 +95,7 @@ public record MachineKey(String cpu, int vectorBits, int threads, String jvm, St
             Path root = where.resolve("dev").resolve("pare");
             if (Files.isDirectory(root)) {
                 try (Stream<Path> files = Files.walk(root)) {
-                    for (Path f : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+                    for (Path f : files.filter(f -> f.toString().endsWith(".class")).toList()) {
                         classes.put(where.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
                     }
                 }
