@@ -222,13 +222,16 @@ public final class Fletcher4Kernels {
             // get while no vector is live (see LANES). The Vector API's own ByteBuffer loads are
             // gone from JDK 19 on, and C2 does not always inline them on 17. Block, lanes and
             // views are the thread's own: a loader calls this once per 64 KiB on the same direct
-            // buffer, and allocates nothing.
+            // buffer, and allocates nothing (see Views).
             long[] lanes = freshLanes();
             long[] block = BLOCK.get();
             Views views = VIEWS.get();
+            LongBuffer longs = views.longs(src, from, vectors * LONG.length());
+            int at = views.index;
             for (int v = 0; v < vectors; v += BLOCK_VECTORS) {
                 int count = Math.min(vectors - v, BLOCK_VECTORS);
-                views.copy(src, from + 4 * v * WORDS_PER_VECTOR, block, count * LONG.length());
+                // A memory copy, byte-swapped if need be.
+                longs.get(at + v * LONG.length(), block, 0, count * LONG.length());
                 sumBlock(lanes, block, count);
             }
             combine(state, lanes, vectors);
@@ -317,40 +320,45 @@ public final class Fletcher4Kernels {
      */
     public static void copyFloats(long[] state, ByteBuffer src, int from, float[] dst, int dOff, int n) {
         if (n > 0) {
-            VIEWS.get().copy(src, from, dst, dOff, n);
+            Views views = VIEWS.get();
+            FloatBuffer floats = views.floats(src, from, n);
+            floats.get(views.index, dst, dOff, n);
         }
         update(state, src, from, n);
     }
 
     /**
-     * The JDK's bulk copies (memory copies, byte-swapped if need be) out of a buffer read as
-     * little-endian, whatever its own order and position. A loader passes the same direct buffer,
-     * one 64 KiB chunk after another, so the little-endian views of the last direct buffer are
-     * kept (one set per thread), and a copy from it allocates nothing; any other buffer gets
-     * views of its own per copy (a few small objects). Heap buffers are not kept: the views would
-     * keep their arrays, which may be large, alive.
+     * Little-endian long and float views of a buffer, whatever its own order and position, for
+     * the JDK's bulk copies. A loader passes the same direct buffer, one 64 KiB chunk after
+     * another, so the views of the last direct buffer are kept (one set per thread), and a chunk
+     * allocates nothing; any other buffer gets views of its own (a few small objects per call).
+     * Heap buffers are not kept: the views would keep their arrays, which may be large, alive.
      */
     private static final class Views {
         private ByteBuffer source;
         private LongBuffer longs;
         private FloatBuffer floats;
+        /** Where the last view asked for starts: the element index of byte {@code from}. */
+        int index;
 
-        /** {@code dst[0 .. count)} = the {@code count} longs at byte {@code from} of {@code src}. */
-        void copy(ByteBuffer src, int from, long[] dst, int count) {
+        /** A view of at least {@code count} longs from byte {@code from} of {@code src}, at {@link #index}. */
+        LongBuffer longs(ByteBuffer src, int from, int count) {
             if (keep(src) && from % Long.BYTES == 0 && from / Long.BYTES + count <= longs.capacity()) {
-                longs.get(from / Long.BYTES, dst, 0, count);
-            } else {
-                littleEndian(src, from).asLongBuffer().get(dst, 0, count);
+                index = from / Long.BYTES;
+                return longs;
             }
+            index = 0;
+            return littleEndian(src, from).asLongBuffer();
         }
 
-        /** {@code dst[dOff .. dOff + count)} = the {@code count} floats at byte {@code from} of {@code src}. */
-        void copy(ByteBuffer src, int from, float[] dst, int dOff, int count) {
+        /** A view of at least {@code count} floats from byte {@code from} of {@code src}, at {@link #index}. */
+        FloatBuffer floats(ByteBuffer src, int from, int count) {
             if (keep(src) && from % Float.BYTES == 0 && from / Float.BYTES + count <= floats.capacity()) {
-                floats.get(from / Float.BYTES, dst, dOff, count);
-            } else {
-                littleEndian(src, from).asFloatBuffer().get(dst, dOff, count);
+                index = from / Float.BYTES;
+                return floats;
             }
+            index = 0;
+            return littleEndian(src, from).asFloatBuffer();
         }
 
         /** Whether {@code src} is (now) the kept buffer. */
