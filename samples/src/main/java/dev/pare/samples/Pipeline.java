@@ -15,6 +15,7 @@ import dev.pare.compress.prune.StructuredPruner;
 import dev.pare.compress.quantize.Granularity;
 import dev.pare.compress.quantize.MinMaxObserver;
 import dev.pare.compress.quantize.QuantizedCheckpoint;
+import dev.pare.compress.quantize.QuantizedConv2d;
 import dev.pare.compress.quantize.QuantizedLinear;
 import dev.pare.compress.quantize.Quantizer;
 import dev.pare.compress.report.LatencyStats;
@@ -97,6 +98,15 @@ import picocli.CommandLine.Option;
  * magnitude-pruned to {@code --ff-sparsity} while fine-tuning, run as CSR) and
  * <b>vit-combined</b> (vit-heads, then dynamic int8). Their ratios to the fp32 ViT are printed
  * after the table (the table's ratios are to the MLP teacher, the report's one baseline).
+ *
+ * <p>A convolutional teacher ({@code --teacher found.safetensors} from {@code ./pare search}, or a
+ * small CNN or MobileNet from {@code ./pare train-cnn}; or {@code --model cnn}) makes it a CNN
+ * run instead, with the CNN as the baseline: <b>cnn</b> (the teacher), <b>cnn-student</b> (for a
+ * searched network: its smaller neighbour in the search space, {@link CnnTeacher#studentOf},
+ * distilled from the teacher's cached logits), <b>cnn-int8</b> and <b>cnn-student-int8</b>
+ * (static per-channel int8 of every convolution and Linear, BatchNorm left in float). There are
+ * no pruned CNN rows: Pare has no sparse convolution kernel, so an unstructured-pruned CNN would
+ * be neither smaller on disk nor faster, only less accurate.
  * For each variant: test accuracy, parameters, non-zeros, bytes of its saved file, batch-1
  * latency (median, p90) and batch-256 throughput, as a table and as ratios to the teacher,
  * written to {@code --report-dir} as report.csv, report.md, chart.png and chart.svg, with every
@@ -121,11 +131,15 @@ public final class Pipeline implements Callable<Integer> {
         STRUCTURED_TEACHER("structured-teacher"), PRUNED_STUDENT("pruned-student"),
         STRUCTURED_STUDENT("structured-student"), INT8_TEACHER("int8-teacher"), INT8_STUDENT("int8-student"),
         STACKED("stacked"), VIT("vit", true), VIT_INT8("vit-int8", true), VIT_HEADS("vit-heads", true),
-        VIT_FF("vit-ff", true), VIT_COMBINED("vit-combined", true);
+        VIT_FF("vit-ff", true), VIT_COMBINED("vit-combined", true),
+        CNN("cnn", ModelChoice.cnn), CNN_STUDENT("cnn-student", ModelChoice.cnn), CNN_INT8("cnn-int8", ModelChoice.cnn),
+        CNN_STUDENT_INT8("cnn-student-int8", ModelChoice.cnn);
 
         final String label;
         /** A Vision Transformer row (built only with --model vit). */
         final boolean vit;
+        /** A CNN row (built only in a CNN run, which has no MLP rows). */
+        final boolean cnn;
 
         Variant(String label) {
             this(label, false);
@@ -134,6 +148,18 @@ public final class Pipeline implements Callable<Integer> {
         Variant(String label, boolean vit) {
             this.label = label;
             this.vit = vit;
+            this.cnn = false;
+        }
+
+        Variant(String label, ModelChoice family) {
+            this.label = label;
+            this.vit = false;
+            this.cnn = family == ModelChoice.cnn;
+        }
+
+        /** Whether a run of {@code model} can build this row. */
+        boolean in(ModelChoice model) {
+            return model == ModelChoice.cnn ? cnn : !cnn && (!vit || model == ModelChoice.vit);
         }
 
         static Variant of(String label) {
@@ -158,13 +184,16 @@ public final class Pipeline implements Callable<Integer> {
     boolean full;
 
     @Option(names = "--teacher", paramLabel = "FILE",
-            description = "A trained MLP from ./pare train-mlp to start from, instead of training the teacher here.")
+            description = "A trained model to start from, instead of training the MLP teacher here: an MLP from "
+                    + "./pare train-mlp or ./pare search --space mlp, or a CNN (found.safetensors from ./pare search, "
+                    + "or ./pare train-cnn's), which makes this a CNN run (the cnn-* rows).")
     Path teacherFile;
 
     @Option(names = "--variants", paramLabel = "V,V,...", split = ",",
             description = "Variants to report, of: teacher, student, pruned-teacher, structured-teacher, pruned-student, "
                     + "structured-student, int8-teacher, int8-student, stacked, and with --model vit: vit, vit-int8, "
-                    + "vit-heads, vit-ff, vit-combined (default: all). The teacher is always the baseline.")
+                    + "vit-heads, vit-ff, vit-combined; in a CNN run: cnn, cnn-student, cnn-int8, cnn-student-int8 "
+                    + "(default: all). The teacher is always the baseline.")
     List<String> variantNames = new ArrayList<>();
 
     @Option(names = "--student-hidden", paramLabel = "H",
@@ -220,12 +249,12 @@ public final class Pipeline implements Callable<Integer> {
     long warmupMillis = 500;
 
     /** Which models the report covers. */
-    enum ModelChoice { mlp, vit }
+    enum ModelChoice { mlp, vit, cnn }
 
     @Option(names = "--model", paramLabel = "M",
             description = "mlp: the MLP variants; vit: the MLP variants and a Vision Transformer's (fp32, int8 "
-                    + "dynamic, heads pruned, feed-forward pruned, combined) on the same report and chart "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "dynamic, heads pruned, feed-forward pruned, combined) on the same report and chart; cnn: the "
+                    + "CNN rows of --teacher, a CNN (implied by such a teacher) (default: ${DEFAULT-VALUE}).")
     ModelChoice model = ModelChoice.mlp;
 
     @Option(names = "--vit-teacher", paramLabel = "FILE",
@@ -279,6 +308,8 @@ public final class Pipeline implements Callable<Integer> {
 
     /** Stages of an MLP-only run; --model vit adds two (the ViT, and its compressed variants) before measuring. */
     private static final int MLP_STAGES = 8;
+    /** Stages of a CNN run: teacher, student, int8, measuring, the report. */
+    private static final int CNN_STAGES = 5;
     /** Module paths of the teacher's Linear layers (784-256-128-10: two hidden layers). */
     private static final List<String> TEACHER_LINEARS = FashionModels.mlpLinearPaths(2);
     /** Module paths of the student's Linear layers (784-H-10: one hidden layer). */
@@ -304,6 +335,12 @@ public final class Pipeline implements Callable<Integer> {
     /** The ViT's sizes: from --vit-teacher's metadata when it has them, else from the --vit-* options. */
     private ViTConfig vitCfg;
     private String vitRecipe;
+    private CnnTeacher cnnTeacher;
+    /** Whether the CNN teacher is a searched network, which has a student. */
+    private boolean cnnHasStudent;
+    private Module cnnStudent;
+    /** The CNN student's architecture, as its encoding. */
+    private String cnnStudentArchitecture;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Pipeline()).execute(args));
@@ -312,6 +349,12 @@ public final class Pipeline implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        if (teacherFile != null && model == ModelChoice.mlp && Files.isRegularFile(teacherFile)
+                && CnnTeacher.holdsCnn(teacherFile)) {
+            model = ModelChoice.cnn;
+        }
+        cnnHasStudent = model == ModelChoice.cnn && teacherFile != null && Files.isRegularFile(teacherFile)
+                && CnnTeacher.isSearched(teacherFile);
         chosen = chosenVariants();
         validate();
         options.applyThreads();
@@ -324,12 +367,18 @@ public final class Pipeline implements Callable<Integer> {
         models = reportDir.resolve("models");
         Files.createDirectories(models);
 
-        buildTeacher();
-        distilStudent();
-        pruneUnstructured();
-        pruneStructured();
-        quantizeInt8();
-        stack();
+        if (model == ModelChoice.cnn) {
+            buildCnnTeacher();
+            distilCnnStudent();
+            quantizeCnn();
+        } else {
+            buildTeacher();
+            distilStudent();
+            pruneUnstructured();
+            pruneStructured();
+            quantizeInt8();
+            stack();
+        }
         if (model == ModelChoice.vit) {
             buildVit();
             compressVit();
@@ -557,6 +606,78 @@ public final class Pipeline implements Callable<Integer> {
         }
     }
 
+    /** CNN stage 1: the teacher from --teacher. */
+    private void buildCnnTeacher() throws IOException {
+        try (StageProgress s = stage(1, "teacher: CNN from " + teacherFile.getFileName(), 1)) {
+            cnnTeacher = CnnTeacher.load(teacherFile, "--teacher");
+            s.step("teacher");
+            s.done();
+        }
+        Module t = cnnTeacher.model();
+        built.put(Variant.CNN, new Built(t, t.numParameters(), cnnTeacher.architecture() + " (loaded from "
+                + teacherFile.getFileName() + ")", file -> saveCnn(file, t, cnnTeacher.architecture())));
+    }
+
+    /**
+     * CNN stage 2: the student (the teacher's smaller neighbour in the search space) trained on
+     * the teacher's cached logits and the labels, with the search's retraining recipe.
+     */
+    private void distilCnnStudent() {
+        try (StageProgress s = stage(2, "student: distilled from the CNN teacher", 1)) {
+            if (chosen.contains(Variant.CNN_STUDENT) || chosen.contains(Variant.CNN_STUDENT_INT8)) {
+                Module teacherModel = cnnTeacher.model();
+                teacherModel.eval(); // its BatchNorms use their running statistics for the cached logits
+                trainLogits = TeacherLogitCache.compute(teacherModel, trainSet, 500);
+                var a = CnnTeacher.studentOf(cnnTeacher.searched());
+                cnnStudentArchitecture = a.encode();
+                cnnStudent = a.build(new Rng(options.seed + 1));
+                SGD sgd = sgd(cnnStudent.parameters(), options.learningRateOr(0.05));
+                Distiller.builder(teacherModel, cnnStudent, new DistillationLoss(temperature, alpha), sgd)
+                        .epochs(studentEpochs).scheduler(cosine(sgd, studentEpochs), SchedulerInterval.BATCH)
+                        .progress(options.progress).build().fitBatches(trainLogits.attach(trainLoader()), null);
+                Module st = cnnStudent;
+                String recipe = String.format(Locale.ROOT, "%s distilled (T=%.1f, α=%.2f, %d epochs)",
+                        cnnStudentArchitecture, temperature, alpha, studentEpochs);
+                built.put(Variant.CNN_STUDENT, new Built(st, st.numParameters(), recipe,
+                        file -> saveCnn(file, st, cnnStudentArchitecture)));
+            }
+            s.step("student");
+            s.done();
+        }
+    }
+
+    /** CNN stage 3: static per-channel int8 of the teacher and the student. */
+    private void quantizeCnn() {
+        try (StageProgress s = stage(3, "int8: static per-channel, teacher and student", 2)) {
+            String recipe = "static per-channel int8 (every convolution and Linear, " + calibrationBatches
+                    + " calibration batches; BatchNorm in float)";
+            if (chosen.contains(Variant.CNN_INT8)) {
+                Module q = quantizeStatic(copy(cnnTeacher.model(), cnnTeacher.fresh().get()));
+                built.put(Variant.CNN_INT8, new Built(q, cnnTeacher.model().numParameters(), recipe,
+                        file -> saveQuantizedCnn(file, q, cnnTeacher.architecture())));
+            }
+            s.step("teacher");
+            if (chosen.contains(Variant.CNN_STUDENT_INT8)) {
+                var a = CnnTeacher.studentOf(cnnTeacher.searched());
+                Module q = quantizeStatic(copy(cnnStudent, a.build(unused)));
+                built.put(Variant.CNN_STUDENT_INT8, new Built(q, cnnStudent.numParameters(), "student → " + recipe,
+                        file -> saveQuantizedCnn(file, q, cnnStudentArchitecture)));
+            }
+            s.step("student");
+            s.done();
+        }
+    }
+
+    private static void saveCnn(Path file, Module m, String architecture) throws IOException {
+        SafeTensors.save(file, m.stateDict(), Map.of("architecture", architecture));
+    }
+
+    private static void saveQuantizedCnn(Path file, Module q, String architecture) throws IOException {
+        Checkpoint c = QuantizedCheckpoint.toCheckpoint(q);
+        c.putMetadata("architecture", architecture);
+        SafeTensors.write(file, c);
+    }
+
     private ViTConfig vitConfig() {
         return ViTConfig.fashion(vitPatch, vitDim, vitDepth, vitHeads);
     }
@@ -720,10 +841,10 @@ public final class Pipeline implements Callable<Integer> {
     }
 
     private Set<Variant> chosenVariants() {
-        Set<Variant> chosen = EnumSet.of(Variant.TEACHER);
+        Set<Variant> chosen = EnumSet.of(model == ModelChoice.cnn ? Variant.CNN : Variant.TEACHER);
         if (variantNames.isEmpty()) {
             for (Variant v : Variant.values()) {
-                if (!v.vit || model == ModelChoice.vit) {
+                if (v.in(model) && (cnnHasStudent || !isCnnStudentRow(v))) {
                     chosen.add(v);
                 }
             }
@@ -734,12 +855,26 @@ public final class Pipeline implements Callable<Integer> {
             if (v.vit && model != ModelChoice.vit) {
                 throw new IllegalArgumentException("--variants " + v.label + " is a ViT variant; add --model vit");
             }
+            if (!v.in(model)) {
+                throw new IllegalArgumentException("--variants " + v.label + (v.cnn
+                        ? " is a CNN row; give a CNN as --teacher" : " is an MLP row, and a CNN run (--teacher "
+                        + teacherFile + ") has only the cnn-* rows"));
+            }
+            if (isCnnStudentRow(v) && !cnnHasStudent) {
+                throw new IllegalArgumentException("--variants " + v.label + " needs a teacher found by ./pare search "
+                        + "(an mbv2: architecture, whose student is its smaller neighbour in the search space); "
+                        + teacherFile + " is a hand-made CNN");
+            }
             chosen.add(v);
             if (v.vit) {
                 chosen.add(Variant.VIT);   // the ViT rows' own baseline
             }
         }
         return chosen;
+    }
+
+    private static boolean isCnnStudentRow(Variant v) {
+        return v == Variant.CNN_STUDENT || v == Variant.CNN_STUDENT_INT8;
     }
 
     private void validate() {
@@ -777,7 +912,7 @@ public final class Pipeline implements Callable<Integer> {
             throw new IllegalArgumentException("--vit-teacher " + vitTeacherFile + " needs --model vit");
         }
         new DistillationLoss(temperature, alpha); // names a bad T or α before any training
-        if (options.out != null && !chosenVariants().contains(Variant.STACKED)) {
+        if (options.out != null && model != ModelChoice.cnn && !chosenVariants().contains(Variant.STACKED)) {
             throw new IllegalArgumentException("--out " + options.out + " saves the stacked model, which --variants "
                     + String.join(",", variantNames) + " leaves out");
         }
@@ -789,6 +924,16 @@ public final class Pipeline implements Callable<Integer> {
         }
         if (teacherFile != null && !Files.isRegularFile(teacherFile)) {
             throw new IllegalArgumentException("--teacher " + teacherFile + ": no such file");
+        }
+        if (model == ModelChoice.cnn) {
+            if (teacherFile == null) {
+                throw new IllegalArgumentException("--model cnn needs --teacher: a CNN from ./pare search (found.safetensors)"
+                        + " or ./pare train-cnn");
+            }
+            if (options.out != null) {
+                throw new IllegalArgumentException("--out " + options.out + " saves the MLP's stacked model, which a CNN "
+                        + "run does not build; its models are in --report-dir's models/");
+            }
         }
     }
 
@@ -804,13 +949,14 @@ public final class Pipeline implements Callable<Integer> {
      * both, so those stages announce themselves with a line and leave the bars to the Trainer.
      */
     private StageProgress stage(int index, String name, long steps) {
-        boolean trainerDrawsBars = index <= 4 || model == ModelChoice.vit && (index == 7 || index == 8);
+        boolean trainerDrawsBars = model == ModelChoice.cnn ? index == 2
+                : index <= 4 || model == ModelChoice.vit && (index == 7 || index == 8);
         return StageProgress.start(options.progress, index, stages(), name, trainerDrawsBars ? 1 : steps);
     }
 
-    /** How many stages this run has: the MLP's 8, and the ViT's two with --model vit. */
+    /** How many stages this run has: the MLP's 8, and the ViT's two with --model vit; a CNN run's 5. */
     private int stages() {
-        return model == ModelChoice.vit ? MLP_STAGES + 2 : MLP_STAGES;
+        return model == ModelChoice.cnn ? CNN_STAGES : model == ModelChoice.vit ? MLP_STAGES + 2 : MLP_STAGES;
     }
 
     /** The teacher: loaded from --teacher, or trained with train-mlp's recipe. */
@@ -974,7 +1120,8 @@ public final class Pipeline implements Callable<Integer> {
 
     private String title(FashionMnist data) {
         return String.format(Locale.ROOT, "Compression trade-offs, Fashion-MNIST%s (%s, seed %d)",
-                data.isSubset() ? " bundled subset" : "", model == ModelChoice.vit ? "MLP and ViT" : "MLP teacher",
+                data.isSubset() ? " bundled subset" : "", model == ModelChoice.vit ? "MLP and ViT"
+                        : model == ModelChoice.cnn ? "CNN teacher " + cnnTeacher.architecture() : "MLP teacher",
                 options.seed);
     }
 
@@ -994,15 +1141,32 @@ public final class Pipeline implements Callable<Integer> {
                 many.size(0) / (batch256.medianMicros() / 1e6));
     }
 
-    /** Stored non-zero numbers: float parameters and buffers, plus the int8 codes and biases of quantized layers. */
+    private static boolean isBatchNormStatistic(String key) {
+        return key.endsWith(".running_mean") || key.endsWith(".running_var") || key.endsWith(".num_batches_tracked");
+    }
+
+    /** Stored non-zero numbers: float parameters and buffers (but BatchNorm's statistics), plus the int8 codes and biases of quantized layers. */
     static long nonZeros(Module m) {
         long n = 0;
-        for (Tensor t : m.stateDict().values()) {
-            for (float v : t.contiguous().toArray()) {
+        for (Map.Entry<String, Tensor> e : m.stateDict().entrySet()) {
+            if (isBatchNormStatistic(e.getKey())) {
+                continue; // buffers, not parameters: a CNN's non-zeros are compared with its parameters
+            }
+            for (float v : e.getValue().contiguous().toArray()) {
                 n += v != 0f ? 1 : 0;
             }
         }
         for (Module x : m.namedModules().values()) {
+            if (x instanceof QuantizedConv2d q) {
+                for (byte c : q.weightCodes()) {
+                    n += c != 0 ? 1 : 0;
+                }
+                if (q.bias() != null) {
+                    for (float v : q.bias()) {
+                        n += v != 0f ? 1 : 0;
+                    }
+                }
+            }
             if (x instanceof QuantizedLinear q) {
                 for (byte c : q.weightCodes()) {
                     n += c != 0 ? 1 : 0;

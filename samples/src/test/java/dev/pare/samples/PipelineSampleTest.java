@@ -146,6 +146,47 @@ class PipelineSampleTest {
     }
 
     @Test
+    void aNetworkFoundBySearchMakesItACnnRunWithItsDistilledStudentAndInt8Rows() throws Exception {
+        String encoding = "mbv2:s16|e3k3n2w1.0|e1k5n1w0.75|e6k3n3w0.5";
+        dev.pare.compress.search.MobileNetArchitecture a = new dev.pare.compress.search.MobileNetSpace().decode(encoding);
+        Path file = dir.resolve("found.safetensors");
+        dev.pare.nn.io.SafeTensors.save(file, a.build(new Rng(5)).stateDict(), java.util.Map.of("architecture", encoding));
+        Path report = dir.resolve("cnn");
+        String[] r = quickRun(report, "--teacher", file.toString());
+        assertEquals("0", r[0], r[2] + r[1]);
+        List<String> lines = Files.readAllLines(report.resolve("report.csv"));
+        List<String> names = lines.subList(1, lines.size()).stream().map(l -> l.substring(0, l.indexOf(','))).toList();
+        assertEquals(List.of("cnn", "cnn-student", "cnn-int8", "cnn-student-int8"), names, String.join("\n", lines));
+        // The student is the teacher's smaller neighbour in the space: half the blocks, the next narrower widths.
+        String student = "mbv2:s8|e3k3n1w0.75|e1k5n1w0.5|e6k3n2w0.5";
+        assertTrue(lines.get(2).contains(student), lines.get(2));
+        assertTrue(lines.get(1).contains(String.format(java.util.Locale.ROOT, ",%d,", a.parameters())), lines.get(1));
+        Path models = report.resolve("models");
+        assertTrue(Files.size(models.resolve("cnn-int8.safetensors")) < Files.size(models.resolve("cnn.safetensors")));
+        // The distilled student's file is a teacher for the next run, as a searched network's is.
+        CnnTeacher again = CnnTeacher.load(models.resolve("cnn-student.safetensors"), "--teacher");
+        assertEquals(student, again.architecture());
+        assertEquals(new dev.pare.compress.search.MobileNetSpace().decode(student).parameters(),
+                again.model().numParameters());
+    }
+
+    @Test
+    void aHandMadeCnnHasNoStudentRowAndAskingForOneNamesWhy() throws Exception {
+        Path file = dir.resolve("cnn.safetensors");
+        dev.pare.nn.io.SafeTensors.save(file, FashionModels.smallCnn(new Rng(2)).stateDict(),
+                java.util.Map.of("architecture", "cnn"));
+        String[] asked = quickRun(dir.resolve("r1"), "--teacher", file.toString(), "--variants", "cnn-student");
+        assertNotEquals("0", asked[0]);
+        assertTrue(asked[2].contains("cnn-student needs a teacher found by ./pare search"), asked[2]);
+        String[] mlpRow = quickRun(dir.resolve("r2"), "--teacher", file.toString(), "--variants", "student");
+        assertNotEquals("0", mlpRow[0]);
+        assertTrue(mlpRow[2].contains("student is an MLP row"), mlpRow[2]);
+        String[] noTeacher = quickRun(dir.resolve("r3"), "--model", "cnn");
+        assertNotEquals("0", noTeacher[0]);
+        assertTrue(noTeacher[2].contains("--model cnn needs --teacher"), noTeacher[2]);
+    }
+
+    @Test
     void badOptionsAreRefusedBeforeAnyTrainingNamingTheValue() {
         String[][] cases = {
             {"--bits", "9"}, {"--student-sparsity", "1"}, {"--variants", "teacher,bogus"}, {"--temperature", "0"},

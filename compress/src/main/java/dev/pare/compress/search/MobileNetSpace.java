@@ -43,6 +43,16 @@ public final class MobileNetSpace implements SearchSpace {
         return "mbv2";
     }
 
+    /** The stem sizes the space chooses from, ascending. */
+    public static int[] stems() {
+        return STEMS.clone();
+    }
+
+    /** The width multipliers the space chooses from, ascending. */
+    public static double[] widths() {
+        return WIDTHS.clone();
+    }
+
     @Override
     public MobileNetArchitecture decode(String encoding) {
         if (encoding == null || !encoding.startsWith("mbv2:")) {
