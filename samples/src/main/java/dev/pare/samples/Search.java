@@ -34,7 +34,9 @@ import dev.pare.nn.train.FitResult;
 import dev.pare.nn.train.ProgressMode;
 import dev.pare.nn.train.SchedulerInterval;
 import dev.pare.nn.train.Trainer;
+import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Rng;
+import dev.pare.tensor.Tensor;
 import dev.pare.tensor.parallel.Parallel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -421,7 +423,7 @@ public final class Search implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--baselines: \"" + b + "\" is not one of mlp, cnn, mobilenet, none");
             }
         }
-        List<VariantResult> rows = measure(trained);
+        List<VariantResult> rows = measure(trained, fashion.isSubset());
         TradeOffReport report = new TradeOffReport(rows);
         System.out.println(report.table());
         AtomicFiles.write(out.resolve("retrained.csv"), report.csv().getBytes(StandardCharsets.UTF_8));
@@ -482,16 +484,26 @@ public final class Search implements Callable<Integer> {
     }
 
     /**
-     * Times every retrained model at batch 1 and 256 on the latency threads, all after training and
-     * in two rounds, keeping each model's faster median: a busy neighbour can only slow a round
+     * Times every retrained model at batch 1 and 256 on the latency threads, all after training,
+     * keeping each model's fastest median over the rounds: a busy neighbour can only slow a round
      * down, and timing the models back to back, not each after its own training, lets them share
      * the machine's state of the moment.
+     *
+     * <p>Trap: each model's own warm-up is not enough once several models take turns. The kernels
+     * are compiled for the shapes and layer kinds the first model showed them; the next model's
+     * take other branches, the JIT throws the compiled code away and compiles it again, and the
+     * first models timed after such a switch ran 2–3 times slower than they do (MobileNet's batch-1
+     * figure once came out 280 µs for a network that runs in about 100). So every model first
+     * runs untimed, in turns, until the compiled code has seen them all ({@link #RETRAINED_PREWARM_MILLIS}),
+     * then they are timed with the careful settings on the full data.
      */
-    private List<VariantResult> measure(List<Trained> trained) {
-        ForwardTimer careful = new ForwardTimer(MeasurementSettings.quick().withThreads(latencyThreads));
+    private List<VariantResult> measure(List<Trained> trained, boolean subset) {
+        prewarm(trained, subset ? RETRAINED_PREWARM_MILLIS / 3 : RETRAINED_PREWARM_MILLIS);
+        MeasurementSettings settings = subset ? MeasurementSettings.quick() : MeasurementSettings.defaults();
+        ForwardTimer careful = new ForwardTimer(settings.withThreads(latencyThreads));
         LatencyStats[] one = new LatencyStats[trained.size()];
         LatencyStats[] many = new LatencyStats[trained.size()];
-        for (int round = 0; round < 2; round++) {
+        for (int round = 0; round < (subset ? 2 : 3); round++) {
             for (int i = 0; i < trained.size(); i++) {
                 Trained t = trained.get(i);
                 LatencyStats b1 = careful.time(t.model, t.shape, 1, t.name);
@@ -509,6 +521,36 @@ public final class Search implements Callable<Integer> {
                     t.bytes, one[i], 256 * 1e6 / many[i].medianMicros()));
         }
         return rows;
+    }
+
+    /** Untimed time given to all the retrained models, in turns, before any of them is timed (see {@link #measure}). */
+    static final long RETRAINED_PREWARM_MILLIS = 12_000;
+
+    /** Runs every model at batch 1 and 256 untimed, two passes in turns, for {@code totalMillis} in all. */
+    @SuppressWarnings("try")
+    private void prewarm(List<Trained> trained, long totalMillis) {
+        long each = totalMillis * 1_000_000L / (2L * 2 * trained.size());
+        int before = Parallel.threads();
+        Parallel.setThreads(latencyThreads);
+        try (GradMode.Scope ignored = Tensor.noGrad()) {
+            for (int pass = 0; pass < 2; pass++) {
+                for (Trained t : trained) {
+                    t.model.eval();
+                    for (int batch : new int[] {1, 256}) {
+                        int[] shape = new int[t.shape.length + 1];
+                        shape[0] = batch;
+                        System.arraycopy(t.shape, 0, shape, 1, t.shape.length);
+                        Tensor x = Tensor.randn(new Rng(seed), shape);
+                        long end = System.nanoTime() + each;
+                        do {
+                            t.model.forward(x);
+                        } while (System.nanoTime() < end);
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
     }
 
     /**

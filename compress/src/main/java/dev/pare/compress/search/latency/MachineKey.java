@@ -64,11 +64,22 @@ public record MachineKey(String cpu, int vectorBits, int threads, String jvm, St
     }
 
     /**
-     * The first 16 hex digits of the SHA-256 of Pare's compiled classes (every {@code dev/pare/}
-     * class file, by name and content, in name order) in the jars or class directories that hold
-     * the tensor kernels, the layers and this class: the same for two builds of the same code,
-     * different as soon as a kernel changes. {@code "unknown"} if they cannot be read.
+     * The first 16 hex digits of the SHA-256 of the compiled classes that decide a latency (every
+     * class file of {@link #TIMED_PACKAGES}, by name and content, in name order) in the jars or
+     * class directories that hold the tensor kernels, the layers and this class: the same for two
+     * builds of the same code, different as soon as a kernel changes. {@code "unknown"} if they
+     * cannot be read.
+     *
+     * <p>Only those packages: in the samples' single jar everything else of Pare sits beside them
+     * too, and a change to a command-line option there would otherwise throw the table away, and
+     * refuse to resume a search that a fix to its report needs to finish.
      */
+    static final List<String> TIMED_PACKAGES = List.of("dev/pare/tensor/", "dev/pare/nn/", "dev/pare/compress/");
+
+    private static boolean timed(String classFile) {
+        return classFile.endsWith(".class") && TIMED_PACKAGES.stream().anyMatch(classFile::startsWith);
+    }
+
     static String codeFingerprint() {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -96,14 +107,17 @@ public record MachineKey(String cpu, int vectorBits, int threads, String jvm, St
             if (Files.isDirectory(root)) {
                 try (Stream<Path> files = Files.walk(root)) {
                     for (Path f : files.filter(f -> f.toString().endsWith(".class")).toList()) {
-                        classes.put(where.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+                        String name = where.relativize(f).toString().replace('\\', '/');
+                        if (timed(name)) {
+                            classes.put(name, Files.readAllBytes(f));
+                        }
                     }
                 }
             }
         } else {
             try (JarFile jar = new JarFile(where.toFile())) {
                 for (JarEntry e : Collections.list(jar.entries())) {
-                    if (e.getName().startsWith("dev/pare/") && e.getName().endsWith(".class")) {
+                    if (timed(e.getName())) {
                         try (InputStream in = jar.getInputStream(e)) {
                             classes.put(e.getName(), in.readAllBytes());
                         }
