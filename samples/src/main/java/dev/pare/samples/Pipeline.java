@@ -1214,25 +1214,23 @@ public final class Pipeline implements Callable<Integer> {
         }
         for (Module x : m.namedModules().values()) {
             if (x instanceof QuantizedConv2d q) {
-                for (byte c : q.weightCodes()) {
-                    n += c != 0 ? 1 : 0;
-                }
-                if (q.bias() != null) {
-                    for (float v : q.bias()) {
-                        n += v != 0f ? 1 : 0;
-                    }
-                }
+                n += nonZeros(q.weightCodes(), q.bias());
             }
             if (x instanceof QuantizedLinear q) {
-                for (byte c : q.weightCodes()) {
-                    n += c != 0 ? 1 : 0;
-                }
-                if (q.bias() != null) {
-                    for (float v : q.bias()) {
-                        n += v != 0f ? 1 : 0;
-                    }
-                }
+                n += nonZeros(q.weightCodes(), q.bias());
             }
+        }
+        return n;
+    }
+
+    /** Non-zero codes, and non-zero biases if there are any. */
+    private static long nonZeros(byte[] codes, float[] bias) {
+        long n = 0;
+        for (byte c : codes) {
+            n += c != 0 ? 1 : 0;
+        }
+        for (float v : bias == null ? new float[0] : bias) {
+            n += v != 0f ? 1 : 0;
         }
         return n;
     }
