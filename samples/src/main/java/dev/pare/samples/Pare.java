@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pare", mixinStandardHelpOptions = true, version = "Pare 0.1.0",
         description = "Train and compress models on Fashion-MNIST with Pare, a pure-Java tensor engine.",
         subcommands = {TrainMlp.class, TrainCnn.class, TrainVit.class, Distill.class, DistillVit.class, Prune.class, Quantize.class,
-                Pipeline.class, Export.class, Search.class,
+                Pipeline.class, Export.class, Search.class, Chart.class,
                 CommandLine.HelpCommand.class})
 public final class Pare implements Runnable {
     @CommandLine.Spec

@@ -104,9 +104,7 @@ public final class TradeOffReport {
     public String csv() {
         boolean[] front = bytesFrontier();
         boolean[] latencyFront = latencyFrontier();
-        StringBuilder b = new StringBuilder("variant,recipe,accuracy,delta_points,parameters,non_zeros,file_bytes,"
-                + "times_smaller,batch1_median_us,batch1_p90_us,times_faster_batch1,batch256_images_per_s,"
-                + "throughput_ratio,bytes_frontier,latency_frontier\n");
+        StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
         for (int i = 0; i < rows.size(); i++) {
             VariantResult r = rows.get(i);
             b.append(String.join(",", quote(r.name()), quote(r.recipe()), num(r.accuracy()), num(deltaPoints(r)),
@@ -150,6 +148,77 @@ public final class TradeOffReport {
         AtomicFiles.write(csvFile, csv().getBytes(StandardCharsets.UTF_8));
         AtomicFiles.write(markdownFile, markdown().getBytes(StandardCharsets.UTF_8));
         return List.of(csvFile, markdownFile);
+    }
+
+    /** The header line {@link #csv()} writes, without its line end. */
+    static final String CSV_HEADER = "variant,recipe,accuracy,delta_points,parameters,non_zeros,file_bytes,"
+            + "times_smaller,batch1_median_us,batch1_p90_us,times_faster_batch1,batch256_images_per_s,"
+            + "throughput_ratio,bytes_frontier,latency_frontier";
+
+    /**
+     * The rows of a report written by {@link #csv()}, in its order: the inverse of {@link #csv()}
+     * for the measured columns (the ratios and frontier marks are recomputed by whoever uses the
+     * rows, against their own baseline). The number of timed calls is not in the file, so every
+     * {@link LatencyStats} read back says 0 calls.
+     *
+     * @param source names the text in errors, e.g. its file
+     * @throws IllegalArgumentException naming the source and the line when the header is not the
+     *     one {@link #csv()} writes, a line has the wrong number of fields, or a number does not parse
+     */
+    public static List<VariantResult> readCsv(String text, String source) {
+        List<String> lines = text.lines().filter(l -> !l.isEmpty()).toList();
+        if (lines.isEmpty() || !lines.get(0).equals(CSV_HEADER)) {
+            throw new IllegalArgumentException(source + ": not a trade-off report: the first line must be \""
+                    + CSV_HEADER + "\"");
+        }
+        List<VariantResult> rows = new java.util.ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            List<String> f = splitCsv(lines.get(i));
+            String where = source + ", line " + (i + 1);
+            if (f.size() != 15) {
+                throw new IllegalArgumentException(where + ": " + f.size() + " fields, expected 15");
+            }
+            try {
+                rows.add(new VariantResult(f.get(0), f.get(1), Double.parseDouble(f.get(2)), Long.parseLong(f.get(4)),
+                        Long.parseLong(f.get(5)), Long.parseLong(f.get(6)),
+                        new LatencyStats(Double.parseDouble(f.get(8)), Double.parseDouble(f.get(9)), 0),
+                        Double.parseDouble(f.get(11))));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+        }
+        return rows;
+    }
+
+    /** One line's fields under RFC 4180's quoting, as {@link #quote} writes them (no line breaks inside a field). */
+    private static List<String> splitCsv(String line) {
+        List<String> fields = new java.util.ArrayList<>();
+        StringBuilder f = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    f.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    f.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                fields.add(f.toString());
+                f.setLength(0);
+            } else {
+                f.append(c);
+            }
+        }
+        fields.add(f.toString());
+        return fields;
     }
 
     private static String num(double v) {

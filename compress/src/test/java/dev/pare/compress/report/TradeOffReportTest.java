@@ -97,4 +97,42 @@ class TradeOffReportTest {
         assertEquals(25, measured.calls());
         assertTrue(measured.medianMicros() > 0 && measured.p90Micros() >= measured.medianMicros(), measured.toString());
     }
+
+    @Test
+    void aCsvReadsBackToTheSameMeasuredRows() {
+        List<VariantResult> rows = List.of(
+                new VariantResult("teacher", "fp32, \"quoted\", with commas", 0.8957, 235_146, 235_146, 941_472,
+                        new LatencyStats(15.5, 16.25, 2000), 258_849.5),
+                new VariantResult("int8", "static per-channel", 0.1 + 0.2, 235_146, 232_139, 240_232,
+                        new LatencyStats(9.0, 9.6, 2000), 229_230.125));
+        List<VariantResult> back = TradeOffReport.readCsv(new TradeOffReport(rows).csv(), "report.csv");
+        assertEquals(rows.size(), back.size());
+        for (int i = 0; i < rows.size(); i++) {
+            VariantResult a = rows.get(i);
+            VariantResult b = back.get(i);
+            assertEquals(a.name(), b.name());
+            assertEquals(a.recipe(), b.recipe());
+            assertEquals(a.accuracy(), b.accuracy()); // Double.toString round-trips exactly
+            assertEquals(a.parameters(), b.parameters());
+            assertEquals(a.nonZeros(), b.nonZeros());
+            assertEquals(a.fileBytes(), b.fileBytes());
+            assertEquals(a.batch1().medianMicros(), b.batch1().medianMicros());
+            assertEquals(a.batch1().p90Micros(), b.batch1().p90Micros());
+            assertEquals(a.batch256PerSecond(), b.batch256PerSecond());
+        }
+    }
+
+    @Test
+    void aFileThatIsNotAReportIsRefusedNamingItAndTheLine() {
+        IllegalArgumentException header = assertThrows(IllegalArgumentException.class,
+                () -> TradeOffReport.readCsv("a,b\n1,2\n", "x.csv"));
+        assertTrue(header.getMessage().startsWith("x.csv: not a trade-off report"), header.getMessage());
+        String good = new TradeOffReport(List.of(row("t", 0.9, 100, 10, 1000))).csv();
+        IllegalArgumentException number = assertThrows(IllegalArgumentException.class,
+                () -> TradeOffReport.readCsv(good.replace(",0.9,", ",0.x9,"), "r.csv"));
+        assertTrue(number.getMessage().startsWith("r.csv, line 2: "), number.getMessage());
+        IllegalArgumentException fields = assertThrows(IllegalArgumentException.class,
+                () -> TradeOffReport.readCsv(good.trim() + ",extra\n", "r.csv"));
+        assertTrue(fields.getMessage().contains("16 fields, expected 15"), fields.getMessage());
+    }
 }
