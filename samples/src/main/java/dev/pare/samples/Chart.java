@@ -21,8 +21,9 @@ import picocli.CommandLine.Parameters;
  * {@code ./pare pipeline} runs ({@code report.csv}), for instance.
  *
  * <pre>
- * ./pare chart search-mb/retrained.csv pipeline-report/report.csv pipeline-cnn/report.csv --out all
+ * ./pare chart search-mb/retrained.csv pipeline-report/report.csv found=pipeline-cnn/report.csv --out all
  * </pre>
+ * ({@code found=} names that file's rows {@code found:cnn}, {@code found:cnn-int8}, …).
  *
  * <p>Every report was measured by its own command, so rows compare across files only as well as
  * the runs do (same machine, same thread count, a quiet machine). The first row of the first file
@@ -34,8 +35,9 @@ import picocli.CommandLine.Parameters;
                 + "./pare search) on one chart, with the table of all of them.")
 public final class Chart implements Callable<Integer> {
 
-    @Parameters(paramLabel = "CSV", arity = "1..*", description = "Reports, in the order their rows are listed.")
-    List<Path> reports = new ArrayList<>();
+    @Parameters(paramLabel = "[LABEL=]CSV", arity = "1..*", description = "Reports, in the order their rows are listed; "
+            + "LABEL=CSV names each of that file's rows LABEL:row.")
+    List<String> reports = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where chart.png, chart.svg, report.csv and report.md go "
             + "(default: ${DEFAULT-VALUE}).")
@@ -52,13 +54,17 @@ public final class Chart implements Callable<Integer> {
     public Integer call() throws Exception {
         List<VariantResult> rows = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        for (Path p : reports) {
+        for (String arg : reports) {
+            int eq = arg.indexOf('=');
+            String label = eq > 0 ? arg.substring(0, eq) + ":" : "";
+            Path p = Path.of(eq > 0 ? arg.substring(eq + 1) : arg);
             if (!Files.isRegularFile(p)) {
                 throw new IllegalArgumentException(p + ": no such file");
             }
             String dir = p.toAbsolutePath().getParent().getFileName().toString();
             for (VariantResult r : TradeOffReport.readCsv(Files.readString(p, StandardCharsets.UTF_8), p.toString())) {
-                String name = names.contains(r.name()) ? dir + "/" + r.name() : r.name();
+                String name = label + r.name();
+                name = names.contains(name) ? dir + "/" + name : name;
                 if (!names.add(name)) {
                     throw new IllegalArgumentException(p + ": row \"" + r.name() + "\" appears twice, even as " + name);
                 }

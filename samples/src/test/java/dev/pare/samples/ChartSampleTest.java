@@ -36,6 +36,11 @@ class ChartSampleTest {
         List<VariantResult> rows = TradeOffReport.readCsv(Files.readString(out.resolve("report.csv")), "all");
         assertEquals(List.of("found-1", "MobileNet", "pipeline-cnn/found-1", "cnn-int8"),
                 rows.stream().map(VariantResult::name).toList());
+        String[] labelled = CommandRun.run(new Chart(), search.resolve("report.csv").toString(),
+                "best=" + cnn.resolve("report.csv"), "--out", out.toString());
+        assertEquals("0", labelled[0], labelled[2]);
+        assertEquals(List.of("found-1", "MobileNet", "best:found-1", "best:cnn-int8"), TradeOffReport.readCsv(
+                Files.readString(out.resolve("report.csv")), "all").stream().map(VariantResult::name).toList());
         assertEquals("recipe of cnn-int8, with a comma", rows.get(3).recipe());
         assertTrue(Files.size(out.resolve("chart.png")) > 0 && Files.size(out.resolve("chart.svg")) > 0);
     }
