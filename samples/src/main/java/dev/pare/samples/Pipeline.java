@@ -1159,8 +1159,8 @@ public final class Pipeline implements Callable<Integer> {
      * <p>Trap: a model's own warm-up is not enough when several models take turns. The kernels
      * are compiled for the shapes and layer kinds the models before showed them; a new model's
      * take other branches, the JIT throws the compiled code away and compiles it again, and a
-     * model timed just after such a switch runs up to twice as slow as it does (a searched CNN
-     * measured 196 µs here and 105 µs alone). So every model first runs untimed, in turns, for
+     * model timed just after such a switch is timed while that happens, much slower than it runs
+     * (docs/search.md, "A trap in the timing"). So every model first runs untimed, in turns, for
      * --warmup-millis each, until the compiled code has seen them all; then two rounds are timed,
      * and a busy neighbour can only slow a round down.
      */

@@ -492,8 +492,8 @@ public final class Search implements Callable<Integer> {
      * <p>Trap: each model's own warm-up is not enough once several models take turns. The kernels
      * are compiled for the shapes and layer kinds the first model showed them; the next model's
      * take other branches, the JIT throws the compiled code away and compiles it again, and the
-     * first models timed after such a switch ran 2–3 times slower than they do (MobileNet's batch-1
-     * figure once came out 280 µs for a network that runs in about 100). So every model first
+     * models timed just after such a switch are timed while that happens, several times slower
+     * than they run (docs/search.md, "A trap in the timing", has the figures). So every model first
      * runs untimed, in turns, until the compiled code has seen them all ({@link #RETRAINED_PREWARM_MILLIS}),
      * then they are timed with the careful settings on the full data.
      */
