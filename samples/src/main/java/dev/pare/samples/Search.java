@@ -154,6 +154,12 @@ public final class Search implements Callable<Integer> {
                     + "none (default: mlp,mobilenet; the small CNN is the slowest to train).")
     List<String> baselines = List.of("mlp", "mobilenet");
 
+    @Option(names = "--recheck", paramLabel = "N",
+            description = "After the search, time N of the evaluated architectures again with the careful settings, "
+                    + "spread over their predicted latencies, and report how the predictions rank those timings "
+                    + "(default: 40; 0 with --subset).")
+    int recheck = -1;
+
     @Option(names = "--hv-latency", paramLabel = "US",
             description = "Reference latency of the hypervolume, µs: give the same one to compare runs (default: 1.1 × the "
                     + "slowest predicted candidate of this run).")
@@ -268,16 +274,67 @@ public final class Search implements Callable<Integer> {
         System.out.print(correlation.format());
         AtomicFiles.write(out.resolve("correlation.txt"), ("latency model: " + model.describe() + "\n"
                 + correlation.format()).getBytes(StandardCharsets.UTF_8));
+        int rechecks = recheck >= 0 ? recheck : fashion.isSubset() ? 0 : 40;
+        CorrelationReport careful = rechecks >= 2 ? recheck(searchSpace, trials, rechecks) : null;
+        if (careful != null) {
+            System.out.println();
+            System.out.printf(Locale.ROOT, "%d of them timed again with the careful settings:%n", careful.rows().size());
+            System.out.print(careful.format());
+            AtomicFiles.write(out.resolve("recheck.txt"), ("latency model: " + model.describe() + "\n"
+                    + careful.format()).getBytes(StandardCharsets.UTF_8));
+        }
         AtomicFiles.write(out.resolve("summary.txt"), String.format(Locale.ROOT,
                 "space=%s%nstrategy=%s%nseed=%d%nbudget=%s%nevaluations=%d%nstop=%s%nlatency=%s%nmax_latency_us=%s%n"
-                        + "hypervolume=%.4f%nhypervolume_reference_us=%.1f%nspearman=%.4f%n",
+                        + "hypervolume=%.4f%nhypervolume_reference_us=%.1f%nspearman=%.4f%n%s",
                 space, searchStrategy.describe(), seed, searchBudget, trials.size(), result.stopReason(), model.describe(),
                 maxMicros == 0 ? "none" : String.format(Locale.ROOT, "%.1f", maxMicros), hypervolume, refLatency,
-                correlation.spearman()).getBytes(StandardCharsets.UTF_8));
+                correlation.spearman(), careful == null ? ""
+                        : String.format(Locale.ROOT, "spearman_recheck=%.4f%nrecheck_architectures=%d%n",
+                                careful.spearman(), careful.rows().size())).getBytes(StandardCharsets.UTF_8));
 
         retrainAndChart(searchSpace, frontier, fashion);
         return 0;
     }
+
+    /**
+     * {@code n} of the evaluated architectures, evenly spread over their predicted latencies, timed
+     * again at batch 1 with the careful settings after a prewarm of all of them, against the
+     * predictions the search used. Why: during the search each candidate is timed once, briefly,
+     * between two trainings, and when a latency limit keeps every candidate in a narrow band those
+     * short timings reorder many neighbours; this separates what the predictor gets wrong from what
+     * the quick timing does.
+     */
+    private CorrelationReport recheck(SearchSpace searchSpace, List<Trial> trials, int n) {
+        List<Trial> pool = new ArrayList<>();
+        for (Trial t : SearchFrontier.best(trials)) {
+            if (t.predictedMicros() > 0) {
+                pool.add(t);
+            }
+        }
+        pool.sort(Comparator.comparingDouble(Trial::predictedMicros));
+        List<Trial> picked = new ArrayList<>();
+        for (int i = 0; i < Math.min(n, pool.size()); i++) {
+            Trial t = pool.get(n >= pool.size() ? i : (int) ((long) i * (pool.size() - 1) / (n - 1)));
+            if (picked.isEmpty() || picked.get(picked.size() - 1) != t) {
+                picked.add(t);
+            }
+        }
+        List<Architecture> architectures = new ArrayList<>();
+        for (Trial t : picked) {
+            architectures.add(searchSpace.decode(t.encoding()));
+        }
+        ForwardTimer careful = new ForwardTimer(MeasurementSettings.defaults().withBatches(1).withThreads(latencyThreads));
+        careful.prewarm(architectures, RECHECK_PREWARM_MILLIS);
+        List<CorrelationReport.Row> rows = new ArrayList<>();
+        for (int i = 0; i < picked.size(); i++) {
+            rows.add(new CorrelationReport.Row(picked.get(i).encoding(), picked.get(i).predictedMicros(),
+                    careful.measure(architectures.get(i), 1).medianMicros()));
+        }
+        return CorrelationReport.of(1, rows);
+    }
+
+    /** Untimed time given to the rechecked architectures, in turns, before they are timed. */
+    static final long RECHECK_PREWARM_MILLIS = 5_000;
 
     /**
      * The trials' predicted against measured latency, each architecture once (at its longest

@@ -160,4 +160,19 @@ class SearchSampleTest {
         String[] f = row.split(",", -1);
         return String.join(",", List.of(f).subList(0, 8));
     }
+
+    @Test
+    void recheckTimesSomeEvaluatedArchitecturesAgainAndReportsTheirRanking() throws Exception {
+        Path out = dir.resolve("recheck");
+        String[] r = run(out, "4", "--recheck", "3");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("of them timed again with the careful settings"), r[1]);
+        String summary = Files.readString(out.resolve("summary.txt"));
+        assertTrue(summary.contains("spearman_recheck=") && summary.contains("recheck_architectures="), summary);
+        assertTrue(Files.readString(out.resolve("recheck.txt")).contains("Spearman rank correlation"));
+        // Quick mode leaves it out unless asked.
+        Path quick = dir.resolve("quick");
+        assertEquals("0", run(quick, "2")[0]);
+        assertTrue(!Files.exists(quick.resolve("recheck.txt")));
+    }
 }
