@@ -32,11 +32,9 @@ import java.util.function.Supplier;
  */
 record CnnTeacher(String architecture, Module model, Supplier<Module> fresh, MobileNetArchitecture searched) {
 
-    /** Whether {@code file} holds a CNN: an {@code mbv2:} architecture in its metadata, or 4-d weights. */
-    static boolean holdsCnn(Path file) throws IOException {
-        Checkpoint c = SafeTensors.read(file);
-        String declared = c.metadata().get("architecture");
-        if (declared != null && declared.startsWith("mbv2:")) {
+    /** Whether {@code c} holds a CNN: an {@code mbv2:} architecture in its metadata, or 4-d weights. */
+    static boolean holdsCnn(Checkpoint c) {
+        if (isSearched(c)) {
             return true;
         }
         for (TensorEntry e : c.entries().values()) {
@@ -47,9 +45,9 @@ record CnnTeacher(String architecture, Module model, Supplier<Module> fresh, Mob
         return false;
     }
 
-    /** Whether {@code file}'s metadata names an {@code mbv2:} architecture: a network from ./pare search. */
-    static boolean isSearched(Path file) throws IOException {
-        String declared = SafeTensors.read(file).metadata().get("architecture");
+    /** Whether {@code c}'s metadata names an {@code mbv2:} architecture: a network from ./pare search. */
+    static boolean isSearched(Checkpoint c) {
+        String declared = c.metadata().get("architecture");
         return declared != null && declared.startsWith("mbv2:");
     }
 

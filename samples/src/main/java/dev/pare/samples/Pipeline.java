@@ -21,6 +21,7 @@ import dev.pare.compress.quantize.Quantizer;
 import dev.pare.compress.report.LatencyStats;
 import dev.pare.compress.report.TradeOffReport;
 import dev.pare.compress.report.VariantResult;
+import dev.pare.compress.search.MobileNetArchitecture;
 import dev.pare.compress.stack.CompressedCheckpoint;
 import dev.pare.compress.stack.LowBitWeights;
 import dev.pare.nn.Linear;
@@ -56,6 +57,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,36 +132,32 @@ public final class Pipeline implements Callable<Integer> {
         TEACHER("teacher"), STUDENT("student"), PRUNED_TEACHER("pruned-teacher"),
         STRUCTURED_TEACHER("structured-teacher"), PRUNED_STUDENT("pruned-student"),
         STRUCTURED_STUDENT("structured-student"), INT8_TEACHER("int8-teacher"), INT8_STUDENT("int8-student"),
-        STACKED("stacked"), VIT("vit", true), VIT_INT8("vit-int8", true), VIT_HEADS("vit-heads", true),
-        VIT_FF("vit-ff", true), VIT_COMBINED("vit-combined", true),
-        CNN("cnn", ModelChoice.cnn), CNN_STUDENT("cnn-student", ModelChoice.cnn), CNN_INT8("cnn-int8", ModelChoice.cnn),
+        STACKED("stacked"), VIT("vit", ModelChoice.vit), VIT_INT8("vit-int8", ModelChoice.vit),
+        VIT_HEADS("vit-heads", ModelChoice.vit), VIT_FF("vit-ff", ModelChoice.vit),
+        VIT_COMBINED("vit-combined", ModelChoice.vit), CNN("cnn", ModelChoice.cnn),
+        CNN_STUDENT("cnn-student", ModelChoice.cnn), CNN_INT8("cnn-int8", ModelChoice.cnn),
         CNN_STUDENT_INT8("cnn-student-int8", ModelChoice.cnn);
 
         final String label;
-        /** A Vision Transformer row (built only with --model vit). */
-        final boolean vit;
-        /** A CNN row (built only in a CNN run, which has no MLP rows). */
-        final boolean cnn;
+        /**
+         * The model the row belongs to: mlp rows are built in MLP and ViT runs, vit rows only with
+         * --model vit, cnn rows only in a CNN run (which has no MLP rows).
+         */
+        final ModelChoice family;
 
         Variant(String label) {
-            this(label, false);
-        }
-
-        Variant(String label, boolean vit) {
-            this.label = label;
-            this.vit = vit;
-            this.cnn = false;
+            this(label, ModelChoice.mlp);
         }
 
         Variant(String label, ModelChoice family) {
             this.label = label;
-            this.vit = false;
-            this.cnn = family == ModelChoice.cnn;
+            this.family = family;
         }
 
         /** Whether a run of {@code model} can build this row. */
         boolean in(ModelChoice model) {
-            return model == ModelChoice.cnn ? cnn : !cnn && (!vit || model == ModelChoice.vit);
+            return model == ModelChoice.cnn ? family == ModelChoice.cnn
+                    : family == ModelChoice.mlp || family == model;
         }
 
         static Variant of(String label) {
@@ -340,8 +338,8 @@ public final class Pipeline implements Callable<Integer> {
     /** Whether the CNN teacher is a searched network, which has a student. */
     private boolean cnnHasStudent;
     private Module cnnStudent;
-    /** The CNN student's architecture, as its encoding. */
-    private String cnnStudentArchitecture;
+    /** The CNN student's architecture. */
+    private MobileNetArchitecture cnnStudentArchitecture;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Pipeline()).execute(args));
@@ -350,12 +348,13 @@ public final class Pipeline implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        if (teacherFile != null && model == ModelChoice.mlp && Files.isRegularFile(teacherFile)
-                && CnnTeacher.holdsCnn(teacherFile)) {
-            model = ModelChoice.cnn;
+        if (teacherFile != null && Files.isRegularFile(teacherFile)) {
+            Checkpoint c = SafeTensors.read(teacherFile);
+            if (model == ModelChoice.mlp && CnnTeacher.holdsCnn(c)) {
+                model = ModelChoice.cnn;
+            }
+            cnnHasStudent = model == ModelChoice.cnn && CnnTeacher.isSearched(c);
         }
-        cnnHasStudent = model == ModelChoice.cnn && teacherFile != null && Files.isRegularFile(teacherFile)
-                && CnnTeacher.isSearched(teacherFile);
         chosen = chosenVariants();
         validate();
         options.applyThreads();
@@ -629,18 +628,17 @@ public final class Pipeline implements Callable<Integer> {
                 Module teacherModel = cnnTeacher.model();
                 teacherModel.eval(); // its BatchNorms use their running statistics for the cached logits
                 trainLogits = TeacherLogitCache.compute(teacherModel, trainSet, 500);
-                var a = CnnTeacher.studentOf(cnnTeacher.searched());
-                cnnStudentArchitecture = a.encode();
-                cnnStudent = a.build(new Rng(options.seed + 1));
+                cnnStudentArchitecture = CnnTeacher.studentOf(cnnTeacher.searched());
+                cnnStudent = cnnStudentArchitecture.build(new Rng(options.seed + 1));
                 SGD sgd = sgd(cnnStudent.parameters(), options.learningRateOr(0.05));
                 Distiller.builder(teacherModel, cnnStudent, new DistillationLoss(temperature, alpha), sgd)
                         .epochs(studentEpochs).scheduler(cosine(sgd, studentEpochs), SchedulerInterval.BATCH)
                         .progress(options.progress).build().fitBatches(trainLogits.attach(trainLoader()), null);
                 Module st = cnnStudent;
                 String recipe = String.format(Locale.ROOT, "%s distilled (T=%.1f, α=%.2f, %d epochs)",
-                        cnnStudentArchitecture, temperature, alpha, studentEpochs);
+                        cnnStudentArchitecture.encode(), temperature, alpha, studentEpochs);
                 built.put(Variant.CNN_STUDENT, new Built(st, st.numParameters(), recipe,
-                        file -> saveCnn(file, st, cnnStudentArchitecture)));
+                        file -> saveCnn(file, st, cnnStudentArchitecture.encode())));
             }
             s.step("student");
             s.done();
@@ -659,10 +657,9 @@ public final class Pipeline implements Callable<Integer> {
             }
             s.step("teacher");
             if (chosen.contains(Variant.CNN_STUDENT_INT8)) {
-                var a = CnnTeacher.studentOf(cnnTeacher.searched());
-                Module q = quantizeStatic(copy(cnnStudent, a.build(unused)));
+                Module q = quantizeStatic(copy(cnnStudent, cnnStudentArchitecture.build(unused)));
                 built.put(Variant.CNN_STUDENT_INT8, new Built(q, cnnStudent.numParameters(), "student → " + recipe,
-                        file -> saveQuantizedCnn(file, q, cnnStudentArchitecture)));
+                        file -> saveQuantizedCnn(file, q, cnnStudentArchitecture.encode())));
             }
             s.step("student");
             s.done();
@@ -866,11 +863,11 @@ public final class Pipeline implements Callable<Integer> {
         }
         for (String name : variantNames) {
             Variant v = Variant.of(name.trim());
-            if (v.vit && model != ModelChoice.vit) {
+            if (v.family == ModelChoice.vit && model != ModelChoice.vit) {
                 throw new IllegalArgumentException("--variants " + v.label + " is a ViT variant; add --model vit");
             }
             if (!v.in(model)) {
-                throw new IllegalArgumentException("--variants " + v.label + (v.cnn
+                throw new IllegalArgumentException("--variants " + v.label + (v.family == ModelChoice.cnn
                         ? " is a CNN row; give a CNN as --teacher" : " is an MLP row, and a CNN run (--teacher "
                         + teacherFile + ") has only the cnn-* rows"));
             }
@@ -880,7 +877,7 @@ public final class Pipeline implements Callable<Integer> {
                         + teacherFile + " is a hand-made CNN");
             }
             chosen.add(v);
-            if (v.vit) {
+            if (v.family == ModelChoice.vit) {
                 chosen.add(Variant.VIT);   // the ViT rows' own baseline
             }
         }
@@ -1156,30 +1153,18 @@ public final class Pipeline implements Callable<Integer> {
      * Batch-1 and batch-256 latency of each variant: {@code [i][0]} and {@code [i][1]}, each the
      * faster of two rounds over all the variants.
      *
-     * <p>Trap: a model's own warm-up is not enough when several models take turns. The kernels
-     * are compiled for the shapes and layer kinds the models before showed them; a new model's
-     * take other branches, the JIT throws the compiled code away and compiles it again, and a
-     * model timed just after such a switch is timed while that happens, much slower than it runs
-     * (docs/search.md, "A trap in the timing"). So every model first runs untimed, in turns, for
-     * --warmup-millis each, until the compiled code has seen them all; then two rounds are timed,
-     * and a busy neighbour can only slow a round down.
+     * <p>Trap: a model's own warm-up is not enough when several models take turns
+     * ({@link LatencyStats#prewarmInTurns}). So every model first runs untimed, in turns, for
+     * --warmup-millis each; then two rounds are timed, and a busy neighbour can only slow a round
+     * down.
      */
-    @SuppressWarnings("try")
     private LatencyStats[][] timeAll(List<Variant> variants, Tensor one, Tensor many) {
-        try (GradMode.Scope ignored = Tensor.noGrad()) {
-            for (int pass = 0; pass < 2; pass++) {
-                for (Variant v : variants) {
-                    Module m = built.get(v).model;
-                    m.eval();
-                    for (Tensor x : new Tensor[] {one, many}) {
-                        long end = System.nanoTime() + warmupMillis * 1_000_000L / 4;
-                        do {
-                            m.forward(x);
-                        } while (System.nanoTime() < end);
-                    }
-                }
-            }
+        List<Module> models = new ArrayList<>();
+        for (Variant v : variants) {
+            models.add(built.get(v).model);
         }
+        LatencyStats.prewarmInTurns(models, Collections.nCopies(models.size(), List.of(one, many)),
+                warmupMillis / 4);
         LatencyStats[][] times = new LatencyStats[variants.size()][2];
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < variants.size(); i++) {

@@ -34,7 +34,6 @@ import dev.pare.nn.train.FitResult;
 import dev.pare.nn.train.ProgressMode;
 import dev.pare.nn.train.SchedulerInterval;
 import dev.pare.nn.train.Trainer;
-import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.parallel.Parallel;
@@ -546,13 +545,10 @@ public final class Search implements Callable<Integer> {
      * down, and timing the models back to back, not each after its own training, lets them share
      * the machine's state of the moment.
      *
-     * <p>Trap: each model's own warm-up is not enough once several models take turns. The kernels
-     * are compiled for the shapes and layer kinds the first model showed them; the next model's
-     * take other branches, the JIT throws the compiled code away and compiles it again, and the
-     * models timed just after such a switch are timed while that happens, several times slower
-     * than they run (docs/search.md, "A trap in the timing", has the figures). So every model first
-     * runs untimed, in turns, until the compiled code has seen them all ({@link #RETRAINED_PREWARM_MILLIS}),
-     * then they are timed with the careful settings on the full data.
+     * <p>Trap: each model's own warm-up is not enough once several models take turns (see
+     * {@link LatencyStats#prewarmInTurns}; docs/search.md, "A trap in the timing", has the figures).
+     * So every model first runs untimed, in turns ({@link #RETRAINED_PREWARM_MILLIS}), then they
+     * are timed with the careful settings on the full data.
      */
     private List<VariantResult> measure(List<Trained> trained, boolean subset) {
         prewarm(trained, subset ? RETRAINED_PREWARM_MILLIS / 3 : RETRAINED_PREWARM_MILLIS);
@@ -583,28 +579,25 @@ public final class Search implements Callable<Integer> {
     /** Untimed time given to all the retrained models, in turns, before any of them is timed (see {@link #measure}). */
     static final long RETRAINED_PREWARM_MILLIS = 12_000;
 
-    /** Runs every model at batch 1 and 256 untimed, two passes in turns, for {@code totalMillis} in all. */
-    @SuppressWarnings("try")
+    /** Runs every model at batch 1 and 256 untimed, in turns ({@link LatencyStats#prewarmInTurns}), {@code totalMillis} in all. */
     private void prewarm(List<Trained> trained, long totalMillis) {
-        long each = totalMillis * 1_000_000L / (2L * 2 * trained.size());
+        List<Module> models = new ArrayList<>();
+        List<List<Tensor>> inputs = new ArrayList<>();
+        for (Trained t : trained) {
+            models.add(t.model);
+            List<Tensor> xs = new ArrayList<>();
+            for (int batch : new int[] {1, 256}) {
+                int[] shape = new int[t.shape.length + 1];
+                shape[0] = batch;
+                System.arraycopy(t.shape, 0, shape, 1, t.shape.length);
+                xs.add(Tensor.randn(new Rng(seed), shape));
+            }
+            inputs.add(xs);
+        }
         int before = Parallel.threads();
         Parallel.setThreads(latencyThreads);
-        try (GradMode.Scope ignored = Tensor.noGrad()) {
-            for (int pass = 0; pass < 2; pass++) {
-                for (Trained t : trained) {
-                    t.model.eval();
-                    for (int batch : new int[] {1, 256}) {
-                        int[] shape = new int[t.shape.length + 1];
-                        shape[0] = batch;
-                        System.arraycopy(t.shape, 0, shape, 1, t.shape.length);
-                        Tensor x = Tensor.randn(new Rng(seed), shape);
-                        long end = System.nanoTime() + each;
-                        do {
-                            t.model.forward(x);
-                        } while (System.nanoTime() < end);
-                    }
-                }
-            }
+        try {
+            LatencyStats.prewarmInTurns(models, inputs, totalMillis / (2L * 2 * trained.size()));
         } finally {
             Parallel.setThreads(before);
         }

@@ -4,6 +4,7 @@ import dev.pare.nn.Module;
 import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * How long one forward pass takes: the median and the 90th percentile of many timed calls, in
@@ -48,6 +49,41 @@ public record LatencyStats(double medianMicros, double p90Micros, int calls) {
             }
         }
         return of(micros);
+    }
+
+    /**
+     * Runs each model on each of its inputs untimed, the models in turns, two passes over all of
+     * them, {@code millisEach} per model and input and pass, in evaluation mode without a graph.
+     *
+     * <p>Why, before timing several models one after another: each model's own warm-up
+     * ({@link #measure}) is not enough. The kernels are compiled for the shapes and layer kinds
+     * the models run so far showed them; a new model takes other branches, the JIT throws the
+     * compiled code away and compiles it again, and a model timed just then is timed while that
+     * happens, much slower than it runs. Once every model has run, the compiled code has seen them
+     * all.
+     *
+     * @param inputs {@code inputs.get(i)}: the inputs of {@code models.get(i)}
+     */
+    @SuppressWarnings("try")
+    public static void prewarmInTurns(List<? extends Module> models, List<? extends List<Tensor>> inputs, long millisEach) {
+        if (models.size() != inputs.size()) {
+            throw new IllegalArgumentException("LatencyStats.prewarmInTurns: " + models.size() + " models but "
+                    + inputs.size() + " lists of inputs");
+        }
+        try (GradMode.Scope ignored = Tensor.noGrad()) {
+            for (int pass = 0; pass < 2; pass++) {
+                for (int i = 0; i < models.size(); i++) {
+                    Module m = models.get(i);
+                    m.eval();
+                    for (Tensor x : inputs.get(i)) {
+                        long end = System.nanoTime() + millisEach * 1_000_000L;
+                        do {
+                            m.forward(x);
+                        } while (System.nanoTime() < end);
+                    }
+                }
+            }
+        }
     }
 
     /** The statistics of already measured times (µs); the array is sorted in place. */

@@ -135,4 +135,35 @@ class TradeOffReportTest {
                 () -> TradeOffReport.readCsv(good.trim() + ",extra\n", "r.csv"));
         assertTrue(fields.getMessage().contains("16 fields, expected 15"), fields.getMessage());
     }
+
+    @Test
+    void prewarmInTurnsRunsEveryModelOnEachOfItsInputsInEvaluationModeWithoutAGraph() {
+        List<String> calls = new java.util.ArrayList<>();
+        class Recorder extends dev.pare.nn.Module {
+            final String name;
+
+            Recorder(String name) {
+                this.name = name;
+            }
+
+            @Override
+            public Tensor forward(Tensor x) {
+                if (calls.isEmpty() || !calls.get(calls.size() - 1).equals(name + x.size(0))) {
+                    calls.add(name + x.size(0));
+                }
+                assertTrue(!isTraining() && !dev.pare.tensor.GradMode.isEnabled(), "eval mode, no graph");
+                return x;
+            }
+        }
+        Recorder a = new Recorder("a");
+        Recorder b = new Recorder("b");
+        a.train();
+        Tensor one = Tensor.zeros(1, 2);
+        Tensor two = Tensor.zeros(2, 2);
+        LatencyStats.prewarmInTurns(List.of(a, b), List.of(List.of(one, two), List.of(one)), 1);
+        assertEquals(List.of("a1", "a2", "b1", "a1", "a2", "b1"), calls); // in turns, two passes
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LatencyStats.prewarmInTurns(List.of(a, b), List.of(List.of(one)), 1));
+        assertTrue(e.getMessage().contains("2 models but 1 lists of inputs"), e.getMessage());
+    }
 }
