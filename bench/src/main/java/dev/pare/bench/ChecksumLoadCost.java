@@ -20,11 +20,13 @@ import java.util.Arrays;
  * machine shared with other jobs.
  *
  * <p>The same data is written twice, with fletcher-4 (the default) and with CRC32C, and every
- * round loads it four ways, in an order that rotates from round to round:
+ * round loads it five ways, in an order that rotates from round to round:
  * <ul>
  *   <li>{@code unverified}: the fletcher-4 file with {@link Checksums#OFF};</li>
- *   <li>{@code fletcher-4}: the fletcher-4 file verified, which the loading thread sums as it
- *       copies the floats out (the thread count does not matter);</li>
+ *   <li>{@code fletcher-4, 1 thread}: the fletcher-4 file verified with {@link Parallel#setThreads}
+ *       1, so the loading thread sums each chunk as it copies the floats out;</li>
+ *   <li>{@code fletcher-4, N threads}: the same with the thread count the JVM started with, so a
+ *       second thread sums the floats from the arrays the loading thread has filled (when N ≥ 2);</li>
  *   <li>{@code CRC32C, 1 thread}: the CRC32C file verified with {@link Parallel#setThreads} 1, so
  *       the loading thread checksums each chunk itself;</li>
  *   <li>{@code CRC32C, N threads}: the CRC32C file verified with the thread count the JVM started
@@ -66,7 +68,8 @@ public final class ChecksumLoadCost {
             SafeTensors.write(crcFile, c, Checksums.CRC32C);
             System.out.printf("per load of %d bytes, %d rounds: ms, median [p25, p75]%n", Files.size(file), rounds);
 
-            String[] names = {"unverified", "fletcher-4", "CRC32C, 1 thread", "CRC32C, " + threads + " threads"};
+            String[] names = {"unverified", "fletcher-4, 1 thread", "fletcher-4, " + threads + " threads",
+                "CRC32C, 1 thread", "CRC32C, " + threads + " threads"};
             int ways = names.length;
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             long[][] wall = new long[ways][rounds];
@@ -75,12 +78,12 @@ public final class ChecksumLoadCost {
             for (int r = -10; r < rounds; r++) {  // ten rounds of warm-up
                 for (int k = 0; k < ways; k++) {
                     int m = (k + Math.floorMod(r, ways)) % ways; // each way takes each place in turn
-                    Parallel.setThreads(m == 2 ? 1 : threads);
+                    Parallel.setThreads(m == 1 || m == 3 ? 1 : threads);
                     System.gc();
                     Thread.sleep(5);
                     long c0 = cpuTime(mx);
                     long t0 = System.nanoTime();
-                    Checkpoint back = SafeTensors.read(m >= 2 ? crcFile : file, m == 0 ? Checksums.OFF : Checksums.ON);
+                    Checkpoint back = SafeTensors.read(m >= 3 ? crcFile : file, m == 0 ? Checksums.OFF : Checksums.ON);
                     long t = System.nanoTime() - t0;
                     Thread.sleep(5);
                     long cpuT = cpuTime(mx) - c0;

@@ -22,13 +22,23 @@ import java.util.zip.CRC32C;
  * Reads the data section of a safetensors file in chunks of at most {@link #CHUNK_BYTES}, for
  * {@link SafeTensors#read} to decode, and verifies each tensor's checksums on the way.
  *
- * <h2>Fletcher-4: summed as it is decoded</h2>
- * A file Pare wrote by default has a fletcher-4 per tensor ({@link Fletcher4}). The decoder sums
- * each chunk while it is in cache: {@link #readFloats} copies an F32 chunk into its array and
- * sums it with {@link dev.pare.tensor.kernels.Fletcher4Kernels#copyFloats}; the other dtypes'
- * chunks are summed by {@link #read} just before they are decoded. Sums continue from chunk to
- * chunk, and the chunks are cut at multiples of 64 KiB, so the sum is the one of the tensor's
- * bytes in one piece. No second thread is used.
+ * <h2>Fletcher-4: summed behind the decoder, from the arrays it fills</h2>
+ * A file Pare wrote by default has a fletcher-4 per tensor ({@link Fletcher4}). With a second
+ * thread (see {@link #helperWanted}), the decoder only copies each F32 chunk into its tensor's
+ * array, and the helper follows, summing the floats from that array
+ * ({@link dev.pare.tensor.kernels.Fletcher4Kernels#updateFloats}); chunks of other dtypes (F16,
+ * BF16, the integers) are summed by the decoder just before it decodes them. Each chunk gets its
+ * own sums, and the decoder appends them in order into each tensor's
+ * ({@link dev.pare.tensor.kernels.Fletcher4Kernels#append}). Alone, the decoder sums each chunk
+ * while it is in cache: {@link #readFloats} copies an F32 chunk into its array and sums it with
+ * {@link dev.pare.tensor.kernels.Fletcher4Kernels#copyFloats}; sums then continue from chunk to
+ * chunk. Either way the chunks are cut at multiples of 64 KiB, so the sum is the one of the
+ * tensor's bytes in one piece.
+ *
+ * <p>Why the helper reads the arrays and not the file, unlike CRC32C's: the arrays are written
+ * once and never again, so the cache lines the helper reads never have to go back to the
+ * decoder's core, and nothing is read from the file twice. The helper's reads come from the
+ * cache the two cores share, a few chunks behind the decoder.
  *
  * <h2>CRC32C: on a second thread that follows the decoder</h2>
  * A file written with {@link SafeTensors.Checksums#CRC32C} (and files written before fletcher-4
@@ -38,7 +48,8 @@ import java.util.zip.CRC32C;
  * <h2>How the work is split</h2>
  * The data section is cut into chunks (each tensor into {@code ⌈bytes / CHUNK_BYTES⌉}, an empty
  * tensor into one empty chunk), numbered in file order, and each chunk is checksummed on its own,
- * once, by whoever <em>claims</em> it in {@link #sums}:
+ * once, by whoever <em>claims</em> it in {@link #sums} (CRC32C; {@link #f4Claims} for
+ * fletcher-4 summed behind, where the helper sums from the arrays as described above):
  * <ul>
  *   <li>the decoder reads each chunk into its buffer and decodes it. Alone, it checksums every
  *       chunk just after reading it, while it is in cache.</li>
@@ -158,6 +169,20 @@ final class ChunkReader {
     private long folded;
     private int foldTensor;
     private long tensorSum;
+    /**
+     * With fletcher-4 summed behind the decoder: per chunk, the array its floats were copied into
+     * and where (null for a chunk of another dtype, which the decoder sums as it reads it); the
+     * chunk's own fletcher-4 (a, b, c, d at 4k, from a fresh state) once {@link #f4Claims} says
+     * DONE; and per chunk 0, {@link #CLAIMED} or {@link #DONE}. All null otherwise.
+     */
+    private float[][] chunkFloats;
+    private int[] chunkOffset;
+    private long[] chunkF4;
+    private AtomicLongArray f4Claims;
+    /** The tensor being folded's fletcher-4 so far, from its chunks' sums; one chunk's sums. */
+    private final long[] foldF4 = new long[4];
+    private final long[] chunkSum = new long[4];
+
     /** The current tensor's fletcher-4 so far, summed by the decoder as it decodes. */
     private final long[] f4 = new long[4];
     /** Each ended tensor's fletcher-4 (4 per tensor), kept until it is compared, in file order. */
@@ -196,7 +221,16 @@ final class ChunkReader {
      */
     <T> T run(Decoder<T> decoder) throws IOException {
         buf = takeBuffer();
-        helped = helperWanted() && startHelper();
+        if (helperWanted()) {
+            if (expected == null) {
+                int chunks = Math.toIntExact(firstChunk[slots.size()]);
+                chunkFloats = new float[chunks][];
+                chunkOffset = new int[chunks];
+                chunkF4 = new long[4 * chunks];
+                f4Claims = new AtomicLongArray(chunks);
+            }
+            helped = startHelper();
+        }
         try {
             T t = decoder.decode(this);
             verifyReadSoFar();
@@ -216,18 +250,25 @@ final class ChunkReader {
     }
 
     /**
-     * Whether to ask for the helper: only when there are CRC32Cs to verify, the data is large
-     * enough, {@link Parallel#threads()} allows a second thread, and the channel is a file (the
-     * helper reads with positional reads, which a file channel allows from two threads at once).
+     * Whether to ask for the helper: only when the data is large enough and
+     * {@link Parallel#threads()} allows a second thread; for CRC32Cs, only if the channel is a
+     * file too (the helper reads with positional reads, which a file channel allows from two
+     * threads at once). A file with both sums has its CRC32Cs checksummed behind and its
+     * fletcher-4s summed as it is decoded.
      */
     private boolean helperWanted() {
-        return expected != null && dataBytes() >= minBytesForHelper && Parallel.threads() > 1
-                && ch instanceof FileChannel;
+        return dataBytes() >= minBytesForHelper && Parallel.threads() > 1
+                && (expected != null ? ch instanceof FileChannel : expectedF4 != null);
+    }
+
+    /** Whether fletcher-4 is summed behind the decoder, from the arrays it fills. */
+    private boolean f4Behind() {
+        return f4Claims != null && helped;
     }
 
     private boolean startHelper() {
         try {
-            HELPERS.execute(this::checksumBehind);
+            HELPERS.execute(expected != null ? this::checksumBehind : this::sumFloatsBehind);
             return true;
         } catch (RejectedExecutionException busy) {
             return false; // both helpers are helping other reads: this one checksums as it decodes
@@ -278,7 +319,14 @@ final class ChunkReader {
      */
     ByteBuffer read(int bytes) throws IOException {
         ByteBuffer b = readChunk(bytes);
-        if (expectedF4 != null) {
+        if (f4Behind()) {
+            // Not floats the helper could find in an array: summed here, on its own, in cache.
+            long k = chunk - 1;
+            long[] s = sumChunk(b, bytes);
+            System.arraycopy(s, 0, chunkF4, (int) (4 * k), 4);
+            f4Claims.set((int) k, DONE);
+            readCount = k + 1;
+        } else if (expectedF4 != null) {
             // The chunks are cut at multiples of 64 KiB, so only a tensor's last chunk can end in
             // part of a word, which fletcher-4 pads with zero bytes.
             Fletcher4Kernels.update(f4, b, 0, bytes / 4);
@@ -297,7 +345,18 @@ final class ChunkReader {
      */
     void readFloats(float[] dst, int off, int n) throws IOException {
         ByteBuffer b = readChunk(n * Float.BYTES);
-        if (expectedF4 != null) {
+        if (f4Behind()) {
+            int k = (int) (chunk - 1);
+            b.asFloatBuffer().get(dst, off, n);
+            chunkFloats[k] = dst;
+            chunkOffset[k] = off;
+            if (k - helperAt >= MAX_LAG && f4Claims.compareAndSet(k, 0, CLAIMED)) {
+                // The helper is far behind (its core is busy): sum this chunk here, in cache.
+                System.arraycopy(sumChunk(b, n * Float.BYTES), 0, chunkF4, 4 * k, 4);
+                f4Claims.set(k, DONE);
+            }
+            readCount = k + 1; // publishes the floats and where they are to the helper
+        } else if (expectedF4 != null) {
             Fletcher4Kernels.copyFloats(f4, b, 0, dst, off, n);
         } else {
             b.asFloatBuffer().get(dst, off, n);
@@ -333,7 +392,7 @@ final class ChunkReader {
         if (chunksOfTensor == 0) {
             read(0); // an empty tensor still has a sum (0) to compare, in its place in the order
         }
-        if (expectedF4 != null) {
+        if (expectedF4 != null && !f4Behind()) {
             System.arraycopy(f4, 0, f4Computed, 4 * tensor, 4);
         }
         tensorsEnded = tensor + 1;
@@ -345,6 +404,10 @@ final class ChunkReader {
      */
     void verifyReadSoFar() throws IOException {
         if (tensor < 0) {
+            return;
+        }
+        if (f4Behind()) {
+            foldFletcher4();
             return;
         }
         if (sums == null) {
@@ -384,6 +447,49 @@ final class ChunkReader {
         long sum = checksum(buf);
         sums.set((int) k, DONE | sum); // the helper, if it is on this chunk, stores the same
         return sum;
+    }
+
+    /**
+     * Folds the chunks' fletcher-4s, in order, into their tensors' sums, for every tensor ended
+     * so far, and verifies each tensor as its last chunk comes in. A chunk the helper has not
+     * summed yet is summed here, from its array, rather than waited for.
+     */
+    private void foldFletcher4() throws SafeTensorsChecksumException {
+        long end = firstChunk[tensorsEnded];
+        long[] mine = chunkSum;
+        for (; folded < end; folded++) {
+            int k = (int) folded;
+            long first = firstChunk[foldTensor];
+            if (folded == first) {
+                java.util.Arrays.fill(foldF4, 0);
+            }
+            int bytes = (int) Math.min(CHUNK_BYTES, tensorBytes(foldTensor) - (folded - first) * CHUNK_BYTES);
+            long words = (bytes + 3) / 4;
+            if (f4Claims.get(k) == DONE) {
+                Fletcher4Kernels.append(foldF4, chunkF4[4 * k], chunkF4[4 * k + 1], chunkF4[4 * k + 2], chunkF4[4 * k + 3], words);
+            } else {
+                // Only float chunks are left to the helper; the helper, if it is on this one, stores the same sums.
+                java.util.Arrays.fill(mine, 0);
+                Fletcher4Kernels.updateFloats(mine, chunkFloats[k], chunkOffset[k], bytes / Float.BYTES);
+                Fletcher4Kernels.append(foldF4, mine[0], mine[1], mine[2], mine[3], words);
+            }
+            if (folded + 1 == firstChunk[foldTensor + 1]) {
+                System.arraycopy(foldF4, 0, f4Computed, 4 * foldTensor, 4);
+                verifyFletcher4(foldTensor);
+                foldTensor++;
+            }
+        }
+    }
+
+    /** The fletcher-4 of one chunk's {@code bytes} bytes in {@code b}, from a fresh state, the last word padded. */
+    private long[] sumChunk(ByteBuffer b, int bytes) {
+        long[] s = chunkSum;
+        java.util.Arrays.fill(s, 0);
+        Fletcher4Kernels.update(s, b, 0, bytes / 4);
+        if (bytes % 4 != 0) {
+            Fletcher4.addPaddedTail(s, b, bytes - bytes % 4, bytes % 4);
+        }
+        return s;
     }
 
     private long checksum(ByteBuffer b) {
@@ -434,6 +540,45 @@ final class ChunkReader {
     }
 
     // ---------------------------------------------------------------- the helper's side
+
+    /**
+     * Follows the decoder through a fletcher-4 file: claims each float chunk it has copied into
+     * its array and sums it from there ({@link Fletcher4Kernels#updateFloats}), until all are
+     * done or the decoder has finished. Chunks of other dtypes are found done (the decoder sums
+     * them as it reads them). A failure just ends it, as for {@link #checksumBehind}: the decoder
+     * sums whatever is left.
+     */
+    private void sumFloatsBehind() {
+        helperThread = Thread.currentThread();
+        long[] s = new long[4];
+        long total = firstChunk[slots.size()];
+        int t = 0;
+        try {
+            for (long k = 0; k < total && !stopped; ) {
+                if (k >= readCount) {
+                    LockSupport.parkNanos(this, POLL_NANOS); // caught up: let the decoder read on
+                    continue;
+                }
+                if (beforeHelperChunk != null) {
+                    beforeHelperChunk.run();
+                }
+                int i = (int) k;
+                if (f4Claims.compareAndSet(i, 0, CLAIMED)) {
+                    while (firstChunk[t + 1] <= k) {
+                        t++;
+                    }
+                    int bytes = (int) Math.min(CHUNK_BYTES, tensorBytes(t) - (k - firstChunk[t]) * CHUNK_BYTES);
+                    java.util.Arrays.fill(s, 0);
+                    Fletcher4Kernels.updateFloats(s, chunkFloats[i], chunkOffset[i], bytes / Float.BYTES);
+                    System.arraycopy(s, 0, chunkF4, 4 * i, 4);
+                    f4Claims.set(i, DONE);
+                }
+                helperAt = ++k;
+            }
+        } catch (RuntimeException e) {
+            // See checksumBehind: nothing is lost by stopping.
+        }
+    }
 
     /**
      * Follows the decoder: claims each chunk it has read and checksums it from the file, until

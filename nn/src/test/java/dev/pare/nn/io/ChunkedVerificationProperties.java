@@ -48,7 +48,7 @@ class ChunkedVerificationProperties {
                 .put("c", Tensor.randn(rng, 700_000))        // 42.7 chunks
                 .put("d", Tensor.randn(rng, 16_384));        // exactly one chunk
         Path f = dir.resolve("m.safetensors");
-        SafeTensors.write(f, c, SafeTensors.Checksums.CRC32C); // the helper checksums CRC32C only
+        SafeTensors.write(f, c, SafeTensors.Checksums.CRC32C);
         bytes = Files.readAllBytes(f);
         dataStart = 8 + ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         SafeTensors.write(f, c);
@@ -96,14 +96,7 @@ class ChunkedVerificationProperties {
         }
         Path f = dir.resolve("mutant.safetensors");
         Files.write(f, b);
-        // Each chunk: no delay, a short one, or (rarely) a long one that lets the loader run far ahead.
-        Random pace = new Random(seed ^ 0x5DEECE66DL);
-        Runnable delay = () -> {
-            int roll = pace.nextInt(100);
-            if (roll >= 80) {
-                ChunkedVerificationTest.sleepMicros(roll >= 98 ? 3_000 : 40);
-            }
-        };
+        Runnable delay = randomPace(seed);
         Parallel.setThreads(2);
         ChunkReader[] seen = new ChunkReader[1];
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
@@ -122,8 +115,22 @@ class ChunkedVerificationProperties {
         }
     }
 
-    /** The same law for fletcher-4, which the loading thread sums as it decodes, on 1 or 2 threads. */
-    @Property(tries = 25)
+    /** Each chunk: no delay, a short one, or (rarely) a long one that lets the loader run far ahead. */
+    private static Runnable randomPace(long seed) {
+        Random pace = new Random(seed ^ 0x5DEECE66DL);
+        return () -> {
+            int roll = pace.nextInt(100);
+            if (roll >= 80) {
+                ChunkedVerificationTest.sleepMicros(roll >= 98 ? 3_000 : 40);
+            }
+        };
+    }
+
+    /**
+     * The same law for fletcher-4: on 1 thread the loading thread sums as it decodes, on 2 a
+     * helper at a random pace sums the floats from the arrays the loading thread has filled.
+     */
+    @Property(tries = 40)
     void theFirstDamagedTensorIsNamedByItsFletcher4(@ForAll long seed) throws Exception {
         Random random = new Random(seed);
         byte[] b = f4Bytes.clone();
@@ -139,7 +146,11 @@ class ChunkedVerificationProperties {
         Files.write(f, b);
         Parallel.setThreads(1 + random.nextInt(2));
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            Checkpoint c = SafeTensors.read(ch, f.toString(), SafeTensors.Checksums.ON, r -> r.minBytesForHelper = 0);
+            Runnable delay = randomPace(seed);
+            Checkpoint c = SafeTensors.read(ch, f.toString(), SafeTensors.Checksums.ON, r -> {
+                r.minBytesForHelper = 0;
+                r.beforeHelperChunk = delay;
+            });
             assertTrue(at.isEmpty(), "damage at " + at + " was not noticed");
             assertEquals(4, c.entries().size());
         } catch (SafeTensorsChecksumException ex) {

@@ -194,6 +194,13 @@ public final class Fletcher4Kernels {
         updateScalar(state, src, from, n);
     }
 
+    /** Scalar twin of {@link #updateFloats}. */
+    public static void updateFloatsScalar(long[] state, float[] src, int off, int n) {
+        for (int i = 0; i < n; i++) {
+            updateWord(state, Float.floatToRawIntBits(src[off + i]));
+        }
+    }
+
     /** Adds one word, {@code w} (its low 32 bits), to {@code state}. */
     public static void updateWord(long[] state, int w) {
         state[0] += w & LOW_WORD;
@@ -326,6 +333,47 @@ public final class Fletcher4Kernels {
         }
         update(state, src, from, n);
     }
+
+    /**
+     * Adds to {@code state} the words whose bits are the floats {@code src[off … off + n)}: the
+     * sums of the same floats read from a little-endian file, which is what lets a second thread
+     * verify a checkpoint from the arrays the loader has filled. The floats reach the vector loop
+     * as longs through a small direct buffer (two memory copies of a block that stays in L1),
+     * not by reinterpreting float vectors, for the reason given at {@link #sumBlock}.
+     */
+    public static void updateFloats(long[] state, float[] src, int off, int n) {
+        java.util.Objects.checkFromIndexSize(off, n, src.length);
+        int vectors = n / WORDS_PER_VECTOR;
+        if (vectors > 0) {
+            long[] lanes = freshLanes();
+            long[] block = BLOCK.get();
+            FloatScratch scratch = FLOAT_SCRATCH.get();
+            for (int v = 0; v < vectors; v += BLOCK_VECTORS) {
+                int count = Math.min(vectors - v, BLOCK_VECTORS);
+                scratch.floats.put(0, src, off + v * WORDS_PER_VECTOR, count * WORDS_PER_VECTOR);
+                scratch.longs.get(0, block, 0, count * LONG.length());
+                sumBlock(lanes, block, count);
+            }
+            combine(state, lanes, vectors);
+        }
+        for (int i = vectors * WORDS_PER_VECTOR; i < n; i++) {
+            updateWord(state, Float.floatToRawIntBits(src[off + i]));
+        }
+    }
+
+    /** A direct little-endian buffer of one block, seen as floats (written) and longs (read), per thread. */
+    private static final class FloatScratch {
+        final FloatBuffer floats;
+        final LongBuffer longs;
+
+        FloatScratch() {
+            ByteBuffer b = ByteBuffer.allocateDirect(BLOCK_VECTORS * LONG.length() * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            floats = b.asFloatBuffer();
+            longs = b.asLongBuffer();
+        }
+    }
+
+    private static final ThreadLocal<FloatScratch> FLOAT_SCRATCH = ThreadLocal.withInitial(FloatScratch::new);
 
     /**
      * Little-endian long and float views of a buffer, whatever its own order and position, for

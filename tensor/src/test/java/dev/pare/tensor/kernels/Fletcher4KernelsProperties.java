@@ -68,6 +68,29 @@ class Fletcher4KernelsProperties {
         }
     }
 
+    @Property(tries = 60)
+    void updateFloatsAddsTheSumsOfTheFloatsBitsAsItsScalarTwinAndAsTheFileBytes(
+            @ForAll("words") int n, @ForAll @IntRange(min = 0, max = 3) int off, @ForAll long seed) {
+        Random r = new Random(seed);
+        float[] src = new float[off + n + 2];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = Float.intBitsToFloat(r.nextInt()); // random bits: NaN payloads too
+        }
+        long[] want = randomState(r);
+        long[] got = want.clone();
+        long[] fromBytes = want.clone();
+        Fletcher4Kernels.updateFloatsScalar(want, src, off, n);
+        Fletcher4Kernels.updateFloats(got, src, off, n);
+        assertArrayEquals(want, got, where("updateFloats", n, off, want, got));
+        // The same floats as a file stores them: little-endian bytes, summed by the byte kernel's twin.
+        ByteBuffer file = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            file.putInt(4 * i, Float.floatToRawIntBits(src[off + i]));
+        }
+        Fletcher4Kernels.updateScalar(fromBytes, file, 0, n);
+        assertArrayEquals(fromBytes, got, where("updateFloats against the file's bytes", n, off, fromBytes, got));
+    }
+
     /** The words are little-endian whatever the buffer's own order: a big-endian view of the same bytes gives the same sums. */
     @Property(tries = 40)
     void theBuffersByteOrderIsIgnored(@ForAll("words") int n, @ForAll @IntRange(min = 0, max = 9) int from,
