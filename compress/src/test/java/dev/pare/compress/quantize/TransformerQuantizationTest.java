@@ -263,6 +263,94 @@ class TransformerQuantizationTest {
                 .inProjection());
     }
 
+    /**
+     * The twin of a quantized ViT with every float it holds rounded to F16 by the oracle: the
+     * float tensors of its state dict (norms, embeddings, class token), and each quantized
+     * layer's scales and bias; the int8 codes are kept.
+     */
+    private static VisionTransformer roundedTwin(Module q, long seed) {
+        VisionTransformer twin = vit(seed);
+        for (Map.Entry<String, Module> e : q.namedModules().entrySet()) {
+            if (e.getValue() instanceof QuantizedLinear l) {
+                QuantizedLinear r = new QuantizedLinear(l.inFeatures(), l.outFeatures(), l.weightCodes(),
+                        F16Rounding.round(l.weightScales()), F16Rounding.round(l.bias()), l.mode(), l.granularity(), null);
+                if (e.getKey().endsWith(".in_proj")) {
+                    // The attention keeps its projection in a field: install it, as loading does.
+                    String attention = e.getKey().substring(0, e.getKey().length() - ".in_proj".length());
+                    ((MultiheadAttention) twin.getModule(attention)).setInProjection(r);
+                } else {
+                    twin.replaceModule(e.getKey(), r);
+                }
+            }
+        }
+        Map<String, Tensor> rounded = new java.util.LinkedHashMap<>();
+        q.stateDict().forEach((k, v) -> rounded.put(k, Tensor.fromArray(F16Rounding.round(v.contiguous().toArray()),
+                v.shape())));
+        twin.loadStateDict(rounded, true);
+        return twin;
+    }
+
+    @Test
+    void aViTSavedWithF16FloatsLoadsAsItsTwinRoundedToF16ByHand() throws Exception {
+        VisionTransformer m = vit(13);
+        Quantizer.dynamicLinear(m, Granularity.PER_CHANNEL);
+        Path file = dir.resolve("vit-int8-f16.safetensors");
+        QuantizedCheckpoint.save(file, m, DType.F16);
+        Map<String, FileHeader> header = FileHeader.of(file);
+        assertEquals("I8", header.get("encoder.layers.0.self_attn.in_proj.weight").dtype());
+        for (String name : new String[] {"encoder.layers.0.self_attn.in_proj.weight_scale",
+                "encoder.layers.0.self_attn.in_proj.bias", "encoder.layers.1.linear2.weight_scale", "head.bias",
+                "encoder.layers.0.norm1.weight", "pos_embed.weight", "cls_token.token", "patch_embed.proj.weight"}) {
+            assertEquals("F16", header.get(name).dtype(), name);
+        }
+
+        VisionTransformer loaded = vit(92);
+        QuantizedCheckpoint.load(file, loaded);
+        Tensor x = images(14, 3);
+        float[] fromFile = run(loaded, x).toArray();
+        // Same values, same kernels: the outputs are equal to the last bit.
+        assertArrayEquals(run(roundedTwin(m, 91), x).toArray(), fromFile, 0f);
+        // Not vacuous: the rounding moves the outputs of the model kept in F32.
+        float[] inMemory = run(m, x).toArray();
+        float moved = 0f;
+        for (int i = 0; i < inMemory.length; i++) {
+            moved = Math.max(moved, Math.abs(inMemory[i] - fromFile[i]));
+        }
+        assertTrue(moved > 0f, "F16 rounding changed no output");
+    }
+
+    @Test
+    void f16FloatsSaveTwoBytesPerFloatValueAndKeepTheInt8Codes() throws Exception {
+        Module m = Quantizer.dynamicLinear(vit(15), Granularity.PER_CHANNEL);
+        Path f32 = dir.resolve("f32-rest.safetensors");
+        Path f16 = dir.resolve("f16-rest.safetensors");
+        long f32Bytes = QuantizedCheckpoint.save(f32, m);
+        long f16Bytes = QuantizedCheckpoint.save(f16, m, DType.F16);
+        Map<String, FileHeader> a = FileHeader.of(f32);
+        Map<String, FileHeader> b = FileHeader.of(f16);
+        assertEquals(a.keySet(), b.keySet());
+        Checkpoint codesA = SafeTensors.read(f32);
+        Checkpoint codesB = SafeTensors.read(f16);
+        long floats = 0;
+        long dataA = 0;
+        long dataB = 0;
+        for (String name : a.keySet()) {
+            dataA += a.get(name).bytes();
+            dataB += b.get(name).bytes();
+            if (a.get(name).dtype().equals("I8")) {
+                assertEquals("I8", b.get(name).dtype(), name);
+                assertArrayEquals(codesA.entry(name).bytes(), codesB.entry(name).bytes(), name);
+            } else {
+                assertEquals("F32", a.get(name).dtype(), name);
+                assertEquals("F16", b.get(name).dtype(), name);
+                floats += a.get(name).bytes() / 4;
+            }
+        }
+        assertTrue(floats > 0);
+        assertEquals(2 * floats, dataA - dataB, "2 bytes less for each of the " + floats + " float values");
+        assertTrue(f16Bytes < f32Bytes, f16Bytes + " bytes with F16 floats, " + f32Bytes + " with F32");
+    }
+
     @Test
     void aPrunedAndQuantizedViTLoadsIntoAnArchitectureShapedByMatchHeads() throws Exception {
         VisionTransformer m = vit(10);
