@@ -60,9 +60,15 @@ class PipelineVitSampleTest {
         }
         assertTrue(Files.readString(report.resolve("chart.svg")).contains("vit-combined"));
 
-        // vit-int8: dynamic int8 in the file, and it loads into the fp32 architecture.
+        // vit-int8: dynamic int8 in the file, the rest F16, and it loads into the fp32 architecture.
         Path int8 = report.resolve("models/vit-int8.safetensors");
         assertEquals("dynamic-per-channel-int8", SafeTensors.read(int8).metadata().get(QuantizedCheckpoint.SCHEME_KEY));
+        assertEquals("I8", ExportTorchRoundTripTest.fileDtype(int8, "encoder.layers.0.linear1.weight"));
+        for (String name : new String[] {"encoder.layers.0.linear1.weight_scale", "encoder.layers.0.linear1.bias",
+                "encoder.layers.0.norm1.weight", "pos_embed.weight", "patch_embed.proj.weight"}) {
+            assertEquals("F16", ExportTorchRoundTripTest.fileDtype(int8, name), name);
+        }
+        assertTrue(csv.get(3).contains("the other floats F16"), csv.get(3));
         VisionTransformer q = architecture();
         QuantizedCheckpoint.load(int8, q);
         assertTrue(HeadPruner.attentionLayers(q).values().stream()
