@@ -94,9 +94,10 @@ import picocli.CommandLine.Option;
  * </ol>
  * With {@code --model vit} the same report and chart also get a Vision Transformer's rows
  * (stages 7 and 8): the fp32 <b>vit</b> (trained here with AdamW, or {@code --vit-teacher FILE}),
- * <b>vit-int8</b> (dynamic int8 of every Linear and attention projection, PyTorch's
- * {@code quantize_dynamic}; the tensors left float, biases and scales included, stored as F16,
- * and the model measured as loaded back from its file), <b>vit-heads</b> ({@code --head-fraction} of the attention heads
+ * <b>vit-int8</b> (dynamic int8 of every Linear and attention projection, as PyTorch's
+ * {@code quantize_dynamic}, and of the patch embedding's convolution; the tensors left float,
+ * biases and scales included, stored as F16, and the model measured as loaded back from its
+ * file), <b>vit-heads</b> ({@code --head-fraction} of the attention heads
  * removed by importance, Michel et al., then fine-tuned), <b>vit-ff</b> (the feed-forward weights
  * magnitude-pruned to {@code --ff-sparsity} while fine-tuning, run as CSR) and
  * <b>vit-combined</b> (vit-heads, then int8 as vit-int8). Their ratios to the fp32 ViT are printed
@@ -744,15 +745,15 @@ public final class Pipeline implements Callable<Integer> {
      * the file's, its F16 rounding included. {@code recipe} is what was done before quantizing.
      */
     private void putInt8Vit(Variant variant, VisionTransformer from, long parameters, String recipe) throws IOException {
-        Module q = Quantizer.dynamicLinear(copyVit(from), Granularity.PER_CHANNEL);
+        Module q = Quantizer.dynamic(copyVit(from), Granularity.PER_CHANNEL);
         Path file = models.resolve(variant.label + ".safetensors");
         saveQuantizedVit(file, q);
         Checkpoint c = SafeTensors.read(file);
         VisionTransformer architecture = FashionModels.vit(unused, vitCfg);
         HeadPruner.matchHeads(architecture, c, file.toString());
         Module loaded = QuantizedCheckpoint.fromCheckpoint(c, file.toString(), architecture);
-        built.put(variant, new Built(loaded, parameters, recipe + "dynamic per-channel int8 (every Linear and attention "
-                + "projection), the other floats F16", f -> saveQuantizedVit(f, q)));
+        built.put(variant, new Built(loaded, parameters, recipe + "dynamic per-channel int8 (every Linear, attention "
+                + "projection and the patch embedding), the other floats F16", f -> saveQuantizedVit(f, q)));
     }
 
     /**

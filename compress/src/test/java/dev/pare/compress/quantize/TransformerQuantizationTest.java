@@ -123,6 +123,25 @@ class TransformerQuantizationTest {
         }
     }
 
+    /** A float convolution of x̂ by Ŵ: what a dynamic int8 convolution computes, by another route. */
+    static final class FakeDynamicConv extends Module {
+        private final Conv2d conv;
+
+        FakeDynamicConv(Conv2d from) {
+            int[] shape = from.weight().shape();
+            int rows = shape[0];
+            int cols = from.weight().numel() / rows;
+            conv = new Conv2d(shape[1], shape[0], shape[2], from.stride(), from.padding(), new Rng(0));
+            conv.loadStateDict(Map.of("weight", Tensor.fromArray(fakeQuantizeRows(from.weight().contiguous().toArray(),
+                    rows, cols), shape), "bias", from.bias().detach().copy()), true);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return conv.forward(Tensor.fromArray(fakeQuantizeDynamic(x.contiguous().toArray()), x.shape()));
+        }
+    }
+
     /** {@code m} with every Linear and every packed projection replaced by its fake-quantized twin. */
     private static Module fakeQuantized(VisionTransformer m) {
         List<String> linears = new ArrayList<>();
@@ -181,6 +200,26 @@ class TransformerQuantizationTest {
             moved = Math.max(moved, Math.abs(ref[i] - expected.toArray()[i]));
         }
         assertTrue(moved > 1e-3f, "fake quantization moved the logits by only " + moved);
+    }
+
+    @Test
+    void dynamicAlsoQuantizesThePatchEmbeddingAndItsInt8ConvolutionIsWhatRuns() {
+        VisionTransformer fp32 = vit(16);
+        Tensor x = images(17, 4);
+        VisionTransformer twin = (VisionTransformer) fakeQuantized(copyOf(fp32, 53));
+        twin.patchEmbedding().replaceModule("proj", new FakeDynamicConv(twin.patchEmbedding().proj()));
+        Module q = Quantizer.dynamic(copyOf(fp32, 54), Granularity.PER_CHANNEL);
+        assertEquals(QuantMode.DYNAMIC, assertInstanceOf(QuantizedConv2d.class, q.getModule("patch_embed.proj")).mode());
+        float[] expected = run(twin, x).toArray();
+        assertArrayEquals(expected, run(q, x).toArray(), 1e-4f);
+        // Not vacuous: rounding the images and the filters moves the logits of the model whose
+        // convolution stays float by far more than that tolerance.
+        float[] convFloat = run(Quantizer.dynamicLinear(copyOf(fp32, 55), Granularity.PER_CHANNEL), x).toArray();
+        float moved = 0f;
+        for (int i = 0; i < expected.length; i++) {
+            moved = Math.max(moved, Math.abs(convFloat[i] - expected[i]));
+        }
+        assertTrue(moved > 1e-3f, "quantizing the patch embedding moved the logits by only " + moved);
     }
 
     @Test
@@ -281,6 +320,10 @@ class TransformerQuantizationTest {
                 } else {
                     twin.replaceModule(e.getKey(), r);
                 }
+            } else if (e.getValue() instanceof QuantizedConv2d c) {
+                twin.replaceModule(e.getKey(), new QuantizedConv2d(c.weightShape(), c.weightCodes(),
+                        F16Rounding.round(c.weightScales()), F16Rounding.round(c.bias()), c.stride(), c.padding(),
+                        c.dilation(), c.groups(), c.mode(), c.granularity(), null));
             }
         }
         Map<String, Tensor> rounded = new java.util.LinkedHashMap<>();
@@ -292,31 +335,40 @@ class TransformerQuantizationTest {
 
     @Test
     void aViTSavedWithF16FloatsLoadsAsItsTwinRoundedToF16ByHand() throws Exception {
-        VisionTransformer m = vit(13);
-        Quantizer.dynamicLinear(m, Granularity.PER_CHANNEL);
-        Path file = dir.resolve("vit-int8-f16.safetensors");
-        QuantizedCheckpoint.save(file, m, DType.F16);
-        Map<String, FileHeader> header = FileHeader.of(file);
-        assertEquals("I8", header.get("encoder.layers.0.self_attn.in_proj.weight").dtype());
-        for (String name : new String[] {"encoder.layers.0.self_attn.in_proj.weight_scale",
-                "encoder.layers.0.self_attn.in_proj.bias", "encoder.layers.1.linear2.weight_scale", "head.bias",
-                "encoder.layers.0.norm1.weight", "pos_embed.weight", "cls_token.token", "patch_embed.proj.weight"}) {
-            assertEquals("F16", header.get(name).dtype(), name);
-        }
+        // dynamicLinear leaves the patch embedding float (F16 in the file), dynamic makes it int8.
+        for (boolean convolutionToo : new boolean[] {false, true}) {
+            VisionTransformer m = vit(13);
+            if (convolutionToo) {
+                Quantizer.dynamic(m, Granularity.PER_CHANNEL);
+            } else {
+                Quantizer.dynamicLinear(m, Granularity.PER_CHANNEL);
+            }
+            Path file = dir.resolve("vit-int8-f16-" + convolutionToo + ".safetensors");
+            QuantizedCheckpoint.save(file, m, DType.F16);
+            Map<String, FileHeader> header = FileHeader.of(file);
+            assertEquals("I8", header.get("encoder.layers.0.self_attn.in_proj.weight").dtype());
+            assertEquals(convolutionToo ? "I8" : "F16", header.get("patch_embed.proj.weight").dtype());
+            for (String name : new String[] {"encoder.layers.0.self_attn.in_proj.weight_scale",
+                    "encoder.layers.0.self_attn.in_proj.bias", "encoder.layers.1.linear2.weight_scale", "head.bias",
+                    "encoder.layers.0.norm1.weight", "pos_embed.weight", "cls_token.token", "patch_embed.proj.bias"}) {
+                assertEquals("F16", header.get(name).dtype(), name);
+            }
 
-        VisionTransformer loaded = vit(92);
-        QuantizedCheckpoint.load(file, loaded);
-        Tensor x = images(14, 3);
-        float[] fromFile = run(loaded, x).toArray();
-        // Same values, same kernels: the outputs are equal to the last bit.
-        assertArrayEquals(run(roundedTwin(m, 91), x).toArray(), fromFile, 0f);
-        // Not vacuous: the rounding moves the outputs of the model kept in F32.
-        float[] inMemory = run(m, x).toArray();
-        float moved = 0f;
-        for (int i = 0; i < inMemory.length; i++) {
-            moved = Math.max(moved, Math.abs(inMemory[i] - fromFile[i]));
+            VisionTransformer loaded = vit(92);
+            QuantizedCheckpoint.load(file, loaded);
+            assertEquals(convolutionToo, loaded.getModule("patch_embed.proj") instanceof QuantizedConv2d);
+            Tensor x = images(14, 3);
+            float[] fromFile = run(loaded, x).toArray();
+            // Same values, same kernels: the outputs are equal to the last bit.
+            assertArrayEquals(run(roundedTwin(m, 91), x).toArray(), fromFile, 0f);
+            // Not vacuous: the rounding moves the outputs of the model kept in F32.
+            float[] inMemory = run(m, x).toArray();
+            float moved = 0f;
+            for (int i = 0; i < inMemory.length; i++) {
+                moved = Math.max(moved, Math.abs(inMemory[i] - fromFile[i]));
+            }
+            assertTrue(moved > 0f, "F16 rounding changed no output");
         }
-        assertTrue(moved > 0f, "F16 rounding changed no output");
     }
 
     @Test
