@@ -23,8 +23,8 @@ import java.util.function.Supplier;
  * Q, K and V). {@link #dynamicLinear} is PyTorch's {@code quantize_dynamic(model, {nn.Linear})}
  * for a transformer: Linears and attention projections only, convolutions (a ViT's patch
  * embedding) stay float. {@link #dynamic} quantizes the convolutions too, a ViT's patch embedding
- * included: with stride = kernel it is one Linear shared by all patches, and its input, the
- * image, has a fixed range. Static quantization and QAT leave {@code in_proj} float: they observe
+ * included: with stride = kernel it is one Linear shared by all patches, and its input is the
+ * image, whose 8-bit pixels the dynamic grid fits closely. Static quantization and QAT leave {@code in_proj} float: they observe
  * a layer's input through a wrapper, and the packed projection has no layer to wrap; dynamic is
  * what transformers use (docs/quantization.md says why).
  *
