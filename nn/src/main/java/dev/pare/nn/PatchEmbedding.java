@@ -37,7 +37,6 @@ public final class PatchEmbedding extends Module {
     private final int patchSize;
     private final int inChannels;
     private final int dim;
-    private final Conv2d proj;
 
     public PatchEmbedding(int imageSize, int patchSize, int inChannels, int dim, Rng rng) {
         if (imageSize <= 0 || patchSize <= 0 || inChannels <= 0 || dim <= 0) {
@@ -53,7 +52,7 @@ public final class PatchEmbedding extends Module {
         this.patchSize = patchSize;
         this.inChannels = inChannels;
         this.dim = dim;
-        this.proj = registerModule("proj", new Conv2d(inChannels, dim, patchSize, patchSize, 0, rng));
+        registerModule("proj", new Conv2d(inChannels, dim, patchSize, patchSize, 0, rng));
     }
 
     @Override
@@ -63,8 +62,10 @@ public final class PatchEmbedding extends Module {
             throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(s)
                     + ": expected [B, " + inChannels + ", " + imageSize + ", " + imageSize + "]");
         }
+        // The projection is looked up on every call, not kept in a field, so that one replaced
+        // through replaceModule("proj", …) (an int8 convolution, say) is the one that runs.
         // [B, D, H/p, W/p] -> [B, D, N] -> [B, N, D]
-        return proj.forward(x).flatten(2, 3).transpose(1, 2);
+        return namedChildren().get("proj").forward(x).flatten(2, 3).transpose(1, 2);
     }
 
     /** Number of patches N = (H/p)². */
@@ -89,9 +90,19 @@ public final class PatchEmbedding extends Module {
         return dim;
     }
 
-    /** The projection, a {@code Conv2d(C -> D, kernel_size=p, stride=p)}. */
+    /**
+     * The projection, a {@code Conv2d(C -> D, kernel_size=p, stride=p)}.
+     *
+     * @throws IllegalStateException if it was replaced by something other than a Conv2d (then
+     *     use {@code getModule("proj")})
+     */
     public Conv2d proj() {
-        return proj;
+        Module m = namedChildren().get("proj");
+        if (!(m instanceof Conv2d conv)) {
+            throw new IllegalStateException(describe() + ": proj is now " + m.describe()
+                    + ", not a Conv2d; use getModule(\"proj\")");
+        }
+        return conv;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.pare.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,5 +76,20 @@ class PatchEmbeddingTest {
         e = assertThrows(IllegalArgumentException.class, () -> pe.forward(Tensor.zeros(2, 1, 32, 32)));
         assertTrue(e.getMessage().contains("[2, 1, 32, 32]") && e.getMessage().contains("[B, 1, 28, 28]"),
                 e.getMessage());
+    }
+
+    @Test
+    void aProjectionReplacedThroughReplaceModuleIsTheOneThatRuns() {
+        // What quantization relies on: replaceModule("proj", …) must change what forward computes.
+        PatchEmbedding pe = new PatchEmbedding(6, 3, 1, 4, new Rng(9));
+        Conv2d other = new Conv2d(1, 4, 3, 3, 0, new Rng(10));
+        Tensor x = Tensor.randn(new Rng(11), 2, 1, 6, 6);
+        pe.replaceModule("proj", other);
+        assertArrayEquals(other.forward(x).flatten(2, 3).transpose(1, 2).toArray(), pe.forward(x).toArray(), 0f);
+        assertSame(other, pe.proj());
+
+        pe.replaceModule("proj", new ReLU());
+        IllegalStateException e = assertThrows(IllegalStateException.class, pe::proj);
+        assertTrue(e.getMessage().contains("getModule(\"proj\")"), e.getMessage());
     }
 }

@@ -94,11 +94,13 @@ import picocli.CommandLine.Option;
  * </ol>
  * With {@code --model vit} the same report and chart also get a Vision Transformer's rows
  * (stages 7 and 8): the fp32 <b>vit</b> (trained here with AdamW, or {@code --vit-teacher FILE}),
- * <b>vit-int8</b> (dynamic int8 of every Linear and attention projection, PyTorch's
- * {@code quantize_dynamic}), <b>vit-heads</b> ({@code --head-fraction} of the attention heads
+ * <b>vit-int8</b> (dynamic int8 of every Linear and attention projection, as PyTorch's
+ * {@code quantize_dynamic}, and of the patch embedding's convolution; the tensors left float,
+ * biases and scales included, stored as F16, and the model measured as loaded back from its
+ * file), <b>vit-heads</b> ({@code --head-fraction} of the attention heads
  * removed by importance, Michel et al., then fine-tuned), <b>vit-ff</b> (the feed-forward weights
  * magnitude-pruned to {@code --ff-sparsity} while fine-tuning, run as CSR) and
- * <b>vit-combined</b> (vit-heads, then dynamic int8). Their ratios to the fp32 ViT are printed
+ * <b>vit-combined</b> (vit-heads, then int8 as vit-int8). Their ratios to the fp32 ViT are printed
  * after the table (the table's ratios are to the MLP teacher, the report's one baseline).
  *
  * <p>A convolutional teacher ({@code --teacher found.safetensors} from {@code ./pare search}, or a
@@ -545,13 +547,11 @@ public final class Pipeline implements Callable<Integer> {
      * dynamic int8; heads pruned by importance and fine-tuned; feed-forward weights pruned while
      * fine-tuning, run as CSR; and the head-pruned model quantized.
      */
-    private void compressVit() {
+    private void compressVit() throws IOException {
         long dense = vit.numParameters();
         try (StageProgress s = stage(8, "ViT: int8 dynamic, heads pruned, feed-forward pruned", 4)) {
             if (chosen.contains(Variant.VIT_INT8)) {
-                Module q = Quantizer.dynamicLinear(copyVit(vit), Granularity.PER_CHANNEL);
-                built.put(Variant.VIT_INT8, new Built(q, dense, "dynamic per-channel int8 (every Linear and attention "
-                        + "projection)", file -> saveQuantizedVit(file, q)));
+                putInt8Vit(Variant.VIT_INT8, vit, dense, "");
             }
             s.step("int8");
             VisionTransformer heads = null;
@@ -574,9 +574,7 @@ public final class Pipeline implements Callable<Integer> {
                     built.put(Variant.VIT_HEADS, new Built(h, h.numParameters(), recipe, file -> saveVit(file, h)));
                 }
                 if (chosen.contains(Variant.VIT_COMBINED)) {
-                    Module q = Quantizer.dynamicLinear(copyVit(h), Granularity.PER_CHANNEL);
-                    built.put(Variant.VIT_COMBINED, new Built(q, h.numParameters(), recipe + " → dynamic int8",
-                            file -> saveQuantizedVit(file, q)));
+                    putInt8Vit(Variant.VIT_COMBINED, h, h.numParameters(), recipe + " → ");
                 }
             }
             s.step("heads");
@@ -741,9 +739,33 @@ public final class Pipeline implements Callable<Integer> {
         return into;
     }
 
-    /** A quantized ViT as {@link QuantizedCheckpoint} writes it, with the ViT's metadata added. */
+    /**
+     * Dynamic int8 of a copy of {@code from} as {@code variant}: saved under models/ by
+     * {@link #saveQuantizedVit}, then loaded back from that file, so that the model measured is
+     * the file's, its F16 rounding included. {@code recipe} is what was done before quantizing.
+     */
+    private void putInt8Vit(Variant variant, VisionTransformer from, long parameters, String recipe) throws IOException {
+        Module q = Quantizer.dynamic(copyVit(from), Granularity.PER_CHANNEL);
+        Path file = models.resolve(variant.label + ".safetensors");
+        saveQuantizedVit(file, q);
+        Checkpoint c = SafeTensors.read(file);
+        VisionTransformer architecture = FashionModels.vit(unused, vitCfg);
+        HeadPruner.matchHeads(architecture, c, file.toString());
+        Module loaded = QuantizedCheckpoint.fromCheckpoint(c, file.toString(), architecture);
+        built.put(variant, new Built(loaded, parameters, recipe + "dynamic per-channel int8 (every Linear, attention "
+                + "projection and the patch embedding), the other floats F16", f -> saveQuantizedVit(f, q)));
+    }
+
+    /**
+     * A quantized ViT as {@link QuantizedCheckpoint} writes it, with the ViT's metadata added, and
+     * every tensor left float (biases, scales, norms, embeddings) stored as F16. Why F16: the int8
+     * codes are a quarter of the float weights, so in a model this small the float tensors would
+     * otherwise be a large share of the file. A scale below F16's normal range, or any value
+     * beyond its largest (65504), is refused by name (by QuantizedCheckpoint and SafeTensors)
+     * rather than stored wrongly.
+     */
     private void saveQuantizedVit(Path file, Module q) throws IOException {
-        Checkpoint c = QuantizedCheckpoint.toCheckpoint(q);
+        Checkpoint c = QuantizedCheckpoint.toCheckpoint(q, DType.F16);
         vitMetadata(q).forEach(c::putMetadata);
         SafeTensors.write(file, c);
     }

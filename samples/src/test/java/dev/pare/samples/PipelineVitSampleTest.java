@@ -8,6 +8,7 @@ import dev.pare.compress.prune.HeadPruner;
 import dev.pare.compress.prune.SparseCheckpoint;
 import dev.pare.compress.prune.SparseLinear;
 import dev.pare.compress.quantize.QuantizedCheckpoint;
+import dev.pare.compress.quantize.QuantizedConv2d;
 import dev.pare.compress.quantize.QuantizedLinear;
 import dev.pare.nn.attention.ViTConfig;
 import dev.pare.nn.attention.VisionTransformer;
@@ -60,13 +61,22 @@ class PipelineVitSampleTest {
         }
         assertTrue(Files.readString(report.resolve("chart.svg")).contains("vit-combined"));
 
-        // vit-int8: dynamic int8 in the file, and it loads into the fp32 architecture.
+        // vit-int8: dynamic int8 in the file, the rest F16, and it loads into the fp32 architecture.
         Path int8 = report.resolve("models/vit-int8.safetensors");
         assertEquals("dynamic-per-channel-int8", SafeTensors.read(int8).metadata().get(QuantizedCheckpoint.SCHEME_KEY));
+        for (String name : new String[] {"encoder.layers.0.linear1.weight", "patch_embed.proj.weight"}) {
+            assertEquals("I8", ExportTorchRoundTripTest.fileDtype(int8, name), name);
+        }
+        for (String name : new String[] {"encoder.layers.0.linear1.weight_scale", "encoder.layers.0.linear1.bias",
+                "encoder.layers.0.norm1.weight", "pos_embed.weight", "patch_embed.proj.bias"}) {
+            assertEquals("F16", ExportTorchRoundTripTest.fileDtype(int8, name), name);
+        }
+        assertTrue(csv.get(3).contains("the other floats F16"), csv.get(3));
         VisionTransformer q = architecture();
         QuantizedCheckpoint.load(int8, q);
         assertTrue(HeadPruner.attentionLayers(q).values().stream()
                 .allMatch(a -> a.inProjection() instanceof QuantizedLinear));
+        assertTrue(q.getModule("patch_embed.proj") instanceof QuantizedConv2d);
 
         // vit-heads: ⌊0.5 · 8⌋ = 4 heads gone, every layer keeps one; the file says how many per layer.
         Path heads = report.resolve("models/vit-heads.safetensors");

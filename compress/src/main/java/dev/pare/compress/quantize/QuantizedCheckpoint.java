@@ -27,9 +27,9 @@ import java.util.Map;
  * <table>
  *   <caption>entries of one quantized layer</caption>
  *   <tr><td>{@code P.weight}</td><td>I8</td><td>{@code [out, in]} or {@code [O, C/g, k, k]}: symmetric codes in [−127, 127]</td></tr>
- *   <tr><td>{@code P.weight_scale}</td><td>F32</td><td>{@code [out]} per channel, {@code [1]} per tensor</td></tr>
- *   <tr><td>{@code P.bias}</td><td>F32</td><td>{@code [out]}, if the layer has one</td></tr>
- *   <tr><td>{@code P.input_scale}</td><td>F32</td><td>{@code [1]}, static layers only</td></tr>
+ *   <tr><td>{@code P.weight_scale}</td><td>float</td><td>{@code [out]} per channel, {@code [1]} per tensor</td></tr>
+ *   <tr><td>{@code P.bias}</td><td>float</td><td>{@code [out]}, if the layer has one</td></tr>
+ *   <tr><td>{@code P.input_scale}</td><td>float</td><td>{@code [1]}, static layers only</td></tr>
  *   <tr><td>{@code P.input_zero_point}</td><td>I32</td><td>{@code [1]}, static layers only</td></tr>
  * </table>
  * A {@link MultiheadAttention} at path {@code A} whose packed input projection was quantized
@@ -41,8 +41,10 @@ import java.util.Map;
  * ({@code dev.pare.compress.prune.HeadPruner#matchHeads}); otherwise the shape check names the
  * entry and both shapes.
  *
- * <p>Every other tensor of the model (a BatchNorm's, say) is saved as F32 under its usual
- * state-dict name. The header's {@code __metadata__} holds {@code "quantization"}: the scheme,
+ * <p>Every other tensor of the model (a BatchNorm's, a LayerNorm's, an embedding) is saved under
+ * its usual state-dict name. "float" is F32 by default; {@link #save(Path, Module, DType)} can
+ * store every float tensor as F16 or BF16 instead, and loading accepts any float dtype (F32, F16,
+ * BF16, F64) for each of them. The header's {@code __metadata__} holds {@code "quantization"}: the scheme,
  * e.g. {@code "static-per-channel-int8"} (mode, granularity, int8), and
  * {@code "quantization_mode"}/{@code "quantization_granularity"} separately.
  * Weight real value = {@code weight_scale[r] · weight[r, …]}; PyTorch can read every entry.
@@ -59,11 +61,39 @@ public final class QuantizedCheckpoint {
         return mode.label() + "-" + granularity.label() + "-int8";
     }
 
-    /** The checkpoint of a quantized model (see the class comment for the names). */
+    /** The checkpoint of a quantized model, its float tensors as F32 (see the class comment for the names). */
     public static Checkpoint toCheckpoint(Module model) {
+        return toCheckpoint(model, DType.F32);
+    }
+
+    /**
+     * The checkpoint of a quantized model with every float tensor stored as {@code floatType}:
+     * the biases, the weight and input scales, and the layers left float (norms, embeddings,
+     * BatchNorm). The int8 codes and the zero points are integers and keep I8 and I32.
+     *
+     * <p>Why an option: the int8 codes are a quarter of the float weights, so in a small
+     * quantized model the float tensors become a large share of the file, and F16 or BF16 halve
+     * that share. Each value is rounded to nearest, ties to even, when written, so the model
+     * read back is not the one in memory: measure the model loaded from the file (a relative
+     * change of at most 2^-11 per value for F16, 2^-8 for BF16, and, for F16 only, an absolute
+     * one of at most 2^-25 below 2^-14, where F16 has fewer bits). Counters such as BatchNorm's
+     * {@code num_batches_tracked} stay F32, because F16 holds integers exactly only up to 2048.
+     *
+     * @param floatType F32 (lossless), F16, BF16 or F64
+     * @throws IllegalArgumentException if {@code floatType} is not a float type, or, for F16, a
+     *     weight or input scale is below 2^-14: every weight of its row is a multiple of it, so it
+     *     must keep F16's full precision (the message names the tensor, the index and the value;
+     *     BF16 has F32's range and never meets this)
+     */
+    public static Checkpoint toCheckpoint(Module model, DType floatType) {
+        if (floatType == null || !floatType.isFloatingPoint()) {
+            throw new IllegalArgumentException("QuantizedCheckpoint.toCheckpoint: float type " + floatType
+                    + " is not one of F32, F16, BF16, F64; the int8 codes are stored as I8 whatever it is");
+        }
         Checkpoint c = new Checkpoint();
         for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
-            c.put(e.getKey(), e.getValue());
+            String last = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+            c.put(e.getKey(), TensorEntry.of(e.getValue(), Checkpoint.INT64_BUFFERS.contains(last) ? DType.F32 : floatType));
         }
         QuantMode mode = null;
         Granularity granularity = null;
@@ -72,11 +102,12 @@ public final class QuantizedCheckpoint {
             Module m = e.getValue();
             if (m instanceof QuantizedLinear q) {
                 put(c, p, q.weightCodes(), new int[] {q.outFeatures(), q.inFeatures()}, q.weightScales(),
-                        q.granularity(), q.bias(), q.inputParams());
+                        q.granularity(), q.bias(), q.inputParams(), floatType);
                 mode = q.mode();
                 granularity = q.granularity();
             } else if (m instanceof QuantizedConv2d q) {
-                put(c, p, q.weightCodes(), q.weightShape(), q.weightScales(), q.granularity(), q.bias(), q.inputParams());
+                put(c, p, q.weightCodes(), q.weightShape(), q.weightScales(), q.granularity(), q.bias(), q.inputParams(),
+                        floatType);
                 mode = q.mode();
                 granularity = q.granularity();
             }
@@ -91,22 +122,55 @@ public final class QuantizedCheckpoint {
     }
 
     private static void put(Checkpoint c, String p, byte[] codes, int[] shape, float[] scales, Granularity g,
-                            float[] bias, QuantParams input) {
+                            float[] bias, QuantParams input, DType floatType) {
         c.put(p + "weight", TensorEntry.ofBytes(codes, shape));
         float[] s = g == Granularity.PER_TENSOR ? new float[] {scales[0]} : scales;
-        c.put(p + "weight_scale", Tensor.fromArray(s, s.length));
+        c.put(p + "weight_scale", scaleEntry(p + "weight_scale", s, floatType));
         if (bias != null) {
-            c.put(p + "bias", Tensor.fromArray(bias, bias.length));
+            c.put(p + "bias", TensorEntry.of(Tensor.fromArray(bias, bias.length), floatType));
         }
         if (input != null) {
-            c.put(p + "input_scale", Tensor.fromArray(new float[] {input.scale()}, 1));
+            c.put(p + "input_scale", scaleEntry(p + "input_scale", new float[] {input.scale()}, floatType));
             c.put(p + "input_zero_point", TensorEntry.ofInts(new int[] {input.zeroPoint()}, 1));
         }
     }
 
-    /** Writes the model's checkpoint to {@code file}; returns the file size in bytes. */
+    /** F16's smallest normal number, 2^-14: below it F16 keeps fewer than its 11 significant bits. */
+    private static final float F16_MIN_NORMAL = 0x1p-14f;
+
+    /**
+     * Scales as a {@code floatType} entry. Trap: a bias or a norm weight that falls below 2^-14 in
+     * F16 loses at most 2^-25, nothing next to the values beside it; a scale there would lose a
+     * large part of itself, and so would every weight of its row, or become 0, which no layer
+     * can be built from. So such a scale is refused rather than stored.
+     */
+    private static TensorEntry scaleEntry(String name, float[] s, DType floatType) {
+        if (floatType == DType.F16) {
+            for (int i = 0; i < s.length; i++) {
+                if (s[i] < F16_MIN_NORMAL) {
+                    throw new IllegalArgumentException("QuantizedCheckpoint: " + name + "[" + i + "] = " + s[i]
+                            + " is below F16's smallest normal number 2^-14 = " + F16_MIN_NORMAL
+                            + ", where F16 would round it with fewer significant bits (or to 0);"
+                            + " store the floats as BF16 or F32");
+                }
+            }
+        }
+        return TensorEntry.of(Tensor.fromArray(s, s.length), floatType);
+    }
+
+    /** Writes the model's checkpoint, its float tensors as F32, to {@code file}; returns the file size in bytes. */
     public static long save(Path file, Module model) throws IOException {
-        SafeTensors.write(file, toCheckpoint(model));
+        return save(file, model, DType.F32);
+    }
+
+    /**
+     * Writes the model's checkpoint to {@code file} with its float tensors stored as
+     * {@code floatType} ({@link #toCheckpoint(Module, DType)} says what rounds and what is
+     * refused; {@link SafeTensors#write} also refuses, naming it, a value beyond F16's range);
+     * returns the file size in bytes.
+     */
+    public static long save(Path file, Module model, DType floatType) throws IOException {
+        SafeTensors.write(file, toCheckpoint(model, floatType));
         return Files.size(file);
     }
 

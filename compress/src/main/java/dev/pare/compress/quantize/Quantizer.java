@@ -22,7 +22,9 @@ import java.util.function.Supplier;
  * {@link MultiheadAttention#setInProjection} (in self-attention it quantizes its input once for
  * Q, K and V). {@link #dynamicLinear} is PyTorch's {@code quantize_dynamic(model, {nn.Linear})}
  * for a transformer: Linears and attention projections only, convolutions (a ViT's patch
- * embedding) stay float. Static quantization and QAT leave {@code in_proj} float: they observe
+ * embedding) stay float. {@link #dynamic} quantizes the convolutions too, a ViT's patch embedding
+ * included: with stride = kernel it is one Linear shared by all patches, and its input is the
+ * image, whose 8-bit pixels the dynamic grid fits closely. Static quantization and QAT leave {@code in_proj} float: they observe
  * a layer's input through a wrapper, and the packed projection has no layer to wrap; dynamic is
  * what transformers use (docs/quantization.md says why).
  *
@@ -57,7 +59,9 @@ public final class Quantizer {
 
     /**
      * Dynamic int8: weights int8, inputs quantized with each batch's own range; every Linear and
-     * Conv2d, and every attention's packed input projection.
+     * Conv2d, and every attention's packed input projection. For a ViT that is
+     * {@link #dynamicLinear} plus the patch embedding's convolution, which {@code PatchEmbedding}
+     * looks up on every call, so the int8 one runs.
      */
     public static Module dynamic(Module model, Granularity granularity) {
         replaceLayers(model, "dynamic", m -> quantized(m, QuantMode.DYNAMIC, granularity, null));

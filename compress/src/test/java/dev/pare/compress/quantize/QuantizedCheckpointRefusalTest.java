@@ -10,6 +10,7 @@ import dev.pare.nn.ReLU;
 import dev.pare.nn.Sequential;
 import dev.pare.nn.io.Checkpoint;
 import dev.pare.nn.io.CheckpointContentException;
+import dev.pare.nn.io.DType;
 import dev.pare.nn.io.SafeTensors;
 import dev.pare.nn.io.TensorEntry;
 import dev.pare.nn.train.LabeledBatch;
@@ -40,12 +41,17 @@ class QuantizedCheckpointRefusalTest {
 
     /** A statically quantized, per-channel int8 file as `pare pipeline` writes it. */
     static Path int8File(Path dir) throws Exception {
+        return int8File(dir, DType.F32);
+    }
+
+    /** The same with its float tensors (scales, biases) stored as {@code floatType}. */
+    static Path int8File(Path dir, DType floatType) throws Exception {
         Module prepared = Quantizer.prepareStatic(mlp(1), MinMaxObserver::new);
         Tensor x = Tensor.randn(new Rng(3), 8, 24);
         Quantizer.calibrate(prepared, List.of(LabeledBatch.of(x, Tensor.zeros(8))), 1);
         Module q = Quantizer.convertStatic(prepared, Granularity.PER_CHANNEL);
-        Path f = dir.resolve("int8.safetensors");
-        QuantizedCheckpoint.save(f, q);
+        Path f = dir.resolve("int8-" + floatType + ".safetensors");
+        QuantizedCheckpoint.save(f, q, floatType);
         return f;
     }
 
@@ -120,5 +126,20 @@ class QuantizedCheckpointRefusalTest {
         Path f = int8File(dir);
         assertRefused(rewrite(f, "is.safetensors",
                 e -> e.put("1.input_scale", TensorEntry.of(Tensor.fromArray(new float[] {-1f}, 1)))), "1.input_scale");
+    }
+
+    @Test
+    void aScaleOrBiasOfAnIntegerDtypeIsRefusedNamingTheFloatDtypesItMayHave() throws Exception {
+        // F16 floats are accepted in place of F32, but not any dtype: codes under a scale's name are damage.
+        for (DType floats : new DType[] {DType.F32, DType.F16}) {
+            Path f = int8File(dir, floats);
+            QuantizedCheckpoint.load(f, mlp(2)); // the undamaged file loads
+            assertRefused(rewrite(f, "scale-i32-" + floats + ".safetensors",
+                    e -> e.put("1.weight_scale", TensorEntry.ofInts(new int[16], 16))), "1.weight_scale", "I32", "F16");
+            assertRefused(rewrite(f, "bias-i8-" + floats + ".safetensors",
+                    e -> e.put("3.bias", TensorEntry.ofBytes(new byte[12], 12))), "3.bias", "I8", "F16");
+            assertRefused(rewrite(f, "input-scale-i32-" + floats + ".safetensors",
+                    e -> e.put("5.input_scale", TensorEntry.ofInts(new int[1], 1))), "5.input_scale", "I32", "F16");
+        }
     }
 }

@@ -99,4 +99,58 @@ class QuantizedCheckpointTest {
         SafeTensors.save(file, new Sequential(new Linear(2, 2, new Rng(0))).stateDict());
         assertThrows(IllegalArgumentException.class, () -> QuantizedCheckpoint.load(file, new Sequential(new Linear(2, 2, new Rng(0)))));
     }
+
+    @Test
+    void aStaticModelSavedWithF16FloatsLoadsWithItsFloatsRoundedAndItsCountersExact() throws Exception {
+        Sequential model = cnn(6);
+        Tensor x = Tensor.randn(new Rng(7), 3, 1, 5, 5);
+        model.train();
+        try (var ignored = Tensor.noGrad()) {
+            for (int i = 0; i < 3; i++) {
+                model.forward(x); // 3 batches counted, running statistics moved
+            }
+        }
+        Quantizer.prepareStatic(model, MinMaxObserver::new);
+        Quantizer.calibrate(model, dev.pare.nn.data.DataLoader.builder(
+                new dev.pare.nn.data.TensorDataset(x, Tensor.zeros(3))).batchSize(3).build(), 1);
+        Quantizer.convertStatic(model, Granularity.PER_CHANNEL);
+        Path file = dir.resolve("q16.safetensors");
+        QuantizedCheckpoint.save(file, model, DType.F16);
+
+        java.util.Map<String, FileHeader> header = FileHeader.of(file);
+        assertEquals("I8", header.get("0.weight").dtype());
+        assertEquals("I32", header.get("4.input_zero_point").dtype());
+        for (String name : new String[] {"0.weight_scale", "0.bias", "0.input_scale", "1.running_mean", "1.weight",
+                "4.weight_scale"}) {
+            assertEquals("F16", header.get(name).dtype(), name);
+        }
+        assertEquals("F32", header.get("1.num_batches_tracked").dtype(), "a counter keeps F32");
+
+        Module loaded = QuantizedCheckpoint.load(file, cnn(98));
+        QuantizedConv2d conv = (QuantizedConv2d) ((Sequential) loaded).get(0);
+        QuantizedConv2d before = (QuantizedConv2d) model.get(0);
+        assertArrayEquals(F16Rounding.round(before.weightScales()), conv.weightScales());
+        assertArrayEquals(F16Rounding.round(before.bias()), conv.bias());
+        assertEquals(F16Rounding.round(before.inputParams().scale()), conv.inputParams().scale());
+        assertEquals(before.inputParams().zeroPoint(), conv.inputParams().zeroPoint());
+        assertArrayEquals(F16Rounding.round(model.stateDict().get("1.running_var").toArray()),
+                loaded.stateDict().get("1.running_var").toArray());
+        assertEquals(3f, loaded.stateDict().get("1.num_batches_tracked").item());
+    }
+
+    @Test
+    void aScaleBelowF16sNormalRangeIsRefusedForF16ButNotForBf16() throws Exception {
+        // Row 1's largest weight is 2e-4, so its scale 2e-4/127 is below 2^-14; row 0's is ordinary.
+        Sequential model = new Sequential(new Linear(3, 2, new Rng(8)));
+        model.loadStateDict(java.util.Map.of("0.weight", Tensor.fromArray(new float[] {0.5f, -0.25f, 0.125f, 1e-4f, -2e-4f, 0f},
+                2, 3), "0.bias", Tensor.fromArray(new float[] {0.1f, 0.2f}, 2)), true);
+        Quantizer.weightOnly(model, Granularity.PER_CHANNEL);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> QuantizedCheckpoint.save(dir.resolve("tiny.safetensors"), model, DType.F16));
+        assertTrue(e.getMessage().contains("0.weight_scale[1]") && e.getMessage().contains("2^-14"), e.getMessage());
+        Path bf16 = dir.resolve("tiny-bf16.safetensors");
+        QuantizedCheckpoint.save(bf16, model, DType.BF16);
+        assertEquals("BF16", FileHeader.of(bf16).get("0.weight_scale").dtype());
+        assertThrows(IllegalArgumentException.class, () -> QuantizedCheckpoint.toCheckpoint(model, DType.I8));
+    }
 }

@@ -123,6 +123,25 @@ class TransformerQuantizationTest {
         }
     }
 
+    /** A float convolution of x̂ by Ŵ: what a dynamic int8 convolution computes, by another route. */
+    static final class FakeDynamicConv extends Module {
+        private final Conv2d conv;
+
+        FakeDynamicConv(Conv2d from) {
+            int[] shape = from.weight().shape();
+            int rows = shape[0];
+            int cols = from.weight().numel() / rows;
+            conv = new Conv2d(shape[1], shape[0], shape[2], from.stride(), from.padding(), new Rng(0));
+            conv.loadStateDict(Map.of("weight", Tensor.fromArray(fakeQuantizeRows(from.weight().contiguous().toArray(),
+                    rows, cols), shape), "bias", from.bias().detach().copy()), true);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return conv.forward(Tensor.fromArray(fakeQuantizeDynamic(x.contiguous().toArray()), x.shape()));
+        }
+    }
+
     /** {@code m} with every Linear and every packed projection replaced by its fake-quantized twin. */
     private static Module fakeQuantized(VisionTransformer m) {
         List<String> linears = new ArrayList<>();
@@ -181,6 +200,26 @@ class TransformerQuantizationTest {
             moved = Math.max(moved, Math.abs(ref[i] - expected.toArray()[i]));
         }
         assertTrue(moved > 1e-3f, "fake quantization moved the logits by only " + moved);
+    }
+
+    @Test
+    void dynamicAlsoQuantizesThePatchEmbeddingAndItsInt8ConvolutionIsWhatRuns() {
+        VisionTransformer fp32 = vit(16);
+        Tensor x = images(17, 4);
+        VisionTransformer twin = (VisionTransformer) fakeQuantized(copyOf(fp32, 53));
+        twin.patchEmbedding().replaceModule("proj", new FakeDynamicConv(twin.patchEmbedding().proj()));
+        Module q = Quantizer.dynamic(copyOf(fp32, 54), Granularity.PER_CHANNEL);
+        assertEquals(QuantMode.DYNAMIC, assertInstanceOf(QuantizedConv2d.class, q.getModule("patch_embed.proj")).mode());
+        float[] expected = run(twin, x).toArray();
+        assertArrayEquals(expected, run(q, x).toArray(), 1e-4f);
+        // Not vacuous: rounding the images and the filters moves the logits of the model whose
+        // convolution stays float by far more than that tolerance.
+        float[] convFloat = run(Quantizer.dynamicLinear(copyOf(fp32, 55), Granularity.PER_CHANNEL), x).toArray();
+        float moved = 0f;
+        for (int i = 0; i < expected.length; i++) {
+            moved = Math.max(moved, Math.abs(convFloat[i] - expected[i]));
+        }
+        assertTrue(moved > 1e-3f, "quantizing the patch embedding moved the logits by only " + moved);
     }
 
     @Test
@@ -261,6 +300,107 @@ class TransformerQuantizationTest {
         assertArrayEquals(run(m, x).toArray(), run(loaded, x).toArray(), 0f);
         assertInstanceOf(QuantizedLinear.class, HeadPruner.attentionLayers(loaded).get("encoder.layers.1.self_attn")
                 .inProjection());
+    }
+
+    /**
+     * The twin of a quantized ViT with every float it holds rounded to F16 by the oracle: the
+     * float tensors of its state dict (norms, embeddings, class token), and each quantized
+     * layer's scales and bias; the int8 codes are kept.
+     */
+    private static VisionTransformer roundedTwin(Module q, long seed) {
+        VisionTransformer twin = vit(seed);
+        for (Map.Entry<String, Module> e : q.namedModules().entrySet()) {
+            if (e.getValue() instanceof QuantizedLinear l) {
+                QuantizedLinear r = new QuantizedLinear(l.inFeatures(), l.outFeatures(), l.weightCodes(),
+                        F16Rounding.round(l.weightScales()), F16Rounding.round(l.bias()), l.mode(), l.granularity(), null);
+                if (e.getKey().endsWith(".in_proj")) {
+                    // The attention keeps its projection in a field: install it, as loading does.
+                    String attention = e.getKey().substring(0, e.getKey().length() - ".in_proj".length());
+                    ((MultiheadAttention) twin.getModule(attention)).setInProjection(r);
+                } else {
+                    twin.replaceModule(e.getKey(), r);
+                }
+            } else if (e.getValue() instanceof QuantizedConv2d c) {
+                twin.replaceModule(e.getKey(), new QuantizedConv2d(c.weightShape(), c.weightCodes(),
+                        F16Rounding.round(c.weightScales()), F16Rounding.round(c.bias()), c.stride(), c.padding(),
+                        c.dilation(), c.groups(), c.mode(), c.granularity(), null));
+            }
+        }
+        Map<String, Tensor> rounded = new java.util.LinkedHashMap<>();
+        q.stateDict().forEach((k, v) -> rounded.put(k, Tensor.fromArray(F16Rounding.round(v.contiguous().toArray()),
+                v.shape())));
+        twin.loadStateDict(rounded, true);
+        return twin;
+    }
+
+    @Test
+    void aViTSavedWithF16FloatsLoadsAsItsTwinRoundedToF16ByHand() throws Exception {
+        // dynamicLinear leaves the patch embedding float (F16 in the file), dynamic makes it int8.
+        for (boolean convolutionToo : new boolean[] {false, true}) {
+            VisionTransformer m = vit(13);
+            if (convolutionToo) {
+                Quantizer.dynamic(m, Granularity.PER_CHANNEL);
+            } else {
+                Quantizer.dynamicLinear(m, Granularity.PER_CHANNEL);
+            }
+            Path file = dir.resolve("vit-int8-f16-" + convolutionToo + ".safetensors");
+            QuantizedCheckpoint.save(file, m, DType.F16);
+            Map<String, FileHeader> header = FileHeader.of(file);
+            assertEquals("I8", header.get("encoder.layers.0.self_attn.in_proj.weight").dtype());
+            assertEquals(convolutionToo ? "I8" : "F16", header.get("patch_embed.proj.weight").dtype());
+            for (String name : new String[] {"encoder.layers.0.self_attn.in_proj.weight_scale",
+                    "encoder.layers.0.self_attn.in_proj.bias", "encoder.layers.1.linear2.weight_scale", "head.bias",
+                    "encoder.layers.0.norm1.weight", "pos_embed.weight", "cls_token.token", "patch_embed.proj.bias"}) {
+                assertEquals("F16", header.get(name).dtype(), name);
+            }
+
+            VisionTransformer loaded = vit(92);
+            QuantizedCheckpoint.load(file, loaded);
+            assertEquals(convolutionToo, loaded.getModule("patch_embed.proj") instanceof QuantizedConv2d);
+            Tensor x = images(14, 3);
+            float[] fromFile = run(loaded, x).toArray();
+            // Same values, same kernels: the outputs are equal to the last bit.
+            assertArrayEquals(run(roundedTwin(m, 91), x).toArray(), fromFile, 0f);
+            // Not vacuous: the rounding moves the outputs of the model kept in F32.
+            float[] inMemory = run(m, x).toArray();
+            float moved = 0f;
+            for (int i = 0; i < inMemory.length; i++) {
+                moved = Math.max(moved, Math.abs(inMemory[i] - fromFile[i]));
+            }
+            assertTrue(moved > 0f, "F16 rounding changed no output");
+        }
+    }
+
+    @Test
+    void f16FloatsSaveTwoBytesPerFloatValueAndKeepTheInt8Codes() throws Exception {
+        Module m = Quantizer.dynamicLinear(vit(15), Granularity.PER_CHANNEL);
+        Path f32 = dir.resolve("f32-rest.safetensors");
+        Path f16 = dir.resolve("f16-rest.safetensors");
+        long f32Bytes = QuantizedCheckpoint.save(f32, m);
+        long f16Bytes = QuantizedCheckpoint.save(f16, m, DType.F16);
+        Map<String, FileHeader> a = FileHeader.of(f32);
+        Map<String, FileHeader> b = FileHeader.of(f16);
+        assertEquals(a.keySet(), b.keySet());
+        Checkpoint codesA = SafeTensors.read(f32);
+        Checkpoint codesB = SafeTensors.read(f16);
+        long floats = 0;
+        long dataA = 0;
+        long dataB = 0;
+        for (String name : a.keySet()) {
+            dataA += a.get(name).bytes();
+            dataB += b.get(name).bytes();
+            if (a.get(name).dtype().equals("I8")) {
+                assertEquals("I8", b.get(name).dtype(), name);
+                assertArrayEquals(codesA.entry(name).bytes(), codesB.entry(name).bytes(), name);
+            } else {
+                assertEquals("F32", a.get(name).dtype(), name);
+                assertEquals("F16", b.get(name).dtype(), name);
+                floats += a.get(name).bytes() / 4;
+            }
+        }
+        assertTrue(floats > 0);
+        assertEquals(2 * floats, dataA - dataB, "2 bytes less for each of the " + floats + " float values");
+        assertTrue(f16Bytes < f32Bytes, f16Bytes + " bytes with F16 floats, " + f32Bytes + " with F32");
     }
 
     @Test
