@@ -541,55 +541,20 @@ final class ChunkReader {
 
     // ---------------------------------------------------------------- the helper's side
 
-    /**
-     * Follows the decoder through a fletcher-4 file: claims each float chunk it has copied into
-     * its array and sums it from there ({@link Fletcher4Kernels#updateFloats}), until all are
-     * done or the decoder has finished. Chunks of other dtypes are found done (the decoder sums
-     * them as it reads them). A failure just ends it, as for {@link #checksumBehind}: the decoder
-     * sums whatever is left.
-     */
-    private void sumFloatsBehind() {
-        helperThread = Thread.currentThread();
-        long[] s = new long[4];
-        long total = firstChunk[slots.size()];
-        int t = 0;
-        try {
-            for (long k = 0; k < total && !stopped; ) {
-                if (k >= readCount) {
-                    LockSupport.parkNanos(this, POLL_NANOS); // caught up: let the decoder read on
-                    continue;
-                }
-                if (beforeHelperChunk != null) {
-                    beforeHelperChunk.run();
-                }
-                int i = (int) k;
-                if (f4Claims.compareAndSet(i, 0, CLAIMED)) {
-                    while (firstChunk[t + 1] <= k) {
-                        t++;
-                    }
-                    int bytes = (int) Math.min(CHUNK_BYTES, tensorBytes(t) - (k - firstChunk[t]) * CHUNK_BYTES);
-                    java.util.Arrays.fill(s, 0);
-                    Fletcher4Kernels.updateFloats(s, chunkFloats[i], chunkOffset[i], bytes / Float.BYTES);
-                    System.arraycopy(s, 0, chunkF4, 4 * i, 4);
-                    f4Claims.set(i, DONE);
-                }
-                helperAt = ++k;
-            }
-        } catch (RuntimeException e) {
-            // See checksumBehind: nothing is lost by stopping.
-        }
+    /** What the helper does with a chunk it has claimed: tensor t's chunk k, {@code bytes} bytes from {@code offset} in the tensor. */
+    @FunctionalInterface
+    private interface ChunkJob {
+        void run(int k, int t, long offset, int bytes) throws IOException;
     }
 
     /**
-     * Follows the decoder: claims each chunk it has read and checksums it from the file, until
-     * all are done or the decoder has finished. A failure (the channel closed as the decoder
-     * finished, the file shrank) just ends it: the decoder, which reads every byte itself,
-     * checksums what is left and reports what matters.
+     * The helper's loop: follows the decoder, claims in {@code claims} each chunk the decoder has
+     * read and runs {@code job} on it, until all are done or the decoder has finished. A failure
+     * (the channel closed as the decoder finished, the file shrank) just ends it: the decoder
+     * checksums whatever is left and reports what matters.
      */
-    private void checksumBehind() {
+    private void follow(AtomicLongArray claims, ChunkJob job) {
         helperThread = Thread.currentThread();
-        ByteBuffer mine = HELPER_BUFFER.get();
-        CRC32C c = new CRC32C();
         long total = firstChunk[slots.size()];
         int t = 0;
         try {
@@ -601,22 +566,49 @@ final class ChunkReader {
                 if (beforeHelperChunk != null) {
                     beforeHelperChunk.run();
                 }
-                if (sums.compareAndSet((int) k, 0, CLAIMED)) {
+                if (claims.compareAndSet((int) k, 0, CLAIMED)) {
                     while (firstChunk[t + 1] <= k) {
                         t++;
                     }
                     long offset = (k - firstChunk[t]) * CHUNK_BYTES;
-                    mine.clear().limit((int) Math.min(CHUNK_BYTES, tensorBytes(t) - offset));
-                    readFully(mine, dataStart + slots.get(t).begin + offset);
-                    mine.flip();
-                    c.reset();
-                    c.update(mine);
-                    sums.set((int) k, DONE | c.getValue());
+                    job.run((int) k, t, offset, (int) Math.min(CHUNK_BYTES, tensorBytes(t) - offset));
                 }
                 helperAt = ++k;
             }
         } catch (IOException | RuntimeException e) {
-            // See above: nothing is lost by stopping.
+            // Nothing is lost by stopping: the decoder checksums every chunk left unclaimed or unfinished.
         }
+    }
+
+    /**
+     * CRC32C: each chunk the decoder has read, read again from the file into the helper's own
+     * buffer and checksummed.
+     */
+    private void checksumBehind() {
+        ByteBuffer mine = HELPER_BUFFER.get();
+        CRC32C c = new CRC32C();
+        follow(sums, (k, t, offset, bytes) -> {
+            mine.clear().limit(bytes);
+            readFully(mine, dataStart + slots.get(t).begin + offset);
+            mine.flip();
+            c.reset();
+            c.update(mine);
+            sums.set(k, DONE | c.getValue());
+        });
+    }
+
+    /**
+     * Fletcher-4: each float chunk summed from the array the decoder has copied it into
+     * ({@link Fletcher4Kernels#updateFloats}). Chunks of other dtypes are found done (the decoder
+     * sums them as it reads them), so a claimed chunk always has its array.
+     */
+    private void sumFloatsBehind() {
+        long[] s = new long[4];
+        follow(f4Claims, (k, t, offset, bytes) -> {
+            java.util.Arrays.fill(s, 0);
+            Fletcher4Kernels.updateFloats(s, chunkFloats[k], chunkOffset[k], bytes / Float.BYTES);
+            System.arraycopy(s, 0, chunkF4, 4 * k, 4);
+            f4Claims.set(k, DONE);
+        });
     }
 }
