@@ -36,9 +36,10 @@
  *       memory and ends in a {@link dev.pare.nn.io.SafeTensorsFormatException} naming the file and
  *       the problem.</li>
  *   <li>Damage is detected: Pare writes a fletcher-4 per tensor (ZFS's checksum; a CRC32C on
- *       request) and checks it as the tensor is read ({@code ChunkReader}: fletcher-4 in the
- *       same pass that copies the values out, CRC32C on the loading thread or on a second one
- *       that follows it), so a changed byte is a
+ *       request) and checks it as the tensor is read ({@code ChunkReader}: either sum on a
+ *       second thread that follows the loading one, fletcher-4 from the arrays just filled and
+ *       CRC32C from the file, or on the loading thread itself when it runs alone), so a changed
+ *       byte is a
  *       {@link dev.pare.nn.io.SafeTensorsChecksumException} naming the tensor, never a silently
  *       different model.</li>
  *   <li>Order is kept: entries come back in the order they were saved.</li>
