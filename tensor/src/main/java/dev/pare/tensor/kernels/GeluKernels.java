@@ -106,11 +106,11 @@ public final class GeluKernels {
     // Φ are written out where they are needed, and the exponentials are one call per block to
     // UnaryKernels.expShifted, which passes arrays, not vectors.
 
-    // Why fused multiply-adds, and a(b) written as fma where the two agree: the limit on failed
-    // type checks in one compiled method, explained at UnaryKernels.expShifted. forward compiles
-    // erfcExponents and finishForward into one method, so each add or mul (not fma) of the two
-    // counts against the same budget. z·½ + 1 is the same float whether fused or not (z·½ is
-    // exact), so t below has the same bits in every pass.
+    // Why fused multiply-adds wherever they compute the same thing or better: forward compiles
+    // erfcExponents and finishForward into one method, and on JDK 17 each add, mul, abs... of
+    // the two counts against one budget of C2's, past which the final store falls back to Java
+    // code (see the trap at UnaryKernels.expShifted); fma does not count. z·½ + 1 is the same
+    // float fused or not (z·½ is exact), so every pass computes t with the same bits.
 
     /** e[i] = −z² − 1.26551223 + t·P(t), the exponent of erfc(z)/t, z = |x|/√2, t = 1/(1 + z/2). */
     private static void erfcExponents(float[] x, int xo, float[] e, int len) {

@@ -196,18 +196,23 @@ public final class UnaryKernels {
      * vectors boxed, and the store takes the Vector API's Java fallback. This loop has nothing
      * to inline but the Vector API's own methods.
      *
-     * <p>Trap: why fused multiply-adds, and no integer vectors. On JDK 17, C2 compiles a method
-     * with few enough failed type checks on record, counted over every method it inlines
-     * (PerMethodTrapLimit). The Vector API's {@code VectorOperators.opKind} usually has a few
-     * on record (a type check of the operator that failed somewhere else in the program), and
-     * every {@code add}, {@code mul}, {@code min}... inlines it once; an {@code IntVector}
-     * operation with a scalar inlines it three times. Past the limit, C2 stops speculating on
-     * types: a vector whose class it cannot prove keeps a slow path, its species is no longer a
-     * constant, and the intrinsic that needs it (typically the final store) falls back to Java
-     * code that allocates. Method size is not the cause; the number of these operations is.
-     * {@code fma}, {@code compare}, {@code blend}, {@code convert} and {@code reinterpretShape}
-     * do not inline {@code opKind}, so the loop uses them wherever they compute the same thing:
-     * Horner's rule as fused multiply-adds, and 2^n with one integer operation instead of seven.
+     * <p>Trap: why fused multiply-adds, and a single integer operation. JDK 17's C2 adds up the
+     * failed speculations on record ("traps") of every method it inlines into one compilation,
+     * and once the sum for one kind reaches PerMethodTrapLimit it stops speculating on that
+     * kind for the whole compilation. The Vector API's {@code VectorOperators.opKind} records
+     * a few failed type checks of its operator argument as soon as some code in the program
+     * calls it with operators of several classes, and each {@code add}, {@code mul},
+     * {@code min}, {@code abs}... inlines it once ({@code IntVector} operations more than once).
+     * A loop with a few dozen of them goes past the limit: from there on, a call on a vector
+     * whose class C2 cannot prove keeps a slow virtual path beside the guessed one, the species
+     * is no longer a constant after the two meet, and the intrinsic that needs it (typically
+     * the final store) is compiled as the Java fallback, which allocates on every call. So the
+     * count of such operations matters, not the size of the method. {@code fma},
+     * {@code compare}, {@code blend} and {@code reinterpretShape} do not inline
+     * {@code opKind}, and this loop uses them wherever they compute the same thing or better:
+     * Horner's rule as fused multiply-adds (one rounding per step instead of two), and 2^n with
+     * one integer shift instead of seven integer operations. JDK 25 compiles the Vector API
+     * differently and is not affected.
      */
     public static void expShifted(float[] src, int s, float shift, float[] dst, int d, int n) {
         int i = 0;
