@@ -109,8 +109,8 @@ public final class GeluKernels {
     // Why fused multiply-adds wherever they compute the same thing or better: forward compiles
     // erfcExponents and finishForward into one method, and on JDK 17 each add, mul, abs... of
     // the two counts against one budget of C2's, past which the final store falls back to Java
-    // code (see the trap at UnaryKernels.expShifted); fma does not count. z·½ + 1 is the same
-    // float fused or not (z·½ is exact), so every pass computes t with the same bits.
+    // code (see the trap at UnaryKernels.expShifted); an fma counts about half as much. z·½ + 1
+    // is the same float fused or not (z·½ is exact), so every pass computes t with the same bits.
 
     /** e[i] = −z² − 1.26551223 + t·P(t), the exponent of erfc(z)/t, z = |x|/√2, t = 1/(1 + z/2). */
     private static void erfcExponents(float[] x, int xo, float[] e, int len) {

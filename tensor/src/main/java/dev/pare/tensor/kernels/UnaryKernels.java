@@ -199,20 +199,20 @@ public final class UnaryKernels {
      * <p>Trap: why fused multiply-adds, and a single integer operation. JDK 17's C2 adds up the
      * failed speculations on record ("traps") of every method it inlines into one compilation,
      * and once the sum for one kind reaches PerMethodTrapLimit it stops speculating on that
-     * kind for the whole compilation. The Vector API's {@code VectorOperators.opKind} records
-     * a few failed type checks of its operator argument as soon as some code in the program
-     * calls it with operators of several classes, and each {@code add}, {@code mul},
-     * {@code min}, {@code abs}... inlines it once ({@code IntVector} operations more than once).
-     * A loop with a few dozen of them goes past the limit: from there on, a call on a vector
+     * kind for the whole compilation. Two helpers of the Vector API, {@code VectorOperators.opKind}
+     * and {@code VectorOperators.ImplCache.find}, record a few failed type checks of their
+     * operator argument as soon as some code in the program calls them with operators of
+     * several classes. Each {@code add}, {@code mul}, {@code min}, {@code abs}... inlines both
+     * ({@code IntVector} operations {@code opKind} more than once), {@code fma} only
+     * {@code find}, and {@code compare}, {@code blend} and {@code reinterpretShape} neither. A
+     * loop with a few dozen operations goes past the limit: from there on, a call on a vector
      * whose class C2 cannot prove keeps a slow virtual path beside the guessed one, the species
      * is no longer a constant after the two meet, and the intrinsic that needs it (typically
      * the final store) is compiled as the Java fallback, which allocates on every call. So the
-     * count of such operations matters, not the size of the method. {@code fma},
-     * {@code compare}, {@code blend} and {@code reinterpretShape} do not inline
-     * {@code opKind}, and this loop uses them wherever they compute the same thing or better:
-     * Horner's rule as fused multiply-adds (one rounding per step instead of two), and 2^n with
-     * one integer shift instead of seven integer operations. JDK 25 compiles the Vector API
-     * differently and is not affected.
+     * count of such operations matters, not the size of the method, and this loop keeps it
+     * low: Horner's rule as fused multiply-adds (one rounding per step instead of two), 2^n
+     * with one integer shift instead of seven integer operations, and the split of 2^n as a
+     * blend. The same jar on JDK 25 did not show the failure.
      */
     public static void expShifted(float[] src, int s, float shift, float[] dst, int d, int n) {
         int i = 0;
