@@ -106,23 +106,32 @@ public final class GeluKernels {
     // Φ are written out where they are needed, and the exponentials are one call per block to
     // UnaryKernels.expShifted, which passes arrays, not vectors.
 
+    // Why fused multiply-adds wherever they compute the same thing or better: forward compiles
+    // erfcExponents and finishForward into one method, and on JDK 17 each add, mul, abs... of
+    // the two counts against one budget of C2's, past which the final store falls back to Java
+    // code (see the trap at UnaryKernels.expShifted); an fma counts about half as much. z·½ + 1
+    // is the same float fused or not (z·½ is exact), so every pass computes t with the same bits.
+
     /** e[i] = −z² − 1.26551223 + t·P(t), the exponent of erfc(z)/t, z = |x|/√2, t = 1/(1 + z/2). */
     private static void erfcExponents(float[] x, int xo, float[] e, int len) {
         FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+        FloatVector half = FloatVector.broadcast(FLOAT, 0.5f);
+        // Numerical Recipes' coefficients, highest degree first (Horner, one fma per degree).
+        FloatVector c7 = FloatVector.broadcast(FLOAT, 1.48851587f);
+        FloatVector c6 = FloatVector.broadcast(FLOAT, -1.13520398f);
+        FloatVector c5 = FloatVector.broadcast(FLOAT, 0.27886807f);
+        FloatVector c4 = FloatVector.broadcast(FLOAT, -0.18628806f);
+        FloatVector c3 = FloatVector.broadcast(FLOAT, 0.09678418f);
+        FloatVector c2 = FloatVector.broadcast(FLOAT, 0.37409196f);
+        FloatVector c1 = FloatVector.broadcast(FLOAT, 1.00002368f);
+        FloatVector c0 = FloatVector.broadcast(FLOAT, -1.26551223f);
         for (int i = 0; i < len; i += FLOAT.length()) {
             FloatVector z = FloatVector.fromArray(FLOAT, x, xo + i).abs().mul(INV_SQRT2);
-            FloatVector t = one.div(z.mul(0.5f).add(1f));
-            // Numerical Recipes' coefficients, highest degree first (Horner).
-            FloatVector p = t.mul(0.17087277f).add(-0.82215223f)
-                    .mul(t).add(1.48851587f)
-                    .mul(t).add(-1.13520398f)
-                    .mul(t).add(0.27886807f)
-                    .mul(t).add(-0.18628806f)
-                    .mul(t).add(0.09678418f)
-                    .mul(t).add(0.37409196f)
-                    .mul(t).add(1.00002368f)
-                    .mul(t).add(-1.26551223f);
-            p.sub(z.mul(z)).intoArray(e, i);
+            FloatVector t = one.div(z.fma(half, one));
+            FloatVector p = t.fma(0.17087277f, -0.82215223f)
+                    .fma(t, c7).fma(t, c6).fma(t, c5).fma(t, c4)
+                    .fma(t, c3).fma(t, c2).fma(t, c1).fma(t, c0);
+            z.neg().fma(z, p).intoArray(e, i);
         }
     }
 
@@ -140,9 +149,10 @@ public final class GeluKernels {
      */
     private static void finishForward(float[] x, int xo, float[] e, float[] y, int yo, int len) {
         FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+        FloatVector half = FloatVector.broadcast(FLOAT, 0.5f);
         for (int i = 0; i < len; i += FLOAT.length()) {
             FloatVector v = FloatVector.fromArray(FLOAT, x, xo + i);
-            FloatVector t = one.div(v.abs().mul(INV_SQRT2).mul(0.5f).add(1f));
+            FloatVector t = one.div(v.abs().mul(INV_SQRT2).fma(half, one));
             FloatVector halfErfc = t.mul(FloatVector.fromArray(FLOAT, e, i)).mul(0.5f);
             FloatVector cdf = one.sub(halfErfc).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
             v.mul(cdf).intoArray(y, yo + i);
@@ -153,13 +163,14 @@ public final class GeluKernels {
     private static void finishBackward(float[] g, int go, float[] x, int xo, float[] e, int eo,
                                        float[] dx, int dxo, int len) {
         FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+        FloatVector half = FloatVector.broadcast(FLOAT, 0.5f);
         for (int i = 0; i < len; i += FLOAT.length()) {
             FloatVector v = FloatVector.fromArray(FLOAT, x, xo + i);
-            FloatVector t = one.div(v.abs().mul(INV_SQRT2).mul(0.5f).add(1f));
+            FloatVector t = one.div(v.abs().mul(INV_SQRT2).fma(half, one));
             FloatVector halfErfc = t.mul(FloatVector.fromArray(FLOAT, e, i)).mul(0.5f);
             FloatVector cdf = one.sub(halfErfc).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
             FloatVector pdf = FloatVector.fromArray(FLOAT, e, eo + i).mul(INV_SQRT_2PI);
-            FloatVector.fromArray(FLOAT, g, go + i).mul(cdf.add(v.mul(pdf))).intoArray(dx, dxo + i);
+            FloatVector.fromArray(FLOAT, g, go + i).mul(v.fma(pdf, cdf)).intoArray(dx, dxo + i);
         }
     }
 }

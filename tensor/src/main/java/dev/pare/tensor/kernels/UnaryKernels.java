@@ -159,17 +159,24 @@ public final class UnaryKernels {
         return i;
     }
 
-    /** Ints in vectors of FLOAT's shape: the bits of the floats in {@link #exp(FloatVector)}. */
-    private static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
-
     // Cephes' expf constants: ln 2 split into a part exact in float (C1) and a correction (C2), so
     // that x − n·ln2 loses no bits; then a degree-6 minimax polynomial on [−ln2/2, ln2/2].
     private static final float LOG2E = 1.44269504088896341f;
     private static final float C1 = 0.693359375f;
     private static final float C2 = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500E-4f;
+    private static final float P1 = 1.3981999507E-3f;
+    private static final float P2 = 8.3334519073E-3f;
+    private static final float P3 = 4.1665795894E-2f;
+    private static final float P4 = 1.6666665459E-1f;
+    private static final float P5 = 5.0000001201E-1f;
     // Adding 1.5·2^23 rounds a float of magnitude < 2^22 to the nearest integer (ties to even).
     private static final float ROUND_MAGIC = 12582912f;
-    private static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
+    // h + 127 + 1.5·2^23, for an integer h in [−126, 127], holds h + 127 in the low bits of its
+    // mantissa (see ROUND_MAGIC); shifted left by 23, those bits are the exponent field of 2^h.
+    private static final float EXPONENT_MAGIC = ROUND_MAGIC + 127f;
+    /** Ints in vectors of FLOAT's shape: the bits of the floats that hold 2^n. */
+    private static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
     // Below −87.3, e^x is subnormal, which this method does not produce (it flushes to 0).
     // At 88.8, e^x is already above Float.MAX_VALUE, so clamping there keeps +Infinity.
     private static final float EXP_LO = -87.3f;
@@ -186,30 +193,48 @@ public final class UnaryKernels {
      * first: once the helper has been compiled on its own and its machine code is larger than
      * C2's limit for inlining compiled methods (InlineSmallCode; the log then says "already
      * compiled into a big method"), every loop compiled afterwards calls it instead, with its
-     * vectors boxed, and the store takes the Vector API's Java fallback. In one attention
-     * benchmark run that made the softmax half of the time. This loop has nothing to inline but
-     * the Vector API's own methods, so it is fast whatever the order of compilation.
+     * vectors boxed, and the store takes the Vector API's Java fallback. This loop has nothing
+     * to inline but the Vector API's own methods.
+     *
+     * <p>Trap: why fused multiply-adds, and a single integer operation. JDK 17's C2 adds up the
+     * failed speculations on record ("traps") of every method it inlines into one compilation,
+     * and once the sum for one kind reaches PerMethodTrapLimit it stops speculating on that
+     * kind for the whole compilation. Two helpers of the Vector API, {@code VectorOperators.opKind}
+     * and {@code VectorOperators.ImplCache.find}, record a few failed type checks of their
+     * operator argument as soon as some code in the program calls them with operators of
+     * several classes. Each {@code add}, {@code mul}, {@code min}, {@code abs}... inlines both
+     * ({@code IntVector} operations {@code opKind} more than once), {@code fma} only
+     * {@code find}, and {@code compare}, {@code blend} and {@code reinterpretShape} neither. A
+     * loop with a few dozen operations goes past the limit: from there on, a call on a vector
+     * whose class C2 cannot prove keeps a slow virtual path beside the guessed one, the species
+     * is no longer a constant after the two meet, and the intrinsic that needs it (typically
+     * the final store) is compiled as the Java fallback, which allocates on every call. So the
+     * count of such operations matters, not the size of the method, and this loop keeps it
+     * low: Horner's rule as fused multiply-adds (one rounding per step instead of two), 2^n
+     * with one integer shift instead of seven integer operations, and the split of 2^n as a
+     * blend. The same jar on JDK 25 did not show the failure.
      */
     public static void expShifted(float[] src, int s, float shift, float[] dst, int d, int n) {
         int i = 0;
         int bound = FLOAT.loopBound(n);
+        FloatVector negC1 = FloatVector.broadcast(FLOAT, -C1);
+        FloatVector negC2 = FloatVector.broadcast(FLOAT, -C2);
+        FloatVector p2 = FloatVector.broadcast(FLOAT, P2);
+        FloatVector p3 = FloatVector.broadcast(FLOAT, P3);
+        FloatVector p4 = FloatVector.broadcast(FLOAT, P4);
+        FloatVector p5 = FloatVector.broadcast(FLOAT, P5);
+        FloatVector one = FloatVector.broadcast(FLOAT, 1f);
         for (; i < bound; i += FLOAT.length()) {
             FloatVector x = FloatVector.fromArray(FLOAT, src, s + i).sub(shift);
             FloatVector xc = x.max(EXP_LO).min(EXP_HI);
-            FloatVector t = xc.mul(LOG2E).add(ROUND_MAGIC);
-            FloatVector nf = t.sub(ROUND_MAGIC);
-            FloatVector r = xc.sub(nf.mul(C1)).sub(nf.mul(C2));
-            FloatVector r2 = r.mul(r);
-            FloatVector poly = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
-                    .mul(r).add(8.3334519073E-3f)
-                    .mul(r).add(4.1665795894E-2f)
-                    .mul(r).add(1.6666665459E-1f)
-                    .mul(r).add(5.0000001201E-1f)
-                    .mul(r2).add(r).add(1f);
-            IntVector ni = ((IntVector) t.reinterpretShape(INT, 0)).sub(ROUND_MAGIC_BITS);
-            IntVector h = ni.min(127);
-            FloatVector pow2h = (FloatVector) h.add(127).mul(1 << 23).reinterpretShape(FLOAT, 0);
-            FloatVector pow2rest = (FloatVector) ni.sub(h).add(127).mul(1 << 23).reinterpretShape(FLOAT, 0);
+            FloatVector nf = xc.fma(LOG2E, ROUND_MAGIC).sub(ROUND_MAGIC);
+            FloatVector r = nf.fma(negC1, xc);
+            r = nf.fma(negC2, r);
+            FloatVector poly = r.fma(P0, P1).fma(r, p2).fma(r, p3).fma(r, p4).fma(r, p5)
+                    .fma(r.mul(r), r).add(1f);
+            FloatVector pow2rest = one.blend(2f, nf.compare(VectorOperators.GT, 127f));
+            IntVector bits = (IntVector) nf.min(127f).add(EXPONENT_MAGIC).reinterpretShape(INT, 0);
+            FloatVector pow2h = (FloatVector) bits.lanewise(VectorOperators.LSHL, 23).reinterpretShape(FLOAT, 0);
             poly.mul(pow2h).mul(pow2rest).blend(0f, x.compare(VectorOperators.LT, EXP_LO)).intoArray(dst, d + i);
         }
         for (; i < n; i++) {
@@ -226,27 +251,32 @@ public final class UnaryKernels {
      */
     public static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
-        FloatVector t = xc.mul(LOG2E).add(ROUND_MAGIC);
-        FloatVector n = t.sub(ROUND_MAGIC);
-        FloatVector r = xc.sub(n.mul(C1)).sub(n.mul(C2));
-        FloatVector r2 = r.mul(r);
-        FloatVector poly = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
-                .mul(r).add(8.3334519073E-3f)
-                .mul(r).add(4.1665795894E-2f)
-                .mul(r).add(1.6666665459E-1f)
-                .mul(r).add(5.0000001201E-1f)
-                .mul(r2).add(r).add(1f);
+        // n = round(x·log2 e): the fused t = x·log2e + 1.5·2^23 is rounded once, to an integer.
+        FloatVector n = xc.fma(LOG2E, ROUND_MAGIC).sub(ROUND_MAGIC);
+        // r = x − n·C1 − n·C2. n·C1 is exact (n has at most 8 significant bits, C1 9), and the
+        // difference is exact as well (the two are close), so only the C2 step rounds, once.
+        FloatVector r = n.fma(FloatVector.broadcast(FLOAT, -C1), xc);
+        r = n.fma(FloatVector.broadcast(FLOAT, -C2), r);
+        // e^r ≈ 1 + r + r²·P(r), P by Horner's rule, each step one fused multiply-add.
+        FloatVector poly = r.fma(P0, P1)
+                .fma(r, FloatVector.broadcast(FLOAT, P2))
+                .fma(r, FloatVector.broadcast(FLOAT, P3))
+                .fma(r, FloatVector.broadcast(FLOAT, P4))
+                .fma(r, FloatVector.broadcast(FLOAT, P5))
+                .fma(r.mul(r), r).add(1f);
         // 2^n is built as 2^h · 2^(n−h) with h = min(n, 127): n reaches 128 just below the
         // overflow threshold (e^88.5 ≈ 2^127.7 rounds to n = 128), and 2^128 itself is not a
-        // float. n ≥ −126 (x ≥ EXP_LO), so both factors are normal floats, and the first product
-        // is exact unless the result is subnormal: the value is poly·2^n rounded once, however n
-        // is split. n as an int comes for free from the rounding trick: t = n + 1.5·2^23 holds n
-        // in the low bits of its mantissa, so bits(t) − bits(1.5·2^23) = n (no float-to-int
-        // conversion). The exponent field is written by a multiply by 2^23, not a shift.
-        IntVector ni = ((IntVector) t.reinterpretShape(INT, 0)).sub(ROUND_MAGIC_BITS);
-        IntVector h = ni.min(127);
-        FloatVector pow2h = (FloatVector) h.add(127).mul(1 << 23).reinterpretShape(FLOAT, 0);
-        FloatVector pow2rest = (FloatVector) ni.sub(h).add(127).mul(1 << 23).reinterpretShape(FLOAT, 0);
+        // float; n − h is 0 or 1, so 2^(n−h) is 1 or 2. n ≥ −126 (x ≥ EXP_LO), so both factors
+        // are normal floats, and the first product is exact unless the result is subnormal: the
+        // value is poly·2^n rounded once, however n is split. 2^h is the float whose exponent
+        // field is h + 127 and whose mantissa is 0. The float h + 127 + 1.5·2^23 holds h + 127 in
+        // the low bits of its mantissa; one shift left by 23 moves them into the exponent field
+        // and pushes every other bit out (the bits of 1.5·2^23 are 0 below bit 22, so 2^32 divides
+        // them times 2^23). No float-to-int conversion: JDK 17 has no vector instruction for it at
+        // every width.
+        FloatVector pow2rest = FloatVector.broadcast(FLOAT, 1f).blend(2f, n.compare(VectorOperators.GT, 127f));
+        IntVector bits = (IntVector) n.min(127f).add(EXPONENT_MAGIC).reinterpretShape(INT, 0);
+        FloatVector pow2h = (FloatVector) bits.lanewise(VectorOperators.LSHL, 23).reinterpretShape(FLOAT, 0);
         // NaN survives max/min and the polynomial, so the product is NaN as it should be.
         // Below EXP_LO the true value is subnormal or 0; return 0 (flush to zero), not e^EXP_LO.
         return poly.mul(pow2h).mul(pow2rest).blend(0f, x.compare(VectorOperators.LT, EXP_LO));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.Rng;
+import jdk.incubator.vector.FloatVector;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -72,6 +73,29 @@ class UnaryKernelsProperties {
             float e = op.apply(src[2 + 3 * i], param(op), 0.5f);
             assertTrue(Float.compare(e, actual[2 * i]) == 0,
                     KernelSizes.where(op.name() + " strided", n, i, src[2 + 3 * i], e, actual[2 * i]));
+        }
+    }
+
+    /**
+     * The polynomial is written twice (see UnaryKernels.expShifted); the two copies must not
+     * drift apart. Inputs span the whole range, overflow and underflow included (scale 100).
+     */
+    @Property(tries = 100)
+    void expShiftedComputesWhatExpOfAVectorComputes(@ForAll("sizes") int n, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        int lanes = VectorConfig.FLOAT_LANES;
+        int m = (n / lanes + 1) * lanes;
+        float[] src = KernelSizes.values(rng, 0, m, 100f);
+        float shift = rng.nextFloat() * 4f - 2f;
+        float[] fromLoop = new float[m];
+        UnaryKernels.expShifted(src, 0, shift, fromLoop, 0, m);
+        float[] fromVector = new float[m];
+        for (int i = 0; i < m; i += lanes) {
+            UnaryKernels.exp(FloatVector.fromArray(VectorConfig.FLOAT, src, i).sub(shift)).intoArray(fromVector, i);
+        }
+        for (int i = 0; i < m; i++) {
+            assertTrue(Float.compare(fromVector[i], fromLoop[i]) == 0,
+                    KernelSizes.where("expShifted vs exp(FloatVector), shift " + shift, m, i, src[i], fromVector[i], fromLoop[i]));
         }
     }
 
