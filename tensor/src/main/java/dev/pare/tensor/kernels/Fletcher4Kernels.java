@@ -14,8 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Fletcher-4, the default checksum of ZFS, over little-endian 32-bit words, each kernel with its
- * scalar twin; one of them also copies the words into a {@code float[]} and sums them while they
- * are in cache, so that a checkpoint's floats are verified as they are decoded.
+ * scalar twin. {@link #update} sums bytes from a buffer; {@link #copyFloats} also copies the
+ * words into a {@code float[]} and sums them while they are in cache, so that a checkpoint's
+ * floats are verified as they are decoded; {@link #updateFloats} sums floats already in an array,
+ * so that a second thread can verify what the loader has filled.
  *
  * <h2>The checksum</h2>
  * Four running sums modulo 2^64 over the words w<sub>0</sub> … w<sub>n−1</sub> (unsigned):
