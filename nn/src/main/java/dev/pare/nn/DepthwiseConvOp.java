@@ -230,7 +230,21 @@ final class DepthwiseConvOp {
         for (int r = 0; r < h; r++) {
             int src = base + r * sh;
             if (s == 1 && sw == 1) {
-                System.arraycopy(x, src, planes, at + rowAt[r] + colAt[0], w);
+                copyRow(x, src, planes, at + rowAt[r] + colAt[0], w);
+                continue;
+            }
+            if (s == 2 && sw == 1) {
+                // Stride 2, the common case: one loop deals the row's columns out in pairs.
+                int even = at + rowAt[r] + colAt[firstCol[0] == 0 ? 0 : 1];
+                int odd = at + rowAt[r] + colAt[firstCol[0] == 0 ? 1 : 0];
+                int pairs = w / 2;
+                for (int k = 0; k < pairs; k++) {
+                    planes[even + k] = x[src + 2 * k];
+                    planes[odd + k] = x[src + 2 * k + 1];
+                }
+                if ((w & 1) != 0) {
+                    planes[even + pairs] = x[src + w - 1];
+                }
                 continue;
             }
             // Column phase b holds the input columns col ≡ b − p (mod s), one every s.
@@ -244,7 +258,7 @@ final class DepthwiseConvOp {
     }
 
     /** The inverse of {@link #split} for a dense plane: reads the image's positions back into {@code dx[d0]}. */
-    private static void merge(float[] planes, Phases ph, int h, int w, int p, float[] dx, int d0) {
+    static void merge(float[] planes, Phases ph, int h, int w, int p, float[] dx, int d0) {
         int s = ph.s();
         int[] rowAt = ph.rowAt();
         int[] firstCol = ph.firstCol();
@@ -252,7 +266,20 @@ final class DepthwiseConvOp {
         for (int r = 0; r < h; r++) {
             int dstRow = d0 + r * w;
             if (s == 1) {
-                System.arraycopy(planes, rowAt[r] + colAt[0], dx, dstRow, w);
+                copyRow(planes, rowAt[r] + colAt[0], dx, dstRow, w);
+                continue;
+            }
+            if (s == 2) {   // the inverse of split's pair loop
+                int even = rowAt[r] + colAt[firstCol[0] == 0 ? 0 : 1];
+                int odd = rowAt[r] + colAt[firstCol[0] == 0 ? 1 : 0];
+                int pairs = w / 2;
+                for (int k = 0; k < pairs; k++) {
+                    dx[dstRow + 2 * k] = planes[even + k];
+                    dx[dstRow + 2 * k + 1] = planes[odd + k];
+                }
+                if ((w & 1) != 0) {
+                    dx[dstRow + w - 1] = planes[even + pairs];
+                }
                 continue;
             }
             for (int b = 0; b < s; b++) {
@@ -267,7 +294,23 @@ final class DepthwiseConvOp {
     /** The {@code oh × ow} gradient plane at {@code g[g0]} on the {@code oh × ws} grid at {@code grid[at]} (its junk columns untouched). */
     static void toGrid(float[] g, int g0, int oh, int ow, int ws, float[] grid, int at) {
         for (int y = 0; y < oh; y++) {
-            System.arraycopy(g, g0 + y * ow, grid, at + y * ws, ow);
+            copyRow(g, g0 + y * ow, grid, at + y * ws, ow);
+        }
+    }
+
+    /**
+     * {@code System.arraycopy} for the short rows of a feature map. A depthwise layer copies
+     * rows of 7 to 28 floats, hundreds of thousands per step; the call into the JVM's copy routine
+     * and its checks cost more than such a copy, and a plain loop, which C2 compiles inline,
+     * does not pay them.
+     */
+    private static void copyRow(float[] src, int s, float[] dst, int d, int len) {
+        if (len > 64) {
+            System.arraycopy(src, s, dst, d, len);
+            return;
+        }
+        for (int i = 0; i < len; i++) {
+            dst[d + i] = src[s + i];
         }
     }
 }
