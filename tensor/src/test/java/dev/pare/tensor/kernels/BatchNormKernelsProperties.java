@@ -101,8 +101,8 @@ class BatchNormKernelsProperties {
 
     @Example
     void sumOfAMillionValuesInSmallPlanesStaysAccurate() {
-        // 7 × 7 planes, as in MobileNet's last blocks: many planes share a float accumulator
-        // before it is spilled, which must still keep the sum to float precision.
+        // 7 × 7 planes, as in MobileNet's last blocks: 20,000 planes of 49 values (three vectors
+        // and a scalar tail each) must still sum to float precision.
         int planes = 20_000;
         float[] x = new float[planes * 49];
         java.util.Arrays.fill(x, 1000.1f);
