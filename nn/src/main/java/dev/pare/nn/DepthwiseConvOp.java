@@ -107,6 +107,11 @@ final class DepthwiseConvOp {
         int size() {
             return s * s * hs * ws;
         }
+
+        /** With stride 2, the column phase that holds the image's even columns (the other holds the odd ones). */
+        int evenPhase() {
+            return firstCol[0] == 0 ? 0 : 1;
+        }
     }
 
     private static int ceilDiv(int a, int b) {
@@ -235,8 +240,8 @@ final class DepthwiseConvOp {
             }
             if (s == 2 && sw == 1) {
                 // Stride 2, the common case: one loop deals the row's columns out in pairs.
-                int even = at + rowAt[r] + colAt[firstCol[0] == 0 ? 0 : 1];
-                int odd = at + rowAt[r] + colAt[firstCol[0] == 0 ? 1 : 0];
+                int even = at + rowAt[r] + colAt[ph.evenPhase()];
+                int odd = at + rowAt[r] + colAt[1 - ph.evenPhase()];
                 int pairs = w / 2;
                 for (int k = 0; k < pairs; k++) {
                     planes[even + k] = x[src + 2 * k];
@@ -270,8 +275,8 @@ final class DepthwiseConvOp {
                 continue;
             }
             if (s == 2) {   // the inverse of split's pair loop
-                int even = rowAt[r] + colAt[firstCol[0] == 0 ? 0 : 1];
-                int odd = rowAt[r] + colAt[firstCol[0] == 0 ? 1 : 0];
+                int even = rowAt[r] + colAt[ph.evenPhase()];
+                int odd = rowAt[r] + colAt[1 - ph.evenPhase()];
                 int pairs = w / 2;
                 for (int k = 0; k < pairs; k++) {
                     dx[dstRow + 2 * k] = planes[even + k];
