@@ -35,11 +35,11 @@ import jdk.incubator.vector.VectorShuffle;
  * <p>Transposing is the expensive part of packing: element by element, each float costs a load,
  * a store and the address arithmetic of a strided walk, and at network sizes each packed float
  * is used by only a few hundred multiply-adds. So B's transposes (the weight of a Linear layer,
- * {@code x·Wᵀ}) go through blocks held in vector registers ({@link #eightRows}), and A's
+ * {@code x·Wᵀ}) go through blocks held in vector registers ({@link #transposeBlock}), and A's
  * contiguous runs (Aᵀ, as in a weight gradient {@code xᵀ·dy}) are copied a vector at a time
- * ({@link #copyWholeRuns}). A's own transposes go through the same register blocks when a panel
- * is 8 rows of 16-lane vectors ({@link #packEightRowPanel}); a panel of MR = 6 rows (narrower
- * vectors) is fewer than a block holds and stays element by element. The layouts and values are
+ * ({@link #copyWholeRuns}). A's own transposes go through register blocks ({@link #eightRows})
+ * when a panel is 8 rows of 16-lane vectors ({@link #packEightRowPanel}); a panel of MR = 6 rows
+ * (narrower vectors) is fewer than a block holds and stays element by element. The layouts and values are
  * those of the element-by-element loops, which remain for the edges and are the twins the tests
  * compare against.
  *
@@ -291,8 +291,8 @@ final class GemmPacking {
      * The steps of the transpose of 8 rows. Step h exchanges, between rows r and r + h (r with
      * bit h clear), the lanes of row r whose index has bit h set with the lanes of row r + h whose
      * index has it clear. {@code SWAP_h} moves lane i to lane i ^ h; {@code UPPER_h} marks the
-     * lanes with bit h set. Step 8 joins two 8-row halves of a 16-lane block; with 8 lanes it is
-     * never used.
+     * lanes with bit h set. Steps 1 and 2 serve {@link #transposeBlock}; all four serve the A
+     * panels of {@link #packEightRowPanel}.
      */
     private static final VectorShuffle<Float> SWAP_1 = swap(1);
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
@@ -317,9 +317,9 @@ final class GemmPacking {
 
     /**
      * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0 for
-     * len ≤ r &lt; width, as {@link #transposeScalar}: blocks of LANES × LANES floats in
-     * registers where LANES rows and LANES columns remain ({@link #eightRows}, and
-     * {@link #joinHalves} for 16 lanes), the element-by-element loop at the edges.
+     * len ≤ r &lt; width, as {@link #transposeScalar}: blocks of LANES × LANES floats through
+     * registers ({@link #transposeBlock}) wherever a block's shifted reads stay inside src, the
+     * element-by-element loop for the other blocks and at the edges.
      */
     static void packTransposed(float[] src, int s, int ld, int len, int depth,
                                float[] dst, int d, int width) {
@@ -331,10 +331,11 @@ final class GemmPacking {
         int depthBlocks = depth / LANES * LANES;
         for (int r = 0; r < lenBlocks; r += LANES) {
             for (int q = 0; q < depthBlocks; q += LANES) {
-                eightRows(src, s + r * ld + q, ld, dst, d + q * width + r, width);
-                if (LANES == 16) {
-                    eightRows(src, s + (r + 8) * ld + q, ld, dst, d + (q + 8) * width + r, width);
-                    joinHalves(dst, d + q * width + r, width);
+                int from = s + r * ld + q;
+                if (from - SHIFT_REACH >= 0 && from + (LANES - 1) * ld + LANES + SHIFT_REACH <= src.length) {
+                    transposeBlock(src, from, ld, dst, d + q * width + r, width);
+                } else {
+                    transposeScalar(src, from, ld, LANES, LANES, dst, d + q * width + r, LANES, width);
                 }
             }
             transposeScalar(src, s + r * ld + depthBlocks, ld, LANES, depth - depthBlocks,
@@ -344,13 +345,83 @@ final class GemmPacking {
     }
 
     /**
+     * How far before and after a block {@link #transposeBlock} reads: LANES − 4 floats.
+     */
+    static final int SHIFT_REACH = LANES - 4;
+
+    /** {@code QUARTER_c} marks lanes 4c..4c+3, the lanes {@link #quarters} takes from its load c. */
+    private static final VectorMask<Float> QUARTER_1 = quarter(1);
+    private static final VectorMask<Float> QUARTER_2 = quarter(2);
+    private static final VectorMask<Float> QUARTER_3 = quarter(3);
+
+    private static VectorMask<Float> quarter(int c) {
+        boolean[] bits = new boolean[LANES];
+        for (int i = 0; i < LANES; i++) {
+            bits[i] = i >> 2 == c;
+        }
+        return VectorMask.fromArray(FLOAT, bits, 0);
+    }
+
+    /**
+     * One LANES × LANES block: dst[d + q·width + r] = src[s + r·ld + q] for r, q &lt; LANES.
+     *
+     * <p>A transpose moves the float at row r, lane q to row q, lane r: it exchanges the bits of
+     * the row index with the bits of the lane index, and the exchanges of different bits can be
+     * made in any order. The exchanges of bits 0 and 1 are done in registers, among the 4 rows
+     * that differ only in those bits (a permute and a blend per row and bit, as in
+     * {@link #eightRows}). The exchanges of the higher bits are done by the loads themselves:
+     * {@link #quarters} reads each group of 4 lanes from another row, at a column shifted so that
+     * the lanes land where the exchange would have put them. Loads at odd offsets are cheap;
+     * JDK 17 checks the shuffle of every {@code rearrange}, so trading half the permutes for loads
+     * pays, and it pays on later JDKs too, because each source float is read into its final
+     * quarter directly instead of passing through two more rounds.
+     *
+     * <p>The shifted loads reach {@link #SHIFT_REACH} floats before the block's first column and
+     * after its last; those floats belong to neighbouring columns or rows and are blended away,
+     * but they must lie inside src, which the caller checks.
+     */
+    private static void transposeBlock(float[] src, int s, int ld, float[] dst, int d, int width) {
+        for (int g = 0; g < LANES / 4; g++) {
+            int from = s + 4 * g;
+            FloatVector a0 = quarters(src, from, ld);
+            FloatVector a1 = quarters(src, from + ld, ld);
+            FloatVector a2 = quarters(src, from + 2 * ld, ld);
+            FloatVector a3 = quarters(src, from + 3 * ld, ld);
+            FloatVector b0 = a0.blend(a1.rearrange(SWAP_1), UPPER_1);
+            FloatVector b1 = a0.rearrange(SWAP_1).blend(a1, UPPER_1);
+            FloatVector b2 = a2.blend(a3.rearrange(SWAP_1), UPPER_1);
+            FloatVector b3 = a2.rearrange(SWAP_1).blend(a3, UPPER_1);
+            int to = d + 4 * g * width;
+            b0.blend(b2.rearrange(SWAP_2), UPPER_2).intoArray(dst, to);
+            b1.blend(b3.rearrange(SWAP_2), UPPER_2).intoArray(dst, to + width);
+            b0.rearrange(SWAP_2).blend(b2, UPPER_2).intoArray(dst, to + 2 * width);
+            b1.rearrange(SWAP_2).blend(b3, UPPER_2).intoArray(dst, to + 3 * width);
+        }
+    }
+
+    /**
+     * Lane L of the result is src[s + (4c)·ld + (L − 4c)] with c = L / 4: lanes 4c..4c+3 come
+     * from the row 4c further down, read 4c floats to the left, so they hold that row's first
+     * four columns. Called at column 4g of row t of a block, the result is row 4g + t of the
+     * block with bits 2 and 3 (with 8 lanes, bit 2) of row and lane exchanged.
+     */
+    private static FloatVector quarters(float[] src, int s, int ld) {
+        FloatVector v = FloatVector.fromArray(FLOAT, src, s)
+                .blend(FloatVector.fromArray(FLOAT, src, s + 4 * ld - 4), QUARTER_1);
+        if (LANES == 16) {
+            v = v.blend(FloatVector.fromArray(FLOAT, src, s + 8 * ld - 8), QUARTER_2)
+                    .blend(FloatVector.fromArray(FLOAT, src, s + 12 * ld - 12), QUARTER_3);
+        }
+        return v;
+    }
+
+    /**
      * Rows 0..7 of a block, LANES columns each, exchanged in three steps (rows 1 apart, then 2,
      * then 4; each a permute and a blend per row), and register r written whole at
      * dst[d + r·width].
      *
-     * <p>With 8 lanes, register r is then column r of the 8 × 8 block: the transpose is done.
-     * With 16 lanes, its lanes 0..7 are column r of rows 0..7 and its lanes 8..15 column 8 + r,
-     * which {@link #joinHalves} moves to its place.
+     * <p>With 16 lanes (its only use, {@link #packEightRowPanel}), register r then holds column r
+     * of rows 0..7 in lanes 0..7 and column 8 + r in lanes 8..15.
      */
     private static void eightRows(float[] src, int s, int ld, float[] dst, int d, int width) {
         FloatVector a0 = FloatVector.fromArray(FLOAT, src, s);
@@ -385,28 +456,6 @@ final class GemmPacking {
         c1.rearrange(SWAP_4).blend(c5, UPPER_4).intoArray(dst, d + 5 * width);
         c2.rearrange(SWAP_4).blend(c6, UPPER_4).intoArray(dst, d + 6 * width);
         c3.rearrange(SWAP_4).blend(c7, UPPER_4).intoArray(dst, d + 7 * width);
-    }
-
-    /**
-     * Step 8 of a 16 × 16 block, after {@link #eightRows} has written rows 0..7 of the source to
-     * destination rows 0..7 and rows 8..15 to destination rows 8..15: row r then holds columns r
-     * and 8 + r of source rows 0..7, and row 8 + r the same columns of source rows 8..15.
-     * Swapping the upper half of row r with the lower half of row 8 + r puts column r of all 16
-     * rows in row r, and column 8 + r in row 8 + r.
-     *
-     * <p>A separate pass through L1 rather than a fourth step in registers: a method holding all
-     * sixteen rows grows past what C2 compiles to vector instructions, and then runs as slow
-     * Java code.
-     */
-    private static void joinHalves(float[] dst, int d, int width) {
-        for (int r = 0; r < 8; r++) {
-            int lower = d + r * width;
-            int upper = d + (8 + r) * width;
-            FloatVector x = FloatVector.fromArray(FLOAT, dst, lower);
-            FloatVector y = FloatVector.fromArray(FLOAT, dst, upper);
-            x.blend(y.rearrange(SWAP_8), UPPER_8).intoArray(dst, lower);
-            x.rearrange(SWAP_8).blend(y, UPPER_8).intoArray(dst, upper);
-        }
     }
 
     /**

@@ -97,6 +97,34 @@ class GemmPackingProperties {
         }
     }
 
+    /**
+     * The register blocks read a few floats before and after each block (shifted loads); the
+     * blocks whose reach would leave the source array go element by element. With the source
+     * placed anywhere from the array's first float to its last, neither kind of block may read
+     * outside it or write outside its destination.
+     */
+    @Property(tries = 80)
+    void transposeReadsOnlyInsideItsSourceWhereverTheBlockSits(@ForAll @IntRange(min = 16, max = 48) int len,
+                                                               @ForAll @IntRange(min = 16, max = 48) int depth,
+                                                               @ForAll @IntRange(min = 0, max = 20) int before,
+                                                               @ForAll @IntRange(min = 0, max = 20) int after,
+                                                               @ForAll @IntRange(min = 0, max = 3) int extraLd) {
+        int ld = depth + extraLd;
+        float[] src = values(before + (len - 1) * ld + depth + after, 4);
+        int width = len + 1;
+        float[] expected = new float[depth * width + 2];
+        float[] actual = new float[depth * width + 2];
+        Arrays.fill(expected, -7f);
+        Arrays.fill(actual, -7f);
+        GemmPacking.transposeScalar(src, before, ld, len, depth, expected, 1, width);
+        GemmPacking.packTransposed(src, before, ld, len, depth, actual, 1, width);
+        for (int i = 0; i < expected.length; i++) {
+            int at = i;
+            assertEquals(expected[i], actual[i], 0f, () -> "transpose len=" + len + " depth=" + depth + " ld=" + ld
+                    + " at " + before + " of " + src.length + ": index " + at);
+        }
+    }
+
     @Provide
     Arbitrary<Integer> awkward() {
         return Arbitraries.of(1, 2, 5, 6, 7, 8, 9, 12, 13, 16, 17, 31, 32, 33, 47, 64, 65);
