@@ -291,8 +291,8 @@ final class GemmPacking {
      * The steps of the transpose of 8 rows. Step h exchanges, between rows r and r + h (r with
      * bit h clear), the lanes of row r whose index has bit h set with the lanes of row r + h whose
      * index has it clear. {@code SWAP_h} moves lane i to lane i ^ h; {@code UPPER_h} marks the
-     * lanes with bit h set. Steps 1 and 2 serve {@link #transposeBlock}; all four serve the A
-     * panels of {@link #packEightRowPanel}.
+     * lanes with bit h set. Steps 1 and 2 serve {@link #transposeBlock}, 1, 2 and 4
+     * {@link #eightRows}, and step 8 the A panels of {@link #packEightRowPanel}.
      */
     private static final VectorShuffle<Float> SWAP_1 = swap(1);
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
@@ -318,8 +318,11 @@ final class GemmPacking {
     /**
      * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0 for
      * len ≤ r &lt; width, as {@link #transposeScalar}: blocks of LANES × LANES floats through
-     * registers ({@link #transposeBlock}) wherever a block's shifted reads stay inside src, the
-     * element-by-element loop for the other blocks and at the edges.
+     * registers, the element-by-element loop at the edges. With 16 lanes a block is
+     * {@link #transposeBlock}, wherever its shifted reads stay inside src; with 8 lanes it is
+     * {@link #eightRows}, whose three rounds of permutes are then the whole transpose. (The
+     * shifted loads do not pay with 8 lanes: there they save only a third of the permutes, and
+     * the blocks ran slower.)
      */
     static void packTransposed(float[] src, int s, int ld, int len, int depth,
                                float[] dst, int d, int width) {
@@ -332,7 +335,9 @@ final class GemmPacking {
         for (int r = 0; r < lenBlocks; r += LANES) {
             for (int q = 0; q < depthBlocks; q += LANES) {
                 int from = s + r * ld + q;
-                if (from - SHIFT_REACH >= 0 && from + (LANES - 1) * ld + LANES + SHIFT_REACH <= src.length) {
+                if (LANES == 8) {
+                    eightRows(src, from, ld, dst, d + q * width + r, width);
+                } else if (from - SHIFT_REACH >= 0 && from + 15 * ld + 16 + SHIFT_REACH <= src.length) {
                     transposeBlock(src, from, ld, dst, d + q * width + r, width);
                 } else {
                     transposeScalar(src, from, ld, LANES, LANES, dst, d + q * width + r, LANES, width);
@@ -344,10 +349,8 @@ final class GemmPacking {
         transposeScalar(src, s + lenBlocks * ld, ld, len - lenBlocks, depth, dst, d + lenBlocks, width - lenBlocks, width);
     }
 
-    /**
-     * How far before and after a block {@link #transposeBlock} reads: LANES − 4 floats.
-     */
-    static final int SHIFT_REACH = LANES - 4;
+    /** How far before and after its block {@link #transposeBlock} reads: 12 floats. */
+    static final int SHIFT_REACH = 12;
 
     /** {@code QUARTER_c} marks lanes 4c..4c+3, the lanes {@link #quarters} takes from its load c. */
     private static final VectorMask<Float> QUARTER_1 = quarter(1);
@@ -363,7 +366,8 @@ final class GemmPacking {
     }
 
     /**
-     * One LANES × LANES block: dst[d + q·width + r] = src[s + r·ld + q] for r, q &lt; LANES.
+     * One 16 × 16 block (16-lane vectors only): dst[d + q·width + r] = src[s + r·ld + q] for
+     * r, q &lt; 16.
      *
      * <p>A transpose moves the float at row r, lane q to row q, lane r: it exchanges the bits of
      * the row index with the bits of the lane index, and the exchanges of different bits can be
@@ -381,7 +385,7 @@ final class GemmPacking {
      * but they must lie inside src, which the caller checks.
      */
     private static void transposeBlock(float[] src, int s, int ld, float[] dst, int d, int width) {
-        for (int g = 0; g < LANES / 4; g++) {
+        for (int g = 0; g < 4; g++) {
             int from = s + 4 * g;
             FloatVector a0 = quarters(src, from, ld);
             FloatVector a1 = quarters(src, from + ld, ld);
@@ -403,16 +407,13 @@ final class GemmPacking {
      * Lane L of the result is src[s + (4c)·ld + (L − 4c)] with c = L / 4: lanes 4c..4c+3 come
      * from the row 4c further down, read 4c floats to the left, so they hold that row's first
      * four columns. Called at column 4g of row t of a block, the result is row 4g + t of the
-     * block with bits 2 and 3 (with 8 lanes, bit 2) of row and lane exchanged.
+     * block with bits 2 and 3 of row and lane exchanged.
      */
     private static FloatVector quarters(float[] src, int s, int ld) {
-        FloatVector v = FloatVector.fromArray(FLOAT, src, s)
-                .blend(FloatVector.fromArray(FLOAT, src, s + 4 * ld - 4), QUARTER_1);
-        if (LANES == 16) {
-            v = v.blend(FloatVector.fromArray(FLOAT, src, s + 8 * ld - 8), QUARTER_2)
-                    .blend(FloatVector.fromArray(FLOAT, src, s + 12 * ld - 12), QUARTER_3);
-        }
-        return v;
+        return FloatVector.fromArray(FLOAT, src, s)
+                .blend(FloatVector.fromArray(FLOAT, src, s + 4 * ld - 4), QUARTER_1)
+                .blend(FloatVector.fromArray(FLOAT, src, s + 8 * ld - 8), QUARTER_2)
+                .blend(FloatVector.fromArray(FLOAT, src, s + 12 * ld - 12), QUARTER_3);
     }
 
     /**
@@ -420,8 +421,9 @@ final class GemmPacking {
      * then 4; each a permute and a blend per row), and register r written whole at
      * dst[d + r·width].
      *
-     * <p>With 16 lanes (its only use, {@link #packEightRowPanel}), register r then holds column r
-     * of rows 0..7 in lanes 0..7 and column 8 + r in lanes 8..15.
+     * <p>With 8 lanes, register r is then column r of the 8 × 8 block: the transpose is done
+     * ({@link #packTransposed}). With 16 lanes ({@link #packEightRowPanel}), register r holds
+     * column r of rows 0..7 in lanes 0..7 and column 8 + r in lanes 8..15.
      */
     private static void eightRows(float[] src, int s, int ld, float[] dst, int d, int width) {
         FloatVector a0 = FloatVector.fromArray(FLOAT, src, s);
