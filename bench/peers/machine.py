@@ -176,6 +176,12 @@ def native_openblas():
                 "print(machine.openblas_corename(), lib.openblas_get_config().decode().split()[1] if lib else '?')"
                 % HERE)
         out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+        if out[0] == "unknown":
+            # Debian's numpy and torch reach their BLAS through libblas.so.3, which without OpenBLAS
+            # is the Fortran reference BLAS: an untuned loop, and every ratio would flatter Pare.
+            raise SystemExit("machine: numpy's BLAS (libblas.so.3) is not OpenBLAS here, so the peers would "
+                             "run the untuned reference BLAS. Install OpenBLAS first: "
+                             "apt-get install libopenblas0-pthread")
         _native["core"], _native["version"] = out[0], out[1]
     return _native["core"], _native["version"]
 
