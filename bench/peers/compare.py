@@ -57,12 +57,12 @@ JMH = {"kernel": ["-wi", "3", "-w", "400ms", "-i", "2", "-r", "400ms", "-f", "1"
        # The MLP's cells are short calls whose time is mostly the Vector API kernels, and C2 takes
        # about 4 s to settle them (JMH's warm-up iterations fall until then): at "model" warm-up its
        # rows measured partly compiled code. Its 6 cells per round can afford the longer warm-up.
-       "mlp": ["-wi", "6", "-w", "800ms", "-i", "2", "-r", "700ms", "-f", "1"],
+       "mlp": ["-wi", "6", "-w", "700ms", "-i", "2", "-r", "700ms", "-f", "1"],
        # A CNN's training step is the largest graph of all: forward, backward and the optimizer go
        # through many more methods than inference, and at 2 threads the C2 compiler shares the two
        # cores with the step itself, so its iterations keep falling for several seconds. At "model"
        # warm-up its rows measured partly interpreted code; these are the rows that need the time.
-       "train": ["-wi", "12", "-w", "700ms", "-i", "2", "-r", "700ms", "-f", "1"],
+       "train": ["-wi", "10", "-w", "700ms", "-i", "2", "-r", "700ms", "-f", "1"],
        "quick": ["-wi", "3", "-w", "500ms", "-i", "1", "-r", "500ms", "-f", "1"]}
 JVM_START_SECONDS = 1.5
 # Seconds of one peer child (its import, warm-up and timed repetitions), for the estimate.
