@@ -39,9 +39,9 @@ import jdk.incubator.vector.VectorShuffle;
  * contiguous runs (Aᵀ, as in a weight gradient {@code xᵀ·dy}) are copied a vector at a time
  * ({@link #copyWholeRuns}). A's own transposes go through register blocks ({@link #eightRows})
  * when a panel is 8 rows of 16-lane vectors ({@link #packEightRowPanel}); a panel of MR = 6 rows
- * (narrower vectors) is fewer than a block holds and stays element by element. The layouts and values are
- * those of the element-by-element loops, which remain for the edges and are the twins the tests
- * compare against.
+ * (narrower vectors) is fewer than a block holds and stays element by element. The layouts and
+ * values are those of the element-by-element loops, which remain for the edges and are the twins
+ * the tests compare against.
  *
  * <p>Copying a packed A panel's runs (MR floats) as whole vectors writes LANES − MR floats
  * too many each time. Columns are written in increasing order, so the extra floats are
