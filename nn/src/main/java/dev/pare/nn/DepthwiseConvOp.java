@@ -232,6 +232,8 @@ final class DepthwiseConvOp {
         int[] rowAt = ph.rowAt();
         int[] firstCol = ph.firstCol();
         int[] colAt = ph.colAt();
+        int evenCol = s == 2 ? colAt[ph.evenPhase()] : 0;
+        int oddCol = s == 2 ? colAt[1 - ph.evenPhase()] : 0;
         for (int r = 0; r < h; r++) {
             int src = base + r * sh;
             if (s == 1 && sw == 1) {
@@ -240,8 +242,8 @@ final class DepthwiseConvOp {
             }
             if (s == 2 && sw == 1) {
                 // Stride 2, the common case: one loop deals the row's columns out in pairs.
-                int even = at + rowAt[r] + colAt[ph.evenPhase()];
-                int odd = at + rowAt[r] + colAt[1 - ph.evenPhase()];
+                int even = at + rowAt[r] + evenCol;
+                int odd = at + rowAt[r] + oddCol;
                 int pairs = w / 2;
                 for (int k = 0; k < pairs; k++) {
                     planes[even + k] = x[src + 2 * k];
@@ -268,6 +270,8 @@ final class DepthwiseConvOp {
         int[] rowAt = ph.rowAt();
         int[] firstCol = ph.firstCol();
         int[] colAt = ph.colAt();
+        int evenCol = s == 2 ? colAt[ph.evenPhase()] : 0;
+        int oddCol = s == 2 ? colAt[1 - ph.evenPhase()] : 0;
         for (int r = 0; r < h; r++) {
             int dstRow = d0 + r * w;
             if (s == 1) {
@@ -275,8 +279,8 @@ final class DepthwiseConvOp {
                 continue;
             }
             if (s == 2) {   // the inverse of split's pair loop
-                int even = rowAt[r] + colAt[ph.evenPhase()];
-                int odd = rowAt[r] + colAt[1 - ph.evenPhase()];
+                int even = rowAt[r] + evenCol;
+                int odd = rowAt[r] + oddCol;
                 int pairs = w / 2;
                 for (int k = 0; k < pairs; k++) {
                     dx[dstRow + 2 * k] = planes[even + k];

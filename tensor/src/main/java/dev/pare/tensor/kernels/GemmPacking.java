@@ -7,6 +7,7 @@ import static dev.pare.tensor.kernels.Int8Species.BYTE;
 import static dev.pare.tensor.kernels.Int8Species.FLOAT_FOR_BYTE;
 import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
+import java.util.function.IntPredicate;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -308,9 +309,14 @@ final class GemmPacking {
     }
 
     private static VectorMask<Float> upper(int h) {
+        return lanes(i -> (i & h) != 0);
+    }
+
+    /** The mask of the lanes whose index passes {@code test}. */
+    private static VectorMask<Float> lanes(IntPredicate test) {
         boolean[] bits = new boolean[LANES];
         for (int i = 0; i < LANES; i++) {
-            bits[i] = (i & h) != 0;
+            bits[i] = test.test(i);
         }
         return VectorMask.fromArray(FLOAT, bits, 0);
     }
@@ -319,7 +325,7 @@ final class GemmPacking {
      * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0 for
      * len ≤ r &lt; width, as {@link #transposeScalar}: blocks of LANES × LANES floats through
      * registers, the element-by-element loop at the edges. With 16 lanes a block is
-     * {@link #transposeBlock}, wherever its shifted reads stay inside src; with 8 lanes it is
+     * {@link #transposeBlock}; with 8 lanes it is
      * {@link #eightRows}, whose three rounds of permutes are then the whole transpose. (The
      * shifted loads do not pay with 8 lanes: there they save only a third of the permutes, and
      * the blocks ran slower.)
@@ -337,10 +343,8 @@ final class GemmPacking {
                 int from = s + r * ld + q;
                 if (LANES == 8) {
                     eightRows(src, from, ld, dst, d + q * width + r, width);
-                } else if (from - SHIFT_REACH >= 0 && from + 15 * ld + 16 + SHIFT_REACH <= src.length) {
-                    transposeBlock(src, from, ld, dst, d + q * width + r, width);
                 } else {
-                    transposeScalar(src, from, ld, LANES, LANES, dst, d + q * width + r, LANES, width);
+                    transposeBlock(src, from, ld, dst, d + q * width + r, width);
                 }
             }
             transposeScalar(src, s + r * ld + depthBlocks, ld, LANES, depth - depthBlocks,
@@ -349,20 +353,13 @@ final class GemmPacking {
         transposeScalar(src, s + lenBlocks * ld, ld, len - lenBlocks, depth, dst, d + lenBlocks, width - lenBlocks, width);
     }
 
-    /** How far before and after its block {@link #transposeBlock} reads: 12 floats. */
-    static final int SHIFT_REACH = 12;
-
     /** {@code QUARTER_c} marks lanes 4c..4c+3, the lanes {@link #quarters} takes from its load c. */
     private static final VectorMask<Float> QUARTER_1 = quarter(1);
     private static final VectorMask<Float> QUARTER_2 = quarter(2);
     private static final VectorMask<Float> QUARTER_3 = quarter(3);
 
     private static VectorMask<Float> quarter(int c) {
-        boolean[] bits = new boolean[LANES];
-        for (int i = 0; i < LANES; i++) {
-            bits[i] = i >> 2 == c;
-        }
-        return VectorMask.fromArray(FLOAT, bits, 0);
+        return lanes(i -> i >> 2 == c);
     }
 
     /**
@@ -380,9 +377,11 @@ final class GemmPacking {
      * pays, and it pays on later JDKs too, because each source float is read into its final
      * quarter directly instead of passing through two more rounds.
      *
-     * <p>The shifted loads reach {@link #SHIFT_REACH} floats before the block's first column and
-     * after its last; those floats belong to neighbouring columns or rows and are blended away,
-     * but they must lie inside src, which the caller checks.
+     * <p>The shifted loads read past the block's 16 columns: up to 12 floats to the left of a row
+     * 4c further down (the end of the row above it, when the block starts a row) and up to 12 to
+     * the right of rows 0..3. Those floats are blended away, and they all lie between the block's
+     * first float and its last (src[s] and src[s + 15·ld + 15]), so a block that is inside src
+     * is read inside src; no bound beyond the block's own is needed.
      */
     private static void transposeBlock(float[] src, int s, int ld, float[] dst, int d, int width) {
         for (int g = 0; g < 4; g++) {

@@ -98,10 +98,9 @@ class GemmPackingProperties {
     }
 
     /**
-     * The register blocks read a few floats before and after each block (shifted loads); the
-     * blocks whose reach would leave the source array go element by element. With the source
-     * placed anywhere from the array's first float to its last, neither kind of block may read
-     * outside it or write outside its destination.
+     * The register blocks read floats outside their own columns (shifted loads), but only between
+     * a block's first float and its last. With the source placed anywhere from the array's first
+     * float to its last, no block may read outside the array or write outside its destination.
      */
     @Property(tries = 80)
     void transposeReadsOnlyInsideItsSourceWhereverTheBlockSits(@ForAll @IntRange(min = 16, max = 48) int len,
