@@ -3,6 +3,7 @@ package dev.pare.tensor.kernels;
 import static dev.pare.tensor.kernels.Int8Species.BYTE;
 import static dev.pare.tensor.kernels.Int8Species.INT_FOR_BYTE;
 
+import dev.pare.tensor.parallel.Parallel;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -112,15 +113,37 @@ public final class Int8Gemv {
 
     /**
      * acc[ao + r] = Σj w[wo + r·cols + j]·x[xo + j] for r &lt; rows, j &lt; cols: the int32 rows
-     * of W·x with W a row-major int8 [rows, cols] matrix. Exact for cols ≤ {@link #MAX_K}.
+     * of W·x with W a row-major int8 [rows, cols] matrix. Exact for cols ≤ {@link #MAX_K}. Large
+     * products are split by rows over {@link Parallel}'s threads.
      */
     public static void gemvInt32(byte[] w, int wo, int rows, int cols, byte[] x, int xo, int[] acc, int ao) {
         checkGemv("gemvInt32", w, wo, rows, cols, x, xo);
         QuantizeKernels.checkRun("gemvInt32", "acc", acc.length, ao, rows);
+        if (splits(rows, cols)) {
+            // Whole row blocks per thread; each row is one thread's sum, so the bits never change.
+            int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+            Parallel.forRange(blocks, 1, (lo, hi) ->
+                    rowsInt32(w, wo, lo * ROW_BLOCK, Math.min(rows, hi * ROW_BLOCK), cols, x, xo, acc, ao));
+        } else {
+            rowsInt32(w, wo, 0, rows, cols, x, xo, acc, ao);
+        }
+    }
+
+    /**
+     * Whether a matrix-vector product of this shape is split over threads: from the same number
+     * of multiply-adds as the fp32 product it replaces ({@link GemmBlocking#PARALLEL_MIN_WORK}),
+     * below which waking a second thread costs about what it saves.
+     */
+    static boolean splits(int rows, int cols) {
+        return (long) rows * cols >= GemmBlocking.PARALLEL_MIN_WORK && Parallel.threads() > 1;
+    }
+
+    /** {@link #gemvInt32} for rows [r0, r1), unchecked. */
+    private static void rowsInt32(byte[] w, int wo, int r0, int r1, int cols, byte[] x, int xo, int[] acc, int ao) {
         int lanes = INT_FOR_BYTE.length();
         int bound = INT_FOR_BYTE.loopBound(cols);
-        int r = 0;
-        for (; r + ROW_BLOCK <= rows; r += ROW_BLOCK) {
+        int r = r0;
+        for (; r + ROW_BLOCK <= r1; r += ROW_BLOCK) {
             int w0 = wo + r * cols;
             int w1 = w0 + cols;
             int w2 = w1 + cols;
@@ -143,7 +166,7 @@ public final class Int8Gemv {
             acc[ao + r + 2] = a2.reduceLanes(VectorOperators.ADD) + dotScalar(w, w2 + j, x, xo + j, tail);
             acc[ao + r + 3] = a3.reduceLanes(VectorOperators.ADD) + dotScalar(w, w3 + j, x, xo + j, tail);
         }
-        for (; r < rows; r++) {
+        for (; r < r1; r++) {
             acc[ao + r] = dotUnchecked(w, wo + r * cols, x, xo, cols);
         }
     }

@@ -3,6 +3,7 @@ package dev.pare.tensor.kernels;
 import static dev.pare.tensor.kernels.Int8Species.BYTE;
 import static dev.pare.tensor.kernels.Int8Species.FLOAT_FOR_BYTE;
 
+import dev.pare.tensor.parallel.Parallel;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -25,7 +26,8 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>The float sums are added in a different order from the scalar twin (per lane, then across
  * lanes in lane order with {@link ReduceKernels#sumLanes}), so the two agree to rounding, not
- * bit for bit; the result depends only on the inputs and the species, never on timing.
+ * bit for bit; the result depends only on the inputs and the species, never on timing or on
+ * the thread count.
  */
 public final class Int8WeightGemv {
     private Int8WeightGemv() {}
@@ -51,7 +53,8 @@ public final class Int8WeightGemv {
     }
 
     /**
-     * y[yo + r] = wScales[r]·Σj w[wo + r·cols + j]·x[xo + j] for r &lt; rows.
+     * y[yo + r] = wScales[r]·Σj w[wo + r·cols + j]·x[xo + j] for r &lt; rows. Large products are
+     * split by rows over the threads of {@link Parallel}, with the same result whatever their number.
      *
      * @throws IllegalArgumentException if an array is too short for the shape
      */
@@ -66,10 +69,23 @@ public final class Int8WeightGemv {
         if (wScales.length < rows) {
             throw new IllegalArgumentException("int8 weight gemv: " + rows + " rows but " + wScales.length + " scales");
         }
+        if (Int8Gemv.splits(rows, cols)) {
+            // Whole row blocks per thread; each row is one thread's sum, so the bits never change.
+            int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+            Parallel.forRange(blocks, 1, (lo, hi) ->
+                    rowRange(w, wo, lo * ROW_BLOCK, Math.min(rows, hi * ROW_BLOCK), cols, wScales, x, xo, y, yo));
+        } else {
+            rowRange(w, wo, 0, rows, cols, wScales, x, xo, y, yo);
+        }
+    }
+
+    /** {@link #gemv} for rows [r0, r1), unchecked. */
+    private static void rowRange(byte[] w, int wo, int r0, int r1, int cols, float[] wScales,
+                                 float[] x, int xo, float[] y, int yo) {
         int lanes = FLOAT_FOR_BYTE.length();
         int bound = FLOAT_FOR_BYTE.loopBound(cols);
-        int r = 0;
-        for (; r + ROW_BLOCK <= rows; r += ROW_BLOCK) {
+        int r = r0;
+        for (; r + ROW_BLOCK <= r1; r += ROW_BLOCK) {
             int w0 = wo + r * cols;
             int w1 = w0 + cols;
             int w2 = w1 + cols;
@@ -92,7 +108,7 @@ public final class Int8WeightGemv {
             y[yo + r + 2] = wScales[r + 2] * (ReduceKernels.sumLanes(a2) + dotScalar(w, w2 + j, x, xo + j, tail));
             y[yo + r + 3] = wScales[r + 3] * (ReduceKernels.sumLanes(a3) + dotScalar(w, w3 + j, x, xo + j, tail));
         }
-        for (; r < rows; r++) {
+        for (; r < r1; r++) {
             int w0 = wo + r * cols;
             FloatVector a0 = FloatVector.zero(FLOAT_FOR_BYTE);
             int j = 0;

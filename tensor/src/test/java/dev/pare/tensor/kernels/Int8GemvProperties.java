@@ -1,11 +1,13 @@
 package dev.pare.tensor.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.kernels.Int8Inputs.Fill;
+import dev.pare.tensor.parallel.Parallel;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -76,6 +78,31 @@ class Int8GemvProperties {
             for (int r = 0; r < rows; r++) {
                 assertEquals(expected[r], actual[r], "gemvInt32 row " + r + ", call " + call);
             }
+        }
+    }
+
+    @Test
+    void aProductLargeEnoughToSplitOverThreadsGivesTheScalarTwinsRowsOnAnyThreadCount() {
+        // 1027 × 4099 ≥ 2^22 multiply-adds, so 2 and 3 threads split it; 1027 rows is no multiple
+        // of the 4-row block, so one piece ends in a partial block.
+        int rows = 1027;
+        int cols = 4099;
+        assertTrue((long) rows * cols >= GemmBlocking.PARALLEL_MIN_WORK, "the case must be large enough to split");
+        Rng rng = new Rng(5);
+        byte[] w = Int8Inputs.bytes(rng, Fill.RANDOM, 1, rows * cols);
+        byte[] x = Int8Inputs.bytes(rng, Fill.EXTREMES, 2, cols);
+        int[] expected = new int[rows + 1];
+        Int8Gemv.gemvInt32Scalar(w, 1, rows, cols, x, 2, expected, 1);
+        int before = Parallel.threads();
+        try {
+            for (int t : new int[] {1, 2, 3}) {
+                Parallel.setThreads(t);
+                int[] actual = new int[rows + 1];
+                Int8Gemv.gemvInt32(w, 1, rows, cols, x, 2, actual, 1);
+                assertArrayEquals(expected, actual, "gemvInt32 [" + rows + ", " + cols + "] on " + t + " threads");
+            }
+        } finally {
+            Parallel.setThreads(before);
         }
     }
 

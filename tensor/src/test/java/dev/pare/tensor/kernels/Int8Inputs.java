@@ -7,7 +7,8 @@ import net.jqwik.api.Arbitrary;
 /** Awkward sizes and int8 inputs (random, or saturated at the extremes) for the int8 kernel tests. */
 final class Int8Inputs {
     /** Empty, single, around one vector of 16 or 32 lanes, primes, and long odd runs. */
-    static final int[] SIZES = {0, 1, 7, 8, 9, 13, 15, 16, 17, 31, 33, 63, 64, 65, 207, 1023, 4097};
+    static final int[] SIZES = {0, 1, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 95, 96, 97, 127, 128, 129,
+            207, 1023, 4097};
 
     /** How the bytes of a test are drawn. */
     enum Fill {
