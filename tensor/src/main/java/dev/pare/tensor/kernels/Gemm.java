@@ -376,12 +376,12 @@ public final class Gemm {
         }
     }
 
-    /** One thread's packing buffers; they grow to the largest block seen and are then reused. */
     /** This thread's packing buffers. */
     static Workspace workspace() {
         return WORKSPACE.get();
     }
 
+    /** One thread's packing buffers; they grow to the largest block seen and are then reused. */
     static final class Workspace {
         private float[] a = new float[0];
         private float[] b = new float[0];
