@@ -15,6 +15,12 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #FLOAT_FOR_BYTE} have as many lanes, 32 bits each. With W = 512: 16 bytes are loaded
  * and become 16 ints or 16 floats.
  *
+ * <p>Trap: every int8 kernel loads its bytes through {@link #BYTE}, even where a wider byte
+ * vector would suit it better. A second byte-vector size in the same program makes the Vector
+ * API's shared code see two vector classes at one call site, and C2 may then compile the kernels
+ * with their vectors as heap objects, several times slower, in some runs and not others (see
+ * {@link GemmPacking#REGISTER_BLOCKS}; docs/int8-kernels.md describes a kernel dropped for it).
+ *
  * <p>Trap: the smallest byte vector is 64 bits (8 lanes). With 128-bit floats (4 lanes) the byte
  * species would need 32 bits, which does not exist; the int and float sides are then 256 bits
  * (8 lanes) instead. Every kernel stays correct; only that setting runs wider than asked.
