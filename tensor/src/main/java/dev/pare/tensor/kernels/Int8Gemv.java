@@ -119,23 +119,24 @@ public final class Int8Gemv {
     public static void gemvInt32(byte[] w, int wo, int rows, int cols, byte[] x, int xo, int[] acc, int ao) {
         checkGemv("gemvInt32", w, wo, rows, cols, x, xo);
         QuantizeKernels.checkRun("gemvInt32", "acc", acc.length, ao, rows);
-        if (splits(rows, cols)) {
-            // Whole row blocks per thread; each row is one thread's sum, so the bits never change.
-            int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
-            Parallel.forRange(blocks, 1, (lo, hi) ->
-                    rowsInt32(w, wo, lo * ROW_BLOCK, Math.min(rows, hi * ROW_BLOCK), cols, x, xo, acc, ao));
-        } else {
-            rowsInt32(w, wo, 0, rows, cols, x, xo, acc, ao);
-        }
+        overRows(rows, cols, ROW_BLOCK, (r0, r1) -> rowsInt32(w, wo, r0, r1, cols, x, xo, acc, ao));
     }
 
     /**
-     * Whether a matrix-vector product of this shape is split over threads: from the same number
-     * of multiply-adds as the fp32 product it replaces ({@link GemmBlocking#PARALLEL_MIN_WORK}),
-     * below which waking a second thread costs about what it saves.
+     * Runs {@code rowRange} over rows [0, rows) of a rows × cols matrix-vector product: on the
+     * calling thread, or, from the multiply-adds at which the fp32 product splits
+     * ({@link GemmBlocking#PARALLEL_MIN_WORK}: below it, waking a second thread costs about what
+     * it saves), over {@link Parallel}'s threads in whole blocks of {@code block} rows. Each row
+     * is then one thread's sum, computed as on one thread, so the bits never depend on the
+     * thread count. {@link Int8WeightGemv} splits the same way.
      */
-    static boolean splits(int rows, int cols) {
-        return (long) rows * cols >= GemmBlocking.PARALLEL_MIN_WORK && Parallel.threads() > 1;
+    static void overRows(int rows, int cols, int block, Parallel.RangeBody rowRange) {
+        if ((long) rows * cols < GemmBlocking.PARALLEL_MIN_WORK || Parallel.threads() == 1) {
+            rowRange.run(0, rows);
+            return;
+        }
+        int blocks = (rows + block - 1) / block;
+        Parallel.forRange(blocks, 1, (lo, hi) -> rowRange.run(lo * block, Math.min(rows, hi * block)));
     }
 
     /** {@link #gemvInt32} for rows [r0, r1), unchecked. */

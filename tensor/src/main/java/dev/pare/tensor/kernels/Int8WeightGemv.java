@@ -69,14 +69,7 @@ public final class Int8WeightGemv {
         if (wScales.length < rows) {
             throw new IllegalArgumentException("int8 weight gemv: " + rows + " rows but " + wScales.length + " scales");
         }
-        if (Int8Gemv.splits(rows, cols)) {
-            // Whole row blocks per thread; each row is one thread's sum, so the bits never change.
-            int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
-            Parallel.forRange(blocks, 1, (lo, hi) ->
-                    rowRange(w, wo, lo * ROW_BLOCK, Math.min(rows, hi * ROW_BLOCK), cols, wScales, x, xo, y, yo));
-        } else {
-            rowRange(w, wo, 0, rows, cols, wScales, x, xo, y, yo);
-        }
+        Int8Gemv.overRows(rows, cols, ROW_BLOCK, (r0, r1) -> rowRange(w, wo, r0, r1, cols, wScales, x, xo, y, yo));
     }
 
     /** {@link #gemv} for rows [r0, r1), unchecked. */

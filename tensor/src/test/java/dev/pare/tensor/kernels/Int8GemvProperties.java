@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.kernels.Int8Inputs.Fill;
-import dev.pare.tensor.parallel.Parallel;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -83,26 +82,20 @@ class Int8GemvProperties {
 
     @Test
     void aProductLargeEnoughToSplitOverThreadsGivesTheScalarTwinsRowsOnAnyThreadCount() {
-        // 1027 × 4099 ≥ 2^22 multiply-adds, so 2 and 3 threads split it; 1027 rows is no multiple
-        // of the 4-row block, so one piece ends in a partial block.
-        int rows = 1027;
-        int cols = 4099;
-        assertTrue((long) rows * cols >= GemmBlocking.PARALLEL_MIN_WORK, "the case must be large enough to split");
+        int rows = Int8Inputs.SPLIT_ROWS;
+        int cols = Int8Inputs.SPLIT_COLS;
         Rng rng = new Rng(5);
         byte[] w = Int8Inputs.bytes(rng, Fill.RANDOM, 1, rows * cols);
         byte[] x = Int8Inputs.bytes(rng, Fill.EXTREMES, 2, cols);
         int[] expected = new int[rows + 1];
         Int8Gemv.gemvInt32Scalar(w, 1, rows, cols, x, 2, expected, 1);
-        int before = Parallel.threads();
-        try {
-            for (int t : new int[] {1, 2, 3}) {
-                Parallel.setThreads(t);
-                int[] actual = new int[rows + 1];
-                Int8Gemv.gemvInt32(w, 1, rows, cols, x, 2, actual, 1);
-                assertArrayEquals(expected, actual, "gemvInt32 [" + rows + ", " + cols + "] on " + t + " threads");
-            }
-        } finally {
-            Parallel.setThreads(before);
+        for (int t : new int[] {1, 2, 3}) {
+            int[] actual = Int8Inputs.onThreads(t, () -> {
+                int[] acc = new int[rows + 1];
+                Int8Gemv.gemvInt32(w, 1, rows, cols, x, 2, acc, 1);
+                return acc;
+            });
+            assertArrayEquals(expected, actual, "gemvInt32 [" + rows + ", " + cols + "] on " + t + " threads");
         }
     }
 

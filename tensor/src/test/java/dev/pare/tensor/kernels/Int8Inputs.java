@@ -1,14 +1,43 @@
 package dev.pare.tensor.kernels;
 
 import dev.pare.tensor.Rng;
+import dev.pare.tensor.parallel.Parallel;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 
-/** Awkward sizes and int8 inputs (random, or saturated at the extremes) for the int8 kernel tests. */
+/**
+ * Awkward sizes and int8 inputs (random, or saturated at the extremes) for the int8 kernel tests,
+ * and a shape and thread setting for the tests of their split over threads.
+ */
 final class Int8Inputs {
-    /** Empty, single, around one vector of 16 or 32 lanes, primes, and long odd runs. */
+    /** Empty, single, around one and two vectors of 16 or 32 lanes, primes, and long odd runs. */
     static final int[] SIZES = {0, 1, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 95, 96, 97, 127, 128, 129,
             207, 1023, 4097};
+
+    /**
+     * A matrix-vector shape past the size at which the batch-1 kernels split their rows over
+     * threads ({@link Int8Gemv#overRows}), with a row count that is no multiple of their 4-row
+     * block, so that a piece ends in a partial block.
+     */
+    static final int SPLIT_ROWS = 1027;
+    static final int SPLIT_COLS = 4099;
+
+    static {
+        if ((long) SPLIT_ROWS * SPLIT_COLS < GemmBlocking.PARALLEL_MIN_WORK) {
+            throw new AssertionError("the split shape must reach GemmBlocking.PARALLEL_MIN_WORK");
+        }
+    }
+
+    /** {@code body}'s result computed on {@code threads} kernel threads; the setting is restored. */
+    static <T> T onThreads(int threads, java.util.function.Supplier<T> body) {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(threads);
+            return body.get();
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
 
     /** How the bytes of a test are drawn. */
     enum Fill {

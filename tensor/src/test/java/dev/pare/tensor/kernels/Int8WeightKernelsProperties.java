@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.kernels.Int8Inputs.Fill;
-import dev.pare.tensor.parallel.Parallel;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -90,36 +89,30 @@ class Int8WeightKernelsProperties {
 
     @Test
     void aProductLargeEnoughToSplitOverThreadsGivesTheSameBitsOnAnyThreadCount() {
-        // 1027 × 4099 ≥ 2^22 multiply-adds, so 2 and 3 threads split it, one piece ending in a
-        // partial 4-row block.
-        int rows = 1027;
-        int cols = 4099;
-        assertTrue((long) rows * cols >= GemmBlocking.PARALLEL_MIN_WORK, "the case must be large enough to split");
+        int rows = Int8Inputs.SPLIT_ROWS;
+        int cols = Int8Inputs.SPLIT_COLS;
         Rng rng = new Rng(6);
         byte[] w = Int8Inputs.bytes(rng, Fill.RANDOM, 1, rows * cols);
         float[] x = activations(rng, 2, cols, false);
         float[] s = scales(rng, rows);
         float[] twin = new float[rows];
         Int8WeightGemv.gemvScalar(w, 1, rows, cols, s, x, 2, twin, 0);
-        int before = Parallel.threads();
-        try {
-            Parallel.setThreads(1);
-            float[] one = new float[rows];
-            Int8WeightGemv.gemv(w, 1, rows, cols, s, x, 2, one, 0);
-            for (int r = 0; r < rows; r++) {
-                double tol = 1e-6 * s[r] * magnitude(w, 1 + r * cols, x, 2, cols);
-                assertTrue(Math.abs(twin[r] - one[r]) <= tol, "row " + r + ": scalar twin " + twin[r] + ", vector "
-                        + one[r] + ", tolerance " + tol + Int8Inputs.species());
-            }
-            for (int t : new int[] {2, 3}) {
-                Parallel.setThreads(t);
-                float[] many = new float[rows];
-                Int8WeightGemv.gemv(w, 1, rows, cols, s, x, 2, many, 0);
-                assertArrayEquals(one, many, "int8 weight gemv [" + rows + ", " + cols + "]: bits differ between 1 and "
-                        + t + " threads");
-            }
-        } finally {
-            Parallel.setThreads(before);
+        float[][] byThreads = new float[4][];
+        for (int t = 1; t <= 3; t++) {
+            byThreads[t] = Int8Inputs.onThreads(t, () -> {
+                float[] y = new float[rows];
+                Int8WeightGemv.gemv(w, 1, rows, cols, s, x, 2, y, 0);
+                return y;
+            });
+        }
+        for (int r = 0; r < rows; r++) {
+            double tol = 1e-6 * s[r] * magnitude(w, 1 + r * cols, x, 2, cols);
+            assertTrue(Math.abs(twin[r] - byThreads[1][r]) <= tol, "row " + r + ": scalar twin " + twin[r]
+                    + ", vector " + byThreads[1][r] + ", tolerance " + tol + Int8Inputs.species());
+        }
+        for (int t = 2; t <= 3; t++) {
+            assertArrayEquals(byThreads[1], byThreads[t], "int8 weight gemv [" + rows + ", " + cols
+                    + "]: bits differ between 1 and " + t + " threads");
         }
     }
 
