@@ -227,7 +227,8 @@ public final class Gemm {
         int mb = blocking.mBlock(i1 - i0, kb);
         int nb = blocking.nc();
         Workspace ws = WORKSPACE.get();
-        float[] ap = ws.packedA(mb * kb);
+        boolean rowChunks = operands.aRowChunks();
+        float[] ap = ws.packedA(mb / MR * GemmPacking.aPanelSize(rowChunks, kb));
         float[] bp = pre != null ? pre.data() : ws.packedB(Math.min(nb, roundUp(j1 - j0, NR)) * kb);
         for (int jc = j0; jc < j1; jc += nb) {
             int nc = Math.min(nb, j1 - jc);
@@ -247,7 +248,7 @@ public final class Gemm {
                 for (int ic = i0; ic < i1; ic += mb) {
                     int mc = Math.min(mb, i1 - ic);
                     operands.packA(ic, mc, pc, kc, ap);
-                    macroKernel(mc, nc, kc, ap, bp, bOff, ws.tile, c, co + ic * ldc + jc, ldc, add, finish, jc);
+                    macroKernel(mc, nc, kc, rowChunks, ap, bp, bOff, ws.tile, c, co + ic * ldc + jc, ldc, add, finish, jc);
                 }
             }
         }
@@ -258,13 +259,18 @@ public final class Gemm {
      * {@code finish} is not null, each tile is then finished by it (its column j0 being column
      * {@code j0} of the whole C, where the bias is read).
      */
-    static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, int bOff, float[] tile,
+    static void macroKernel(int mc, int nc, int kc, boolean rowChunks, float[] ap, float[] bp, int bOff, float[] tile,
                                     float[] c, int ci, int ldc, boolean add, GemmEpilogue finish, int j0) {
+        int panel = GemmPacking.aPanelSize(rowChunks, kc);
         for (int jr = 0; jr < nc; jr += NR) {
             int bi = bOff + jr * kc;
             int cols = Math.min(NR, nc - jr);
-            for (int ir = 0; ir < mc; ir += MR) {
-                GemmMicroKernel.tile(kc, ap, ir * kc, bp, bi, tile);
+            for (int ir = 0, ai = 0; ir < mc; ir += MR, ai += panel) {
+                if (rowChunks) {
+                    GemmMicroKernel.tileRowChunks(kc, ap, ai, bp, bi, tile);
+                } else {
+                    GemmMicroKernel.tile(kc, ap, ai, bp, bi, tile);
+                }
                 int rows = Math.min(MR, mc - ir);
                 int ct = ci + ir * ldc + jr;
                 if (finish != null) {

@@ -47,11 +47,9 @@ record GemmBlocking(int kc, int mc, int nc) {
      * chains also cover the FMA latency (4 cycles) times the two FMA units. AVX-512 has 32
      * registers, and 8 rows (19 registers) does 16 FMAs for 10 loads instead of 12 for 8, and
      * updates C (the tile's round trip through memory) a third less often per FMA. More rows would
-     * fit too (OpenBLAS's AVX-512 SGEMM keeps 24 accumulators), but 8 is what gains the most at
-     * small sizes: an 8-row panel of A is exactly one block of the register transpose that packs it
-     * ({@link GemmPacking#packA}), whereas 6 rows are packed element by element, and at n = 256
-     * that packing is a tenth of the work. Must match the hand-unrolled rows of
-     * {@link GemmMicroKernel}.
+     * fit too (OpenBLAS's AVX-512 SGEMM keeps 24 accumulators), at the price of a micro-kernel
+     * large enough to approach C2's inlining budget (see {@link GemmMicroKernel}). Must match the
+     * hand-unrolled rows of {@link GemmMicroKernel}.
      */
     static final int MR = VectorConfig.FLOAT_LANES >= 16 ? 8 : 6;
 

@@ -3,6 +3,7 @@ package dev.pare.tensor.kernels;
 import static dev.pare.tensor.kernels.GemmBlocking.LANES;
 import static dev.pare.tensor.kernels.GemmBlocking.MR;
 import static dev.pare.tensor.kernels.GemmBlocking.NR;
+import static dev.pare.tensor.kernels.GemmPacking.A_CHUNK;
 import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import jdk.incubator.vector.FloatVector;
@@ -33,6 +34,8 @@ import jdk.incubator.vector.FloatVector;
  */
 final class GemmMicroKernel {
     private GemmMicroKernel() {}
+
+    private static final int CH = A_CHUNK;
 
     /**
      * t[r·NR + j] = Σ_{p &lt; kc} ap[ai + p·MR + r] · bp[bi + p·NR + j] for r &lt; MR and j &lt; NR:
@@ -146,6 +149,129 @@ final class GemmMicroKernel {
             c60 = a.fma(b0, c60);
             c61 = a.fma(b1, c61);
             a = FloatVector.broadcast(FLOAT, ap[pa + 7]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+        }
+        store(c00, c01, t, 0);
+        store(c10, c11, t, NR);
+        store(c20, c21, t, 2 * NR);
+        store(c30, c31, t, 3 * NR);
+        store(c40, c41, t, 4 * NR);
+        store(c50, c51, t, 5 * NR);
+        store(c60, c61, t, 6 * NR);
+        store(c70, c71, t, 7 * NR);
+    }
+
+    /**
+     * {@link #tile} for A packed in row chunks ({@link GemmPacking#rowChunks}): step p reads row r
+     * of A at ap[ai + (p / A_CHUNK)·MR·A_CHUNK + r·A_CHUNK + p mod A_CHUNK]. The same products in
+     * the same order as {@link #tile}, so the same bits for the same operands.
+     *
+     * <p>Within a chunk the MR broadcasts read at fixed distances (r·A_CHUNK floats) from one
+     * index, as {@link #tile}'s read at r floats, so the loop body is the same machine code; the
+     * index jumps to the next chunk once every A_CHUNK steps. Trap: writing that as a loop over
+     * chunks around a loop over steps made JDK 17 keep the accumulators as heap objects (they are
+     * carried through two loops), and the product ran thirty times slower.
+     */
+    static void tileRowChunks(int kc, float[] ap, int ai, float[] bp, int bi, float[] t) {
+        if (MR == 8) {
+            eightRowsChunked(kc, ap, ai, bp, bi, t);
+        } else {
+            sixRowsChunked(kc, ap, ai, bp, bi, t);
+        }
+    }
+
+    /** {@link #tileRowChunks} for MR = 6. */
+    private static void sixRowsChunked(int kc, float[] ap, int ai, float[] bp, int bi, float[] t) {
+        FloatVector c00 = FloatVector.zero(FLOAT);
+        FloatVector c01 = FloatVector.zero(FLOAT);
+        FloatVector c10 = FloatVector.zero(FLOAT);
+        FloatVector c11 = FloatVector.zero(FLOAT);
+        FloatVector c20 = FloatVector.zero(FLOAT);
+        FloatVector c21 = FloatVector.zero(FLOAT);
+        FloatVector c30 = FloatVector.zero(FLOAT);
+        FloatVector c31 = FloatVector.zero(FLOAT);
+        FloatVector c40 = FloatVector.zero(FLOAT);
+        FloatVector c41 = FloatVector.zero(FLOAT);
+        FloatVector c50 = FloatVector.zero(FLOAT);
+        FloatVector c51 = FloatVector.zero(FLOAT);
+        int pb = bi;
+        // pa steps by one float within a chunk, and on to the next chunk's first row after its last column.
+        for (int p = 0, pa = ai; p < kc; p++, pb += NR, pa += (p & (CH - 1)) == 0 ? 5 * CH + 1 : 1) {
+            FloatVector b0 = FloatVector.fromArray(FLOAT, bp, pb);
+            FloatVector b1 = FloatVector.fromArray(FLOAT, bp, pb + LANES);
+            FloatVector a = FloatVector.broadcast(FLOAT, ap[pa]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(FLOAT, ap[pa + CH]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 2 * CH]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 3 * CH]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 4 * CH]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 5 * CH]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        store(c00, c01, t, 0);
+        store(c10, c11, t, NR);
+        store(c20, c21, t, 2 * NR);
+        store(c30, c31, t, 3 * NR);
+        store(c40, c41, t, 4 * NR);
+        store(c50, c51, t, 5 * NR);
+    }
+
+    /** {@link #tileRowChunks} for MR = 8. */
+    private static void eightRowsChunked(int kc, float[] ap, int ai, float[] bp, int bi, float[] t) {
+        FloatVector c00 = FloatVector.zero(FLOAT);
+        FloatVector c01 = FloatVector.zero(FLOAT);
+        FloatVector c10 = FloatVector.zero(FLOAT);
+        FloatVector c11 = FloatVector.zero(FLOAT);
+        FloatVector c20 = FloatVector.zero(FLOAT);
+        FloatVector c21 = FloatVector.zero(FLOAT);
+        FloatVector c30 = FloatVector.zero(FLOAT);
+        FloatVector c31 = FloatVector.zero(FLOAT);
+        FloatVector c40 = FloatVector.zero(FLOAT);
+        FloatVector c41 = FloatVector.zero(FLOAT);
+        FloatVector c50 = FloatVector.zero(FLOAT);
+        FloatVector c51 = FloatVector.zero(FLOAT);
+        FloatVector c60 = FloatVector.zero(FLOAT);
+        FloatVector c61 = FloatVector.zero(FLOAT);
+        FloatVector c70 = FloatVector.zero(FLOAT);
+        FloatVector c71 = FloatVector.zero(FLOAT);
+        int pb = bi;
+        // pa steps by one float within a chunk, and on to the next chunk's first row after its last column.
+        for (int p = 0, pa = ai; p < kc; p++, pb += NR, pa += (p & (CH - 1)) == 0 ? 7 * CH + 1 : 1) {
+            FloatVector b0 = FloatVector.fromArray(FLOAT, bp, pb);
+            FloatVector b1 = FloatVector.fromArray(FLOAT, bp, pb + LANES);
+            FloatVector a = FloatVector.broadcast(FLOAT, ap[pa]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(FLOAT, ap[pa + CH]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 2 * CH]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 3 * CH]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 4 * CH]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 5 * CH]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 6 * CH]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(FLOAT, ap[pa + 7 * CH]);
             c70 = a.fma(b0, c70);
             c71 = a.fma(b1, c71);
         }

@@ -27,12 +27,20 @@ sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weig
     /** Packs rows [i0, i0 + mc), columns [p0, p0 + kc) of the left operand, as {@link GemmPacking#packA}. */
     void packA(int i0, int mc, int p0, int kc, float[] dst);
 
+    /** Whether {@link #packA} writes row chunks rather than columns ({@link GemmPacking#rowChunks}). */
+    boolean aRowChunks();
+
     /** Packs rows [p0, p0 + kc), columns [j0, j0 + nc) of the right operand, as {@link GemmPacking#packB}. */
     void packB(int p0, int kc, int j0, int nc, float[] dst);
 
     /** Float op(A) and op(B), with the offsets and leading dimensions of {@link GemmScalar}. */
     record Floats(boolean transA, boolean transB, float[] a, int ao, int lda, float[] b, int bo, int ldb)
             implements GemmOperands {
+        @Override
+        public boolean aRowChunks() {
+            return GemmPacking.rowChunks(transA);
+        }
+
         @Override
         public void packA(int i0, int mc, int p0, int kc, float[] dst) {
             GemmPacking.packA(transA, a, ao, lda, i0, mc, p0, kc, dst);
@@ -52,13 +60,18 @@ sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weig
     record Int8Weights(float[] x, int xo, int ldx, boolean quantizeX, float xScale, int xZeroPoint,
                        byte[] w, int wo, int ldw, float[] wScales) implements GemmOperands {
         @Override
+        public boolean aRowChunks() {
+            return GemmPacking.rowChunks(false);
+        }
+
+        @Override
         public void packA(int i0, int mc, int p0, int kc, float[] dst) {
             GemmPacking.packA(false, x, xo, ldx, i0, mc, p0, kc, dst);
             if (quantizeX) {
                 // Rounding is elementwise with one scale, so it commutes with the copy: doing it on
                 // the packed block (hot in cache, contiguous, vectorizable) rather than on X needs
                 // no array of its own. The zero padding stays 0: 0 is always on the grid.
-                int padded = (mc + GemmBlocking.MR - 1) / GemmBlocking.MR * GemmBlocking.MR * kc;
+                int padded = (mc + GemmBlocking.MR - 1) / GemmBlocking.MR * GemmPacking.aPanelSize(aRowChunks(), kc);
                 QuantizeKernels.fakeQuantize(dst, 0, dst, 0, padded, xScale, xZeroPoint);
             }
         }
@@ -74,6 +87,11 @@ sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weig
      * zero-padded image, as defined in {@link ConvGemm}.
      */
     record PatchColumns(float[] a, int ao, int lda, ConvGemm.PaddedImage image) implements GemmOperands {
+        @Override
+        public boolean aRowChunks() {
+            return GemmPacking.rowChunks(false);
+        }
+
         @Override
         public void packA(int i0, int mc, int p0, int kc, float[] dst) {
             GemmPacking.packA(false, a, ao, lda, i0, mc, p0, kc, dst);
@@ -91,6 +109,11 @@ sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weig
      */
     record PatchRows(float[] a, int ao, int lda, ConvGemm.PaddedImage image) implements GemmOperands {
         @Override
+        public boolean aRowChunks() {
+            return GemmPacking.rowChunks(false);
+        }
+
+        @Override
         public void packA(int i0, int mc, int p0, int kc, float[] dst) {
             GemmPacking.packA(false, a, ao, lda, i0, mc, p0, kc, dst);
         }
@@ -106,6 +129,11 @@ sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weig
      * a plain copy of the same panels, for any caller that wants them in its own buffer.
      */
     record Prepacked(boolean transA, float[] a, int ao, int lda, GemmPackedB b) implements GemmOperands {
+        @Override
+        public boolean aRowChunks() {
+            return GemmPacking.rowChunks(transA);
+        }
+
         @Override
         public void packA(int i0, int mc, int p0, int kc, float[] dst) {
             GemmPacking.packA(transA, a, ao, lda, i0, mc, p0, kc, dst);

@@ -7,6 +7,7 @@ import static dev.pare.tensor.kernels.Int8Species.BYTE;
 import static dev.pare.tensor.kernels.Int8Species.FLOAT_FOR_BYTE;
 import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
+import java.util.Arrays;
 import java.util.function.IntPredicate;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -17,32 +18,41 @@ import jdk.incubator.vector.VectorShuffle;
 /**
  * Copies blocks of op(A) and op(B) into the order in which {@link GemmMicroKernel} reads them.
  *
- * <p>Packed A is a sequence of micro-panels of MR rows; inside one, the MR elements of a column
- * are adjacent, so step p of the micro-kernel reads {@code ap[p·MR .. p·MR + MR)}:
+ * <p>Packed A is a sequence of micro-panels of MR rows, in one of two layouts. Step p of the
+ * micro-kernel broadcasts the MR elements of column p, so what matters is only that they sit at
+ * fixed distances from one index; each layout is chosen so that its operand is packed by plain
+ * copies ({@link #rowChunks}). When op(A) is Aᵀ, a column of op(A) is a contiguous run of the
+ * stored A, and the panel holds the MR elements of a column side by side ("columns"): step p
+ * reads {@code ap[p·MR .. p·MR + MR)}.
  * <pre>
- *   op(A) block (rows i, cols p)        packed: panel 0            panel 1
+ *   op(A) block (rows i, cols p)        columns: panel 0           panel 1
  *   a00 a01 a02 ...                     a00 a10 .. a50 | a01 a11 .. a51 | ...   a60 a70 .. a(11)0 | ...
  *   a10 a11 a12 ...                     └── p = 0 ───┘ └── p = 1 ───┘
+ * </pre>
+ * When op(A) is A itself, its rows are contiguous, and the panel is cut into chunks of
+ * {@link #A_CHUNK} columns, each holding the MR row pieces one after the other ("row chunks"):
+ * step p reads {@code ap[c·MR·A_CHUNK + r·A_CHUNK + q]} for row r, with c = p / A_CHUNK and
+ * q = p mod A_CHUNK. A row piece is one cache line, copied as whole vectors.
+ * <pre>
+ *   row chunks, panel 0:   a00 a01 .. a0(15) | a10 .. a1(15) | ... | a70 .. a7(15) | a0(16) a0(17) ..
+ *                          └─ row 0, p 0..15 ┘                                     └─ chunk 1 ...
  * </pre>
  * Packed B is a sequence of micro-panels of NR columns; inside one, the NR elements of a row are
  * adjacent, so step p reads {@code bp[p·NR .. p·NR + NR)} with two vector loads.
  *
- * <p>Packing is where transposes disappear: whether op(A) is A or Aᵀ only changes which loop reads
- * contiguously, and the packed layout, hence the micro-kernel, is the same for all four forms.
- * It is also where edges disappear: rows of A beyond M and columns of B beyond N are packed as
- * zeros, so every micro-panel is whole; the products in the padding land in parts of the tile
- * that are never stored to C.
+ * <p>Packing is where transposes disappear: whether an operand is transposed only changes which
+ * loop reads contiguously, and the micro-kernel never sees the difference. It is also where edges
+ * disappear: rows of A beyond M and columns of B beyond N are packed as zeros, so every
+ * micro-panel is whole; the products in the padding land in parts of the tile that are never
+ * stored to C.
  *
  * <p>Transposing is the expensive part of packing: element by element, each float costs a load,
  * a store and the address arithmetic of a strided walk, and at network sizes each packed float
- * is used by only a few hundred multiply-adds. So B's transposes (the weight of a Linear layer,
- * {@code x·Wᵀ}) go through blocks held in vector registers ({@link #transposeBlock}), and A's
- * contiguous runs (Aᵀ, as in a weight gradient {@code xᵀ·dy}) are copied a vector at a time
- * ({@link #copyWholeRuns}). A's own transposes go through register blocks ({@link #eightRows})
- * when a panel is 8 rows of 16-lane vectors ({@link #packEightRowPanel}); a panel of MR = 6 rows
- * (narrower vectors) is fewer than a block holds and stays element by element. The layouts and
- * values are those of the element-by-element loops, which remain for the edges and are the twins
- * the tests compare against.
+ * is used by only a few hundred multiply-adds. A has a layout for each of its forms, so it is
+ * never transposed. B has one layout, and its transposes (the weight of a Linear layer,
+ * {@code x·Wᵀ}) go through blocks held in vector registers ({@link #transposeBlock},
+ * {@link #eightRows}). The layouts and values are those of the element-by-element loops, which
+ * remain for the edges and are the twins the tests compare against.
  *
  * <p>Copying a packed A panel's runs (MR floats) as whole vectors writes LANES − MR floats
  * too many each time. Columns are written in increasing order, so the extra floats are
@@ -54,14 +64,40 @@ final class GemmPacking {
     private GemmPacking() {}
 
     /**
+     * Columns of one chunk of a row-chunked A panel ({@link #rowChunks}): one 64-byte cache line
+     * of floats, and a whole number of vectors at every width.
+     */
+    static final int A_CHUNK = 16;
+
+    /**
+     * Whether op(A) is packed in row chunks (A stored row by row, op(A) = A) rather than in
+     * columns (op(A) = Aᵀ, whose columns are contiguous in memory). Each layout is the one that
+     * its operand fills with plain copies, so that packing A never transposes; the micro-kernel
+     * has a variant for each ({@link GemmMicroKernel#tile}).
+     */
+    static boolean rowChunks(boolean transA) {
+        return !transA;
+    }
+
+    /**
+     * Floats of one packed A micro-panel of depth kc: MR·kc in columns, MR·kc rounded up to whole
+     * chunks in row chunks (the last chunk's rows are padded to {@link #A_CHUNK} floats).
+     */
+    static int aPanelSize(boolean rowChunks, int kc) {
+        return MR * (rowChunks ? (kc + A_CHUNK - 1) / A_CHUNK * A_CHUNK : kc);
+    }
+
+    /**
      * Packs rows [i0, i0 + mc) and columns [p0, p0 + kc) of op(A) into {@code dst}, as
-     * ceil(mc / MR) micro-panels of MR · kc floats each, zero-padded to whole panels.
+     * ceil(mc / MR) micro-panels of {@link #aPanelSize} floats each, zero-padded to whole panels,
+     * in row chunks when {@link #rowChunks}{@code (transA)}, else in columns (see the class comment).
      */
     static void packA(boolean transA, float[] a, int ao, int lda,
                       int i0, int mc, int p0, int kc, float[] dst) {
         int panels = (mc + MR - 1) / MR;
+        int size = aPanelSize(rowChunks(transA), kc);
         for (int t = 0; t < panels; t++) {
-            int base = t * MR * kc;
+            int base = t * size;
             int rows = Math.min(MR, mc - t * MR);
             int i = i0 + t * MR;
             if (transA) {
@@ -72,12 +108,40 @@ final class GemmPacking {
                     copyRuns(a, ao + p0 * lda + i, lda, rows, kc, dst, base, MR);
                 }
             } else {
-                // op(A)[i][p] = a[ao + i·lda + p]: rows of A become columns of the micro-panel.
-                if (rows == MR && EIGHT_ROW_PANELS) {
-                    packEightRowPanel(a, ao + i * lda + p0, lda, kc, dst, base);
-                } else {
-                    transposeScalar(a, ao + i * lda + p0, lda, rows, kc, dst, base, MR);
+                // op(A)[i][p] = a[ao + i·lda + p]: each row of the panel is a contiguous run of a.
+                packRowChunks(a, ao + i * lda + p0, lda, rows, kc, dst, base);
+            }
+        }
+    }
+
+    /**
+     * One row-chunked panel: for chunk c (columns [c·A_CHUNK, (c + 1)·A_CHUNK) of the panel) and
+     * row r, dst[d + c·MR·A_CHUNK + r·A_CHUNK + q] = src[s + r·ld + c·A_CHUNK + q]; zeros for
+     * rows ≥ len and for the columns of the last chunk beyond depth. Whole chunks are vector
+     * copies, one cache line each.
+     */
+    private static void packRowChunks(float[] src, int s, int ld, int len, int depth, float[] dst, int d) {
+        int whole = depth / A_CHUNK * A_CHUNK;
+        int rest = depth - whole;
+        for (int r = 0; r < MR; r++, s += ld) {
+            int to = d + r * A_CHUNK;
+            if (r >= len) {
+                for (int c = 0; c < whole + (rest > 0 ? A_CHUNK : 0); c += A_CHUNK, to += MR * A_CHUNK) {
+                    Arrays.fill(dst, to, to + A_CHUNK, 0f);
                 }
+                continue;
+            }
+            int from = s;
+            for (int c = 0; c < whole; c += A_CHUNK, from += A_CHUNK, to += MR * A_CHUNK) {
+                for (int q = 0; q < A_CHUNK; q += LANES) {
+                    FloatVector.fromArray(FLOAT, src, from + q).intoArray(dst, to + q);
+                }
+            }
+            if (rest > 0) {
+                for (int q = 0; q < rest; q++) {
+                    dst[to + q] = src[from + q];
+                }
+                Arrays.fill(dst, to + rest, to + A_CHUNK, 0f);
             }
         }
     }
@@ -293,16 +357,14 @@ final class GemmPacking {
      * bit h clear), the lanes of row r whose index has bit h set with the lanes of row r + h whose
      * index has it clear. {@code SWAP_h} moves lane i to lane i ^ h; {@code UPPER_h} marks the
      * lanes with bit h set. Steps 1 and 2 serve {@link #transposeBlock}, 1, 2 and 4
-     * {@link #eightRows}, and step 8 the A panels of {@link #packEightRowPanel}.
+     * {@link #eightRows}.
      */
     private static final VectorShuffle<Float> SWAP_1 = swap(1);
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
     private static final VectorShuffle<Float> SWAP_4 = swap(4);
-    private static final VectorShuffle<Float> SWAP_8 = swap(8);
     private static final VectorMask<Float> UPPER_1 = upper(1);
     private static final VectorMask<Float> UPPER_2 = upper(2);
     private static final VectorMask<Float> UPPER_4 = upper(4);
-    private static final VectorMask<Float> UPPER_8 = upper(8);
 
     private static VectorShuffle<Float> swap(int h) {
         return VectorShuffle.fromOp(FLOAT, i -> (i ^ h) % LANES);
@@ -420,9 +482,8 @@ final class GemmPacking {
      * then 4; each a permute and a blend per row), and register r written whole at
      * dst[d + r·width].
      *
-     * <p>With 8 lanes, register r is then column r of the 8 × 8 block: the transpose is done
-     * ({@link #packTransposed}). With 16 lanes ({@link #packEightRowPanel}), register r holds
-     * column r of rows 0..7 in lanes 0..7 and column 8 + r in lanes 8..15.
+     * <p>Used with 8 lanes only: register r is then column r of the 8 × 8 block, and the transpose
+     * is done ({@link #packTransposed}).
      */
     private static void eightRows(float[] src, int s, int ld, float[] dst, int d, int width) {
         FloatVector a0 = FloatVector.fromArray(FLOAT, src, s);
@@ -457,53 +518,6 @@ final class GemmPacking {
         c1.rearrange(SWAP_4).blend(c5, UPPER_4).intoArray(dst, d + 5 * width);
         c2.rearrange(SWAP_4).blend(c6, UPPER_4).intoArray(dst, d + 6 * width);
         c3.rearrange(SWAP_4).blend(c7, UPPER_4).intoArray(dst, d + 7 * width);
-    }
-
-    /**
-     * Whether whole A panels are transposed in registers: 8 rows ({@link GemmBlocking#MR}) of
-     * 16-lane vectors, an 8 × 16 block per step ({@link #packEightRowPanel}).
-     */
-    static final boolean EIGHT_ROW_PANELS = REGISTER_BLOCKS && MR == 8 && LANES == 16;
-
-    /**
-     * {@link #transposeScalar} of one whole panel of a row-major A (8 rows, len = width = MR = 8):
-     * dst[d + q·8 + r] = src[s + r·ld + q] for r &lt; 8, q &lt; depth. Sixteen columns at a time,
-     * {@link #eightRows} leaves column r of the 8 rows in lanes 0..7 of register r and column
-     * 8 + r in its lanes 8..15; the packed panel wants columns 2v and 2v + 1 side by side in
-     * vector v, which {@link #pairHalves} makes. The last depth mod 16 columns go element by
-     * element.
-     */
-    private static void packEightRowPanel(float[] src, int s, int ld, int depth, float[] dst, int d) {
-        int q = 0;
-        for (; q + LANES <= depth; q += LANES) {
-            eightRows(src, s + q, ld, dst, d + q * 8, LANES);
-            pairHalves(dst, d + q * 8);
-        }
-        transposeScalar(src, s + q, ld, 8, depth - q, dst, d + q * 8, 8);
-    }
-
-    /**
-     * The last step of {@link #packEightRowPanel}, in place on the 8 vectors at dst[d]: vector v
-     * becomes the lower halves of vectors 2v and 2v + 1 (columns 2v and 2v + 1), and vector 4 + v
-     * their upper halves (columns 8 + 2v and 9 + 2v). All eight are loaded before any is stored.
-     */
-    private static void pairHalves(float[] dst, int d) {
-        FloatVector x0 = FloatVector.fromArray(FLOAT, dst, d);
-        FloatVector x1 = FloatVector.fromArray(FLOAT, dst, d + LANES);
-        FloatVector x2 = FloatVector.fromArray(FLOAT, dst, d + 2 * LANES);
-        FloatVector x3 = FloatVector.fromArray(FLOAT, dst, d + 3 * LANES);
-        FloatVector x4 = FloatVector.fromArray(FLOAT, dst, d + 4 * LANES);
-        FloatVector x5 = FloatVector.fromArray(FLOAT, dst, d + 5 * LANES);
-        FloatVector x6 = FloatVector.fromArray(FLOAT, dst, d + 6 * LANES);
-        FloatVector x7 = FloatVector.fromArray(FLOAT, dst, d + 7 * LANES);
-        x0.blend(x1.rearrange(SWAP_8), UPPER_8).intoArray(dst, d);
-        x2.blend(x3.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + LANES);
-        x4.blend(x5.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 2 * LANES);
-        x6.blend(x7.rearrange(SWAP_8), UPPER_8).intoArray(dst, d + 3 * LANES);
-        x0.rearrange(SWAP_8).blend(x1, UPPER_8).intoArray(dst, d + 4 * LANES);
-        x2.rearrange(SWAP_8).blend(x3, UPPER_8).intoArray(dst, d + 5 * LANES);
-        x4.rearrange(SWAP_8).blend(x5, UPPER_8).intoArray(dst, d + 6 * LANES);
-        x6.rearrange(SWAP_8).blend(x7, UPPER_8).intoArray(dst, d + 7 * LANES);
     }
 
     /**

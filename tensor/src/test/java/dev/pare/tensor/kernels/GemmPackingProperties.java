@@ -3,6 +3,7 @@ package dev.pare.tensor.kernels;
 import static dev.pare.tensor.kernels.GemmBlocking.MR;
 import static dev.pare.tensor.kernels.GemmBlocking.NR;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.pare.tensor.Rng;
 import java.util.Arrays;
@@ -15,7 +16,9 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * Packing is a pure reordering, so a packed buffer must equal, float for float, the layout written
- * out from its definition: panel t of A holds op(A)[i0 + t·MR + r][p0 + q] at t·MR·kc + q·MR + r,
+ * out from its definition: panel t of A holds op(A)[i0 + t·MR + r][p0 + q] at t·MR·kc + q·MR + r
+ * in columns (op(A) = Aᵀ), and at t·P + (q / 16)·MR·16 + r·16 + q mod 16 in row chunks
+ * (op(A) = A; P is the panel rounded up to whole chunks, {@link GemmPacking#aPanelSize}),
  * panel u of B holds op(B)[p0 + q][j0 + u·NR + r] at u·NR·kc + q·NR + r, zeros beyond the
  * matrix. The 8 × 8 register blocks, the 8-float copies and the element-by-element edges all have
  * to agree with it, at sizes on and off multiples of 8, MR and NR, and with leading dimensions
@@ -32,7 +35,10 @@ class GemmPackingProperties {
         int lda = (transA ? rows : cols) + extraLd;
         float[] a = values(offset + (transA ? cols : rows) * lda, 1);
         int panels = (mc + MR - 1) / MR;
-        float[] packed = new float[panels * MR * kc + GemmPacking.A_SLACK];
+        boolean chunks = GemmPacking.rowChunks(transA);
+        int panel = GemmPacking.aPanelSize(chunks, kc);
+        float[] packed = new float[panels * panel + GemmPacking.A_SLACK];
+        Arrays.fill(packed, Float.NaN);
         GemmPacking.packA(transA, a, offset, lda, i0, mc, p0, kc, packed);
         for (int t = 0; t < panels; t++) {
             for (int q = 0; q < kc; q++) {
@@ -40,11 +46,22 @@ class GemmPackingProperties {
                     int i = t * MR + r;
                     float expected = i >= mc ? 0f
                             : transA ? a[offset + (p0 + q) * lda + i0 + i] : a[offset + (i0 + i) * lda + p0 + q];
-                    int at = t * MR * kc + q * MR + r;
+                    int chunk = q / GemmPacking.A_CHUNK;
+                    int at = t * panel + (chunks
+                            ? chunk * MR * GemmPacking.A_CHUNK + r * GemmPacking.A_CHUNK + q % GemmPacking.A_CHUNK
+                            : q * MR + r);
                     if (expected != packed[at]) {
                         assertEquals(expected, packed[at], 0f, "packA transA=" + transA + " mc=" + mc + " kc=" + kc
                                 + " lda=" + lda + ": panel " + t + " column " + q + " row " + r + " (index " + at + ")");
                     }
+                }
+            }
+        }
+        if (chunks) {
+            // The last chunk's rows are padded to whole chunks with zeros, never left unwritten.
+            for (int t = 0; t < panels; t++) {
+                for (int at = t * panel; at < (t + 1) * panel; at++) {
+                    assertFalse(Float.isNaN(packed[at]), "packA row chunks: index " + at + " of panel " + t + " never written");
                 }
             }
         }
