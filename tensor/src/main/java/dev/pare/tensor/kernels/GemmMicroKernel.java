@@ -23,7 +23,9 @@ import jdk.incubator.vector.FloatVector;
  *                a5  →  c50 += a5·b0    c51 += a5·b1       (and a6, a7 when MR = 8)
  * </pre>
  * That is 12 FMAs for 8 loads (16 for 10 with 8 rows), and the tile of C is touched once per K
- * block, not once per p.
+ * block, not once per p. Packed A comes in two layouts ({@link GemmPacking}), so each row count
+ * has two loops, {@link #tile} and {@link #tileRowChunks}, which differ only in where they find
+ * the column's MR elements.
  *
  * <p>Why it is written out by hand and kept this small: the accumulators must live in
  * registers, so they are local variables, not an array; hence one method per row count. If the method grows, C2 can run out of
