@@ -228,7 +228,7 @@ public final class Gemm {
         int nb = blocking.nc();
         Workspace ws = WORKSPACE.get();
         boolean rowChunks = operands.aRowChunks();
-        float[] ap = ws.packedA(mb / MR * GemmPacking.aPanelSize(rowChunks, kb));
+        float[] ap = ws.packedA(GemmPacking.aBlockSize(rowChunks, mb, kb));
         float[] bp = pre != null ? pre.data() : ws.packedB(Math.min(nb, roundUp(j1 - j0, NR)) * kb);
         for (int jc = j0; jc < j1; jc += nb) {
             int nc = Math.min(nb, j1 - jc);

@@ -173,7 +173,7 @@ final class GemmMicroKernel {
      * index, as {@link #tile}'s read at r floats, so the loop body is the same machine code; the
      * index jumps to the next chunk once every A_CHUNK steps. Trap: writing that as a loop over
      * chunks around a loop over steps made JDK 17 keep the accumulators as heap objects (they are
-     * carried through two loops), and the product ran thirty times slower.
+     * carried through two loops), and the product ran many times slower.
      */
     static void tileRowChunks(int kc, float[] ap, int ai, float[] bp, int bi, float[] t) {
         if (MR == 8) {

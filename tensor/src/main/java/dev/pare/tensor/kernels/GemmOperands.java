@@ -71,7 +71,7 @@ sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weig
                 // Rounding is elementwise with one scale, so it commutes with the copy: doing it on
                 // the packed block (hot in cache, contiguous, vectorizable) rather than on X needs
                 // no array of its own. The zero padding stays 0: 0 is always on the grid.
-                int padded = (mc + GemmBlocking.MR - 1) / GemmBlocking.MR * GemmPacking.aPanelSize(aRowChunks(), kc);
+                int padded = GemmPacking.aBlockSize(aRowChunks(), mc, kc);
                 QuantizeKernels.fakeQuantize(dst, 0, dst, 0, padded, xScale, xZeroPoint);
             }
         }

@@ -87,6 +87,11 @@ final class GemmPacking {
         return MR * (rowChunks ? (kc + A_CHUNK - 1) / A_CHUNK * A_CHUNK : kc);
     }
 
+    /** Floats of a packed A block of {@code rows} rows and depth kc: whole panels of {@link #aPanelSize}. */
+    static int aBlockSize(boolean rowChunks, int rows, int kc) {
+        return (rows + MR - 1) / MR * aPanelSize(rowChunks, kc);
+    }
+
     /**
      * Packs rows [i0, i0 + mc) and columns [p0, p0 + kc) of op(A) into {@code dst}, as
      * ceil(mc / MR) micro-panels of {@link #aPanelSize} floats each, zero-padded to whole panels,
@@ -123,10 +128,11 @@ final class GemmPacking {
     private static void packRowChunks(float[] src, int s, int ld, int len, int depth, float[] dst, int d) {
         int whole = depth / A_CHUNK * A_CHUNK;
         int rest = depth - whole;
+        int chunks = (depth + A_CHUNK - 1) / A_CHUNK;
         for (int r = 0; r < MR; r++, s += ld) {
             int to = d + r * A_CHUNK;
             if (r >= len) {
-                for (int c = 0; c < whole + (rest > 0 ? A_CHUNK : 0); c += A_CHUNK, to += MR * A_CHUNK) {
+                for (int c = 0; c < chunks; c++, to += MR * A_CHUNK) {
                     Arrays.fill(dst, to, to + A_CHUNK, 0f);
                 }
                 continue;

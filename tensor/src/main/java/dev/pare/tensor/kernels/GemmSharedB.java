@@ -89,7 +89,7 @@ final class GemmSharedB {
     /** What each thread runs: every phase in order, taking items until the phase has none left. */
     private void work() {
         Gemm.Workspace ws = Gemm.workspace();
-        float[] ap = ws.packedA(mb / GemmBlocking.MR * GemmPacking.aPanelSize(operands.aRowChunks(), kb));
+        float[] ap = ws.packedA(GemmPacking.aBlockSize(operands.aRowChunks(), mb, kb));
         int base = 0;
         try {
             for (int jc = 0; jc < n; jc += nb) {
