@@ -49,20 +49,22 @@ SECTIONS = ["gemm", "mlp", "cnn", "int8"]
 THREADS = [1, 2]
 # JMH settings, per kind of benchmark. A kernel (one GEMM, one layer) is compiled by C2 within
 # about a second; a whole model's step goes through hundreds of methods, and its first call alone
-# takes 1-2 s, so models get longer warm-ups. Two measured iterations per round are enough: the
-# spread over rounds, not JMH's error bars, is what the table reports. One cell costs its JVM
-# start (about 1.5 s) plus these iterations.
-JMH = {"kernel": ["-wi", "3", "-w", "400ms", "-i", "2", "-r", "400ms", "-f", "1"],
-       "model": ["-wi", "3", "-w", "700ms", "-i", "2", "-r", "700ms", "-f", "1"],
+# takes 1-2 s, so models get longer warm-ups. A round's value is the median of its five measured
+# iterations (median_of_iterations), as a peer's is the median of its repetitions
+# (machine.seconds_per_call): a stall of the shared machine inside one iteration then moves
+# neither side. The spread over rounds, not JMH's error bars, is what the table reports. One cell
+# costs its JVM start (about 1.5 s) plus these iterations.
+JMH = {"kernel": ["-wi", "3", "-w", "400ms", "-i", "5", "-r", "200ms", "-f", "1"],
+       "model": ["-wi", "3", "-w", "700ms", "-i", "5", "-r", "300ms", "-f", "1"],
        # The MLP's cells are short calls whose time is mostly the Vector API kernels, and C2 takes
        # about 4 s to settle them (JMH's warm-up iterations fall until then): at "model" warm-up its
        # rows measured partly compiled code. Its 6 cells per round can afford the longer warm-up.
-       "mlp": ["-wi", "6", "-w", "700ms", "-i", "2", "-r", "700ms", "-f", "1"],
+       "mlp": ["-wi", "6", "-w", "700ms", "-i", "5", "-r", "300ms", "-f", "1"],
        # A CNN's training step is the largest graph of all: forward, backward and the optimizer go
        # through many more methods than inference, and at 2 threads the C2 compiler shares the two
        # cores with the step itself, so its iterations keep falling for several seconds. At "model"
        # warm-up its rows measured partly interpreted code; these are the rows that need the time.
-       "train": ["-wi", "10", "-w", "700ms", "-i", "2", "-r", "700ms", "-f", "1"],
+       "train": ["-wi", "10", "-w", "700ms", "-i", "5", "-r", "300ms", "-f", "1"],
        "quick": ["-wi", "3", "-w", "500ms", "-i", "1", "-r", "500ms", "-f", "1"]}
 JVM_START_SECONDS = 1.5
 # Seconds of one peer child (its import, warm-up and timed repetitions), for the estimate.
@@ -158,6 +160,11 @@ def method(result):
     return result["benchmark"].rsplit(".", 1)[1]
 
 
+def median_of_iterations(metric):
+    """The median of one JMH metric (primary or secondary) over its measured iterations."""
+    return statistics.median(x for fork in metric["rawData"] for x in fork)
+
+
 def pare_gemm(plan, avx2):
     squares = [a for k, a in plan.gemm if k == "square"]
     products = [a for k, a in plan.gemm if k == "mlp"]
@@ -167,7 +174,7 @@ def pare_gemm(plan, avx2):
     for r in jmh(include, {"n": squares, "product": products, "threads": THREADS}, plan, "kernel", avx2):
         p = r["params"]
         key = ("square", int(p["n"])) if "n" in p else ("mlp", p["product"])
-        gflops[key + (int(p["threads"]),)] = r["secondaryMetrics"]["gflops"]["score"]
+        gflops[key + (int(p["threads"]),)] = median_of_iterations(r["secondaryMetrics"]["gflops"])
     # In the plan's order (squares by size, then the MLP products), which is the table's order.
     return [(gemm_row(k, a), t, gflops[(k, a, t)], "GFLOP/s", None) for k, a in plan.gemm for t in THREADS]
 
@@ -182,8 +189,9 @@ def in_order(rows, models):
 
 def pare_mlp(plan, avx2):
     include = r"bench\.MlpBenchmark\." + (f"({'|'.join(plan.mlp_cells)})$" if plan.mlp_cells else "")
-    return in_order([(f"MLP {CELL_NAMES[method(r)]}", int(r["params"]["threads"]), r["primaryMetric"]["score"],
-                      "µs", None) for r in jmh(include, {"threads": THREADS}, plan, "mlp", avx2)],
+    results = jmh(include, {"threads": THREADS}, plan, "mlp", avx2)
+    return in_order([(f"MLP {CELL_NAMES[method(r)]}", int(r["params"]["threads"]),
+                      median_of_iterations(r["primaryMetric"]), "µs", None) for r in results],
                     ["MLP"])
 
 
@@ -193,7 +201,7 @@ def pare_cnn(plan, avx2):
     results = (jmh(r"bench\.CnnBenchmark\.trainStep$", params, plan, "train", avx2)
                + jmh(forwards, params, plan, "model", avx2))
     return in_order([(f"{CNN_NAMES[r['params']['arch']]} {CELL_NAMES[method(r)]}", int(r["params"]["threads"]),
-                      r["primaryMetric"]["score"], "µs", None) for r in results],
+                      median_of_iterations(r["primaryMetric"]), "µs", None) for r in results],
                     [CNN_NAMES[a] for a in plan.archs])
 
 
@@ -204,7 +212,7 @@ def pare_int8(plan, avx2):
         # QuantizedLinearBenchmark has no thread parameter: Parallel reads pare.threads at start-up.
         res = jmh(r"bench\.QuantizedLinearBenchmark\.(fp32Linear|int8Static|int8Dynamic)$", {"shape": plan.int8_shapes},
                   plan, "kernel", avx2, [f"-Dpare.threads={t}"])
-        us = {(method(r), r["params"]["shape"]): r["primaryMetric"]["score"] for r in res}
+        us = {(method(r), r["params"]["shape"]): median_of_iterations(r["primaryMetric"]) for r in res}
         for shape in plan.int8_shapes:
             for m, mode in (("int8Static", "static"), ("int8Dynamic", "dynamic")):
                 out.append((int8_row(mode, shape), t, us[(m, shape)], "µs", None))
@@ -214,8 +222,8 @@ def pare_int8(plan, avx2):
     # itself, and these two cells per batch are the costliest of the section.
     res = jmh(r"bench\.TradeOffBenchmark\.", {"variant": ["cnn", "int8-cnn"], "batch": plan.cnn_batches,
                                                "threads": [2]}, plan, "model", avx2)
-    us = {(r["params"]["variant"], r["params"]["batch"], int(r["params"]["threads"])): r["primaryMetric"]["score"]
-          for r in res}
+    us = {(r["params"]["variant"], r["params"]["batch"], int(r["params"]["threads"])):
+          median_of_iterations(r["primaryMetric"]) for r in res}
     for (variant, batch, t), v in sorted(us.items()):
         row = f"small CNN int8 static forward b{batch}"
         out.append((row, t, v, "µs", "peer:Pare fp32" if variant == "cnn" else None))
