@@ -53,18 +53,19 @@ THREADS = [1, 2]
 # iterations (median_of_iterations), as a peer's is the median of its repetitions
 # (machine.seconds_per_call): a stall of the shared machine inside one iteration then moves
 # neither side. The spread over rounds, not JMH's error bars, is what the table reports. One cell
-# costs its JVM start (about 1.5 s) plus these iterations.
-JMH = {"kernel": ["-wi", "3", "-w", "400ms", "-i", "5", "-r", "200ms", "-f", "1"],
-       "model": ["-wi", "3", "-w", "700ms", "-i", "5", "-r", "300ms", "-f", "1"],
+# costs its JVM start (about 1.5 s) plus these iterations; iterations of 160 ms (280 ms for
+# models) keep three rounds of everything under 20 minutes.
+JMH = {"kernel": ["-wi", "3", "-w", "400ms", "-i", "5", "-r", "160ms", "-f", "1"],
+       "model": ["-wi", "3", "-w", "700ms", "-i", "5", "-r", "280ms", "-f", "1"],
        # The MLP's cells are short calls whose time is mostly the Vector API kernels, and C2 takes
        # about 4 s to settle them (JMH's warm-up iterations fall until then): at "model" warm-up its
        # rows measured partly compiled code. Its 6 cells per round can afford the longer warm-up.
-       "mlp": ["-wi", "6", "-w", "700ms", "-i", "5", "-r", "300ms", "-f", "1"],
+       "mlp": ["-wi", "6", "-w", "700ms", "-i", "5", "-r", "280ms", "-f", "1"],
        # A CNN's training step is the largest graph of all: forward, backward and the optimizer go
        # through many more methods than inference, and at 2 threads the C2 compiler shares the two
        # cores with the step itself, so its iterations keep falling for several seconds. At "model"
        # warm-up its rows measured partly interpreted code; these are the rows that need the time.
-       "train": ["-wi", "10", "-w", "700ms", "-i", "5", "-r", "300ms", "-f", "1"],
+       "train": ["-wi", "10", "-w", "700ms", "-i", "5", "-r", "280ms", "-f", "1"],
        "quick": ["-wi", "3", "-w", "500ms", "-i", "1", "-r", "500ms", "-f", "1"]}
 JVM_START_SECONDS = 1.5
 # Seconds of one peer child (its import, warm-up and timed repetitions), for the estimate.
