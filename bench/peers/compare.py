@@ -54,7 +54,7 @@ THREADS = [1, 2]
 # (machine.seconds_per_call): a stall of the shared machine inside one iteration then moves
 # neither side. The spread over rounds, not JMH's error bars, is what the table reports. One cell
 # costs its JVM start (about 1.5 s) plus these iterations; iterations of 160 ms (280 ms for
-# models) keep three rounds of everything under 20 minutes.
+# models) keep three rounds of everything at about 20 minutes.
 JMH = {"kernel": ["-wi", "3", "-w", "400ms", "-i", "5", "-r", "160ms", "-f", "1"],
        "model": ["-wi", "3", "-w", "700ms", "-i", "5", "-r", "280ms", "-f", "1"],
        # The MLP's cells are short calls whose time is mostly the Vector API kernels, and C2 takes

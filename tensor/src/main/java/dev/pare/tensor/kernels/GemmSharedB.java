@@ -89,7 +89,8 @@ final class GemmSharedB {
     /** What each thread runs: every phase in order, taking items until the phase has none left. */
     private void work() {
         Gemm.Workspace ws = Gemm.workspace();
-        float[] ap = ws.packedA(GemmPacking.aBlockSize(operands.aRowChunks(), mb, kb));
+        boolean rowChunks = operands.aRowChunks();
+        float[] ap = ws.packedA(GemmPacking.aBlockSize(rowChunks, mb, kb));
         int base = 0;
         try {
             for (int jc = 0; jc < n; jc += nb) {
@@ -119,7 +120,7 @@ final class GemmSharedB {
                         int ic = (i - base) * mb;
                         int mc = Math.min(mb, m - ic);
                         operands.packA(ic, mc, pc, kc, ap);
-                        Gemm.macroKernel(mc, nc, kc, operands.aRowChunks(), ap, bp, 0, ws.tile, c, co + ic * ldc + jc, ldc, add, finish, jc);
+                        Gemm.macroKernel(mc, nc, kc, rowChunks, ap, bp, 0, ws.tile, c, co + ic * ldc + jc, ldc, add, finish, jc);
                         done.incrementAndGet();
                     }
                     if (!awaitAll(end)) {
