@@ -8,7 +8,8 @@ import dev.pare.tensor.parallel.Parallel;
  * An ungrouped convolution whose filters are tiny ({@code C·k² ≤ }{@link #MAX_TAPS}, such as a
  * 3×3 stem on a grey or RGB image), forward and weight gradient computed directly on
  * phase planes like {@link DepthwiseConvOp}: each output channel is one depthwise-style sweep
- * whose taps run over all input channels.
+ * whose taps run over all input channels. (A 1×1 kernel with stride 1 and no padding is a plain
+ * matrix product and goes to {@code Conv2dOp}'s pointwise route first, however few its channels.)
  * <pre>
  *   out[n, o, y, x] = b[o] + Σ_c Σ_{i,j} W[o, c, i, j] · xpad[n, c, y·s + i·d, x·s + j·d]
  *   dW[o, c, i, j] = Σ_{n, y, x} g[n, o, y, x] · xpad[n, c, y·s + i·d, x·s + j·d],   db[o] = Σ g[n, o, ·, ·]

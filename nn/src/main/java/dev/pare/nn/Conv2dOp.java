@@ -45,9 +45,11 @@ import java.util.Arrays;
  * <p>Depthwise convolutions (one filter per channel) go to {@link DepthwiseConvOp}: for them a
  * matrix multiply would cost more than the arithmetic. Pointwise convolutions (1×1, stride 1, no
  * padding: MobileNet's channel mixers) need no patches at all: {@link #pointwiseForward}
- * multiplies the weight by each sample's {@code [C, H·W]} as it lies. A first layer (few input
- * channels: C·k² ≤ 27) goes to {@link Conv2dFewChannelsOp}, the depthwise machinery with all
- * channels' taps in one sweep.
+ * multiplies the weight by each sample's {@code [C, H·W]} as it lies, also when it has few
+ * channels (a 16 → 32 mixer): the sweep below would copy every plane in and out of its phase
+ * planes and gather dx through the implicit route, where the product reads the planes where they
+ * lie. A first layer (few input channels: C·k² ≤ 27) goes to {@link Conv2dFewChannelsOp}, the
+ * depthwise machinery with all channels' taps in one sweep.
  *
  * <p>On the explicit route the forward pass keeps {@code rows} for the weight gradient: memory for
  * speed, like PyTorch's saved tensors. When no graph is recorded (inference under
@@ -109,11 +111,11 @@ public final class Conv2dOp {
         if (groups == xs[1] && o == groups && ws[2] == ws[3]) {
             return DepthwiseConvOp.conv(g, x, weight, bias);
         }
-        if (Conv2dFewChannelsOp.applies(g, groups, o)) {
-            return Conv2dFewChannelsOp.conv(g, x, weight, bias, o);
-        }
         if (groups == 1 && pointwise(g)) {
             return pointwiseForward(g, x, weight, bias, o);
+        }
+        if (Conv2dFewChannelsOp.applies(g, groups, o)) {
+            return Conv2dFewChannelsOp.conv(g, x, weight, bias, o);
         }
         if (groups == 1) {
             return implicitForward(g, x, weight, bias, o);

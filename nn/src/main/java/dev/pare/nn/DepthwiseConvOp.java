@@ -39,6 +39,13 @@ import java.util.Arrays;
  * here carry that slack). Padding taps read zeros instead of being skipped, and the junk columns
  * of the gradient grid are zeros, so they add nothing (for finite inputs).
  *
+ * <p>The weight gradient needs the input's phase planes again. When it will be asked for (a graph
+ * is recorded and the weight or bias requires a gradient), the forward pass writes each plane's
+ * phase planes into an array of its own and keeps them for the backward pass: about 1.2× the
+ * input's memory (the padding and the junk row), in exchange for a second split of every plane,
+ * which costs more than the multiply-adds that read it. Inference splits into one reused buffer
+ * per thread.
+ *
  * <p>Each output receives its bias and then its taps in row-major filter order, as in the
  * definition. Each plane and each channel's weight gradient belongs to one thread, so the result
  * does not depend on the thread count.
@@ -142,11 +149,17 @@ final class DepthwiseConvOp {
         int planeSize = ph.hs() * ph.ws();
         int margin = Arrays.stream(taps).max().orElse(0);
 
+        // Kept for the weight gradient (see the class comment); fresh arrays are zero, so their
+        // border and slack need no clearing either.
+        boolean keep = Tensor.willRecord(x, weight, bias)
+                && (weight.requiresGrad() || bias != null && bias.requiresGrad());
+        float[][] kept = keep ? new float[n * c][] : null;
         Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
-            float[] planes = new float[room];   // the border and the slack are never written: stay zero
+            float[] shared = keep ? null : new float[room];   // the border and the slack are never written: stay zero
             float[] acc = new float[gridRoom];
             for (int plane = lo; plane < hi; plane++) {
                 int ch = plane % c;
+                float[] planes = keep ? (kept[plane] = new float[room]) : shared;
                 split(xd, xo + (plane / c) * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
                 DepthwiseKernels.forward(planes, taps, kk, wd, ch * kk, bd == null ? 0f : bd[ch], acc, grid);
                 for (int y = 0; y < oh; y++) {
@@ -183,8 +196,11 @@ final class DepthwiseConvOp {
                         int plane = sample * c + ch;
                         toGrid(gd, go + plane * oh * ow, oh, ow, ph.ws(), gGrid, margin);
                         if (needW || needB) {
-                            split(xd, xo + sample * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
-                            DepthwiseKernels.weightGrad(planes, taps, kk, gGrid, margin, grid, partial);
+                            float[] xPlanes = kept != null ? kept[plane] : planes;
+                            if (kept == null) {
+                                split(xd, xo + sample * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
+                            }
+                            DepthwiseKernels.weightGrad(xPlanes, taps, kk, gGrid, margin, grid, partial);
                             // Lanes hold float sums: move them into doubles every few planes.
                             if (sample % FLUSH_EVERY == FLUSH_EVERY - 1) {
                                 DepthwiseKernels.flush(partial, kk, sums);
