@@ -92,7 +92,7 @@ final class BatchNormOp {
             Tensor gc = Conv2dOp.contiguous(gradOut);
             float[] gd = gc.storage();
             int go = gc.offset();
-            float[] dx = input.requiresGrad() ? new float[y.length] : null;
+            float[] dx = input.requiresGrad() ? Tensor.backwardArray(y.length) : null;   // every element written
             float[] dGamma = new float[c];
             float[] dBeta = new float[c];
             Parallel.forRange(c, Parallel.grainFor(2L * n * inner), (lo, hi) -> {

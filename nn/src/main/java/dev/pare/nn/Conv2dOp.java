@@ -241,7 +241,7 @@ public final class Conv2dOp {
             int go = gc.offset();
             Tensor dx = null;
             if (x.requiresGrad()) {
-                float[] dxd = new float[n * c * hw];
+                float[] dxd = Tensor.backwardArray(n * c * hw);   // every element written by the products
                 Parallel.forRange(n, 1, (lo, hi) -> {
                     for (int s = lo; s < hi; s++) {
                         Gemm.gemm(true, false, c, hw, o, wd, wo, c, gd, go + s * o * hw, hw, dxd, s * c * hw, hw,

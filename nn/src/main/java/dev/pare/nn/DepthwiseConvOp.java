@@ -176,7 +176,7 @@ final class DepthwiseConvOp {
             boolean needX = x.requiresGrad();
             boolean needW = weight.requiresGrad();
             boolean needB = bias != null && bias.requiresGrad();
-            float[] dxd = needX ? new float[n * c * h * w] : null;
+            float[] dxd = needX ? Tensor.backwardArray(n * c * h * w) : null;   // every element written by merge
             float[] dwd = new float[c * kk];
             float[] dbd = new float[c];
             // One sweep per channel does all three gradients: each sample's gradient plane is put

@@ -56,7 +56,7 @@ public final class GlobalAvgPool2d extends Module {
         Tensor y = Tensor.wrap(out, 0, s[0], s[1], 1, 1);
         return Tensor.recordOp("globalAvgPool2d", y, gradOut -> {
             float[] g = Conv2dOp.contiguous(gradOut).toArray();
-            float[] dx = new float[planes * inner];
+            float[] dx = Tensor.backwardArray(planes * inner);   // every element written
             Parallel.forRange(planes, Parallel.grainFor(inner), (lo, hi) -> {
                 for (int p = lo; p < hi; p++) {
                     Arrays.fill(dx, p * inner, (p + 1) * inner, g[p] / inner);

@@ -59,6 +59,7 @@ final class Autograd {
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(root, seed);
         // The backward code of each op is itself written with tensor ops; it must not record.
+        BackwardArrays.begin();
         try (GradMode.Scope ignored = GradMode.disable()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
@@ -68,7 +69,8 @@ final class Autograd {
                 }
                 Node node = t.gradFn();
                 if (node == null) {
-                    t.accumulateGrad(g);
+                    t.accumulateGrad(g);   // a copy: g's array is free afterwards
+                    BackwardArrays.release(g, grads.values());
                     continue;
                 }
                 Tensor[] inputGrads = node.backward.apply(g);
@@ -87,7 +89,11 @@ final class Autograd {
                     // another input's gradient (add passes the same tensor to both sides).
                     grads.merge(in, gk, Tensor::add);
                 }
+                // g has been consumed: its array may serve a later op of this pass.
+                BackwardArrays.release(g, grads.values());
             }
+        } finally {
+            BackwardArrays.end();
         }
     }
 

@@ -682,6 +682,23 @@ public final class Tensor {
         return Autograd.willRecord(inputs);
     }
 
+    /**
+     * An array for a gradient that a backward function is about to return, of which it will write
+     * every element. Inside a backward pass it may be the array of a gradient that the pass no
+     * longer needs, with that gradient's values still in it (not zeros); elsewhere, or for small
+     * lengths, it is a new array. The engine recycles only such arrays, once no gradient it still
+     * holds shares them: see {@link BackwardArrays}.
+     *
+     * <p>Trap: never keep the array, or a tensor over it, beyond the backward function's return
+     * value; the engine may hand it to another op once that value has been consumed.
+     */
+    public static float[] backwardArray(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("backwardArray: negative length " + length);
+        }
+        return BackwardArrays.take(length);
+    }
+
     /** Disables graph recording on this thread until the returned scope closes. */
     public static GradMode.Scope noGrad() {
         return GradMode.disable();
