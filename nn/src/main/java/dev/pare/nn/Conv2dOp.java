@@ -328,7 +328,7 @@ public final class Conv2dOp {
         }
         ConvGemm.Geometry adjoint = new ConvGemm.Geometry(g.n(), o, g.outH(), g.outW(), kh, kw, 1, 1,
                 g.dh() * (kh - 1) - g.ph(), g.dw() * (kw - 1) - g.pw(), g.dh(), g.dw());
-        float[] dx = new float[g.n() * c * g.h() * g.w()];
+        float[] dx = Tensor.backwardArray(g.n() * c * g.h() * g.w());   // every element written
         ConvGemm.conv2d(adjoint, gradOut.storage(), gradOut.offset(), gradOut.strides(), c, flipped, 0, null, dx);
         return Tensor.wrap(dx, 0, g.n(), c, g.h(), g.w());
     }

@@ -49,8 +49,11 @@ final class Pooling {
             Tensor gc = Conv2dOp.contiguous(g);
             float[] gd = gc.storage();
             int go = gc.offset();
-            float[] dx = new float[n * c * h * w];
+            // A recycled array, cleared plane by plane by the thread that then scatters into the
+            // plane: the zeroing is shared by the threads and done while the plane is in cache.
+            float[] dx = Tensor.backwardArray(n * c * h * w);
             Parallel.forRange(n * c, Parallel.grainFor((long) h * w), (lo, hi) -> {
+                java.util.Arrays.fill(dx, lo * h * w, hi * h * w, 0f);
                 for (int plane = lo; plane < hi; plane++) {
                     int in0 = plane * h * w;
                     for (int o = plane * oh * ow, end = o + oh * ow; o < end; o++) {
@@ -162,8 +165,9 @@ final class Pooling {
             Tensor gc = Conv2dOp.contiguous(g);
             float[] gd = gc.storage();
             int go = gc.offset();
-            float[] dx = new float[n * c * h * w];
+            float[] dx = Tensor.backwardArray(n * c * h * w);   // cleared per plane, as max pooling's
             Parallel.forRange(n * c, Parallel.grainFor((long) h * w), (lo, hi) -> {
+                java.util.Arrays.fill(dx, lo * h * w, hi * h * w, 0f);
                 for (int plane = lo; plane < hi; plane++) {
                     int in0 = plane * h * w;
                     int o = plane * oh * ow;

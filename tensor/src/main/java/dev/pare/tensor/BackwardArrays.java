@@ -43,6 +43,15 @@ final class BackwardArrays {
     /** Arrays shorter than this are allocated as usual. */
     static final int MIN_LENGTH = 1 << 12;
 
+    /**
+     * With {@code -Dpare.backwardArrays.poison=true} (the test suites set it) every array handed
+     * out during a backward pass is filled with NaN first, new or recycled, so that an op which
+     * asks for one and then leaves some elements unwritten shows NaN in its gradient in every
+     * test, not only when an array happens to be recycled; and arrays of every length are
+     * pooled, so that the small tensors of the tests are recycled too.
+     */
+    static final boolean POISON = Boolean.getBoolean("pare.backwardArrays.poison");
+
     private static final ThreadLocal<Pool> POOL = ThreadLocal.withInitial(Pool::new);
 
     private static final class Pool {
@@ -87,7 +96,7 @@ final class BackwardArrays {
     /** An array of {@code length} floats, recycled with old contents when possible, else new. */
     static float[] take(int length) {
         Pool p = POOL.get();
-        if (p.depth != 1 || length < MIN_LENGTH) {
+        if (p.depth != 1 || length < MIN_LENGTH && !POISON) {   // poisoned, every length is pooled
             return new float[length];
         }
         ArrayDeque<Free> q = p.free.get(length);
@@ -97,6 +106,9 @@ final class BackwardArrays {
         }
         if (a == null) {
             a = new float[length];
+        }
+        if (POISON) {
+            java.util.Arrays.fill(a, Float.NaN);
         }
         p.issued.put(a, Boolean.TRUE);
         return a;

@@ -41,7 +41,7 @@ final class GradCheck {
                 double num = (loss(f, leaves, i, values, shape, j, up, w)
                         - loss(f, leaves, i, values, shape, j, down, w)) / ((double) up - down);
                 double got = analytic == null ? 0 : analytic.reshape(-1).get(j);
-                if (Math.abs(num - got) > ATOL + RTOL * Math.abs(num)) {
+                if (!(Math.abs(num - got) <= ATOL + RTOL * Math.abs(num))) {   // NaN fails too
                     fail(what + ": d/d input " + i + " (shape " + TestTensors.str(shape) + ") at flat index " + j
                             + ": autograd " + got + " but central difference " + num);
                 }
