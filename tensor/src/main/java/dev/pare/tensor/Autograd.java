@@ -74,10 +74,16 @@ final class Autograd {
                     continue;
                 }
                 Tensor[] inputGrads = node.backward.apply(g);
+                // Gradients no one will read once the loop below has filed the rest: those for
+                // inputs that need none, and both terms of every sum.
+                List<Tensor> dropped = new ArrayList<>(0);
                 for (int k = 0; k < node.inputs.length; k++) {
                     Tensor in = node.inputs[k];
                     Tensor gk = inputGrads[k];
                     if (in == null || gk == null || !in.requiresGrad()) {
+                        if (gk != null) {
+                            dropped.add(gk);
+                        }
                         continue;
                     }
                     if (!java.util.Arrays.equals(gk.shape(), in.shape())) {
@@ -87,10 +93,20 @@ final class Autograd {
                     }
                     // Sum over every use; never add in place, since gk may be shared with
                     // another input's gradient (add passes the same tensor to both sides).
+                    Tensor earlier = grads.get(in);
                     grads.merge(in, gk, Tensor::add);
+                    if (earlier != null) {
+                        dropped.add(earlier);
+                        dropped.add(gk);
+                    }
                 }
-                // g has been consumed: its array may serve a later op of this pass.
+                // g has been consumed, and the dropped gradients are dead: their arrays may serve
+                // a later op of this pass. Only now, after everything is filed: add returns g for
+                // both inputs, and freeing it after the first would hand out what the second files.
                 BackwardArrays.release(g, grads.values());
+                for (Tensor d : dropped) {
+                    BackwardArrays.release(d, grads.values());
+                }
             }
         } finally {
             BackwardArrays.end();

@@ -34,7 +34,8 @@ import java.util.Map;
  * training step asks for the same lengths); those the next pass does not take are dropped at its
  * end, so the pool never holds more than one pass's gradients, and it holds them softly: the
  * garbage collector may take them back when memory runs short. A backward pass started inside
- * another one (from a backward function) neither takes nor frees. Small arrays are not pooled: a
+ * another one on the same thread (from a backward function) neither takes nor frees; one on a
+ * {@code Parallel} worker uses that thread's own pool. Small arrays are not pooled: a
  * thread allocates them from its own buffer faster than a lookup.
  */
 final class BackwardArrays {
@@ -93,6 +94,19 @@ final class BackwardArrays {
         }
     }
 
+    /** The arrays this thread's pool holds free (not yet collected): for the tests. */
+    static int freeArrays() {
+        int count = 0;
+        for (ArrayDeque<Free> q : POOL.get().free.values()) {
+            for (Free f : q) {
+                if (f.array().get() != null) {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
     /** An array of {@code length} floats, recycled with old contents when possible, else new. */
     static float[] take(int length) {
         Pool p = POOL.get();
@@ -116,10 +130,10 @@ final class BackwardArrays {
 
     /**
      * Frees {@code used}'s array if this pool issued it and no gradient still waiting to be
-     * consumed ({@code pending}) shares it. Called once {@code used}'s consumer has returned and
-     * its results have been filed as pending (so an input's gradient that is {@code used} itself,
-     * or a view of it, keeps the array); a result dropped instead (its input needs no gradient, or
-     * it was summed into a new tensor) holds nothing anyone will read.
+     * consumed ({@code pending}) shares it. The engine calls it for a gradient once its consumer
+     * has returned and the results have been filed as pending (so an input's gradient that is
+     * {@code used} itself, or a view of it, keeps the array), and for each result it dropped
+     * instead (its input needs no gradient, or it was summed into a new tensor).
      */
     static void release(Tensor used, Iterable<Tensor> pending) {
         Pool p = POOL.get();
