@@ -66,14 +66,13 @@ final class BackwardArrays {
 
     private record Free(SoftReference<float[]> array, int pass) {}
 
-    /** Called by the engine as a pass starts; returns whether this pass owns the pool. */
-    static boolean begin() {
+    /** Called by the engine as a pass starts; only the outermost pass on a thread uses the pool. */
+    static void begin() {
         Pool p = POOL.get();
         p.depth++;
         if (p.depth == 1) {
             p.pass++;
         }
-        return p.depth == 1;
     }
 
     /** Called by the engine as a pass ends (also when it throws). */
