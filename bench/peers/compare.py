@@ -136,7 +136,7 @@ def jmh(include, params, plan, kind, avx2, extra_jvm=()):
     """Runs the JMH benchmarks matching `include` and returns JMH's JSON results."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name
-    cmd = ["java", "-jar", machine.JAR, include, *plan.jmh(kind), "-foe", "true", "-rf", "json", "-rff", path,
+    cmd = [machine.JAVA, "-jar", machine.JAR, include, *plan.jmh(kind), "-foe", "true", "-rf", "json", "-rff", path,
            "-jvmArgsAppend", " ".join(machine.jvm_flags(avx2) + list(extra_jvm))]
     for name, values in params.items():
         if values:
@@ -359,6 +359,8 @@ def main(argv):
     ap.add_argument("--quick", action="store_true", help="a smoke test: 1 round, a few cells, short iterations")
     ap.add_argument("--only", default=",".join(SECTIONS), help="sections, comma-separated: " + ",".join(SECTIONS))
     ap.add_argument("--avx2", action="store_true", help="Pare at 256 bits, every peer capped at AVX2")
+    ap.add_argument("--java", default=None,
+                    help="the java executable for Pare, e.g. another JDK's bin/java (default: $PARE_JAVA, else java on the PATH)")
     ap.add_argument("--log", default=None, help="JSON-lines log of every measurement (default bench/target/compare-<time>.jsonl)")
     ap.add_argument("--from", dest="logs", nargs="+", help="print the table of these logs and exit")
     # Single rows, for a short paired run while working on one kernel (e.g. under a tool that
@@ -369,6 +371,8 @@ def main(argv):
     ap.add_argument("--mlp-cells", default=None,
                     help="mlp rows only, MlpBenchmark methods: trainStep,forwardBatch1,forwardBatch256")
     args = ap.parse_args(argv)
+    if args.java:
+        machine.JAVA = args.java
     if args.logs:
         print(table(*read_logs(args.logs)))
         return

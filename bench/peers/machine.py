@@ -29,6 +29,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 JAR = os.path.join(ROOT, "bench", "target", "benchmarks.jar")
+# The java that runs Pare (and JMH's forks, which reuse the java that started JMH). The Vector API
+# compiles differently from one JDK to the next, so the machine line names the JDK too.
+JAVA = os.environ.get("PARE_JAVA", "java")
 PY = "/usr/bin/python3"
 
 # OpenBLAS's kernel names whose SGEMM uses 512-bit registers (0.3.21: Cooperlake and
@@ -75,7 +78,7 @@ def pare_info(avx2=False):
     """Pare's vector width and CNN parameter counts, from dev.pare.bench.PeerInfo in the JMH jar."""
     if not os.path.exists(JAR):
         sys.exit(f"{JAR} is missing: build it with  mvn -q -pl bench -am package -DskipTests")
-    out = subprocess.run(["java", *jvm_flags(avx2), "-cp", JAR, "dev.pare.bench.PeerInfo"],
+    out = subprocess.run([JAVA, *jvm_flags(avx2), "-cp", JAR, "dev.pare.bench.PeerInfo"],
                          capture_output=True, text=True, check=True).stdout
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
@@ -271,7 +274,8 @@ def machine_line(avx2=False, pare=None, openblas=True, torch=None):
     flags = cpu_flags()
     parts = [f"{cpu_model()}, {os.cpu_count()} CPUs ({' '.join(f for f in SHOWN_FLAGS if f in flags)})"]
     if pare:
-        parts.append(f"Pare {pare['vector']}" + (" (forced by -Dpare.vector.bits=256)" if avx2 else ""))
+        parts.append(f"Pare {pare['vector']}" + (" (forced by -Dpare.vector.bits=256)" if avx2 else "")
+                     + (f" on {pare['java']}" if "java" in pare else ""))
     if openblas:
         native, version = native_openblas()
         names = [n for n, _ in openblas_kernels(avx2)]

@@ -5,5 +5,12 @@
  * name, e.g. {@code java -jar bench/target/benchmarks.jar GemmBenchmark}. Each benchmark class
  * says in its Javadoc what it measures and how long it takes. Start with {@link
  * dev.pare.bench.GemmBenchmark}.
+ *
+ * <p>A few classes are plain {@code main} programs rather than JMH benchmarks, for questions a JMH
+ * mean answers badly on a shared machine: {@link dev.pare.bench.CnnStepTimes} (the distribution of
+ * a CNN's training steps, to compare two builds), {@link dev.pare.bench.CnnLayerProfile} (a step's
+ * time per layer) and {@link dev.pare.bench.TransposedBCost} (what packing a transposed B costs
+ * the GEMM). {@link dev.pare.bench.PeerInfo} tells the peer scripts in {@code bench/peers} about
+ * this machine.
  */
 package dev.pare.bench;
