@@ -76,7 +76,8 @@ public final class Gemm {
         if (work > 0 && (work <= GemmBlocking.DIRECT_MAX_WORK || m == 1 || n == 1)) {
             // The direct path finishes each block of C, then the epilogue goes over it while it is
             // still in cache.
-            if (!parallel(work)) {
+            boolean vector = m == 1 || n == 1;
+            if (!(vector ? parallelMatrixVector(work * Float.BYTES) : parallel(work))) {
                 GemmDirect.block(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
                 finish(epilogue, c, co, ldc, 0, m, 0, n);
             } else if (m == 1) {
@@ -216,6 +217,11 @@ public final class Gemm {
 
     private static boolean parallel(long work) {
         return work >= GemmBlocking.PARALLEL_MIN_WORK && Parallel.threads() > 1;
+    }
+
+    /** Whether a matrix-vector product over {@code matrixBytes} of matrix is split over threads. */
+    static boolean parallelMatrixVector(long matrixBytes) {
+        return matrixBytes >= GemmBlocking.GEMV_PARALLEL_MIN_BYTES && Parallel.threads() > 1;
     }
 
     /** The blocked loops of the class comment, over rows [i0, i1) and columns [j0, j1) of C. */
