@@ -177,7 +177,7 @@ final class MatMulOp {
     /**
      * Multiply-adds per product below which a batch of products is split over threads by product
      * (Gemm splits one product only from 2^22 on, GemmBlocking.PARALLEL_MIN_WORK; a
-     * matrix-vector product from GemmBlocking.GEMV_PARALLEL_MIN_BYTES of matrix).
+     * matrix-vector product from GemmBlocking.GEMV_PARALLEL_MIN_WORK).
      */
     private static final long SPLIT_BATCH_BELOW = 1L << 22;
 

@@ -77,7 +77,7 @@ public final class Gemm {
             // The direct path finishes each block of C, then the epilogue goes over it while it is
             // still in cache.
             boolean vector = m == 1 || n == 1;
-            if (!(vector ? parallelMatrixVector(work * Float.BYTES) : parallel(work))) {
+            if (!(vector ? parallelMatrixVector(work) : parallel(work))) {
                 GemmDirect.block(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
                 finish(epilogue, c, co, ldc, 0, m, 0, n);
             } else if (m == 1) {
@@ -219,9 +219,9 @@ public final class Gemm {
         return work >= GemmBlocking.PARALLEL_MIN_WORK && Parallel.threads() > 1;
     }
 
-    /** Whether a matrix-vector product over {@code matrixBytes} of matrix is split over threads. */
-    static boolean parallelMatrixVector(long matrixBytes) {
-        return matrixBytes >= GemmBlocking.GEMV_PARALLEL_MIN_BYTES && Parallel.threads() > 1;
+    /** Whether a matrix-vector product of {@code work} multiply-adds is split over threads. */
+    static boolean parallelMatrixVector(long work) {
+        return work >= GemmBlocking.GEMV_PARALLEL_MIN_WORK && Parallel.threads() > 1;
     }
 
     /** The blocked loops of the class comment, over rows [i0, i1) and columns [j0, j1) of C. */

@@ -76,16 +76,19 @@ record GemmBlocking(int kc, int mc, int nc) {
 
     /**
      * A matrix-vector product (one row or one column of C) runs on several threads from this many
-     * bytes of matrix on: 512 KiB, a 256 × 512 float matrix or a 1024 × 512 int8 one. Such a
-     * product uses each matrix element once, so its time is set by the bytes it reads, not by its
-     * multiply-adds: 2²² multiply-adds, the threshold above, would be 16 MB of floats, tens of
-     * microseconds on each of two cores. Half of 512 KiB takes one core a few microseconds to
-     * read, more than handing it to a worker that is still polling for work costs (a cache-line
-     * transfer), and when the worker is asleep the caller takes its half back rather than wait
-     * ({@code WorkerPool}), so a split costs little even then. Each output is still one thread's
-     * whole sum, so the bits do not depend on the thread count.
+     * multiply-adds on: 2¹⁷, a float matrix of 512 KiB. Such a product uses each matrix element
+     * once, so its time is set by the bytes it reads rather than by its arithmetic, and 2²²
+     * multiply-adds (the threshold above) would be 16 MB of floats, tens of microseconds on each
+     * of two cores. Half of 512 KiB takes one core a few microseconds to read, more than handing
+     * it to a worker that is still polling for work costs (a cache-line transfer); and when the
+     * worker is asleep the caller takes its half back rather than wait ({@code WorkerPool}), so a
+     * split costs little even then. The int8 kernels ({@link Int8Gemv}, {@link Int8WeightGemv})
+     * split at the same count: they read a quarter of the bytes, but widening each weight costs
+     * them more instructions than a float multiply-add, so that with 256-bit vectors one of their
+     * multiply-adds takes about as long as a float one read from cache. Each output is still one
+     * thread's whole sum, so the bits do not depend on the thread count.
      */
-    static final long GEMV_PARALLEL_MIN_BYTES = 512 * 1024;
+    static final long GEMV_PARALLEL_MIN_WORK = 1L << 17;
 
     /**
      * From this many multiply-adds on (1024³ / 2), work is handed out in small items taken

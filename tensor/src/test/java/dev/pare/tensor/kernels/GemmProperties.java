@@ -194,19 +194,19 @@ class GemmProperties {
 
     /**
      * Matrix-vector products split over threads from a much smaller size than other products
-     * (they read 4 bytes per multiply-add): from {@code GEMV_PARALLEL_MIN_BYTES} of matrix on.
+     * (they read 4 bytes per multiply-add): from {@code GEMV_PARALLEL_MIN_WORK} multiply-adds on.
      * Just above it, in each of the four layouts and both orientations, they still equal the
      * scalar twin and give the same bits on 1, 2 and 3 threads.
      */
     @Example
     void matrixVectorProductsLargeEnoughToSplitGiveTheSameBitsOnAnyThreadCount() {
         int len = 1001;
-        int k = (int) (GemmBlocking.GEMV_PARALLEL_MIN_BYTES / Float.BYTES / len) + 3;
+        int k = (int) (GemmBlocking.GEMV_PARALLEL_MIN_WORK / len) + 3;
         assertTrue((long) len * k < GemmBlocking.PARALLEL_MIN_WORK, "would split as a matrix product anyway");
         for (boolean ta : new boolean[] {false, true}) {
             for (boolean tb : new boolean[] {false, true}) {
                 for (Case c : new Case[] {new Case(ta, tb, 1, len, k, 0, false, 21), new Case(ta, tb, len, 1, k, 0, true, 22)}) {
-                    assertTrue(4L * c.m * c.n * c.k >= GemmBlocking.GEMV_PARALLEL_MIN_BYTES, "too small to split");
+                    assertTrue((long) c.m * c.n * c.k >= GemmBlocking.GEMV_PARALLEL_MIN_WORK, "too small to split");
                     c.check();
                     assertSameBitsOnOneTwoAndThreeThreads(c);
                 }

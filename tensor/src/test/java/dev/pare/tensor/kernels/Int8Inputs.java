@@ -20,11 +20,11 @@ final class Int8Inputs {
      * block, so that a piece ends in a partial block.
      */
     static final int SPLIT_ROWS = 1027;
-    static final int SPLIT_COLS = 517;
+    static final int SPLIT_COLS = 131;
 
     static {
-        if ((long) SPLIT_ROWS * SPLIT_COLS < GemmBlocking.GEMV_PARALLEL_MIN_BYTES) {
-            throw new AssertionError("the split shape must reach GemmBlocking.GEMV_PARALLEL_MIN_BYTES");
+        if ((long) SPLIT_ROWS * SPLIT_COLS < GemmBlocking.GEMV_PARALLEL_MIN_WORK) {
+            throw new AssertionError("the split shape must reach GemmBlocking.GEMV_PARALLEL_MIN_WORK");
         }
     }
 
