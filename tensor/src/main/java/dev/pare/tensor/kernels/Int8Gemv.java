@@ -125,9 +125,9 @@ public final class Int8Gemv {
     /**
      * Runs {@code rowRange} over rows [0, rows) of a rows × cols matrix-vector product: on the
      * calling thread, or, from the multiply-adds at which the fp32 matrix-vector product splits
-     * ({@link GemmBlocking#GEMV_PARALLEL_MIN_WORK}), over {@link Parallel}'s threads in whole blocks of {@code block} rows. Each row is then one
-     * thread's sum, computed as on one thread, so the bits never depend on the thread count.
-     * {@link Int8WeightGemv} splits the same way.
+     * ({@link GemmBlocking#GEMV_PARALLEL_MIN_WORK}), over {@link Parallel}'s threads in whole
+     * blocks of {@code block} rows. Each row is then one thread's sum, computed as on one thread,
+     * so the bits never depend on the thread count. {@link Int8WeightGemv} splits the same way.
      */
     static void overRows(int rows, int cols, int block, Parallel.RangeBody rowRange) {
         if (!Gemm.parallelMatrixVector((long) rows * cols)) {
