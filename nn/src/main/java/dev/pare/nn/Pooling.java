@@ -3,6 +3,7 @@ package dev.pare.nn;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.PoolKernels;
 import dev.pare.tensor.parallel.Parallel;
+import java.util.Arrays;
 
 /**
  * Max and average pooling over {@code k × k} windows, forward beside backward, as differentiable
@@ -53,7 +54,7 @@ final class Pooling {
             // plane: the zeroing is shared by the threads and done while the plane is in cache.
             float[] dx = Tensor.backwardArray(n * c * h * w);
             Parallel.forRange(n * c, Parallel.grainFor((long) h * w), (lo, hi) -> {
-                java.util.Arrays.fill(dx, lo * h * w, hi * h * w, 0f);
+                Arrays.fill(dx, lo * h * w, hi * h * w, 0f);
                 for (int plane = lo; plane < hi; plane++) {
                     int in0 = plane * h * w;
                     for (int o = plane * oh * ow, end = o + oh * ow; o < end; o++) {
@@ -167,7 +168,7 @@ final class Pooling {
             int go = gc.offset();
             float[] dx = Tensor.backwardArray(n * c * h * w);   // cleared per plane, as max pooling's
             Parallel.forRange(n * c, Parallel.grainFor((long) h * w), (lo, hi) -> {
-                java.util.Arrays.fill(dx, lo * h * w, hi * h * w, 0f);
+                Arrays.fill(dx, lo * h * w, hi * h * w, 0f);
                 for (int plane = lo; plane < hi; plane++) {
                     int in0 = plane * h * w;
                     int o = plane * oh * ow;

@@ -2,6 +2,7 @@ package dev.pare.tensor;
 
 import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -121,7 +122,7 @@ final class BackwardArrays {
             a = new float[length];
         }
         if (POISON) {
-            java.util.Arrays.fill(a, Float.NaN);
+            Arrays.fill(a, Float.NaN);
         }
         p.issued.put(a, Boolean.TRUE);
         return a;

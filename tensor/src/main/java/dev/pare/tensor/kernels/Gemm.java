@@ -76,8 +76,8 @@ public final class Gemm {
         if (work > 0 && (work <= GemmBlocking.DIRECT_MAX_WORK || m == 1 || n == 1)) {
             // The direct path finishes each block of C, then the epilogue goes over it while it is
             // still in cache.
-            boolean vector = m == 1 || n == 1;
-            if (!(vector ? parallelMatrixVector(work) : parallel(work))) {
+            boolean split = m == 1 || n == 1 ? parallelMatrixVector(work) : parallel(work);
+            if (!split) {
                 GemmDirect.block(transA, transB, 0, m, 0, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
                 finish(epilogue, c, co, ldc, 0, m, 0, n);
             } else if (m == 1) {
