@@ -8,11 +8,12 @@ import dev.pare.tensor.parallel.Parallel;
  * Is this machine quiet? One n³ product, repeated for a number of seconds in one JVM with the
  * same arrays, the same thread and the same compiled code, printed as GFLOP/s per 0.3 s slice.
  *
- * <p>On a quiet machine the slices after the first second (interpreter and JIT) are flat to a
- * few per cent. When they step down by a fifth for seconds at a time and back, the steps come
- * from outside the JVM (other work on the host's cores or memory), since nothing inside it
- * changed between slices. A JMH fork that lands in such a stretch is a "slow fork", and no
- * change to Pare's code moves it (docs/matmul.md, "Results against OpenBLAS").
+ * <p>After the first second (interpreter and JIT) nothing inside the JVM changes between slices,
+ * so when the slices step down by a fifth and back, the steps come from outside it: other work
+ * on the host's cores or caches. A stretch can also stay low for tens of seconds, flat, so one
+ * run proves little; two runs a minute apart that agree within a few per cent, at the level of
+ * the machine's best, do. A JMH fork that lands in a low stretch is a "slow fork", and no change
+ * to Pare's code moves it (docs/matmul.md, "Results against OpenBLAS").
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.pare.bench.GemmTimeline [n] [seconds] [threads]
