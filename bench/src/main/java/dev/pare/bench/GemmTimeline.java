@@ -1,8 +1,8 @@
 package dev.pare.bench;
 
-import dev.pare.tensor.Rng;
 import dev.pare.tensor.kernels.Gemm;
 import dev.pare.tensor.parallel.Parallel;
+import java.util.SplittableRandom;
 
 /**
  * Is this machine quiet? One n³ product, repeated for a number of seconds in one JVM with the
@@ -34,14 +34,10 @@ public final class GemmTimeline {
                     + n + ", " + seconds + ", " + threads);
         }
         Parallel.setThreads(threads);
-        Rng rng = new Rng(11);
-        float[] a = new float[n * n];
-        float[] b = new float[n * n];
+        SplittableRandom rnd = new SplittableRandom(11);
+        float[] a = GemmBenchData.random(rnd, n * n);
+        float[] b = GemmBenchData.random(rnd, n * n);
         float[] c = new float[n * n];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) rng.nextGaussian();
-            b[i] = (float) rng.nextGaussian();
-        }
         double flop = 2.0 * n * n * n;
         System.out.printf("GemmTimeline: %d³, %d thread(s), JDK %s; GFLOP/s per 0.3 s slice:%n",
                 n, threads, System.getProperty("java.version"));

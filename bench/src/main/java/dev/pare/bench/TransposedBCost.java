@@ -1,8 +1,8 @@
 package dev.pare.bench;
 
-import dev.pare.tensor.Rng;
 import dev.pare.tensor.kernels.Gemm;
 import dev.pare.tensor.parallel.Parallel;
+import java.util.SplittableRandom;
 
 /**
  * What a transposed B costs: the MLP's input-gradient product dY·Wᵀ (128 × 256 by 256 × 784,
@@ -31,10 +31,10 @@ public final class TransposedBCost {
             throw new IllegalArgumentException("TransposedBCost: need threads >= 1 and turns >= 2; got " + threads + ", " + turns);
         }
         Parallel.setThreads(threads);
-        Rng rng = new Rng(7);
-        float[] dy = random(rng, M * K);
-        float[] w = random(rng, N * K);          // W as the layer holds it: [N, K], so B = Wᵀ
-        float[] wt = new float[K * N];           // the same B stored as [K, N]
+        SplittableRandom rnd = new SplittableRandom(7);
+        float[] dy = GemmBenchData.random(rnd, M * K);
+        float[] w = GemmBenchData.random(rnd, N * K);   // W as the layer holds it: [N, K], so B = Wᵀ
+        float[] wt = new float[K * N];                  // the same B stored as [K, N]
         for (int i = 0; i < N; i++) {
             for (int j = 0; j < K; j++) {
                 wt[j * N + i] = w[i * K + j];
@@ -65,13 +65,5 @@ public final class TransposedBCost {
         System.out.printf("  B transposed (Wᵀ):  %6.1f µs  %5.1f GFLOP/s%n", best[0] / 1e3, flop / best[0]);
         System.out.printf("  B untransposed:     %6.1f µs  %5.1f GFLOP/s%n", best[1] / 1e3, flop / best[1]);
         System.out.printf("  the transpose costs %.1f µs%n", (best[0] - best[1]) / 1e3);
-    }
-
-    private static float[] random(Rng rng, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) rng.nextGaussian();
-        }
-        return x;
     }
 }

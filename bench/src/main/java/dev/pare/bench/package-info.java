@@ -11,7 +11,7 @@
  * a CNN's training steps, to compare two builds), {@link dev.pare.bench.CnnLayerProfile} (a step's
  * time per layer), {@link dev.pare.bench.TransposedBCost} (what packing a transposed B costs
  * the GEMM) and {@link dev.pare.bench.GemmTimeline} (whether the machine is quiet: one product's
- * speed, slice by slice, in one JVM). {@link dev.pare.bench.PeerInfo} tells the peer scripts in {@code bench/peers} about
- * this machine.
+ * speed, slice by slice, in one JVM). {@link dev.pare.bench.PeerInfo} tells the peer scripts in
+ * {@code bench/peers} about this machine.
  */
 package dev.pare.bench;
