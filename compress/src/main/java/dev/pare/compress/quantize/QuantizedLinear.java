@@ -3,6 +3,7 @@ package dev.pare.compress.quantize;
 import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.GemmEpilogue;
 import dev.pare.tensor.kernels.Int8Gemv;
 import dev.pare.tensor.kernels.Int8WeightGemm;
 import dev.pare.tensor.kernels.Int8WeightGemv;
@@ -122,32 +123,32 @@ public final class QuantizedLinear extends Module {
         int xo = xc.offset();
         int batch = x.numel() / inFeatures;
         float[] y = new float[batch * outFeatures];
+        // The kernels add the bias themselves, to each row or tile of y as they finish it: no
+        // separate pass over y.
         if (batch == 1 && !input.quantizes()) {
-            Int8WeightGemv.gemv(weight, 0, outFeatures, inFeatures, weightScales, xd, xo, y, 0);
+            Int8WeightGemv.gemv(weight, 0, outFeatures, inFeatures, weightScales, xd, xo, bias, y, 0);
         } else if (batch == 1) {
             QuantParams p = input.paramsFor(xd, xo, inFeatures, this);
             byte[] xq = new byte[inFeatures];
             QuantizeKernels.quantize(xd, xo, xq, 0, inFeatures, p.scale(), p.zeroPoint());
             Int8Gemv.gemv(weight, 0, outFeatures, inFeatures, weightScales, rowSums, xq, 0, p.scale(), p.zeroPoint(),
-                    y, 0, new int[outFeatures]);
+                    bias, y, 0, new int[outFeatures]);
         } else if (batch > 1 && !input.quantizes()) {
             Int8WeightGemm.gemm(batch, outFeatures, inFeatures, xd, xo, inFeatures, weight, 0, weightScales,
-                    y, 0, outFeatures, false);
+                    y, 0, outFeatures, false, epilogue());
         } else if (batch > 1) {
             QuantParams p = input.paramsFor(xd, xo, batch * inFeatures, this);
             Int8WeightGemm.gemmQuantizedInput(batch, outFeatures, inFeatures, xd, xo, inFeatures, p.scale(),
-                    p.zeroPoint(), weight, 0, weightScales, y, 0, outFeatures, false);
-        }
-        if (bias != null) {
-            for (int b = 0; b < batch; b++) {
-                for (int r = 0; r < outFeatures; r++) {
-                    y[b * outFeatures + r] += bias[r];
-                }
-            }
+                    p.zeroPoint(), weight, 0, weightScales, y, 0, outFeatures, false, epilogue());
         }
         int[] shape = x.shape().clone();
         shape[shape.length - 1] = outFeatures;
         return Tensor.wrap(y, 0, shape);
+    }
+
+    /** The bias as the batched product's epilogue ({@link GemmEpilogue}: C + bias, as a separate pass would give). */
+    private GemmEpilogue epilogue() {
+        return bias == null ? GemmEpilogue.NONE : new GemmEpilogue(bias, 0, false);
     }
 
     /** {@code QuantizedLinear(in -> out, mode)}. */

@@ -62,9 +62,23 @@ public final class Int8WeightGemm {
      */
     public static void gemm(int batch, int out, int in, float[] x, int xo, int ldx,
                             byte[] w, int wo, float[] wScales, float[] c, int co, int ldc, boolean accumulate) {
+        gemm(batch, out, in, x, xo, ldx, w, wo, wScales, c, co, ldc, accumulate, GemmEpilogue.NONE);
+    }
+
+    /**
+     * {@link #gemm(int, int, int, float[], int, int, byte[], int, float[], float[], int, int, boolean)}
+     * followed by {@code epilogue} on every element of C (a layer's bias, and ReLU), applied by
+     * {@link Gemm} to each tile as it is finished, as for {@link Gemm#gemm}.
+     *
+     * @throws IllegalArgumentException as the plain form, or if the bias does not cover out columns
+     */
+    public static void gemm(int batch, int out, int in, float[] x, int xo, int ldx,
+                            byte[] w, int wo, float[] wScales, float[] c, int co, int ldc, boolean accumulate,
+                            GemmEpilogue epilogue) {
         check(batch, out, in, x, xo, ldx, w, wo, wScales, c, co, ldc);
+        epilogue.check(out);
         Gemm.packedProduct(batch, out, in, new GemmOperands.Int8Weights(x, xo, ldx, false, 1f, 0, w, wo, in, wScales),
-                c, co, ldc, accumulate);
+                c, co, ldc, accumulate, GemmBlocking.DEFAULT, epilogue);
     }
 
     /**
@@ -78,11 +92,23 @@ public final class Int8WeightGemm {
     public static void gemmQuantizedInput(int batch, int out, int in, float[] x, int xo, int ldx,
                                           float xScale, int xZeroPoint, byte[] w, int wo, float[] wScales,
                                           float[] c, int co, int ldc, boolean accumulate) {
+        gemmQuantizedInput(batch, out, in, x, xo, ldx, xScale, xZeroPoint, w, wo, wScales, c, co, ldc, accumulate,
+                GemmEpilogue.NONE);
+    }
+
+    /**
+     * {@link #gemmQuantizedInput(int, int, int, float[], int, int, float, int, byte[], int, float[], float[], int, int, boolean)}
+     * followed by {@code epilogue}, as {@link #gemm(int, int, int, float[], int, int, byte[], int, float[], float[], int, int, boolean, GemmEpilogue)}.
+     */
+    public static void gemmQuantizedInput(int batch, int out, int in, float[] x, int xo, int ldx,
+                                          float xScale, int xZeroPoint, byte[] w, int wo, float[] wScales,
+                                          float[] c, int co, int ldc, boolean accumulate, GemmEpilogue epilogue) {
         QuantizeKernels.checkParams("int8 weight gemm", xScale, xZeroPoint, QuantizeKernels.QMIN, QuantizeKernels.QMAX);
         check(batch, out, in, x, xo, ldx, w, wo, wScales, c, co, ldc);
+        epilogue.check(out);
         Gemm.packedProduct(batch, out, in,
                 new GemmOperands.Int8Weights(x, xo, ldx, true, xScale, xZeroPoint, w, wo, in, wScales),
-                c, co, ldc, accumulate);
+                c, co, ldc, accumulate, GemmBlocking.DEFAULT, epilogue);
     }
 
     private static void check(int batch, int out, int in, float[] x, int xo, int ldx,

@@ -60,6 +60,18 @@ public final class Int8WeightGemv {
      */
     public static void gemv(byte[] w, int wo, int rows, int cols, float[] wScales,
                             float[] x, int xo, float[] y, int yo) {
+        gemv(w, wo, rows, cols, wScales, x, xo, null, y, yo);
+    }
+
+    /**
+     * {@link #gemv(byte[], int, int, int, float[], float[], int, float[], int)} plus
+     * {@code bias[r]} on each row when {@code bias} is not null, added by the thread that computed
+     * the row: the same floats as adding it afterwards, without a serial pass over y.
+     *
+     * @throws IllegalArgumentException if an array is too short for the shape
+     */
+    public static void gemv(byte[] w, int wo, int rows, int cols, float[] wScales,
+                            float[] x, int xo, float[] bias, float[] y, int yo) {
         if (rows < 0 || cols < 0 || (long) rows * cols > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("int8 weight gemv: bad shape [" + rows + ", " + cols + "]");
         }
@@ -69,7 +81,17 @@ public final class Int8WeightGemv {
         if (wScales.length < rows) {
             throw new IllegalArgumentException("int8 weight gemv: " + rows + " rows but " + wScales.length + " scales");
         }
-        Int8Gemv.overRows(rows, cols, ROW_BLOCK, (r0, r1) -> rowRange(w, wo, r0, r1, cols, wScales, x, xo, y, yo));
+        if (bias != null && bias.length < rows) {
+            throw new IllegalArgumentException("int8 weight gemv: " + rows + " rows but " + bias.length + " biases");
+        }
+        Int8Gemv.overRows(rows, cols, ROW_BLOCK, (r0, r1) -> {
+            rowRange(w, wo, r0, r1, cols, wScales, x, xo, y, yo);
+            if (bias != null) {
+                for (int r = r0; r < r1; r++) {
+                    y[yo + r] += bias[r];
+                }
+            }
+        });
     }
 
     /** {@link #gemv} for rows [r0, r1), unchecked. */

@@ -217,6 +217,41 @@ class Int8GemvProperties {
     }
 
     @Test
+    void gemvWithABiasEqualsTheScalarTwinPlusTheBiasBitForBitOnAnyThreadCount() {
+        int rows = Int8Inputs.SPLIT_ROWS;
+        int cols = Int8Inputs.SPLIT_COLS;
+        Rng rng = new Rng(11);
+        byte[] w = Int8Inputs.bytes(rng, Fill.RANDOM, 0, rows * cols);
+        byte[] x = Int8Inputs.bytes(rng, Fill.RANDOM, 0, cols);
+        float[] wScales = new float[rows];
+        float[] bias = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            wScales[r] = 0.001f + rng.nextFloat() * 0.1f;
+            bias[r] = rng.nextFloat() * 4 - 2;
+        }
+        int[] rowSums = new int[rows];
+        Int8Gemv.rowSums(w, 0, rows, cols, rowSums, 0);
+        float[] expected = new float[rows];
+        Int8Gemv.gemvScalar(w, 0, rows, cols, wScales, rowSums, x, 0, 0.05f, -7, expected, 0);
+        for (int r = 0; r < rows; r++) {
+            expected[r] += bias[r];
+        }
+        for (int t = 1; t <= 3; t++) {
+            float[] actual = Int8Inputs.onThreads(t, () -> {
+                float[] y = new float[rows + 1];
+                Int8Gemv.gemv(w, 0, rows, cols, wScales, rowSums, x, 0, 0.05f, -7, bias, y, 1, new int[rows]);
+                return y;
+            });
+            assertEquals(0f, actual[0], "wrote before y");
+            for (int r = 0; r < rows; r++) {
+                assertEquals(Float.floatToRawIntBits(expected[r]), Float.floatToRawIntBits(actual[r + 1]),
+                        "gemv with bias, " + t + " threads, row " + r + ": twin + bias " + expected[r] + ", kernel "
+                        + actual[r + 1] + Int8Inputs.species());
+            }
+        }
+    }
+
+    @Test
     void badShapesAreRejectedWithTheirNames() {
         byte[] w = new byte[10];
         byte[] x = new byte[4];
@@ -226,5 +261,8 @@ class Int8GemvProperties {
         e = assertThrows(IllegalArgumentException.class,
                 () -> Int8Gemv.gemv(w, 0, 2, 4, new float[1], new int[2], x, 0, 1f, 0, new float[2], 0, new int[2]));
         assertTrue(e.getMessage().contains("1 scales"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Int8Gemv.gemv(w, 0, 2, 4, new float[2], new int[2], x, 0,
+                1f, 0, new float[1], new float[2], 0, new int[2]));
+        assertTrue(e.getMessage().contains("1 biases"), e.getMessage());
     }
 }

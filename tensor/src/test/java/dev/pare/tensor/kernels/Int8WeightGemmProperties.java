@@ -110,6 +110,44 @@ class Int8WeightGemmProperties {
         }
     }
 
+    @Property(tries = 30)
+    void anEpilogueGivesTheBitsOfTheProductThenTheBiasAndRelu(@ForAll("awkward") int m, @ForAll("awkward") int n,
+                                                              @ForAll @IntRange(min = 1, max = 600) int k,
+                                                              @ForAll boolean quantizeX, @ForAll boolean accumulate,
+                                                              @ForAll boolean relu, @ForAll long seed) {
+        // Oracle: the plain kernel, then x + bias and x < 0 ? 0 : x element by element.
+        Case c = new Case(m, n, k, quantizeX, accumulate, 1, false, seed);
+        Rng rng = new Rng(seed + 1);
+        float[] bias = new float[n + 2];
+        for (int j = 0; j < bias.length; j++) {
+            bias[j] = rng.nextFloat() * 2 - 1;
+        }
+        float[] expected = c.runKernel();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                int idx = c.co + i * c.ldc + j;
+                float v = expected[idx] + bias[2 + j];
+                expected[idx] = relu && v < 0f ? 0f : v;
+            }
+        }
+        float[] actual = c.c0.clone();
+        GemmEpilogue e = new GemmEpilogue(bias, 2, relu);
+        if (quantizeX) {
+            Int8WeightGemm.gemmQuantizedInput(m, n, k, c.x, c.xo, c.ldx, c.xScale, c.xZeroPoint, c.w, c.wo, c.scales,
+                    actual, c.co, c.ldc, accumulate, e);
+        } else {
+            Int8WeightGemm.gemm(m, n, k, c.x, c.xo, c.ldx, c.w, c.wo, c.scales, actual, c.co, c.ldc, accumulate, e);
+        }
+        for (int idx = 0; idx < expected.length; idx++) {
+            if (Float.floatToRawIntBits(expected[idx]) != Float.floatToRawIntBits(actual[idx])) {
+                int rel = idx - c.co;
+                fail(c + (relu ? ", bias and ReLU" : ", bias") + ": at C[" + rel / c.ldc + ", " + rel % c.ldc
+                        + "] the product then the epilogue gives " + expected[idx] + ", the kernel " + actual[idx]
+                        + Int8Inputs.species());
+            }
+        }
+    }
+
     @Example
     void packingBuffersAreReusedAcrossShapesWithoutStaleValues() {
         // A large call grows the per-thread packing buffers; smaller ones after it must not read
@@ -146,6 +184,10 @@ class Int8WeightGemmProperties {
                 () -> Int8WeightGemm.gemmQuantizedInput(2, 3, 4, new float[8], 0, 4, 0.1f, 128, new byte[12], 0,
                         new float[3], new float[6], 0, 3, false));
         assertEquals("int8 weight gemm: zero point 128 is outside the range [-128, 127]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Int8WeightGemm.gemm(2, 3, 4, new float[8], 0, 4, new byte[12], 0, new float[3], new float[6], 0, 3,
+                        false, new GemmEpilogue(new float[2], 0, false)));
+        assertEquals("gemm: bias of length 2 at offset 0 does not cover n=3 columns", e.getMessage());
     }
 
     /** One product: X [m, k] at an offset with a padded leading dimension, W [n, k] int8, C [m, n] padded. */

@@ -117,6 +117,40 @@ class Int8WeightKernelsProperties {
     }
 
     @Test
+    void gemvWithABiasEqualsGemvThenTheBiasBitForBitOnAnyThreadCount() {
+        int rows = Int8Inputs.SPLIT_ROWS;
+        int cols = Int8Inputs.SPLIT_COLS;
+        Rng rng = new Rng(12);
+        byte[] w = Int8Inputs.bytes(rng, Fill.RANDOM, 0, rows * cols);
+        float[] x = activations(rng, 0, cols, false);
+        float[] s = scales(rng, rows);
+        float[] bias = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            bias[r] = rng.nextFloat() * 4 - 2;
+        }
+        float[] expected = Int8Inputs.onThreads(1, () -> {
+            float[] y = new float[rows];
+            Int8WeightGemv.gemv(w, 0, rows, cols, s, x, 0, y, 0);
+            return y;
+        });
+        for (int r = 0; r < rows; r++) {
+            expected[r] += bias[r];
+        }
+        for (int t = 1; t <= 3; t++) {
+            float[] actual = Int8Inputs.onThreads(t, () -> {
+                float[] y = new float[rows];
+                Int8WeightGemv.gemv(w, 0, rows, cols, s, x, 0, bias, y, 0);
+                return y;
+            });
+            assertArrayEquals(expected, actual, "int8 weight gemv with bias on " + t + " threads: bits differ from"
+                    + " gemv then + bias");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Int8WeightGemv.gemv(w, 0, rows, cols, s, x, 0, new float[3], new float[rows], 0));
+        assertEquals("int8 weight gemv: " + rows + " rows but 3 biases", e.getMessage());
+    }
+
+    @Test
     void badShapesAreRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Int8WeightGemv.gemv(new byte[5], 0, 2, 3, new float[2], new float[3], 0, new float[2], 0));
