@@ -2,8 +2,6 @@ package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.BatchNormKernels;
-import dev.pare.tensor.kernels.Unary;
-import dev.pare.tensor.kernels.UnaryKernels;
 import dev.pare.tensor.parallel.Parallel;
 
 /**
@@ -130,7 +128,7 @@ final class BatchNormOp {
      *   y[n, c, …] = ((x[n, c, …] − μ_c) / s_c) · γ_c + β_c,    s_c = √(σ²_c + ε)
      * </pre>
      * in one pass with one output array. The caller computes {@code s} with the same tensor ops
-     * the autograd path uses, and this loop applies the same four float operations in the same
+     * the autograd path uses, and {@link BatchNormKernels#evalAffine} applies the same four float operations in the same
      * order as {@code x.sub(μ).div(s).mul(γ).add(β)} (each rounded to float, no fused multiply-add),
      * so the result is bit-for-bit that of the unfused path, which allocates four full-size
      * tensors. (Trap: rewriting it as {@code x·(γ/s) + (β − μ·γ/s)} would be cheaper, but rounds
@@ -159,25 +157,9 @@ final class BatchNormOp {
         Parallel.forRange(n * c, Parallel.grainFor(inner), (lo, hi) -> {
             for (int plane = lo; plane < hi; plane++) {
                 int ch = plane % c;
-                float m = mu[ch];
-                float s = sc[ch];
                 int base = plane * inner;
-                if (gamma == null) {
-                    for (int i = 0; i < inner; i++) {
-                        y[base + i] = (xd[xo + base + i] - m) / s;
-                    }
-                } else {
-                    float g = gamma[ch];
-                    float b = beta[ch];
-                    for (int i = 0; i < inner; i++) {
-                        y[base + i] = (xd[xo + base + i] - m) / s * g + b;
-                    }
-                }
-                if (relu) {
-                    // The ReLU module's own kernel, in place while the plane is in cache. Trap: a
-                    // conditional in the loop above would stop C2 from vectorising it.
-                    UnaryKernels.apply(Unary.RELU, 0f, 0f, y, base, 1, y, base, 1, inner);
-                }
+                BatchNormKernels.evalAffine(xd, xo + base, y, base, inner, 1, inner, mu[ch], sc[ch], gamma != null,
+                        gamma == null ? 1f : gamma[ch], beta == null ? 0f : beta[ch], relu);
             }
         });
         return Tensor.wrap(y, 0, shape);

@@ -58,6 +58,27 @@ class BatchNormTest {
     }
 
     @Test
+    void evaluationWithoutAGraphGivesTheBitsOfTheAutogradFormula() {
+        // Planes of 13×13 floats: whole vectors and a scalar tail at every width.
+        BatchNorm2d bn = new BatchNorm2d(3);
+        for (int i = 0; i < 2; i++) {
+            bn.forward(Tensor.randn(new Rng(20 + i), 4, 3, 13, 13).mul(1.7f).add(0.3f));
+        }
+        bn.eval();
+        Tensor x = Tensor.randn(new Rng(23), 2, 3, 13, 13);
+        float[] fused;
+        try (var ignored = Tensor.noGrad()) {
+            fused = bn.forward(x).toArray();
+        }
+        // An input that requires grad takes the autograd path: x.sub(μ).div(s).mul(γ).add(β).
+        float[] graph = bn.forward(x.detach().requiresGrad(true)).toArray();
+        for (int i = 0; i < graph.length; i++) {
+            assertEquals(Float.floatToRawIntBits(graph[i]), Float.floatToRawIntBits(fused[i]),
+                    "element " + i + ": autograd " + graph[i] + ", one pass " + fused[i]);
+        }
+    }
+
+    @Test
     void withoutRunningStatsEvaluationStillNormalisesWithBatchStatistics() {
         BatchNorm2d bn = new BatchNorm2d(2, 1e-5, 0.1, false, false);
         assertTrue(bn.stateDict().isEmpty());

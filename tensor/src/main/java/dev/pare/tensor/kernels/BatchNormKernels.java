@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * The passes of training-mode batch normalisation over one channel, each a single sweep on
- * vector lanes, with scalar twins. A channel of an {@code [N, C, inner]} tensor is {@code planes}
+ * vector lanes, and evaluation's per-channel affine map ({@link #evalAffine}), with scalar twins. A channel of an {@code [N, C, inner]} tensor is {@code planes}
  * runs of {@code inner} floats, run p starting at {@code off + p·stride} (stride {@code C·inner}
  * for a contiguous tensor): the kernels walk the whole channel in one call.
  *
@@ -191,6 +191,67 @@ public final class BatchNormKernels {
             }
             for (; i < inner; i++) {
                 float v = (x[xb + i] - mean) * invStd * gamma + beta;
+                y[yb + i] = relu && v < 0f ? 0f : v;
+            }
+        }
+    }
+
+    /**
+     * Scalar twin of {@link #evalAffine}: {@code y = (x − μ)/s}, times γ plus β when
+     * {@code hasWeight}, then the ReLU {@code y < 0 ? 0 : y} when {@code relu}.
+     */
+    public static void evalAffineScalar(float[] x, int xOff, float[] y, int yOff, int stride, int planes, int inner,
+                                        float mean, float scale, boolean hasWeight, float gamma, float beta,
+                                        boolean relu) {
+        checkChannel("evalAffine", x, xOff, stride, planes, inner);
+        checkChannel("evalAffine", y, yOff, stride, planes, inner);
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < inner; i++) {
+                float v = (x[xOff + p * stride + i] - mean) / scale;
+                if (hasWeight) {
+                    v = v * gamma + beta;
+                }
+                y[yOff + p * stride + i] = relu && v < 0f ? 0f : v;
+            }
+        }
+    }
+
+    /**
+     * Evaluation-mode batch normalisation of one channel, with the running statistics:
+     * {@code y = (x − μ)/s·γ + β} with {@code s = √(σ²_running + ε)} (just {@code (x − μ)/s} when
+     * the layer has no weight), or its ReLU when {@code relu}. The same four operations, in the
+     * same order, as the autograd formula a layer uses when gradients are wanted, so the two give
+     * the same bits. Trap: multiplying by a precomputed 1/s would be cheaper than the division,
+     * but rounds differently.
+     */
+    public static void evalAffine(float[] x, int xOff, float[] y, int yOff, int stride, int planes, int inner,
+                                  float mean, float scale, boolean hasWeight, float gamma, float beta, boolean relu) {
+        checkChannel("evalAffine", x, xOff, stride, planes, inner);
+        checkChannel("evalAffine", y, yOff, stride, planes, inner);
+        FloatVector mu = FloatVector.broadcast(FLOAT, mean);
+        FloatVector sc = FloatVector.broadcast(FLOAT, scale);
+        FloatVector gm = FloatVector.broadcast(FLOAT, gamma);
+        FloatVector bt = FloatVector.broadcast(FLOAT, beta);
+        int bound = FLOAT.loopBound(inner);
+        for (int p = 0; p < planes; p++) {
+            int xb = xOff + p * stride;
+            int yb = yOff + p * stride;
+            int i = 0;
+            for (; i < bound; i += FLOAT.length()) {
+                FloatVector v = FloatVector.fromArray(FLOAT, x, xb + i).sub(mu).div(sc);
+                if (hasWeight) {
+                    v = v.mul(gm).add(bt);
+                }
+                if (relu) {
+                    v = v.blend(0f, v.compare(VectorOperators.LT, 0f)); // keeps NaN and −0, as the twin
+                }
+                v.intoArray(y, yb + i);
+            }
+            for (; i < inner; i++) {
+                float v = (x[xb + i] - mean) / scale;
+                if (hasWeight) {
+                    v = v * gamma + beta;
+                }
                 y[yb + i] = relu && v < 0f ? 0f : v;
             }
         }

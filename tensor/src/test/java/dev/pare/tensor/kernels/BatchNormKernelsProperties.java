@@ -63,6 +63,16 @@ class BatchNormKernelsProperties {
         BatchNormKernels.normalizeScalar(x.data(), off, yRef, off, x.stride(), planes, inner, mean, invStd, 1.5f,
                 -0.25f, relu);
         assertBits(yRef, y, "normalize relu=" + relu + " " + planes + "×" + inner);
+        for (boolean hasWeight : new boolean[] {false, true}) {
+            float[] e = copy(g.data());
+            float[] eRef = copy(g.data());
+            float scale = 1f / invStd;
+            BatchNormKernels.evalAffine(x.data(), off, e, off, x.stride(), planes, inner, mean, scale, hasWeight, 1.5f,
+                    -0.25f, relu);
+            BatchNormKernels.evalAffineScalar(x.data(), off, eRef, off, x.stride(), planes, inner, mean, scale,
+                    hasWeight, 1.5f, -0.25f, relu);
+            assertBits(eRef, e, "evalAffine weight=" + hasWeight + " relu=" + relu + " " + planes + "×" + inner);
+        }
 
         float[] mask = relu ? y : null;
         double[] sums = new double[2];
