@@ -2,6 +2,7 @@ package dev.pare.bench;
 
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.BatchNormKernels;
 import dev.pare.tensor.kernels.Binary;
 import dev.pare.tensor.kernels.BinaryKernels;
 import dev.pare.tensor.kernels.ReduceKernels;
@@ -67,6 +68,19 @@ public class KernelBenchmark {
     @Benchmark
     public float[] reluScalar() {
         UnaryKernels.scalar(Unary.RELU, 0f, 0f, x, 0, 1, out, 0, 1, n);
+        return out;
+    }
+
+    /** Evaluation-mode batch norm with a fused ReLU: one channel of n floats. */
+    @Benchmark
+    public float[] batchNormEvalVector() {
+        BatchNormKernels.evalAffine(x, 0, out, 0, n, 1, n, 0.1f, 1.3f, true, 0.9f, 0.05f, true);
+        return out;
+    }
+
+    @Benchmark
+    public float[] batchNormEvalScalar() {
+        BatchNormKernels.evalAffineScalar(x, 0, out, 0, n, 1, n, 0.1f, 1.3f, true, 0.9f, 0.05f, true);
         return out;
     }
 
