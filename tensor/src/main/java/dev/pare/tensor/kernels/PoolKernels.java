@@ -3,10 +3,8 @@ package dev.pare.tensor.kernels;
 import static dev.pare.tensor.kernels.VectorConfig.FLOAT;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Max pooling over non-overlapping 2×2 windows without padding, the CNN's common case, on
@@ -26,9 +24,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class PoolKernels {
     private PoolKernels() {}
-
-    /** Int lanes as many as {@link VectorConfig#FLOAT}'s float lanes, for the winners' indices. */
-    private static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
 
     /** Whether gathers are real instructions here (AVX2 and up); elsewhere the scalar twin is faster. */
     private static final boolean GATHER = FloatVector.SPECIES_MAX.vectorBitSize() >= 256;
@@ -61,6 +56,14 @@ public final class PoolKernels {
         // Indices travel as floats in the vector loop; beyond 2²⁴ a float cannot hold every one.
         int bound = GATHER && (long) h * w < (1 << 24) ? FLOAT.loopBound(pix) : 0;
         float[] indices = new float[lanes];
+        // The corners as floats too, loaded as such: converting int lanes to float lanes here
+        // (I2F) was the only int-to-float conversion in a CNN, and a second kind of conversion
+        // at the Vector API's shared conversion code made C2 give up intrinsifying the int8
+        // kernels' byte-to-int widening in some JVM runs (their vectors became heap objects).
+        float[] cornerValues = new float[pix];
+        for (int o = 0; o < pix; o++) {
+            cornerValues[o] = corners[o];
+        }
         for (int plane = lo; plane < hi; plane++) {
             int in0 = xo + plane * h * w;
             int o0 = plane * pix;
@@ -68,8 +71,7 @@ public final class PoolKernels {
                 // Winners' indices ride along as floats (exact below 2²⁴, checked above), so that
                 // the float compare masks select them directly: casting each mask to int lanes
                 // is not intrinsified on every JDK, and its masks would become heap objects.
-                FloatVector corner = (FloatVector) IntVector.fromArray(INT, corners, o)
-                        .convertShape(VectorOperators.I2F, FLOAT, 0);
+                FloatVector corner = FloatVector.fromArray(FLOAT, cornerValues, o);
                 FloatVector at = corner;
                 FloatVector best = FloatVector.fromArray(FLOAT, x, in0, corners, o);
                 VectorMask<Float> bestNaN = best.compare(VectorOperators.NE, best);
