@@ -46,6 +46,8 @@ public final class QuantizedLinear extends Module {
     private final float[] weightScales;
     private final int[] rowSums;
     private final float[] bias;
+    /** The bias as the batched product's epilogue ({@link GemmEpilogue}: C + bias, as a separate pass would give). */
+    private final GemmEpilogue epilogue;
     private final Granularity granularity;
     private final InputQuantizer input;
 
@@ -80,6 +82,7 @@ public final class QuantizedLinear extends Module {
         this.weight = weight;
         this.weightScales = weightScales;
         this.bias = bias;
+        this.epilogue = bias == null ? GemmEpilogue.NONE : new GemmEpilogue(bias, 0, false);
         this.granularity = granularity;
         this.input = new InputQuantizer(mode, inputParams, "QuantizedLinear");
         this.rowSums = new int[outFeatures];
@@ -135,20 +138,15 @@ public final class QuantizedLinear extends Module {
                     bias, y, 0, new int[outFeatures]);
         } else if (batch > 1 && !input.quantizes()) {
             Int8WeightGemm.gemm(batch, outFeatures, inFeatures, xd, xo, inFeatures, weight, 0, weightScales,
-                    y, 0, outFeatures, false, epilogue());
+                    y, 0, outFeatures, false, epilogue);
         } else if (batch > 1) {
             QuantParams p = input.paramsFor(xd, xo, batch * inFeatures, this);
             Int8WeightGemm.gemmQuantizedInput(batch, outFeatures, inFeatures, xd, xo, inFeatures, p.scale(),
-                    p.zeroPoint(), weight, 0, weightScales, y, 0, outFeatures, false, epilogue());
+                    p.zeroPoint(), weight, 0, weightScales, y, 0, outFeatures, false, epilogue);
         }
         int[] shape = x.shape().clone();
         shape[shape.length - 1] = outFeatures;
         return Tensor.wrap(y, 0, shape);
-    }
-
-    /** The bias as the batched product's epilogue ({@link GemmEpilogue}: C + bias, as a separate pass would give). */
-    private GemmEpilogue epilogue() {
-        return bias == null ? GemmEpilogue.NONE : new GemmEpilogue(bias, 0, false);
     }
 
     /** {@code QuantizedLinear(in -> out, mode)}. */

@@ -207,13 +207,20 @@ public final class BatchNormKernels {
         checkChannel("evalAffine", y, yOff, stride, planes, inner);
         for (int p = 0; p < planes; p++) {
             for (int i = 0; i < inner; i++) {
-                float v = (x[xOff + p * stride + i] - mean) / scale;
-                if (hasWeight) {
-                    v = v * gamma + beta;
-                }
-                y[yOff + p * stride + i] = relu && v < 0f ? 0f : v;
+                y[yOff + p * stride + i] = evalAffineOne(x[xOff + p * stride + i], mean, scale, hasWeight, gamma, beta,
+                        relu);
             }
         }
+    }
+
+    /** One value of {@link #evalAffineScalar}: the formula the twin and the kernel's tail share. */
+    private static float evalAffineOne(float x, float mean, float scale, boolean hasWeight, float gamma, float beta,
+                                       boolean relu) {
+        float v = (x - mean) / scale;
+        if (hasWeight) {
+            v = v * gamma + beta;
+        }
+        return relu && v < 0f ? 0f : v;
     }
 
     /**
@@ -248,11 +255,7 @@ public final class BatchNormKernels {
                 v.intoArray(y, yb + i);
             }
             for (; i < inner; i++) {
-                float v = (x[xb + i] - mean) / scale;
-                if (hasWeight) {
-                    v = v * gamma + beta;
-                }
-                y[yb + i] = relu && v < 0f ? 0f : v;
+                y[yb + i] = evalAffineOne(x[xb + i], mean, scale, hasWeight, gamma, beta, relu);
             }
         }
     }

@@ -177,8 +177,15 @@ public final class Int8Gemv {
      */
     public static void dequantize(int[] acc, int ao, int rows, float[] wScales, int[] rowSums,
                                   float xScale, int xZero, float[] y, int yo) {
-        for (int r = 0; r < rows; r++) {
-            y[yo + r] = dequantizeOne(acc[ao + r], rowSums[r], wScales[r], xScale, xZero);
+        dequantizeRows(acc, ao, 0, rows, wScales, rowSums, xScale, xZero, null, y, yo);
+    }
+
+    /** {@link #dequantize} for rows [r0, r1), plus {@code bias[r]} when bias is not null. */
+    private static void dequantizeRows(int[] acc, int ao, int r0, int r1, float[] wScales, int[] rowSums,
+                                       float xScale, int xZero, float[] bias, float[] y, int yo) {
+        for (int r = r0; r < r1; r++) {
+            float v = dequantizeOne(acc[ao + r], rowSums[r], wScales[r], xScale, xZero);
+            y[yo + r] = bias == null ? v : v + bias[r];
         }
     }
 
@@ -212,10 +219,7 @@ public final class Int8Gemv {
         QuantizeKernels.checkRun("gemv", "acc", acc.length, 0, rows);
         overRows(rows, cols, ROW_BLOCK, (r0, r1) -> {
             rowsInt32(w, wo, r0, r1, cols, x, xo, acc, 0);
-            for (int r = r0; r < r1; r++) {
-                float v = dequantizeOne(acc[r], rowSums[r], wScales[r], xScale, xZero);
-                y[yo + r] = bias == null ? v : v + bias[r];
-            }
+            dequantizeRows(acc, 0, r0, r1, wScales, rowSums, xScale, xZero, bias, y, yo);
         });
     }
 
