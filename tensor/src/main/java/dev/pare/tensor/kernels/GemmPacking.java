@@ -445,6 +445,13 @@ final class GemmPacking {
      * pays, and it pays on later JDKs too, because each source float is read into its final
      * quarter directly instead of passing through two more rounds.
      *
+     * <p>A group's four rows are all computed before any is stored. JDK 17's check of a
+     * shuffle compares it with a zero vector that lives in a float array, and C2 must reload that
+     * vector after every store into a float array (it might be the same array), so a store
+     * between two rearranges by the same shuffle repeats the whole check; with the stores last,
+     * each shuffle is checked once per group. (Two groups before any store keep too many vectors
+     * live at once and ran slower.)
+     *
      * <p>The shifted loads read past the block's 16 columns: up to 12 floats to the left of a row
      * 4c further down (the end of the row above it, when the block starts a row) and up to 12 to
      * the right of rows 0..3. Those floats are blended away, and they all lie between the block's
@@ -462,11 +469,15 @@ final class GemmPacking {
             FloatVector b1 = a0.rearrange(SWAP_1).blend(a1, UPPER_1);
             FloatVector b2 = a2.blend(a3.rearrange(SWAP_1), UPPER_1);
             FloatVector b3 = a2.rearrange(SWAP_1).blend(a3, UPPER_1);
+            FloatVector c0 = b0.blend(b2.rearrange(SWAP_2), UPPER_2);
+            FloatVector c1 = b1.blend(b3.rearrange(SWAP_2), UPPER_2);
+            FloatVector c2 = b0.rearrange(SWAP_2).blend(b2, UPPER_2);
+            FloatVector c3 = b1.rearrange(SWAP_2).blend(b3, UPPER_2);
             int to = d + 4 * g * width;
-            b0.blend(b2.rearrange(SWAP_2), UPPER_2).intoArray(dst, to);
-            b1.blend(b3.rearrange(SWAP_2), UPPER_2).intoArray(dst, to + width);
-            b0.rearrange(SWAP_2).blend(b2, UPPER_2).intoArray(dst, to + 2 * width);
-            b1.rearrange(SWAP_2).blend(b3, UPPER_2).intoArray(dst, to + 3 * width);
+            c0.intoArray(dst, to);
+            c1.intoArray(dst, to + width);
+            c2.intoArray(dst, to + 2 * width);
+            c3.intoArray(dst, to + 3 * width);
         }
     }
 
