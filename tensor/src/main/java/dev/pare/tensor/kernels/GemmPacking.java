@@ -527,14 +527,24 @@ final class GemmPacking {
         FloatVector c6 = b4.rearrange(SWAP_2).blend(b6, UPPER_2);
         FloatVector c5 = b5.blend(b7.rearrange(SWAP_2), UPPER_2);
         FloatVector c7 = b5.rearrange(SWAP_2).blend(b7, UPPER_2);
-        c0.blend(c4.rearrange(SWAP_4), UPPER_4).intoArray(dst, d);
-        c1.blend(c5.rearrange(SWAP_4), UPPER_4).intoArray(dst, d + width);
-        c2.blend(c6.rearrange(SWAP_4), UPPER_4).intoArray(dst, d + 2 * width);
-        c3.blend(c7.rearrange(SWAP_4), UPPER_4).intoArray(dst, d + 3 * width);
-        c0.rearrange(SWAP_4).blend(c4, UPPER_4).intoArray(dst, d + 4 * width);
-        c1.rearrange(SWAP_4).blend(c5, UPPER_4).intoArray(dst, d + 5 * width);
-        c2.rearrange(SWAP_4).blend(c6, UPPER_4).intoArray(dst, d + 6 * width);
-        c3.rearrange(SWAP_4).blend(c7, UPPER_4).intoArray(dst, d + 7 * width);
+        // All eight results before the first store: see transposeBlock on why stores between
+        // rearranges by one shuffle make JDK 17 check it again.
+        FloatVector e0 = c0.blend(c4.rearrange(SWAP_4), UPPER_4);
+        FloatVector e1 = c1.blend(c5.rearrange(SWAP_4), UPPER_4);
+        FloatVector e2 = c2.blend(c6.rearrange(SWAP_4), UPPER_4);
+        FloatVector e3 = c3.blend(c7.rearrange(SWAP_4), UPPER_4);
+        FloatVector e4 = c0.rearrange(SWAP_4).blend(c4, UPPER_4);
+        FloatVector e5 = c1.rearrange(SWAP_4).blend(c5, UPPER_4);
+        FloatVector e6 = c2.rearrange(SWAP_4).blend(c6, UPPER_4);
+        FloatVector e7 = c3.rearrange(SWAP_4).blend(c7, UPPER_4);
+        e0.intoArray(dst, d);
+        e1.intoArray(dst, d + width);
+        e2.intoArray(dst, d + 2 * width);
+        e3.intoArray(dst, d + 3 * width);
+        e4.intoArray(dst, d + 4 * width);
+        e5.intoArray(dst, d + 5 * width);
+        e6.intoArray(dst, d + 6 * width);
+        e7.intoArray(dst, d + 7 * width);
     }
 
     /**
