@@ -35,7 +35,7 @@ import jdk.incubator.vector.VectorOperators;
  * W/32 = 16 lanes), the kernel therefore sign-extends W/32 bytes of w
  * and of x straight to ints ({@code convertShape(B2I)}, one vpmovsxbd each), multiplies in
  * ints and adds: three instructions per W/32 multiply-adds once x is widened, and x is widened
- * once for four rows. Where a 32-bit vector multiply is a single fast micro-operation (AMD Zen 4 and 5) that
+ * once per call ({@link #rowsInt32}). Where a 32-bit vector multiply is a single fast micro-operation (AMD Zen 4 and 5) that
  * beats widening to shorts, multiplying in shorts and adding pairs of products into ints, which
  * does twice the products per instruction but needs extra instructions to add the pairs; where
  * the 32-bit multiply is two micro-operations (Intel) the balance may tip the other way
@@ -138,10 +138,31 @@ public final class Int8Gemv {
         Parallel.forRange(blocks, 1, (lo, hi) -> rowRange.run(lo * block, Math.min(rows, hi * block)));
     }
 
-    /** {@link #gemvInt32} for rows [r0, r1), unchecked. */
+    /**
+     * Each thread's copy of x sign-extended to ints, for {@link #rowsInt32}: grows to the longest
+     * x seen, then is reused, so a product allocates nothing.
+     */
+    private static final ThreadLocal<int[]> WIDE_X = ThreadLocal.withInitial(() -> new int[0]);
+
+    /**
+     * {@link #gemvInt32} for rows [r0, r1), unchecked.
+     *
+     * <p>The widening of bytes to ints is the kernel's bottleneck (one sign extension per W/32
+     * multiply-adds, and they go through a single port on the cores measured), so x is widened
+     * once per call into an int array and then only loaded: widened again for every block of
+     * four rows, it added a fifth to the sign extensions of W.
+     */
     private static void rowsInt32(byte[] w, int wo, int r0, int r1, int cols, byte[] x, int xo, int[] acc, int ao) {
         int lanes = INT_FOR_BYTE.length();
         int bound = INT_FOR_BYTE.loopBound(cols);
+        int[] xi = WIDE_X.get();
+        if (xi.length < bound) {
+            xi = new int[bound];
+            WIDE_X.set(xi);
+        }
+        for (int j = 0; j < bound; j += lanes) {
+            widen(x, xo + j).intoArray(xi, j);
+        }
         int r = r0;
         for (; r + ROW_BLOCK <= r1; r += ROW_BLOCK) {
             int w0 = wo + r * cols;
@@ -154,7 +175,7 @@ public final class Int8Gemv {
             IntVector a3 = IntVector.zero(INT_FOR_BYTE);
             int j = 0;
             for (; j < bound; j += lanes) {
-                IntVector vx = widen(x, xo + j);
+                IntVector vx = IntVector.fromArray(INT_FOR_BYTE, xi, j);
                 a0 = a0.add(widen(w, w0 + j).mul(vx));
                 a1 = a1.add(widen(w, w1 + j).mul(vx));
                 a2 = a2.add(widen(w, w2 + j).mul(vx));
