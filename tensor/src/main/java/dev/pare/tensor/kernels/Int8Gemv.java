@@ -150,7 +150,7 @@ public final class Int8Gemv {
      * <p>The widening of bytes to ints is the kernel's bottleneck (one sign extension per W/32
      * multiply-adds, and they go through a single port on the cores measured), so x is widened
      * once per call into an int array and then only loaded: widened again for every block of
-     * four rows, it added a fifth to the sign extensions of W.
+     * four rows, it added a quarter to the sign extensions of W.
      */
     private static void rowsInt32(byte[] w, int wo, int r0, int r1, int cols, byte[] x, int xo, int[] acc, int ao) {
         int lanes = INT_FOR_BYTE.length();
