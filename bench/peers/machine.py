@@ -43,13 +43,18 @@ AVX2_ENV = {"OPENBLAS_CORETYPE": "Haswell", "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_
 AVX2_JVM = "-Dpare.vector.bits=256"
 # glibc's malloc gives a freed block above its mmap threshold back to the operating system, so a
 # PyTorch step that frees its activations and gradients and allocates them again page-faults
-# every one of them back in, every step: on the development machine the MobileNet step took
-# 48–116 ms that way and 29–35 ms without it, and batch-256 inference 80 ms against 12. PyTorch's
-# own tuning guide recommends an allocator that keeps freed memory (jemalloc, tcmalloc); glibc's
-# tunables below do the same without installing one. Every peer child runs with them (a peer runs
-# at its best), and the machine line says so.
-PEER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(4 << 30),
-               "MALLOC_TOP_PAD_": str(256 << 20)}
+# every one of them back in, every step, and runs several times slower (bench/peers/README.md
+# has the figures). PyTorch's own tuning guide recommends an allocator that keeps freed memory
+# (jemalloc, tcmalloc); glibc's tunables below do the same without installing one. Every peer
+# child runs with them (a peer runs at its best), and the machine line names them.
+PEER_MALLOC_BYTES = {"MALLOC_MMAP_THRESHOLD_": 32 << 20, "MALLOC_TRIM_THRESHOLD_": 4 << 30,
+                     "MALLOC_TOP_PAD_": 256 << 20}
+PEER_MALLOC = {k: str(v) for k, v in PEER_MALLOC_BYTES.items()}
+
+
+def _size(n):
+    """A byte count as the machine line shows it: 32M, 4G."""
+    return f"{n >> 30}G" if n % (1 << 30) == 0 else f"{n >> 20}M"
 # oneDNN's dnnl_cpu_isa_t values (v2.6), for naming the ISA its convolutions run.
 ONEDNN_ISA = {0x1: "sse41", 0x3: "avx", 0x7: "avx2", 0x27: "avx512_core", 0x67: "avx512_core_vnni",
               0xE7: "avx512_core_bf16", 0x3E7: "avx512_core_amx", 0x407: "avx2_vnni"}
@@ -300,7 +305,8 @@ def machine_line(avx2=False, pare=None, openblas=True, torch=None):
         parts.append(f"torch {torch['version']} (ATen {torch['aten']}, oneDNN {torch['onednn']} "
                      f"{torch['onednn_isa']} for conv, GEMM in "
                      + ("the same OpenBLAS)" if torch["blas"] != "unknown" else f"{torch['blas_info']} BLAS)")
-                     + ", glibc malloc keeping freed memory (MALLOC_MMAP_THRESHOLD_=32M, MALLOC_TRIM_THRESHOLD_=4G)")
+                     + ", glibc malloc keeping freed memory ("
+                     + ", ".join(f"{k}={_size(v)}" for k, v in PEER_MALLOC_BYTES.items()) + ")")
     if avx2:
         parts.append("AVX2 mode: " + ", ".join(f"{k}={v}" for k, v in AVX2_ENV.items()))
     return "machine: " + " · ".join(parts)
