@@ -149,6 +149,21 @@ public abstract class BatchNorm extends Module {
         return relu ? y.relu() : y;
     }
 
+    /**
+     * This layer in evaluation, and its ReLU when {@code relu}, as a {@link PlaneEpilogue} that a
+     * convolution applies to its own output planes: the values {@link #forward} (or
+     * {@link #forwardRelu}) would give. Null when that is not a fixed per-channel map with
+     * nothing to record: in training, without running statistics, or when γ or β require a
+     * gradient (with gradients on).
+     */
+    PlaneEpilogue evalEpilogue(boolean relu) {
+        if (isTraining() || runningMean == null || Tensor.willRecord(weight, bias)) {
+            return null;
+        }
+        Tensor scale = runningVar.add((float) eps).sqrt();   // as forward computes it: the same bits
+        return BatchNormOp.affineEpilogue(runningMean, scale, weight, bias, relu);
+    }
+
     @SuppressWarnings("try") // the scope is used only for closing
     private void updateRunningStats(float[] mean, float[] biasedVar, int m) {
         float mom = (float) momentum;

@@ -164,4 +164,18 @@ final class BatchNormOp {
         });
         return Tensor.wrap(y, 0, shape);
     }
+
+    /**
+     * {@link #affine}'s arithmetic as a {@link PlaneEpilogue}: each plane of channel c becomes
+     * {@code ((x − μ_c) / s_c) · γ_c + β_c}, then its ReLU when {@code relu}, in place; the same
+     * kernel and operands, so the same bits.
+     */
+    static PlaneEpilogue affineEpilogue(Tensor mean, Tensor scale, Tensor weight, Tensor bias, boolean relu) {
+        float[] mu = Conv2dOp.contiguous(mean).toArray();
+        float[] sc = Conv2dOp.contiguous(scale).toArray();
+        float[] gamma = weight == null ? null : Conv2dOp.contiguous(weight).toArray();
+        float[] beta = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
+        return (data, offset, ch, length) -> BatchNormKernels.evalAffine(data, offset, data, offset, length, 1, length,
+                mu[ch], sc[ch], gamma != null, gamma == null ? 1f : gamma[ch], beta == null ? 0f : beta[ch], relu);
+    }
 }

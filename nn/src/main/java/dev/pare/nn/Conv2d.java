@@ -105,6 +105,33 @@ public final class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        checkInput(x);
+        // The stored weight, or weight_orig · weight_mask when pruning has reparametrised it.
+        return Conv2dOp.conv2d(x, parametrized("weight", weight), bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * {@code bn(this(x))}, and its ReLU when {@code relu}, with the batch norm applied to each
+     * output plane just after it is computed ({@link PlaneEpilogue}), which {@link Sequential}
+     * calls for a convolution followed by a batch norm. The same values as the layers one after
+     * the other. Returns null, computing nothing, when the pair cannot run this way: when a graph
+     * would be recorded, when {@code bn} is training or has no running statistics, or when its
+     * channel count is not this layer's output count (the unfused layers then report it).
+     */
+    Tensor forwardBatchNorm(Tensor x, BatchNorm bn, boolean relu) {
+        Tensor w = parametrized("weight", weight);
+        if (bn.numFeatures() != outChannels || Tensor.willRecord(x, w, bias)) {
+            return null;
+        }
+        PlaneEpilogue epilogue = bn.evalEpilogue(relu);
+        if (epilogue == null) {
+            return null;
+        }
+        checkInput(x);
+        return Conv2dOp.conv2d(x, w, bias, stride, padding, dilation, groups, epilogue);
+    }
+
+    private void checkInput(Tensor x) {
         int[] s = x.shape();
         if (s.length != 4 || s[1] != inChannels) {
             throw new IllegalArgumentException(describe() + ": input of shape " + Arrays.toString(s)
@@ -116,8 +143,6 @@ public final class Conv2d extends Module {
                     + ": spatial size " + s[2] + "x" + s[3] + " plus padding " + padding
                     + " is smaller than the kernel's extent " + span);
         }
-        // The stored weight, or weight_orig · weight_mask when pruning has reparametrised it.
-        return Conv2dOp.conv2d(x, parametrized("weight", weight), bias, stride, padding, dilation, groups);
     }
 
     /** {@code Conv2d(in -> out, kernel_size=k)}. */

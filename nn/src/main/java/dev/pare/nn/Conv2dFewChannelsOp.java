@@ -44,7 +44,8 @@ final class Conv2dFewChannelsOp {
                 && g.c() * g.kh() * g.kw() <= MAX_TAPS && rows * Math.max(g.cols(), o) <= Conv2dOp.MAX_ARRAY;
     }
 
-    static Tensor conv(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o) {
+    /** The convolution, with {@code epilogue} (if not null) applied to each output plane (see {@link PlaneEpilogue}). */
+    static Tensor conv(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o, PlaneEpilogue epilogue) {
         int n = g.n();
         int c = g.c();
         int h = g.h();
@@ -80,6 +81,9 @@ final class Conv2dFewChannelsOp {
                     DepthwiseKernels.forward(planes, all, taps, wd, oc * taps, bd == null ? 0f : bd[oc], acc, grid);
                     for (int y = 0; y < oh; y++) {
                         System.arraycopy(acc, y * ph.ws(), out, ((s * o + oc) * oh + y) * ow, ow);
+                    }
+                    if (epilogue != null) {
+                        epilogue.apply(out, (s * o + oc) * oh * ow, oc, oh * ow);
                     }
                 }
             }

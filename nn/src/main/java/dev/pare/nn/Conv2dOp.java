@@ -75,6 +75,20 @@ public final class Conv2dOp {
      * @throws IllegalArgumentException naming the shapes when they do not fit together
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        return conv2d(x, weight, bias, stride, padding, dilation, groups, null);
+    }
+
+    /**
+     * {@link #conv2d(Tensor, Tensor, Tensor, int, int, int, int)} with {@code epilogue} (if not
+     * null) applied to each output plane in place as soon as it is final. Only for outputs that
+     * no graph records: the result is not the convolution's, so no backward pass may see it.
+     */
+    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups,
+                         PlaneEpilogue epilogue) {
+        if (epilogue != null && Tensor.willRecord(x, weight, bias)) {
+            throw new IllegalStateException("conv2d: a plane epilogue on a recorded convolution would change the "
+                    + "output its backward pass sees");
+        }
         String op = "conv2d";
         if (stride < 1 || padding < 0 || dilation < 1 || groups < 1) {
             throw new IllegalArgumentException(op + ": stride=" + stride + ", padding=" + padding + ", dilation="
@@ -109,18 +123,22 @@ public final class Conv2dOp {
                     + "] has more elements than a Java array holds; use a smaller batch");
         }
         if (groups == xs[1] && o == groups && ws[2] == ws[3]) {
-            return DepthwiseConvOp.conv(g, x, weight, bias);
+            return DepthwiseConvOp.conv(g, x, weight, bias, epilogue);
         }
         if (groups == 1 && pointwise(g)) {
-            return pointwiseForward(g, x, weight, bias, o);
+            return pointwiseForward(g, x, weight, bias, o, epilogue);
         }
         if (Conv2dFewChannelsOp.applies(g, groups, o)) {
-            return Conv2dFewChannelsOp.conv(g, x, weight, bias, o);
+            return Conv2dFewChannelsOp.conv(g, x, weight, bias, o, epilogue);
         }
-        if (groups == 1) {
-            return implicitForward(g, x, weight, bias, o);
+        Tensor out = groups == 1 ? implicitForward(g, x, weight, bias, o) : forward(g, x, weight, bias, o, groups);
+        if (epilogue != null) {
+            // These routes finish their planes all at once: the epilogue follows, still in place.
+            Tensor dense = contiguous(out);
+            PlaneEpilogue.applyToAll(epilogue, dense.storage(), dense.offset(), g.n() * o, o, g.outH() * g.outW());
+            return dense;
         }
-        return forward(g, x, weight, bias, o, groups);
+        return out;
     }
 
     /**
@@ -208,7 +226,8 @@ public final class Conv2dOp {
      * one {@link Gemm} call, which never splits its K sum, so the results do not depend on the
      * thread count.
      */
-    private static Tensor pointwiseForward(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o) {
+    private static Tensor pointwiseForward(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o,
+                                           PlaneEpilogue epilogue) {
         int n = g.n();
         int c = g.c();
         int hw = g.h() * g.w();
@@ -229,6 +248,11 @@ public final class Conv2dOp {
                         for (int p = 0; p < hw; p++) {
                             out[base + p] += b[oc];
                         }
+                    }
+                }
+                if (epilogue != null) {
+                    for (int oc = 0; oc < o; oc++) {
+                        epilogue.apply(out, (s * o + oc) * hw, oc, hw);
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
+import dev.pare.tensor.kernels.DepthwiseChannelsLast;
 import dev.pare.tensor.kernels.DepthwiseKernels;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
@@ -45,6 +46,12 @@ import java.util.Arrays;
  * input's memory (the padding and the junk row), in exchange for a second split of every plane,
  * which costs more than the multiply-adds that read it. Inference splits into one reused buffer
  * per thread.
+ *
+ * <p>Inference (no weight gradient to come) runs another way when the channels fill at least one
+ * vector: each sample is transposed to channels-last and a vector holds one pixel of many
+ * channels ({@link DepthwiseChannelsLast}), which needs no phase planes and no copies row by row;
+ * for MobileNet's 14 × 14 and 7 × 7 planes those copies cost more than the arithmetic. It adds
+ * the same products in the same order, so the two routes give the same bits.
  *
  * <p>Each output receives its bias and then its taps in row-major filter order, as in the
  * definition. Each plane and each channel's weight gradient belongs to one thread, so the result
@@ -121,11 +128,46 @@ final class DepthwiseConvOp {
         }
     }
 
+    /**
+     * Whether the forward pass runs vectorised along the channels ({@link DepthwiseChannelsLast}):
+     * when the phase planes need not be kept, each sample's {@code [C, H, W]} is dense, and the
+     * channels fill at least one vector (with fewer, every lane but C would idle; the phase planes
+     * then do better). Both routes give the same bits.
+     */
+    private static boolean channelsLast(Im2Col.Geometry g, int[] xs) {
+        return g.c() >= DepthwiseKernels.SLACK && g.kh() == g.kw() && g.sh() == g.sw() && g.ph() == g.pw()
+                && g.dh() == g.dw() && xs[3] == 1 && xs[2] == g.w() && xs[1] == g.h() * g.w();
+    }
+
+    /** The forward pass one sample at a time through {@link DepthwiseChannelsLast}, samples split over threads. */
+    private static void forwardChannelsLast(Im2Col.Geometry g, float[] xd, int xo, int sampleStride, float[] wd,
+                                            float[] bd, float[] out, PlaneEpilogue epilogue) {
+        DepthwiseChannelsLast.Shape shape = new DepthwiseChannelsLast.Shape(g.c(), g.h(), g.w(), g.kh(), g.sh(),
+                g.ph(), g.dh());
+        float[] wT = DepthwiseChannelsLast.transposeFilters(wd, 0, g.c(), g.kh());
+        int outSample = shape.outputScratch();
+        int planeOut = shape.outH() * shape.outW();
+        float[] bias = bd == null ? new float[g.c()] : bd;   // no bias: outputs start from +0, as on the phase planes
+        Parallel.forRange(g.n(), Parallel.grainFor((long) shape.inputScratch() * g.kh() * g.kw()), (lo, hi) -> {
+            float[] xT = new float[shape.inputScratch()];
+            float[] oT = new float[outSample];
+            for (int s = lo; s < hi; s++) {
+                DepthwiseChannelsLast.forward(shape, xd, xo + s * sampleStride, wT, bias, out, s * outSample, xT, oT);
+                if (epilogue != null) {
+                    for (int ch = 0; ch < g.c(); ch++) {
+                        epilogue.apply(out, s * outSample + ch * planeOut, ch, planeOut);
+                    }
+                }
+            }
+        });
+    }
+
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 
-    static Tensor conv(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias) {
+    /** The depthwise convolution, with {@code epilogue} (if not null) applied to each output plane (see {@link PlaneEpilogue}). */
+    static Tensor conv(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, PlaneEpilogue epilogue) {
         int n = g.n();
         int c = g.c();
         int h = g.h();
@@ -154,19 +196,26 @@ final class DepthwiseConvOp {
         boolean keep = Tensor.willRecord(x, weight, bias)
                 && (weight.requiresGrad() || bias != null && bias.requiresGrad());
         float[][] kept = keep ? new float[n * c][] : null;
-        Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
-            float[] shared = keep ? null : new float[room];   // the border and the slack are never written: stay zero
-            float[] acc = new float[gridRoom];
-            for (int plane = lo; plane < hi; plane++) {
-                int ch = plane % c;
-                float[] planes = keep ? (kept[plane] = new float[room]) : shared;
-                split(xd, xo + (plane / c) * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
-                DepthwiseKernels.forward(planes, taps, kk, wd, ch * kk, bd == null ? 0f : bd[ch], acc, grid);
-                for (int y = 0; y < oh; y++) {
-                    System.arraycopy(acc, y * ph.ws(), out, (plane * oh + y) * ow, ow);
+        if (!keep && channelsLast(g, xs)) {
+            forwardChannelsLast(g, xd, xo, xs[0], wd, bd, out, epilogue);
+        } else {
+            Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
+                float[] shared = keep ? null : new float[room];   // the border and the slack are never written: stay zero
+                float[] acc = new float[gridRoom];
+                for (int plane = lo; plane < hi; plane++) {
+                    int ch = plane % c;
+                    float[] planes = keep ? (kept[plane] = new float[room]) : shared;
+                    split(xd, xo + (plane / c) * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
+                    DepthwiseKernels.forward(planes, taps, kk, wd, ch * kk, bd == null ? 0f : bd[ch], acc, grid);
+                    for (int y = 0; y < oh; y++) {
+                        System.arraycopy(acc, y * ph.ws(), out, (plane * oh + y) * ow, ow);
+                    }
+                    if (epilogue != null) {
+                        epilogue.apply(out, plane * oh * ow, ch, oh * ow);
+                    }
                 }
-            }
-        });
+            });
+        }
         Tensor result = Tensor.wrap(out, 0, n, c, oh, ow);
 
         return Tensor.recordOp("conv2d(depthwise)", result, gradOut -> {
