@@ -119,12 +119,12 @@ public final class Conv2d extends Module {
      * channel count is not this layer's output count (the unfused layers then report it).
      */
     Tensor forwardBatchNorm(Tensor x, BatchNorm bn, boolean relu) {
-        Tensor w = parametrized("weight", weight);
-        if (bn.numFeatures() != outChannels || Tensor.willRecord(x, w, bias)) {
-            return null;
+        if (bn.numFeatures() != outChannels || Tensor.willRecord(x, weight, bias)) {
+            return null;   // decided before computing a parametrized weight, which the unfused call computes again
         }
         PlaneEpilogue epilogue = bn.evalEpilogue(relu);
-        if (epilogue == null) {
+        Tensor w = epilogue == null ? null : parametrized("weight", weight);
+        if (w == null || Tensor.willRecord(w)) {
             return null;
         }
         checkInput(x);
