@@ -25,8 +25,13 @@ import java.util.List;
  * machine is shared: the fastest is the one least disturbed), and a whole
  * {@code CnnBenchmark.trainStep} sequence is timed beside them as a check that the layers add up.
  *
+ * <p>With {@code infer} after the model's name it profiles inference instead (evaluation mode,
+ * no graph, batch 256 unless a batch size follows): each group of layers that {@link Sequential}
+ * runs as one call (a convolution with its batch norm and ReLU, a batch norm with its ReLU) is
+ * timed as a unit, on the input it sees in the model, beside a whole forward pass.
+ *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.pare.bench.CnnLayerProfile [threads] [reps] [mobilenet|small]
+ * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.pare.bench.CnnLayerProfile [threads] [reps] [mobilenet|small] [infer [batch]]
  * </pre>
  */
 public final class CnnLayerProfile {
@@ -56,6 +61,10 @@ public final class CnnLayerProfile {
         Parallel.setThreads(threads);
         Rng rng = new Rng(42);
         Module model = arch.equals("small") ? FashionModels.smallCnn(rng) : FashionModels.mobileNet(rng);
+        if (args.length > 3 && args[3].equals("infer")) {
+            infer(model, rng, reps, threads, arch, args.length > 4 ? Integer.parseInt(args[4]) : 256);
+            return;
+        }
         model.train();
         List<String> names = new ArrayList<>();
         List<Module> layers = new ArrayList<>();
@@ -113,5 +122,64 @@ public final class CnnLayerProfile {
             b += backward[i];
         }
         System.out.printf("layers: forward %.2f, backward %.2f, total %.2f; whole training step %.2f%n", f, b, f + b, step);
+    }
+
+    /** The inference profile: Sequential's fused groups timed one by one, then the whole forward pass. */
+    @SuppressWarnings("try") // the scope is used only for closing
+    private static void infer(Module model, Rng rng, int reps, int threads, String arch, int batch) {
+        try (GradMode.Scope ignored = Tensor.noGrad()) {
+            model.train();
+            model.forward(Tensor.randn(rng, 128, 1, 28, 28));   // running statistics away from 0 and 1
+        }
+        model.eval();
+        List<String> names = new ArrayList<>();
+        List<Module> layers = new ArrayList<>();
+        leaves(model, "", names, layers);
+        // The groups Sequential.forward fuses: conv → batch norm [→ ReLU], and batch norm or linear → ReLU.
+        List<String> groupNames = new ArrayList<>();
+        List<Module> groups = new ArrayList<>();
+        for (int i = 0; i < layers.size(); ) {
+            Module m = layers.get(i);
+            int size = 1;
+            if (m instanceof Conv2d && i + 1 < layers.size() && layers.get(i + 1) instanceof dev.pare.nn.BatchNorm) {
+                size = i + 2 < layers.size() && layers.get(i + 2) instanceof dev.pare.nn.ReLU ? 3 : 2;
+            } else if ((m instanceof dev.pare.nn.BatchNorm || m instanceof dev.pare.nn.Linear)
+                    && i + 1 < layers.size() && layers.get(i + 1) instanceof dev.pare.nn.ReLU) {
+                size = 2;
+            }
+            groups.add(size == 1 ? m : new Sequential(layers.subList(i, i + size).toArray(new Module[0])));
+            groupNames.add(size == 1 ? names.get(i) : names.get(i) + " + " + (size - 1) + " fused");
+            i += size;
+        }
+        int count = groups.size();
+        Tensor x0 = Tensor.randn(rng, batch, 1, 28, 28);
+        Tensor[] inputs = new Tensor[count];
+        double[] time = new double[count];
+        Arrays.fill(time, Double.MAX_VALUE);
+        double whole = Double.MAX_VALUE;
+        try (GradMode.Scope ignored = Tensor.noGrad()) {
+            Tensor x = x0;
+            for (int i = 0; i < count; i++) {
+                inputs[i] = x;
+                x = groups.get(i).forward(x);
+            }
+            for (int r = 0; r < reps; r++) {
+                for (int i = 0; i < count; i++) {
+                    long t0 = System.nanoTime();
+                    groups.get(i).forward(inputs[i]);
+                    time[i] = Math.min(time[i], (System.nanoTime() - t0) / 1e6);
+                }
+                long t0 = System.nanoTime();
+                model.forward(x0);
+                whole = Math.min(whole, (System.nanoTime() - t0) / 1e6);
+            }
+        }
+        System.out.printf("%s, inference at batch %d, %d thread(s), fastest of %d (ms)%n", arch, batch, threads, reps);
+        double sum = 0;
+        for (int i = 0; i < count; i++) {
+            System.out.printf("%-110s %7.2f%n", groupNames.get(i), time[i]);
+            sum += time[i];
+        }
+        System.out.printf("groups: %.2f; whole forward %.2f%n", sum, whole);
     }
 }

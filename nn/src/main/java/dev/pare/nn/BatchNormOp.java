@@ -1,5 +1,6 @@
 package dev.pare.nn;
 
+import dev.pare.tensor.ForwardArrays;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.BatchNormKernels;
 import dev.pare.tensor.parallel.Parallel;
@@ -153,7 +154,7 @@ final class BatchNormOp {
         float[] sc = Conv2dOp.contiguous(scale).toArray();
         float[] gamma = weight == null ? null : Conv2dOp.contiguous(weight).toArray();
         float[] beta = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
-        float[] y = new float[x.numel()];
+        float[] y = ForwardArrays.take(x.numel());   // every element is written below
         Parallel.forRange(n * c, Parallel.grainFor(inner), (lo, hi) -> {
             for (int plane = lo; plane < hi; plane++) {
                 int ch = plane % c;

@@ -1,5 +1,6 @@
 package dev.pare.nn;
 
+import dev.pare.tensor.ForwardArrays;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.DepthwiseKernels;
 import dev.pare.tensor.parallel.Parallel;
@@ -70,7 +71,7 @@ final class Conv2dFewChannelsOp {
         int[] xs = x.strides();
         float[] wd = Conv2dOp.contiguous(weight).toArray();
         float[] bd = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
-        float[] out = new float[n * o * oh * ow];
+        float[] out = ForwardArrays.take(n * o * oh * ow);   // every element is written below
 
         Parallel.forRange(n, Parallel.grainFor((long) room * o), (lo, hi) -> {
             float[] planes = new float[room];   // borders and slack are never written: stay zero

@@ -1,6 +1,7 @@
 package dev.pare.nn;
 
 import dev.pare.tensor.GradMode;
+import dev.pare.tensor.ForwardArrays;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.ConvGemm;
 import dev.pare.tensor.kernels.Gemm;
@@ -238,7 +239,7 @@ public final class Conv2dOp {
         float[] wd = w.storage();
         int wo = w.offset();
         float[] b = bias == null ? null : contiguous(bias).toArray();
-        float[] out = new float[n * o * hw];
+        float[] out = ForwardArrays.take(n * o * hw);   // every element is written below
         Parallel.forRange(n, 1, (lo, hi) -> {
             for (int s = lo; s < hi; s++) {
                 Gemm.gemm(false, false, o, hw, c, wd, wo, c, xd, xo + s * c * hw, hw, out, s * o * hw, hw, false);

@@ -1,5 +1,6 @@
 package dev.pare.nn;
 
+import dev.pare.tensor.ForwardArrays;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.DepthwiseChannelsLast;
 import dev.pare.tensor.kernels.DepthwiseKernels;
@@ -183,7 +184,7 @@ final class DepthwiseConvOp {
         int[] xs = x.strides();
         float[] wd = Conv2dOp.contiguous(weight).toArray();
         float[] bd = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
-        float[] out = new float[n * c * oh * ow];
+        float[] out = ForwardArrays.take(n * c * oh * ow);   // every element is written below
 
         int[] taps = ph.tapOffset();
         int room = ph.size() + DepthwiseKernels.SLACK;

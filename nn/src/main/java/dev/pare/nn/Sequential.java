@@ -1,5 +1,7 @@
 package dev.pare.nn;
 
+import dev.pare.tensor.ForwardArrays;
+import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,30 +69,79 @@ public final class Sequential extends Module {
      *       batch norm is applied to each output plane of the convolution while it is in cache,
      *       and needs no array of its own.</li>
      * </ul>
+     * When no graph is recorded, an intermediate output gives its array back for a later
+     * layer's output ({@link ForwardArrays}) once the next child has consumed it, if both the
+     * child that made it and the one that consumed it are the library's layers, which keep no
+     * reference to their input or output ({@link #keepsNoInput}). The chain's input, its output,
+     * and anything a user's module has seen are never recycled.
      */
     @Override
     public Tensor forward(Tensor x) {
+        if (GradMode.isEnabled()) {
+            return run(x, false);
+        }
+        try (ForwardArrays.Pass ignored = ForwardArrays.begin()) {
+            return run(x, true);
+        }
+    }
+
+    private Tensor run(Tensor x, boolean recycle) {
         List<Module> ms = modules();
         Tensor y = x;
-        for (int i = 0; i < ms.size(); i++) {
+        // Whether y's array is this chain's alone: made by one of the library's layers, or a view
+        // of such an array passed on by one. The chain's input belongs to the caller, and a user's
+        // module may keep what it was given or what it returns.
+        boolean ours = false;
+        for (int i = 0; i < ms.size(); ) {
             Module m = ms.get(i);
             Module next = i + 1 < ms.size() ? ms.get(i + 1) : null;
+            Tensor in = y;
+            int used = 1;
+            Tensor fused = null;
             if (m instanceof Conv2d conv && next instanceof BatchNorm bn) {
                 boolean relu = i + 2 < ms.size() && ms.get(i + 2) instanceof ReLU;
-                Tensor fused = conv.forwardBatchNorm(y, bn, relu);
-                if (fused != null) {
-                    y = fused;
-                    i += relu ? 2 : 1;
-                    continue;
-                }
+                fused = conv.forwardBatchNorm(y, bn, relu);
+                used = relu ? 3 : 2;
             }
-            if (next instanceof ReLU && (m instanceof Linear || m instanceof BatchNorm)) {
+            if (fused != null) {
+                y = fused;
+            } else if (next instanceof ReLU && (m instanceof Linear || m instanceof BatchNorm)) {
                 y = m instanceof Linear linear ? linear.forwardRelu(y) : ((BatchNorm) m).forwardRelu(y);
-                i++;
-                continue;
+                used = 2;
+            } else {
+                y = m.forward(y);
+                used = 1;
             }
-            y = m.forward(y);
+            boolean library = keepsNoInput(m);
+            boolean shares = y.storage() == in.storage();
+            if (recycle && ours && library && !shares) {
+                ForwardArrays.release(in, y);
+            }
+            ours = library && (ours || !shares);
+            i += used;
         }
         return y;
+    }
+
+    /**
+     * Whether {@code m} is known to hold no reference to its input once its forward pass has
+     * returned: the library's layers (whose outputs may still share the input's array, as a
+     * {@link Flatten} view does: {@link ForwardArrays#release} checks that), and a
+     * {@code Sequential} of such layers. Any other module, such as a user's layer that stores
+     * activations, keeps its input's array out of recycling.
+     */
+    static boolean keepsNoInput(Module m) {
+        if (m instanceof Sequential s) {
+            for (Module child : s.modules()) {
+                if (!keepsNoInput(child)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        // Final classes only: a subclass could override forward and keep its input.
+        return m instanceof Conv2d || m instanceof BatchNorm1d || m instanceof BatchNorm2d || m instanceof ReLU
+                || m instanceof Linear || m instanceof GlobalAvgPool2d || m instanceof MaxPool2d
+                || m instanceof AvgPool2d || m instanceof Flatten || m instanceof Dropout;
     }
 }
