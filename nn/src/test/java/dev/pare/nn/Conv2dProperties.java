@@ -115,7 +115,8 @@ class Conv2dProperties {
                 y.backward(g);
                 double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
                 Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
-                Conv2dTest.assertClose(cfg + " dW", expected[1], conv.weight().grad().toArray());
+                // Each dW element sums n·h·w products in float: the tolerance grows with that count.
+                assertCloseForSums(cfg + " dW", expected[1], conv.weight().grad().toArray(), n * h * w);
                 float[] dw = conv.weight().grad().toArray();
                 float[] all = java.util.Arrays.copyOf(y.toArray(), y.numel() + x.grad().numel() + dw.length);
                 System.arraycopy(x.grad().toArray(), 0, all, y.numel(), x.grad().numel());
