@@ -29,8 +29,8 @@ import jdk.incubator.vector.FloatVector;
  * {@code [OH·OW, C]}, are transposed back into place.
  *
  * <p>Trap: the taps' loop must be one flat loop carrying the accumulator. Written as two nested
- * loops (filter rows, then columns), C2 kept the accumulator in a heap object at every step:
- * hundreds of bytes per pixel, and slower than the phase planes it replaces.
+ * loops (filter rows, then columns), C2 kept the accumulator in a heap object at every step,
+ * allocating on every tap, and the kernel ran slower than the phase planes it replaces.
  *
  * <p>Rounding: each output starts from its bias and adds its taps in filter order, multiplying
  * and adding without fusing; a padding tap adds {@code 0·W} as a zero-padded plane would (so
