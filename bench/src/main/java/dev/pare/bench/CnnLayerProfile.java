@@ -1,7 +1,10 @@
 package dev.pare.bench;
 
+import dev.pare.nn.BatchNorm;
 import dev.pare.nn.Conv2d;
+import dev.pare.nn.Linear;
 import dev.pare.nn.Module;
+import dev.pare.nn.ReLU;
 import dev.pare.nn.Sequential;
 import dev.pare.nn.loss.CrossEntropyLoss;
 import dev.pare.nn.optim.SGD;
@@ -141,10 +144,10 @@ public final class CnnLayerProfile {
         for (int i = 0; i < layers.size(); ) {
             Module m = layers.get(i);
             int size = 1;
-            if (m instanceof Conv2d && i + 1 < layers.size() && layers.get(i + 1) instanceof dev.pare.nn.BatchNorm) {
-                size = i + 2 < layers.size() && layers.get(i + 2) instanceof dev.pare.nn.ReLU ? 3 : 2;
-            } else if ((m instanceof dev.pare.nn.BatchNorm || m instanceof dev.pare.nn.Linear)
-                    && i + 1 < layers.size() && layers.get(i + 1) instanceof dev.pare.nn.ReLU) {
+            if (m instanceof Conv2d && i + 1 < layers.size() && layers.get(i + 1) instanceof BatchNorm) {
+                size = i + 2 < layers.size() && layers.get(i + 2) instanceof ReLU ? 3 : 2;
+            } else if ((m instanceof BatchNorm || m instanceof Linear)
+                    && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU) {
                 size = 2;
             }
             groups.add(size == 1 ? m : new Sequential(layers.subList(i, i + size).toArray(new Module[0])));

@@ -150,17 +150,11 @@ final class BatchNormOp {
         int inner = n * c == 0 ? 0 : x.numel() / (n * c);
         float[] xd = x.storage();
         int xo = x.offset();
-        float[] mu = Conv2dOp.contiguous(mean).toArray();
-        float[] sc = Conv2dOp.contiguous(scale).toArray();
-        float[] gamma = weight == null ? null : Conv2dOp.contiguous(weight).toArray();
-        float[] beta = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
+        ChannelMap map = ChannelMap.of(mean, scale, weight, bias, relu);
         float[] y = ForwardArrays.take(x.numel());   // every element is written below
         Parallel.forRange(n * c, Parallel.grainFor(inner), (lo, hi) -> {
             for (int plane = lo; plane < hi; plane++) {
-                int ch = plane % c;
-                int base = plane * inner;
-                BatchNormKernels.evalAffine(xd, xo + base, y, base, inner, 1, inner, mu[ch], sc[ch], gamma != null,
-                        gamma == null ? 1f : gamma[ch], beta == null ? 0f : beta[ch], relu);
+                map.apply(xd, xo + plane * inner, y, plane * inner, plane % c, inner);
             }
         });
         return Tensor.wrap(y, 0, shape);
@@ -172,11 +166,22 @@ final class BatchNormOp {
      * kernel and operands, so the same bits.
      */
     static PlaneEpilogue affineEpilogue(Tensor mean, Tensor scale, Tensor weight, Tensor bias, boolean relu) {
-        float[] mu = Conv2dOp.contiguous(mean).toArray();
-        float[] sc = Conv2dOp.contiguous(scale).toArray();
-        float[] gamma = weight == null ? null : Conv2dOp.contiguous(weight).toArray();
-        float[] beta = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
-        return (data, offset, ch, length) -> BatchNormKernels.evalAffine(data, offset, data, offset, length, 1, length,
-                mu[ch], sc[ch], gamma != null, gamma == null ? 1f : gamma[ch], beta == null ? 0f : beta[ch], relu);
+        ChannelMap map = ChannelMap.of(mean, scale, weight, bias, relu);
+        return (data, offset, ch, length) -> map.apply(data, offset, data, offset, ch, length);
+    }
+
+    /** The per-channel operands of the evaluation map, read out of their tensors once per call. */
+    private record ChannelMap(float[] mu, float[] sc, float[] gamma, float[] beta, boolean relu) {
+        static ChannelMap of(Tensor mean, Tensor scale, Tensor weight, Tensor bias, boolean relu) {
+            return new ChannelMap(Conv2dOp.contiguous(mean).toArray(), Conv2dOp.contiguous(scale).toArray(),
+                    weight == null ? null : Conv2dOp.contiguous(weight).toArray(),
+                    bias == null ? null : Conv2dOp.contiguous(bias).toArray(), relu);
+        }
+
+        /** y[yo ..] = the map of channel {@code ch} applied to the {@code length} floats at x[xo ..] (x may be y). */
+        void apply(float[] x, int xo, float[] y, int yo, int ch, int length) {
+            BatchNormKernels.evalAffine(x, xo, y, yo, length, 1, length, mu[ch], sc[ch], gamma != null,
+                    gamma == null ? 1f : gamma[ch], beta == null ? 0f : beta[ch], relu);
+        }
     }
 }

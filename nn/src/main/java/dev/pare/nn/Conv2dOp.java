@@ -1,7 +1,7 @@
 package dev.pare.nn;
 
-import dev.pare.tensor.GradMode;
 import dev.pare.tensor.ForwardArrays;
+import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.ConvGemm;
 import dev.pare.tensor.kernels.Gemm;

@@ -101,7 +101,9 @@ public final class Sequential extends Module {
             if (m instanceof Conv2d conv && next instanceof BatchNorm bn) {
                 boolean relu = i + 2 < ms.size() && ms.get(i + 2) instanceof ReLU;
                 fused = conv.forwardBatchNorm(y, bn, relu);
-                used = relu ? 3 : 2;
+                if (fused != null) {
+                    used = relu ? 3 : 2;
+                }
             }
             if (fused != null) {
                 y = fused;
@@ -110,7 +112,6 @@ public final class Sequential extends Module {
                 used = 2;
             } else {
                 y = m.forward(y);
-                used = 1;
             }
             boolean library = keepsNoInput(m);
             boolean shares = y.storage() == in.storage();
@@ -124,11 +125,11 @@ public final class Sequential extends Module {
     }
 
     /**
-     * Whether {@code m} is known to hold no reference to its input once its forward pass has
-     * returned: the library's layers (whose outputs may still share the input's array, as a
-     * {@link Flatten} view does: {@link ForwardArrays#release} checks that), and a
-     * {@code Sequential} of such layers. Any other module, such as a user's layer that stores
-     * activations, keeps its input's array out of recycling.
+     * Whether {@code m} is known to hold no reference to its input or its output once its forward
+     * pass has returned: the library's layers (whose outputs may still share the input's array,
+     * as a {@link Flatten} view does: {@link #run} checks that), and a {@code Sequential} of such
+     * layers. Any other module, such as a user's layer that stores activations, keeps the arrays
+     * it has seen out of recycling.
      */
     static boolean keepsNoInput(Module m) {
         if (m instanceof Sequential s) {

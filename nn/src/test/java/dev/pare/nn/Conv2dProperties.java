@@ -74,12 +74,8 @@ class Conv2dProperties {
         try (var ignored = Tensor.noGrad()) {
             inference = conv.forward(x).toArray();
         }
-        assertEquals(recorded.length, inference.length);
-        for (int i = 0; i < recorded.length; i++) {
-            assertEquals(Float.floatToIntBits(recorded[i]), Float.floatToIntBits(inference[i]),
-                    "C=" + c + ", " + h + "×" + w + ", k=" + k + ", stride " + stride + ", padding " + padding
-                            + ", dilation " + dilation + ": output " + i);
-        }
+        ConvBatchNormFusionTest.assertSameBits(recorded, inference, "C=" + c + ", " + h + "×" + w + ", k=" + k
+                + ", stride " + stride + ", padding " + padding + ", dilation " + dilation);
     }
 
     /**

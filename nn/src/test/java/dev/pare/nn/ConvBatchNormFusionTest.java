@@ -64,7 +64,8 @@ class ConvBatchNormFusionTest {
         return y;
     }
 
-    private static void assertSameBits(float[] expected, float[] actual, String what) {
+    /** Equal bit patterns element by element (NaNs compared as NaN); shared with the other inference tests. */
+    static void assertSameBits(float[] expected, float[] actual, String what) {
         assertEquals(expected.length, actual.length, what + ": length");
         for (int i = 0; i < expected.length; i++) {
             assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(actual[i]),

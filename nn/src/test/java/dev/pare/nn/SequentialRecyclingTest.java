@@ -1,6 +1,5 @@
 package dev.pare.nn;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,14 +33,6 @@ class SequentialRecyclingTest {
         return model;
     }
 
-    private static void assertSameBits(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(actual[i]),
-                    what + ": element " + i + ", expected " + expected[i] + ", got " + actual[i]);
-        }
-    }
-
     @Test
     void repeatedInferenceGivesTheRecordedForwardsValuesAndLeavesEarlierOutputsAlone() {
         int previous = Parallel.threads();
@@ -60,10 +51,10 @@ class SequentialRecyclingTest {
                     Tensor y2 = model.forward(x2);
                     Tensor y1Again = model.forward(x1);
                     String at = threads + " thread(s)";
-                    assertSameBits(expected1, y1Then, "first inference, " + at);
-                    assertSameBits(expected2, y2.toArray(), "second inference, " + at);
-                    assertSameBits(expected1, y1Again.toArray(), "third inference, " + at);
-                    assertSameBits(y1Then, y1.toArray(), "the first output after two more inferences, " + at);
+                    ConvBatchNormFusionTest.assertSameBits(expected1, y1Then, "first inference, " + at);
+                    ConvBatchNormFusionTest.assertSameBits(expected2, y2.toArray(), "second inference, " + at);
+                    ConvBatchNormFusionTest.assertSameBits(expected1, y1Again.toArray(), "third inference, " + at);
+                    ConvBatchNormFusionTest.assertSameBits(y1Then, y1.toArray(), "the first output after two more inferences, " + at);
                 }
             }
         } finally {
@@ -106,7 +97,7 @@ class SequentialRecyclingTest {
             model.forward(x);
             model.forward(x);
         }
-        assertSameBits(probed, probe.seen.toArray(), "the probe's tensor after two inferences");
+        ConvBatchNormFusionTest.assertSameBits(probed, probe.seen.toArray(), "the probe's tensor after two inferences");
     }
 
     @Test

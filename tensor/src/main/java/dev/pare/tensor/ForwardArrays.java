@@ -18,9 +18,11 @@ import java.util.List;
  * <h2>Who says when, and why it is safe</h2>
  * Only a container that alone sees an intermediate output may release it: {@code Sequential}
  * under {@code noGrad}, which opens a pass ({@link #begin}) and, once child i + 1 has returned,
- * releases child i's output ({@link #release}) if child i + 1 is a layer known to keep no
- * reference to its input after returning, and if the new output does not share the array (a
- * {@code Flatten} returns a view, an evaluation {@code Dropout} its input). The chain's own input
+ * releases child i's output ({@link #release}) if children i and i + 1 are both layers known to
+ * keep no reference to their input or output after returning, and if the new output does not
+ * share the array (a {@code Flatten} returns a view, an evaluation {@code Dropout} its input). A
+ * user's module may keep what it was given or what it returns, so an array it has seen is never
+ * released. The chain's own input
  * and its final output are never released, so a caller's tensors are never recycled; nor is
  * anything when a graph is recorded, because then the outputs live as long as the graph. Only
  * arrays issued during the current pass are recycled.
