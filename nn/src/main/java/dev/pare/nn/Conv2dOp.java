@@ -264,19 +264,22 @@ public final class Conv2dOp {
             Tensor gc = contiguous(gradOut);
             float[] gd = gc.storage();
             int go = gc.offset();
-            Tensor dx = null;
-            if (x.requiresGrad()) {
-                float[] dxd = Tensor.backwardArray(n * c * hw);   // every element written by the products
+            boolean needX = x.requiresGrad();
+            boolean needW = weight.requiresGrad();
+            // With the weight gradient, dOut is copied channel-major anyway: then dx too can be one
+            // product over the whole batch (see batchedInputGradient).
+            boolean batchedDx = needX && needW && batchedInputGradient(hw, o);
+            float[] dxd = needX ? Tensor.backwardArray(n * c * hw) : null;   // every element written below
+            if (needX && !batchedDx) {
                 Parallel.forRange(n, 1, (lo, hi) -> {
                     for (int s = lo; s < hi; s++) {
                         Gemm.gemm(true, false, c, hw, o, wd, wo, c, gd, go + s * o * hw, hw, dxd, s * c * hw, hw,
                                 false);
                     }
                 });
-                dx = Tensor.wrap(dxd, 0, n, c, g.h(), g.w());
             }
             Tensor dw = null;
-            if (weight.requiresGrad()) {
+            if (needW) {
                 long cols = (long) n * hw;
                 if (cols * Math.max(o, c) > MAX_ARRAY) {
                     throw new IllegalArgumentException("conv2d(1x1): weight gradient of input [" + n + ", " + c
@@ -292,9 +295,28 @@ public final class Conv2dOp {
                 float[] dwData = new float[o * c];
                 Gemm.gemm(false, true, o, c, k, gt, 0, k, xt, 0, k, dwData, 0, c, false);
                 dw = Tensor.wrap(dwData, 0, weight.shape());
+                if (batchedDx) {
+                    float[] dxt = xt;   // the input's copy is read: its buffer takes dx channel-major
+                    Gemm.gemm(true, false, c, k, o, wd, wo, c, gt, 0, k, dxt, 0, k, false);
+                    sampleMajor(dxt, n, c, hw, dxd);
+                }
             }
+            Tensor dx = needX ? Tensor.wrap(dxd, 0, n, c, g.h(), g.w()) : null;
             return new Tensor[] {dx, dw, bias != null && bias.requiresGrad() ? biasGradient(gradOut, n, o, pix(g)) : null};
         }, x, weight, bias);
+    }
+
+    /**
+     * Whether the pointwise input gradient {@code dx[n] = Wᵀ·dOut[n]} is computed as one product
+     * over the batch, {@code [C, N·HW] = Wᵀ · dOut} with dOut channel-major, then copied back
+     * sample-major, rather than one product per sample. A product per sample packs Wᵀ again for
+     * every sample ({@code O·C} floats, transposed on the way), and with a few dozen pixels its
+     * last panel of columns is largely empty; the single product packs Wᵀ once and fills its
+     * panels, and pays instead a plain copy of {@code C·HW} floats per sample. So it pays when a
+     * sample has fewer pixels than the layer has output channels: MobileNet's 7 × 7 blocks.
+     */
+    static boolean batchedInputGradient(int hw, int o) {
+        return hw < o;
     }
 
     private static int pix(Im2Col.Geometry g) {
@@ -307,6 +329,17 @@ public final class Conv2dOp {
             for (int s = lo; s < hi; s++) {
                 for (int ch = 0; ch < c; ch++) {
                     System.arraycopy(src, so + (s * c + ch) * hw, dst, ch * n * hw + s * hw, hw);
+                }
+            }
+        });
+    }
+
+    /** The inverse of {@link #channelMajor}: {@code [C, N·HW]} from {@code src[0]} to {@code [N, C, HW]} at {@code dst[0]}. */
+    private static void sampleMajor(float[] src, int n, int c, int hw, float[] dst) {
+        Parallel.forRange(n, Parallel.grainFor((long) c * hw), (lo, hi) -> {
+            for (int s = lo; s < hi; s++) {
+                for (int ch = 0; ch < c; ch++) {
+                    System.arraycopy(src, ch * n * hw + s * hw, dst, (s * c + ch) * hw, hw);
                 }
             }
         });

@@ -48,11 +48,13 @@ import java.util.Arrays;
  * which costs more than the multiply-adds that read it. Inference splits into one reused buffer
  * per thread.
  *
- * <p>Inference (no weight gradient to come) runs another way when the channels fill at least one
- * vector: each sample is transposed to channels-last and a vector holds one pixel of many
- * channels ({@link DepthwiseChannelsLast}), which needs no phase planes and no copies row by row;
- * for MobileNet's 14 × 14 and 7 × 7 planes those copies cost more than the arithmetic. It adds
- * the same products in the same order, so the two routes give the same bits.
+ * <p>When the channels fill at least one vector, another route runs (for training, only on
+ * small planes; see {@link #channelsLast}): each sample is transposed to channels-last and a
+ * vector holds one pixel of many channels ({@link DepthwiseChannelsLast}), forward and backward,
+ * which needs no phase planes and no copies row by row; for MobileNet's 14 × 14 and 7 × 7 planes
+ * those copies cost more than the arithmetic. Its forward pass adds the same products in the
+ * same order, so the two routes give the same output bits; its gradients are summed in another
+ * order, so they agree to rounding.
  *
  * <p>Each output receives its bias and then its taps in row-major filter order, as in the
  * definition. Each plane and each channel's weight gradient belongs to one thread, so the result
@@ -130,37 +132,128 @@ final class DepthwiseConvOp {
     }
 
     /**
-     * Whether the forward pass runs vectorised along the channels ({@link DepthwiseChannelsLast}):
-     * when the phase planes need not be kept, each sample's {@code [C, H, W]} is dense, and the
-     * channels fill at least one vector (with fewer, every lane but C would idle; the phase planes
-     * then do better). Both routes give the same bits.
+     * Planes of at most this many pixels (16 × 16) take the channels-last route in training too.
+     * That route transposes the whole input plane twice per sample in the backward pass (the
+     * input in, the input gradient out); the phase planes copy it in and out instead, row by row.
+     * On a large plane those rows are long and the copies run at the speed of memory, so the
+     * phase planes win; on small planes (MobileNet's 14 × 14 and 7 × 7) the copies are a few
+     * floats per row and the channels-last arithmetic, which needs no copies, wins.
+     */
+    static final int TRAINING_PLANE_MAX = 256;
+
+    /**
+     * Whether the convolution runs vectorised along the channels ({@link DepthwiseChannelsLast}):
+     * each sample's {@code [C, H, W]} is dense, the channels fill at least one vector (with fewer,
+     * every lane but C would idle; the phase planes then do better), and, when a gradient will
+     * be asked for, the planes are small ({@link #TRAINING_PLANE_MAX}). Both routes give the same
+     * forward bits; their gradients differ only in rounding.
      */
     private static boolean channelsLast(Im2Col.Geometry g, int[] xs) {
         return g.c() >= DepthwiseKernels.SLACK && g.kh() == g.kw() && g.sh() == g.sw() && g.ph() == g.pw()
                 && g.dh() == g.dw() && xs[3] == 1 && xs[2] == g.w() && xs[1] == g.h() * g.w();
     }
 
-    /** The forward pass one sample at a time through {@link DepthwiseChannelsLast}, samples split over threads. */
-    private static void forwardChannelsLast(Im2Col.Geometry g, float[] xd, int xo, int sampleStride, float[] wd,
-                                            float[] bd, float[] out, PlaneEpilogue epilogue) {
-        DepthwiseChannelsLast.Shape shape = new DepthwiseChannelsLast.Shape(g.c(), g.h(), g.w(), g.kh(), g.sh(),
-                g.ph(), g.dh());
-        float[] wT = DepthwiseChannelsLast.transposeFilters(wd, 0, g.c(), g.kh());
+    /**
+     * The depthwise convolution vectorised along the channels ({@link DepthwiseChannelsLast}),
+     * forward and backward, the samples split over threads.
+     *
+     * <p>Nothing is kept for the backward pass but the input itself, as the phase planes route
+     * keeps its split copies: the backward pass transposes each sample again, which costs less
+     * than writing a copy of the whole input during the forward pass and reading it back. It
+     * transposes each sample's output gradient once and does everything from it: the input
+     * gradient as a gather per input pixel, transposed back, and the weight and bias products
+     * summed in float over a group of samples whose size depends only on the geometry
+     * ({@link DepthwiseChannelsLast.Shape#samplesPerPartial}); the groups' partials are then added
+     * in doubles in group order. A thread owns whole groups, so no sum's order depends on the
+     * thread count, and a thread keeps every lane busy even when the channels fill a single
+     * vector (a split over the channels would leave half the lanes of 16 channels idle on each of
+     * two threads).
+     */
+    private static Tensor convChannelsLast(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias,
+                                           PlaneEpilogue epilogue) {
+        int n = g.n();
+        int c = g.c();
+        int h = g.h();
+        int w = g.w();
+        int kk = g.kh() * g.kw();
+        float[] xd = x.storage();
+        int xo = x.offset();
+        int sampleStride = x.strides()[0];
+        float[] wd = Conv2dOp.contiguous(weight).toArray();
+        float[] bd = bias == null ? null : Conv2dOp.contiguous(bias).toArray();
+        DepthwiseChannelsLast.Shape shape = new DepthwiseChannelsLast.Shape(c, h, w, g.kh(), g.sh(), g.ph(), g.dh());
+        float[] wT = DepthwiseChannelsLast.transposeFilters(wd, 0, c, g.kh());
         int outSample = shape.outputScratch();
         int planeOut = shape.outH() * shape.outW();
-        float[] bias = bd == null ? new float[g.c()] : bd;   // no bias: outputs start from +0, as on the phase planes
-        Parallel.forRange(g.n(), Parallel.grainFor((long) shape.inputScratch() * g.kh() * g.kw()), (lo, hi) -> {
+        float[] out = ForwardArrays.take(n * outSample);   // every element is written below
+        float[] biasOrZeros = bd == null ? new float[c] : bd;   // no bias: outputs start from +0, as on the phase planes
+        Parallel.forRange(n, Parallel.grainFor((long) shape.inputScratch() * kk), (lo, hi) -> {
             float[] xT = new float[shape.inputScratch()];
             float[] oT = new float[outSample];
             for (int s = lo; s < hi; s++) {
-                DepthwiseChannelsLast.forward(shape, xd, xo + s * sampleStride, wT, bias, out, s * outSample, xT, oT);
+                DepthwiseChannelsLast.forward(shape, xd, xo + s * sampleStride, wT, biasOrZeros, out, s * outSample,
+                        xT, oT);
                 if (epilogue != null) {
-                    for (int ch = 0; ch < g.c(); ch++) {
+                    for (int ch = 0; ch < c; ch++) {
                         epilogue.apply(out, s * outSample + ch * planeOut, ch, planeOut);
                     }
                 }
             }
         });
+        Tensor result = Tensor.wrap(out, 0, n, c, shape.outH(), shape.outW());
+
+        return Tensor.recordOp("conv2d(depthwise)", result, gradOut -> {
+            Tensor gc = Conv2dOp.contiguous(gradOut);
+            float[] gd = gc.storage();
+            int go = gc.offset();
+            boolean needX = x.requiresGrad();
+            boolean needW = weight.requiresGrad();
+            boolean needB = bias != null && bias.requiresGrad();
+            float[] dxd = needX ? Tensor.backwardArray(n * c * h * w) : null;   // every element is written below
+            int group = shape.samplesPerPartial();
+            int groups = (n + group - 1) / group;
+            int partSize = shape.partialSize();
+            float[] parts = needW || needB ? new float[groups * partSize] : null;
+            Parallel.forRange(groups, Parallel.grainFor((long) group * shape.inputScratch() * kk), (lo, hi) -> {
+                float[] gT = new float[shape.gradientScratch()];
+                float[] dxT = needX ? new float[shape.inputScratch()] : null;
+                float[] xT = needW ? new float[shape.inputScratch()] : null;
+                for (int grp = lo; grp < hi; grp++) {
+                    for (int s = grp * group; s < Math.min(n, (grp + 1) * group); s++) {
+                        if (needW) {
+                            DepthwiseChannelsLast.transposeInput(shape, xd, xo + s * sampleStride, xT);
+                        }
+                        DepthwiseChannelsLast.backward(shape, gd, go + s * outSample, xT, wT,
+                                dxd, s * c * h * w, parts, grp * partSize, gT, dxT);
+                    }
+                }
+            });
+            float[] dwd = needW ? new float[c * kk] : null;
+            float[] dbd = needB ? new float[c] : null;
+            if (parts != null) {
+                // The groups' partials in group order, in doubles: the same sums on any thread count.
+                Parallel.forRange(c, Parallel.grainFor((long) groups * (kk + 1)), (lo, hi) -> {
+                    for (int ch = lo; ch < hi; ch++) {
+                        for (int t = 0; t <= kk; t++) {
+                            double sum = 0;
+                            for (int grp = 0; grp < groups; grp++) {
+                                sum += parts[grp * partSize + t * c + ch];
+                            }
+                            if (t < kk && needW) {
+                                dwd[ch * kk + t] = (float) sum;
+                            } else if (t == kk && needB) {
+                                dbd[ch] = (float) sum;
+                            }
+                        }
+                    }
+                });
+            }
+            return new Tensor[] {
+                needX ? Tensor.wrap(dxd, 0, n, c, h, w) : null,
+                needW ? Tensor.wrap(dwd, 0, weight.shape()) : null,
+                needB ? Tensor.wrap(dbd, 0, c) : null
+            };
+        }, x, weight, bias);
     }
 
     private static int ceilDiv(int a, int b) {
@@ -169,6 +262,14 @@ final class DepthwiseConvOp {
 
     /** The depthwise convolution, with {@code epilogue} (if not null) applied to each output plane (see {@link PlaneEpilogue}). */
     static Tensor conv(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, PlaneEpilogue epilogue) {
+        boolean training = Tensor.willRecord(x, weight, bias);
+        return channelsLast(g, x.strides()) && (!training || g.h() * g.w() <= TRAINING_PLANE_MAX)
+                ? convChannelsLast(g, x, weight, bias, epilogue)
+                : convPhasePlanes(g, x, weight, bias, epilogue);
+    }
+
+    /** {@link #conv} on phase planes, whatever the channel count (the tests compare the two routes through it). */
+    static Tensor convPhasePlanes(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, PlaneEpilogue epilogue) {
         int n = g.n();
         int c = g.c();
         int h = g.h();
@@ -197,26 +298,22 @@ final class DepthwiseConvOp {
         boolean keep = Tensor.willRecord(x, weight, bias)
                 && (weight.requiresGrad() || bias != null && bias.requiresGrad());
         float[][] kept = keep ? new float[n * c][] : null;
-        if (!keep && channelsLast(g, xs)) {
-            forwardChannelsLast(g, xd, xo, xs[0], wd, bd, out, epilogue);
-        } else {
-            Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
-                float[] shared = keep ? null : new float[room];   // the border and the slack are never written: stay zero
-                float[] acc = new float[gridRoom];
-                for (int plane = lo; plane < hi; plane++) {
-                    int ch = plane % c;
-                    float[] planes = keep ? (kept[plane] = new float[room]) : shared;
-                    split(xd, xo + (plane / c) * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
-                    DepthwiseKernels.forward(planes, taps, kk, wd, ch * kk, bd == null ? 0f : bd[ch], acc, grid);
-                    for (int y = 0; y < oh; y++) {
-                        System.arraycopy(acc, y * ph.ws(), out, (plane * oh + y) * ow, ow);
-                    }
-                    if (epilogue != null) {
-                        epilogue.apply(out, plane * oh * ow, ch, oh * ow);
-                    }
+        Parallel.forRange(n * c, Parallel.grainFor((long) ph.size() * kk), (lo, hi) -> {
+            float[] shared = keep ? null : new float[room];   // the border and the slack are never written: stay zero
+            float[] acc = new float[gridRoom];
+            for (int plane = lo; plane < hi; plane++) {
+                int ch = plane % c;
+                float[] planes = keep ? (kept[plane] = new float[room]) : shared;
+                split(xd, xo + (plane / c) * xs[0] + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes);
+                DepthwiseKernels.forward(planes, taps, kk, wd, ch * kk, bd == null ? 0f : bd[ch], acc, grid);
+                for (int y = 0; y < oh; y++) {
+                    System.arraycopy(acc, y * ph.ws(), out, (plane * oh + y) * ow, ow);
                 }
-            });
-        }
+                if (epilogue != null) {
+                    epilogue.apply(out, plane * oh * ow, ch, oh * ow);
+                }
+            }
+        });
         Tensor result = Tensor.wrap(out, 0, n, c, oh, ow);
 
         return Tensor.recordOp("conv2d(depthwise)", result, gradOut -> {

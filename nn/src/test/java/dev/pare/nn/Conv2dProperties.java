@@ -48,13 +48,15 @@ class Conv2dProperties {
     }
 
     /**
-     * A depthwise convolution's two forward routes give the same bits: without a graph, channels
-     * that fill a vector run channels last (transposed, {@code DepthwiseChannelsLast}); when the
-     * weight gradient will be asked for, on phase planes kept for the backward pass. Channel
-     * counts around 8 and 16 lanes, any geometry, with a bias or not.
+     * A depthwise convolution's two routes: channels last ({@code DepthwiseChannelsLast}, taken
+     * when the channels fill a vector) and phase planes ({@link DepthwiseConvOp#convPhasePlanes},
+     * forced here for any channel count). Their outputs are the same bits, with a graph or without;
+     * the gradients of each match the direct loops; and the default route gives the same bits on
+     * 1 and 2 threads. Channel counts around 8 and 16 lanes, batches that split the channels-last
+     * route's weight-gradient groups unevenly, any geometry, with a bias or not.
      */
     @Property(tries = 60)
-    void depthwiseInferenceEqualsTheRecordedForwardBitForBit(
+    void depthwiseRoutesAgreeWithTheDirectSumsAndIgnoreTheThreadCount(
             @ForAll @IntRange(min = 1, max = 40) int c,
             @ForAll @IntRange(min = 1, max = 5) int k,
             @ForAll @IntRange(min = 1, max = 3) int stride,
@@ -62,27 +64,83 @@ class Conv2dProperties {
             @ForAll @IntRange(min = 1, max = 2) int dilation,
             @ForAll @IntRange(min = 1, max = 15) int h,
             @ForAll @IntRange(min = 1, max = 15) int w,
+            @ForAll @IntRange(min = 1, max = 7) int n,
             @ForAll boolean bias,
             @ForAll long seed) {
         int span = dilation * (k - 1) + 1;
         Assume.that(h + 2 * padding >= span && w + 2 * padding >= span);
-        Rng rng = new Rng(seed);
-        Conv2d conv = new Conv2d(c, c, k, stride, padding, dilation, c, bias, rng);
-        Tensor x = Tensor.randn(rng, 3, c, h, w);
-        float[] recorded = conv.forward(x).toArray();
-        float[] inference;
-        try (var ignored = Tensor.noGrad()) {
-            inference = conv.forward(x).toArray();
+        Conv2dTest.Config cfg = new Conv2dTest.Config(c, c, k, stride, padding, dilation, c, bias, h, w);
+        Im2Col.Geometry geometry = new Im2Col.Geometry(n, c, h, w, k, k, stride, stride, padding, padding, dilation,
+                dilation);
+        float[][] results = new float[2][];
+        for (int threads = 1; threads <= 2; threads++) {
+            int before = dev.pare.tensor.parallel.Parallel.threads();
+            dev.pare.tensor.parallel.Parallel.setThreads(threads);
+            try {
+                Rng rng = new Rng(seed);
+                Conv2d conv = new Conv2d(c, c, k, stride, padding, dilation, c, bias, rng);
+                Tensor x = Tensor.randn(rng, n, c, h, w).requiresGrad(true);
+                Tensor g = Tensor.randn(rng, n, c, cfg.oh(), cfg.ow());
+                float[] wv = conv.weight().toArray();
+                float[] bv = bias ? conv.bias().toArray() : null;
+                double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
+                float[] inference;
+                try (var ignored = Tensor.noGrad()) {
+                    inference = conv.forward(x).toArray();
+                }
+                float[] defaultRoute = null;
+                for (boolean planes : new boolean[] {false, true}) {
+                    String what = cfg + " n=" + n + (planes ? ", phase planes" : ", default route");
+                    x.setGrad(null);
+                    conv.zeroGrad();
+                    Tensor y = planes
+                            ? DepthwiseConvOp.convPhasePlanes(geometry, x, conv.weight(), conv.bias(), null)
+                            : conv.forward(x);
+                    ConvBatchNormFusionTest.assertSameBits(inference, y.toArray(), what + ": output");
+                    Conv2dTest.assertClose(what + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
+                            y.toArray());
+                    y.backward(g);
+                    Conv2dTest.assertClose(what + " dx", expected[0], x.grad().toArray());
+                    assertCloseForSums(what + " dW", expected[1], conv.weight().grad().toArray(),
+                            n * cfg.oh() * cfg.ow());
+                    if (bias) {
+                        assertCloseForSums(what + " db", expected[2], conv.bias().grad().toArray(),
+                                n * cfg.oh() * cfg.ow());
+                    }
+                    if (!planes) {
+                        defaultRoute = concat(y.toArray(), x.grad().toArray(), conv.weight().grad().toArray(),
+                                bias ? conv.bias().grad().toArray() : new float[0]);
+                    }
+                }
+                results[threads - 1] = defaultRoute;
+            } finally {
+                dev.pare.tensor.parallel.Parallel.setThreads(before);
+            }
         }
-        ConvBatchNormFusionTest.assertSameBits(recorded, inference, "C=" + c + ", " + h + "×" + w + ", k=" + k
-                + ", stride " + stride + ", padding " + padding + ", dilation " + dilation);
+        assertArrayEquals(results[0], results[1], cfg + " n=" + n + ": 1 and 2 threads differ");
+    }
+
+    private static float[] concat(float[]... parts) {
+        int length = 0;
+        for (float[] p : parts) {
+            length += p.length;
+        }
+        float[] all = new float[length];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
     }
 
     /**
      * The pointwise route (1×1 kernel, stride 1, no padding, one group), which the random
      * geometries above rarely draw: against the direct loops, with a bias or not, for awkward
      * channel counts and plane sizes, on input views that are not contiguous (a channel slice),
-     * and bit for bit the same on 1 and 2 threads.
+     * and bit for bit the same on 1 and 2 threads. Both input-gradient routes are drawn: one
+     * product per sample, and, with fewer pixels than output channels, one product over the batch
+     * ({@code Conv2dOp.batchedInputGradient}).
      */
     @Property(tries = 40)
     void pointwiseConvolutionEqualsTheDirectSumAndIgnoresTheThreadCount(

@@ -49,7 +49,7 @@ class DepthwiseChannelsLastProperties {
                 x[xOff + rng.nextInt(c * h * w)] = odd[rng.nextInt(odd.length)];
             }
             bias[rng.nextInt(c)] = -0f;
-            wT[rng.nextInt(wT.length)] = odd[rng.nextInt(odd.length)];
+            wT[rng.nextInt(c * k * k)] = odd[rng.nextInt(odd.length)];
         }
         int outOff = 5;
         float[] out = new float[outOff + g.outputScratch() + 1];
@@ -63,6 +63,112 @@ class DepthwiseChannelsLastProperties {
             assertEquals(Float.floatToIntBits(ref[i]), Float.floatToIntBits(out[i]),
                     g + ": output float " + i + " (species " + VectorConfig.describe() + ")");
         }
+    }
+
+    /**
+     * The backward kernel against its twin, bit for bit: the input gradient, and the weight and
+     * bias partials accumulated over two samples onto a partial that already holds values, with
+     * or without the weight rows or the input gradient.
+     */
+    @Property(tries = 300)
+    void vectorBackwardEqualsItsScalarTwinBitForBit(@ForAll("channels") int c,
+                                                    @ForAll @IntRange(min = 1, max = 13) int h,
+                                                    @ForAll @IntRange(min = 1, max = 13) int w,
+                                                    @ForAll @IntRange(min = 1, max = 5) int k,
+                                                    @ForAll @IntRange(min = 1, max = 3) int s,
+                                                    @ForAll @IntRange(min = 0, max = 2) int p,
+                                                    @ForAll @IntRange(min = 1, max = 2) int d,
+                                                    @ForAll boolean weights, @ForAll boolean inputs,
+                                                    @ForAll boolean specials, @ForAll long seed) {
+        DepthwiseChannelsLast.Shape g = new DepthwiseChannelsLast.Shape(c, h, w, k, s, p, d);
+        SplittableRandom rng = new SplittableRandom(seed);
+        int sample = c * h * w;
+        int outSample = g.outputScratch();
+        int xOff = 3;
+        float[] x = gaussian(rng, xOff + 2 * sample + 2);
+        float[] wT = DepthwiseChannelsLast.transposeFilters(gaussian(rng, c * k * k + 1), 1, c, k);
+        int gOff = 2;
+        float[] grad = gaussian(rng, gOff + 2 * outSample + 1);
+        if (specials) {
+            float[] odd = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+            for (int i = 0; i < 3; i++) {
+                x[xOff + rng.nextInt(2 * sample)] = odd[rng.nextInt(odd.length)];
+                if (outSample > 0) {
+                    grad[gOff + rng.nextInt(2 * outSample)] = odd[rng.nextInt(odd.length)];
+                }
+            }
+            wT[rng.nextInt(c * k * k)] = odd[rng.nextInt(odd.length)];
+        }
+        int partOff = 4;
+        float[] part = gaussian(rng, partOff + g.partialSize() + 1);
+        float[] partRef = part.clone();
+        int dxOff = 1;
+        float[] dx = inputs ? new float[dxOff + 2 * sample + 3] : null;
+        float[] dxRef = inputs ? new float[dx.length] : null;
+        float[] xT = new float[g.inputScratch()];
+        float[] gT = gaussian(rng, g.gradientScratch() + 5);           // junk: must be overwritten, not relied on
+        float[] dxT = gaussian(rng, g.inputScratch() + 5);
+        float[] scratchOut = new float[outSample];
+        for (int n = 0; n < 2; n++) {
+            // The forward pass leaves the transposed sample and its zero pixel in xT.
+            DepthwiseChannelsLast.forward(g, x, xOff + n * sample, wT, new float[c], new float[outSample], 0, xT,
+                    scratchOut);
+            DepthwiseChannelsLast.backward(g, grad, gOff + n * outSample, weights ? xT : null, wT, dx,
+                    dxOff + n * sample, part, partOff, gT, dxT);
+            DepthwiseChannelsLast.backwardScalar(g, grad, gOff + n * outSample, weights ? x : null, xOff + n * sample,
+                    wT, dxRef, dxOff + n * sample, partRef, partOff);
+        }
+        String what = g + ", weights " + weights + " (species " + VectorConfig.describe() + ")";
+        for (int i = 0; i < part.length; i++) {
+            assertEquals(Float.floatToIntBits(partRef[i]), Float.floatToIntBits(part[i]), what + ": partial float " + i);
+        }
+        for (int i = 0; inputs && i < dx.length; i++) {
+            assertEquals(Float.floatToIntBits(dxRef[i]), Float.floatToIntBits(dx[i]), what + ": dx float " + i);
+        }
+    }
+
+    /**
+     * The twin's gradients are the adjoints of the forward pass, an oracle independent of both:
+     * for the bias-free convolution y = W ⋆ x, which is linear in x and in W,
+     * {@code Σ g·y = Σ dx·x = Σ dW·W}, and {@code Σ db = Σ g}.
+     */
+    @Property(tries = 200)
+    void scalarBackwardIsTheAdjointOfTheForward(@ForAll @IntRange(min = 1, max = 5) int c,
+                                                @ForAll @IntRange(min = 1, max = 9) int h,
+                                                @ForAll @IntRange(min = 1, max = 9) int w,
+                                                @ForAll @IntRange(min = 1, max = 4) int k,
+                                                @ForAll @IntRange(min = 1, max = 3) int s,
+                                                @ForAll @IntRange(min = 0, max = 2) int p,
+                                                @ForAll @IntRange(min = 1, max = 2) int d,
+                                                @ForAll long seed) {
+        DepthwiseChannelsLast.Shape g = new DepthwiseChannelsLast.Shape(c, h, w, k, s, p, d);
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] x = gaussian(rng, c * h * w);
+        float[] wT = DepthwiseChannelsLast.transposeFilters(gaussian(rng, c * k * k), 0, c, k);
+        float[] grad = gaussian(rng, g.outputScratch());
+        float[] y = new float[g.outputScratch()];
+        DepthwiseChannelsLast.forwardScalar(g, x, 0, wT, new float[c], y, 0);
+        float[] dx = new float[x.length];
+        float[] part = new float[g.partialSize()];
+        DepthwiseChannelsLast.backwardScalar(g, grad, 0, x, 0, wT, dx, 0, part, 0);
+        double gy = dot(grad, y, y.length);
+        double tol = 1e-4 * (1 + Math.abs(gy));
+        assertEquals(gy, dot(dx, x, x.length), tol, g + ": Σ g·y against Σ dx·x");
+        assertEquals(gy, dot(part, wT, c * k * k), tol, g + ": Σ g·y against Σ dW·W");
+        double db = 0;
+        for (int i = 0; i < c; i++) {
+            db += part[k * k * c + i];
+        }
+        assertEquals(dot(grad, null, grad.length), db, 1e-4 * (1 + Math.abs(db)), g + ": Σ db against Σ g");
+    }
+
+    /** Σ a·b in double, or Σ a when b is null. */
+    private static double dot(float[] a, float[] b, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += (double) a[i] * (b == null ? 1 : b[i]);
+        }
+        return sum;
     }
 
     /** The twin against the textbook loop over a zero-padded copy of the plane, on a known case. */
