@@ -5,6 +5,7 @@ import dev.pare.tensor.GradMode;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.ConvGemm;
 import dev.pare.tensor.kernels.Gemm;
+import dev.pare.tensor.kernels.GemmBatch;
 import dev.pare.tensor.kernels.ReduceKernels;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
@@ -215,17 +216,18 @@ public final class Conv2dOp {
     /**
      * The pointwise (1×1) convolution as plain matrix products, the layout of {@code [N, C, H·W]}
      * used as it lies: per sample, {@code out[n] [O, HW] = W [O, C] · x[n] [C, HW]} forward and
-     * {@code dx[n] = Wᵀ · dOut[n]} backward, each written straight into its place in the result.
-     * The weight gradient {@code dW = Σ_n dOut[n] · x[n]ᵀ} is one product with the batch as its K
+     * {@code dx[n] = Wᵀ · dOut[n]} backward, each written straight into its place in the result,
+     * with W (or Wᵀ) packed once for the whole batch ({@link GemmBatch}); on small feature maps
+     * dx is one product over the batch instead ({@link #batchedInputGradient}). The weight gradient {@code dW = Σ_n dOut[n] · x[n]ᵀ} is one product with the batch as its K
      * sum: dOut and x are first copied channel-major ({@code [O, N·HW]}, {@code [C, N·HW]}, a
      * plane at a time), so that the multiply sees two plain row-major operands.
      *
      * <p>Why not the implicit route: for a 1×1 kernel its padded copy of the image is the image,
      * its product has to be copied to {@code [N, O, OH, OW]} again, and its weight gradient
      * gathers patch rows that are just the input's rows; with K = C as small as 16 those copies
-     * cost as much as the arithmetic. A sample belongs to one thread and the weight gradient is
-     * one {@link Gemm} call, which never splits its K sum, so the results do not depend on the
-     * thread count.
+     * cost as much as the arithmetic. A sample belongs to one thread, and the products over the
+     * batch are {@link Gemm} calls, which never split their K sums, so the results do not depend
+     * on the thread count.
      */
     private static Tensor pointwiseForward(Im2Col.Geometry g, Tensor x, Tensor weight, Tensor bias, int o,
                                            PlaneEpilogue epilogue) {
@@ -240,21 +242,20 @@ public final class Conv2dOp {
         int wo = w.offset();
         float[] b = bias == null ? null : contiguous(bias).toArray();
         float[] out = ForwardArrays.take(n * o * hw);   // every element is written below
-        Parallel.forRange(n, 1, (lo, hi) -> {
-            for (int s = lo; s < hi; s++) {
-                Gemm.gemm(false, false, o, hw, c, wd, wo, c, xd, xo + s * c * hw, hw, out, s * o * hw, hw, false);
-                if (b != null) {
-                    for (int oc = 0; oc < o; oc++) {
-                        int base = (s * o + oc) * hw;
-                        for (int p = 0; p < hw; p++) {
-                            out[base + p] += b[oc];
-                        }
+        // One product per sample, W packed once for all of them (GemmBatch); each sample's bias and
+        // epilogue are applied as soon as its product is done, while it is in cache.
+        GemmBatch.gemm(false, o, hw, c, wd, wo, c, n, xd, xo, c * hw, hw, out, 0, o * hw, hw, s -> {
+            if (b != null) {
+                for (int oc = 0; oc < o; oc++) {
+                    int base = (s * o + oc) * hw;
+                    for (int p = 0; p < hw; p++) {
+                        out[base + p] += b[oc];
                     }
                 }
-                if (epilogue != null) {
-                    for (int oc = 0; oc < o; oc++) {
-                        epilogue.apply(out, (s * o + oc) * hw, oc, hw);
-                    }
+            }
+            if (epilogue != null) {
+                for (int oc = 0; oc < o; oc++) {
+                    epilogue.apply(out, (s * o + oc) * hw, oc, hw);
                 }
             }
         });
@@ -271,12 +272,7 @@ public final class Conv2dOp {
             boolean batchedDx = needX && needW && batchedInputGradient(hw, o);
             float[] dxd = needX ? Tensor.backwardArray(n * c * hw) : null;   // every element written below
             if (needX && !batchedDx) {
-                Parallel.forRange(n, 1, (lo, hi) -> {
-                    for (int s = lo; s < hi; s++) {
-                        Gemm.gemm(true, false, c, hw, o, wd, wo, c, gd, go + s * o * hw, hw, dxd, s * c * hw, hw,
-                                false);
-                    }
-                });
+                GemmBatch.gemm(true, c, hw, o, wd, wo, c, n, gd, go, o * hw, hw, dxd, 0, c * hw, hw, null);
             }
             Tensor dw = null;
             if (needW) {
@@ -308,12 +304,14 @@ public final class Conv2dOp {
 
     /**
      * Whether the pointwise input gradient {@code dx[n] = Wᵀ·dOut[n]} is computed as one product
-     * over the batch, {@code [C, N·HW] = Wᵀ · dOut} with dOut channel-major, then copied back
-     * sample-major, rather than one product per sample. A product per sample packs Wᵀ again for
-     * every sample ({@code O·C} floats, transposed on the way), and with a few dozen pixels its
-     * last panel of columns is largely empty; the single product packs Wᵀ once and fills its
-     * panels, and pays instead a plain copy of {@code C·HW} floats per sample. So it pays when a
-     * sample has fewer pixels than the layer has output channels: MobileNet's 7 × 7 blocks.
+     * over the batch, {@code [C, N·HW] = Wᵀ · dOut} with dOut channel-major (the weight gradient
+     * has made that copy already), then copied back sample-major, rather than as one product per
+     * sample ({@link GemmBatch}). Per sample, the product's columns are the sample's pixels: with
+     * a few dozen of them (a 7 × 7 map's 49) the last panel of columns is largely empty, so a
+     * third of the arithmetic is wasted; over the batch the panels are full, and what it costs
+     * instead is a plain copy of {@code C·HW} floats per sample, against {@code O·C·HW}
+     * multiply-adds. The copy pays when a sample has fewer pixels than the layer has output
+     * channels: MobileNet's 7 × 7 blocks.
      */
     static boolean batchedInputGradient(int hw, int o) {
         return hw < o;

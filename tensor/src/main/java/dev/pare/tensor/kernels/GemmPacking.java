@@ -584,8 +584,14 @@ final class GemmPacking {
      */
     private static void copyRuns(float[] src, int s, int ld, int len, int depth,
                                  float[] dst, int d, int width) {
+        // A first vector's worth as one vector: the right edge of B in a product with a few dozen
+        // columns (a 7 × 7 feature map's 49) is packed for every K row.
+        int first = len >= LANES ? LANES : 0;
         for (int q = 0; q < depth; q++, s += ld, d += width) {
-            for (int r = 0; r < len; r++) {
+            if (first > 0) {
+                FloatVector.fromArray(FLOAT, src, s).intoArray(dst, d);
+            }
+            for (int r = first; r < len; r++) {
                 dst[d + r] = src[s + r];
             }
             for (int r = len; r < width; r++) {
