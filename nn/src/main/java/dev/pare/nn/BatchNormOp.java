@@ -86,7 +86,6 @@ final class BatchNormOp {
         });
         Tensor out = Tensor.wrap(y, 0, shape);
 
-        float[] mask = relu ? y : null;
         return Tensor.recordOp(relu ? "batchNormRelu" : "batchNorm", out, gradOut -> {
             Tensor gc = Conv2dOp.contiguous(gradOut);
             float[] gd = gc.storage();
@@ -105,12 +104,15 @@ final class BatchNormOp {
                     float is = invStd[ch];
                     int xOff = xo + ch * inner;
                     int gOff = go + ch * inner;
-                    BatchNormKernels.gradSums(gd, gOff, xd, xOff, mask, ch * inner, stride, n, inner, mu, is, lanes, sums);
+                    // The fused ReLU's mask is recomputed from x̂ with the forward pass's γ and β
+                    // (copied then), rather than read back from its output.
+                    float gm = gamma == null ? 1f : gamma[ch];
+                    float bt = beta == null ? 0f : beta[ch];
+                    BatchNormKernels.gradSums(gd, gOff, xd, xOff, relu, gm, bt, stride, n, inner, mu, is, lanes, sums);
                     dBeta[ch] = (float) sums[0];
                     dGamma[ch] = (float) sums[1];
                     if (dx != null) {
-                        float gm = gamma == null ? 1f : gamma[ch];
-                        BatchNormKernels.inputGrad(gd, gOff, xd, xOff, mask, ch * inner, dx, ch * inner, stride, n, inner,
+                        BatchNormKernels.inputGrad(gd, gOff, xd, xOff, relu, gm, bt, dx, ch * inner, stride, n, inner,
                                 mu, is, gm * is / m, m, (float) sums[0], (float) sums[1]);
                     }
                 }

@@ -262,25 +262,22 @@ public final class BatchNormKernels {
 
     /**
      * Scalar twin of {@link #gradSums}: {@code sums[0] = Σ g'}, {@code sums[1] = Σ g'·x̂} with
-     * {@code x̂ = (x − μ)·invStd} and {@code g' = g·[y > 0]} when {@code y} is given (the fused
-     * ReLU's output), else g.
+     * {@code x̂ = (x − μ)·invStd} and, when {@code relu} (the ReLU fused after the batch norm),
+     * {@code g' = g·[x̂·γ + β > 0]}, else g.
      */
-    public static void gradSumsScalar(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, int stride,
-                                      int planes, int inner, float mean, float invStd, double[] sums) {
+    public static void gradSumsScalar(float[] g, int gOff, float[] x, int xOff, boolean relu, float gamma, float beta,
+                                      int stride, int planes, int inner, float mean, float invStd, double[] sums) {
         checkChannel("gradSums", g, gOff, stride, planes, inner);
         checkChannel("gradSums", x, xOff, stride, planes, inner);
-        if (y != null) {
-            checkChannel("gradSums", y, yOff, stride, planes, inner);
-        }
         double sg = 0;
         double sgx = 0;
         for (int p = 0; p < planes; p++) {
             for (int i = 0; i < inner; i++) {
                 float gv = g[gOff + p * stride + i];
-                if (y != null && !(y[yOff + p * stride + i] > 0f)) {
+                float xhat = (x[xOff + p * stride + i] - mean) * invStd;
+                if (relu && !(xhat * gamma + beta > 0f)) {
                     gv = 0f;
                 }
-                float xhat = (x[xOff + p * stride + i] - mean) * invStd;
                 sg += gv;
                 sgx += gv * xhat;
             }
@@ -292,22 +289,25 @@ public final class BatchNormKernels {
     /**
      * Both sums of the backward pass in one sweep over g and x: {@code sums[0] = Σ g'} (dβ) and
      * {@code sums[1] = Σ g'·x̂} (dγ), x̂ recomputed from the saved input with the forward pass's
-     * float operations. {@code y} (the output of a fused ReLU) masks g, or is null.
+     * float operations. When {@code relu}, g is masked where the fused ReLU's output was not
+     * positive, and that output, {@code x̂·γ + β}, is recomputed too, with {@link #normalize}'s
+     * operations, so the mask is the same bits as reading it back: one array less to read, in a
+     * sweep that only streams memory.
      *
      * @param lanes scratch of 2·{@link #scratchLength()} doubles
      */
-    public static void gradSums(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, int stride,
-                                int planes, int inner, float mean, float invStd, double[] lanes, double[] sums) {
+    public static void gradSums(float[] g, int gOff, float[] x, int xOff, boolean relu, float gamma, float beta,
+                                int stride, int planes, int inner, float mean, float invStd, double[] lanes,
+                                double[] sums) {
         checkChannel("gradSums", g, gOff, stride, planes, inner);
         checkChannel("gradSums", x, xOff, stride, planes, inner);
-        if (y != null) {
-            checkChannel("gradSums", y, yOff, stride, planes, inner);
-        }
         int l = FLOAT.length();
         Arrays.fill(lanes, 0, 2 * l, 0);
         float[] tmp = new float[2 * l];
         FloatVector mu = FloatVector.broadcast(FLOAT, mean);
         FloatVector is = FloatVector.broadcast(FLOAT, invStd);
+        FloatVector gm = FloatVector.broadcast(FLOAT, gamma);
+        FloatVector bt = FloatVector.broadcast(FLOAT, beta);
         FloatVector zero = FloatVector.zero(FLOAT);
         int bound = FLOAT.loopBound(inner);
         double tg = 0;
@@ -315,26 +315,24 @@ public final class BatchNormKernels {
         for (int p = 0; p < planes; p++) {
             int gb = gOff + p * stride;
             int xb = xOff + p * stride;
-            int yb = yOff + p * stride;
             FloatVector ag = zero;
             FloatVector agx = zero;
             int i = 0;
             for (; i < bound; i += l) {
                 FloatVector gv = FloatVector.fromArray(FLOAT, g, gb + i);
-                if (y != null) {
-                    gv = zero.blend(gv, FloatVector.fromArray(FLOAT, y, yb + i)
-                            .compare(VectorOperators.GT, 0f));
-                }
                 FloatVector xhat = FloatVector.fromArray(FLOAT, x, xb + i).sub(mu).mul(is);
+                if (relu) {
+                    gv = zero.blend(gv, xhat.mul(gm).add(bt).compare(VectorOperators.GT, 0f));
+                }
                 ag = ag.add(gv);
                 agx = agx.add(gv.mul(xhat));
             }
             for (; i < inner; i++) {
                 float gv = g[gb + i];
-                if (y != null && !(y[yb + i] > 0f)) {
+                float xhat = (x[xb + i] - mean) * invStd;
+                if (relu && !(xhat * gamma + beta > 0f)) {
                     gv = 0f;
                 }
-                float xhat = (x[xb + i] - mean) * invStd;
                 tg += gv;
                 tgx += gv * xhat;
             }
@@ -358,22 +356,19 @@ public final class BatchNormKernels {
      * Scalar twin of {@link #inputGrad}: {@code dx = scale·(m·g' − Σg' − x̂·Σg'x̂)}, each operation
      * rounded to float.
      */
-    public static void inputGradScalar(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, float[] dx,
-                                       int dxOff, int stride, int planes, int inner, float mean, float invStd,
-                                       float scale, float m, float sumG, float sumGx) {
+    public static void inputGradScalar(float[] g, int gOff, float[] x, int xOff, boolean relu, float gamma,
+                                       float beta, float[] dx, int dxOff, int stride, int planes, int inner,
+                                       float mean, float invStd, float scale, float m, float sumG, float sumGx) {
         checkChannel("inputGrad", g, gOff, stride, planes, inner);
         checkChannel("inputGrad", x, xOff, stride, planes, inner);
         checkChannel("inputGrad", dx, dxOff, stride, planes, inner);
-        if (y != null) {
-            checkChannel("inputGrad", y, yOff, stride, planes, inner);
-        }
         for (int p = 0; p < planes; p++) {
             for (int i = 0; i < inner; i++) {
                 float gv = g[gOff + p * stride + i];
-                if (y != null && !(y[yOff + p * stride + i] > 0f)) {
+                float xhat = (x[xOff + p * stride + i] - mean) * invStd;
+                if (relu && !(xhat * gamma + beta > 0f)) {
                     gv = 0f;
                 }
-                float xhat = (x[xOff + p * stride + i] - mean) * invStd;
                 dx[dxOff + p * stride + i] = scale * (m * gv - sumG - xhat * sumGx);
             }
         }
@@ -381,18 +376,17 @@ public final class BatchNormKernels {
 
     /**
      * The input gradient over the channel, {@code dx = scale·(m·g' − Σg' − x̂·Σg'x̂)} with
-     * {@code scale = γ/(m·σ)}: the second sweep of the backward pass. {@code y} as in
-     * {@link #gradSums}. Same bits as the scalar twin (no fused multiply-add).
+     * {@code scale = γ/(m·σ)}: the second sweep of the backward pass. {@code relu}, γ and β mask
+     * g as in {@link #gradSums}. Same bits as the scalar twin (no fused multiply-add).
      */
-    public static void inputGrad(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, float[] dx,
-                                 int dxOff, int stride, int planes, int inner, float mean, float invStd,
+    public static void inputGrad(float[] g, int gOff, float[] x, int xOff, boolean relu, float gamma, float beta,
+                                 float[] dx, int dxOff, int stride, int planes, int inner, float mean, float invStd,
                                  float scale, float m, float sumG, float sumGx) {
         checkChannel("inputGrad", g, gOff, stride, planes, inner);
         checkChannel("inputGrad", x, xOff, stride, planes, inner);
         checkChannel("inputGrad", dx, dxOff, stride, planes, inner);
-        if (y != null) {
-            checkChannel("inputGrad", y, yOff, stride, planes, inner);
-        }
+        FloatVector gm = FloatVector.broadcast(FLOAT, gamma);
+        FloatVector bt = FloatVector.broadcast(FLOAT, beta);
         FloatVector mu = FloatVector.broadcast(FLOAT, mean);
         FloatVector is = FloatVector.broadcast(FLOAT, invStd);
         FloatVector sc = FloatVector.broadcast(FLOAT, scale);
@@ -404,24 +398,22 @@ public final class BatchNormKernels {
         for (int p = 0; p < planes; p++) {
             int gb = gOff + p * stride;
             int xb = xOff + p * stride;
-            int yb = yOff + p * stride;
             int db = dxOff + p * stride;
             int i = 0;
             for (; i < bound; i += FLOAT.length()) {
                 FloatVector gv = FloatVector.fromArray(FLOAT, g, gb + i);
-                if (y != null) {
-                    gv = zero.blend(gv, FloatVector.fromArray(FLOAT, y, yb + i)
-                            .compare(VectorOperators.GT, 0f));
-                }
                 FloatVector xhat = FloatVector.fromArray(FLOAT, x, xb + i).sub(mu).mul(is);
+                if (relu) {
+                    gv = zero.blend(gv, xhat.mul(gm).add(bt).compare(VectorOperators.GT, 0f));
+                }
                 sc.mul(mv.mul(gv).sub(sg).sub(xhat.mul(sgx))).intoArray(dx, db + i);
             }
             for (; i < inner; i++) {
                 float gv = g[gb + i];
-                if (y != null && !(y[yb + i] > 0f)) {
+                float xhat = (x[xb + i] - mean) * invStd;
+                if (relu && !(xhat * gamma + beta > 0f)) {
                     gv = 0f;
                 }
-                float xhat = (x[xb + i] - mean) * invStd;
                 dx[db + i] = scale * (m * gv - sumG - xhat * sumGx);
             }
         }

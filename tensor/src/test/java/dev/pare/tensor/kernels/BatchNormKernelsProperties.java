@@ -74,23 +74,35 @@ class BatchNormKernelsProperties {
             assertBits(eRef, e, "evalAffine weight=" + hasWeight + " relu=" + relu + " " + planes + "×" + inner);
         }
 
-        float[] mask = relu ? y : null;
         double[] sums = new double[2];
         double[] sumsRef = new double[2];
-        BatchNormKernels.gradSums(g.data(), off, x.data(), off, mask, off, x.stride(), planes, inner, mean, invStd,
-                lanes, sums);
-        BatchNormKernels.gradSumsScalar(g.data(), off, x.data(), off, mask, off, x.stride(), planes, inner, mean,
-                invStd, sumsRef);
+        BatchNormKernels.gradSums(g.data(), off, x.data(), off, relu, 1.5f, -0.25f, x.stride(), planes, inner, mean,
+                invStd, lanes, sums);
+        BatchNormKernels.gradSumsScalar(g.data(), off, x.data(), off, relu, 1.5f, -0.25f, x.stride(), planes, inner,
+                mean, invStd, sumsRef);
         assertEquals(sumsRef[0], sums[0], tol * 4, "Σg");
         assertEquals(sumsRef[1], sums[1], tol * 16, "Σg·x̂");
 
         float[] dx = copy(x.data());
         float[] dxRef = copy(x.data());
-        BatchNormKernels.inputGrad(g.data(), off, x.data(), off, mask, off, dx, off, x.stride(), planes, inner, mean,
-                invStd, 0.01f, count, (float) sumsRef[0], (float) sumsRef[1]);
-        BatchNormKernels.inputGradScalar(g.data(), off, x.data(), off, mask, off, dxRef, off, x.stride(), planes,
+        BatchNormKernels.inputGrad(g.data(), off, x.data(), off, relu, 1.5f, -0.25f, dx, off, x.stride(), planes,
                 inner, mean, invStd, 0.01f, count, (float) sumsRef[0], (float) sumsRef[1]);
+        BatchNormKernels.inputGradScalar(g.data(), off, x.data(), off, relu, 1.5f, -0.25f, dxRef, off, x.stride(),
+                planes, inner, mean, invStd, 0.01f, count, (float) sumsRef[0], (float) sumsRef[1]);
         assertBits(dxRef, dx, "inputGrad relu=" + relu + " " + planes + "×" + inner);
+
+        // The oracle of the recomputed mask: the same formula masked by the forward pass's own
+        // output (yRef, from normalizeScalar), as the backward pass once read it.
+        float[] dxMasked = copy(x.data());
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < inner; i++) {
+                int at = off + p * x.stride() + i;
+                float gv = relu && !(yRef[at] > 0f) ? 0f : g.data()[at];
+                float xhat = (x.data()[at] - mean) * invStd;
+                dxMasked[at] = 0.01f * (count * gv - (float) sumsRef[0] - xhat * (float) sumsRef[1]);
+            }
+        }
+        assertBits(dxMasked, dxRef, "inputGradScalar against the mask of the forward output, relu=" + relu);
     }
 
     @net.jqwik.api.Provide
