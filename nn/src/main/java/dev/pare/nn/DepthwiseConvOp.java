@@ -157,8 +157,8 @@ final class DepthwiseConvOp {
      * The depthwise convolution vectorised along the channels ({@link DepthwiseChannelsLast}),
      * forward and backward, the samples split over threads.
      *
-     * <p>Nothing is kept for the backward pass but the input itself, as the phase planes route
-     * keeps its split copies: the backward pass transposes each sample again, which costs less
+     * <p>Nothing is kept for the backward pass but the input itself (the phase-planes route keeps
+     * its split copies instead): the backward pass transposes each sample again, which costs less
      * than writing a copy of the whole input during the forward pass and reading it back. It
      * transposes each sample's output gradient once and does everything from it: the input
      * gradient as a gather per input pixel, transposed back, and the weight and bias products
