@@ -125,12 +125,21 @@ public final class Sequential extends Module {
     private Tensor chunked(List<Module> ms, int prefix, Tensor x) {
         int n = x.size(0);
         long[] floatsPerSample = new long[1];
-        Tensor first = runSlice(ms, prefix, x, 0, FIRST_CHUNK, floatsPerSample);
+        Tensor first;
+        try {
+            first = runSlice(ms, prefix, x, 0, FIRST_CHUNK, floatsPerSample);
+        } catch (IllegalArgumentException e) {
+            // A child's message names the slice's shape; say what the caller passed.
+            throw new IllegalArgumentException("Sequential: input " + java.util.Arrays.toString(x.shape())
+                    + ", run in slices of the batch from its first " + FIRST_CHUNK + " samples: " + e.getMessage(), e);
+        }
         int[] shape = first.shape().clone();
         int per = first.numel() / FIRST_CHUNK;
         shape[0] = n;
         float[] out = ForwardArrays.take(n * per);   // every slice's output is copied in below
         copyInto(first, out, 0);
+        Tensor y0 = Tensor.wrap(out, 0, shape);
+        ForwardArrays.release(first, y0);
         long bytes = Math.max(1, floatsPerSample[0] * Float.BYTES);
         int chunk = (int) Math.max(1, Math.min(n, CpuCaches.DETECTED.l2() / bytes));
         int rest = n - FIRST_CHUNK;
@@ -141,13 +150,16 @@ public final class Sequential extends Module {
                 for (int c = lo; c < hi; c++) {
                     int start = FIRST_CHUNK + c * chunk;
                     int len = Math.min(chunk, n - start);
-                    copyInto(runSlice(ms, prefix, x, start, len, null), out, start * per);
+                    Tensor sliceOut = runSlice(ms, prefix, x, start, len, null);
+                    copyInto(sliceOut, out, start * per);
+                    // Copied: its array may serve the next slice (the pool takes back only arrays
+                    // it issued in this pass, so never the caller's input).
+                    ForwardArrays.release(sliceOut, y0);
                 }
             }
         });
-        Tensor y = Tensor.wrap(out, 0, shape);
         // The assembled output is this chain's own array: the children after the prefix may recycle it.
-        return run(ms, prefix, ms.size(), y, true, true);
+        return run(ms, prefix, ms.size(), y0, true, true);
     }
 
     /**
@@ -165,7 +177,7 @@ public final class Sequential extends Module {
             long largest = slice.numel() / len;
             Tensor y = slice;
             for (int i = 0; i < prefix; i++) {   // one child at a time, to see every activation
-                y = run(ms, i, i + 1, y, true, i > 0);
+                y = run(ms, i, i + 1, y, true, i > 0 && y.storage() != slice.storage());
                 largest = Math.max(largest, y.numel() / len);
             }
             measure[0] = largest;

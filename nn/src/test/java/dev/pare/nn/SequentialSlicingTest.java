@@ -103,6 +103,19 @@ class SequentialSlicingTest {
     }
 
     @Test
+    void anInputTheChainCannotTakeIsReportedWithItsWholeShape() {
+        Sequential model = mobileNetLike(new Rng(12));
+        model.eval();
+        Tensor wrong = Tensor.randn(new Rng(13), 20, 3, 28, 28);   // the stem takes 1 channel
+        IllegalArgumentException e;
+        try (var ignored = Tensor.noGrad()) {
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(wrong));
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("[20, 3, 28, 28]"), e.getMessage());
+    }
+
+    @Test
     void thePrefixEndsAtTheFirstChildThatIsNotPerSample() {
         Rng rng = new Rng(11);
         Sequential cnn = smallCnnLike(rng);
