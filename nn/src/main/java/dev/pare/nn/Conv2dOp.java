@@ -218,9 +218,10 @@ public final class Conv2dOp {
      * used as it lies: per sample, {@code out[n] [O, HW] = W [O, C] · x[n] [C, HW]} forward and
      * {@code dx[n] = Wᵀ · dOut[n]} backward, each written straight into its place in the result,
      * with W (or Wᵀ) packed once for the whole batch ({@link GemmBatch}); on small feature maps
-     * dx is one product over the batch instead ({@link #batchedInputGradient}). The weight gradient {@code dW = Σ_n dOut[n] · x[n]ᵀ} is one product with the batch as its K
-     * sum: dOut and x are first copied channel-major ({@code [O, N·HW]}, {@code [C, N·HW]}, a
-     * plane at a time), so that the multiply sees two plain row-major operands.
+     * dx is one product over the batch instead ({@link #batchedInputGradient}). The weight
+     * gradient {@code dW = Σ_n dOut[n] · x[n]ᵀ} is one product with the batch as its K sum: dOut
+     * and x are first copied channel-major ({@code [O, N·HW]}, {@code [C, N·HW]}, a plane at a
+     * time), so that the multiply sees two plain row-major operands.
      *
      * <p>Why not the implicit route: for a 1×1 kernel its padded copy of the image is the image,
      * its product has to be copied to {@code [N, O, OH, OW]} again, and its weight gradient
