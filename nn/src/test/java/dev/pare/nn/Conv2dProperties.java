@@ -72,54 +72,62 @@ class Conv2dProperties {
         Conv2dTest.Config cfg = new Conv2dTest.Config(c, c, k, stride, padding, dilation, c, bias, h, w);
         Im2Col.Geometry geometry = new Im2Col.Geometry(n, c, h, w, k, k, stride, stride, padding, padding, dilation,
                 dilation);
-        float[][] results = new float[2][];
-        for (int threads = 1; threads <= 2; threads++) {
-            int before = dev.pare.tensor.parallel.Parallel.threads();
-            dev.pare.tensor.parallel.Parallel.setThreads(threads);
-            try {
-                Rng rng = new Rng(seed);
-                Conv2d conv = new Conv2d(c, c, k, stride, padding, dilation, c, bias, rng);
-                Tensor x = Tensor.randn(rng, n, c, h, w).requiresGrad(true);
-                Tensor g = Tensor.randn(rng, n, c, cfg.oh(), cfg.ow());
-                float[] wv = conv.weight().toArray();
-                float[] bv = bias ? conv.bias().toArray() : null;
-                double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
-                float[] inference;
-                try (var ignored = Tensor.noGrad()) {
-                    inference = conv.forward(x).toArray();
-                }
-                float[] defaultRoute = null;
-                for (boolean planes : new boolean[] {false, true}) {
-                    String what = cfg + " n=" + n + (planes ? ", phase planes" : ", default route");
-                    x.setGrad(null);
-                    conv.zeroGrad();
-                    Tensor y = planes
-                            ? DepthwiseConvOp.convPhasePlanes(geometry, x, conv.weight(), conv.bias(), null)
-                            : conv.forward(x);
-                    ConvBatchNormFusionTest.assertSameBits(inference, y.toArray(), what + ": output");
-                    Conv2dTest.assertClose(what + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
-                            y.toArray());
-                    y.backward(g);
-                    Conv2dTest.assertClose(what + " dx", expected[0], x.grad().toArray());
-                    assertCloseForSums(what + " dW", expected[1], conv.weight().grad().toArray(),
-                            n * cfg.oh() * cfg.ow());
-                    if (bias) {
-                        assertCloseForSums(what + " db", expected[2], conv.bias().grad().toArray(),
-                                n * cfg.oh() * cfg.ow());
-                    }
-                    if (!planes) {
-                        defaultRoute = concat(y.toArray(), x.grad().toArray(), conv.weight().grad().toArray(),
-                                bias ? conv.bias().grad().toArray() : new float[0]);
-                    }
-                }
-                results[threads - 1] = defaultRoute;
-            } finally {
-                dev.pare.tensor.parallel.Parallel.setThreads(before);
+        assertSameOnOneAndTwoThreads(cfg + " n=" + n, () -> {
+            Rng rng = new Rng(seed);
+            Conv2d conv = new Conv2d(c, c, k, stride, padding, dilation, c, bias, rng);
+            Tensor x = Tensor.randn(rng, n, c, h, w).requiresGrad(true);
+            Tensor g = Tensor.randn(rng, n, c, cfg.oh(), cfg.ow());
+            float[] wv = conv.weight().toArray();
+            float[] bv = bias ? conv.bias().toArray() : null;
+            double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
+            float[] inference;
+            try (var ignored = Tensor.noGrad()) {
+                inference = conv.forward(x).toArray();
             }
-        }
-        assertArrayEquals(results[0], results[1], cfg + " n=" + n + ": 1 and 2 threads differ");
+            float[] defaultRoute = null;
+            for (boolean planes : new boolean[] {false, true}) {
+                String what = cfg + " n=" + n + (planes ? ", phase planes" : ", default route");
+                x.setGrad(null);
+                conv.zeroGrad();
+                Tensor y = planes
+                        ? DepthwiseConvOp.convPhasePlanes(geometry, x, conv.weight(), conv.bias(), null)
+                        : conv.forward(x);
+                ConvBatchNormFusionTest.assertSameBits(inference, y.toArray(), what + ": output");
+                Conv2dTest.assertClose(what + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
+                        y.toArray());
+                y.backward(g);
+                Conv2dTest.assertClose(what + " dx", expected[0], x.grad().toArray());
+                assertCloseForSums(what + " dW", expected[1], conv.weight().grad().toArray(),
+                        n * cfg.oh() * cfg.ow());
+                if (bias) {
+                    assertCloseForSums(what + " db", expected[2], conv.bias().grad().toArray(),
+                            n * cfg.oh() * cfg.ow());
+                }
+                if (!planes) {
+                    defaultRoute = concat(y.toArray(), x.grad().toArray(), conv.weight().grad().toArray(),
+                            bias ? conv.bias().grad().toArray() : new float[0]);
+                }
+            }
+            return defaultRoute;
+        });
     }
 
+    /** Runs {@code body} on 1 thread, then on 2, and asserts the two results are the same bits. */
+    private static void assertSameOnOneAndTwoThreads(String what, java.util.function.Supplier<float[]> body) {
+        float[][] results = new float[2][];
+        int before = dev.pare.tensor.parallel.Parallel.threads();
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                dev.pare.tensor.parallel.Parallel.setThreads(threads);
+                results[threads - 1] = body.get();
+            }
+        } finally {
+            dev.pare.tensor.parallel.Parallel.setThreads(before);
+        }
+        assertArrayEquals(results[0], results[1], what + ": 1 and 2 threads differ");
+    }
+
+    /** The arrays one after the other. */
     private static float[] concat(float[]... parts) {
         int length = 0;
         for (float[] p : parts) {
@@ -151,36 +159,25 @@ class Conv2dProperties {
             @ForAll @IntRange(min = 1, max = 5) int n,
             @ForAll boolean bias, @ForAll boolean sliced, @ForAll long seed) {
         Conv2dTest.Config cfg = new Conv2dTest.Config(c, o, 1, 1, 0, 1, 1, bias, h, w);
-        float[][] results = new float[2][];
-        for (int threads = 1; threads <= 2; threads++) {
-            int before = dev.pare.tensor.parallel.Parallel.threads();
-            dev.pare.tensor.parallel.Parallel.setThreads(threads);
-            try {
-                Rng rng = new Rng(seed);
-                Conv2d conv = new Conv2d(c, o, 1, 1, 0, 1, 1, bias, rng);
-                Tensor full = Tensor.randn(rng, n, c + (sliced ? 2 : 0), h, w);
-                Tensor x = (sliced ? full.narrow(1, 1, c) : full).detach().requiresGrad(true);
-                Tensor y = conv.forward(x);
-                float[] wv = conv.weight().toArray();
-                float[] bv = bias ? conv.bias().toArray() : null;
-                Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
-                        y.toArray());
-                Tensor g = Tensor.randn(rng, y.shape());
-                y.backward(g);
-                double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
-                Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
-                // Each dW element sums n·h·w products in float: the tolerance grows with that count.
-                assertCloseForSums(cfg + " dW", expected[1], conv.weight().grad().toArray(), n * h * w);
-                float[] dw = conv.weight().grad().toArray();
-                float[] all = java.util.Arrays.copyOf(y.toArray(), y.numel() + x.grad().numel() + dw.length);
-                System.arraycopy(x.grad().toArray(), 0, all, y.numel(), x.grad().numel());
-                System.arraycopy(dw, 0, all, y.numel() + x.grad().numel(), dw.length);
-                results[threads - 1] = all;
-            } finally {
-                dev.pare.tensor.parallel.Parallel.setThreads(before);
-            }
-        }
-        assertArrayEquals(results[0], results[1], cfg + " n=" + n + ": 1 and 2 threads differ");
+        assertSameOnOneAndTwoThreads(cfg + " n=" + n, () -> {
+            Rng rng = new Rng(seed);
+            Conv2d conv = new Conv2d(c, o, 1, 1, 0, 1, 1, bias, rng);
+            Tensor full = Tensor.randn(rng, n, c + (sliced ? 2 : 0), h, w);
+            Tensor x = (sliced ? full.narrow(1, 1, c) : full).detach().requiresGrad(true);
+            Tensor y = conv.forward(x);
+            float[] wv = conv.weight().toArray();
+            float[] bv = bias ? conv.bias().toArray() : null;
+            Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
+                    y.toArray());
+            Tensor g = Tensor.randn(rng, y.shape());
+            y.backward(g);
+            double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
+            Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
+            // Each dW element sums n·h·w products in float: the tolerance grows with that count.
+            assertCloseForSums(cfg + " dW", expected[1], conv.weight().grad().toArray(), n * h * w);
+            float[] dw = conv.weight().grad().toArray();
+            return concat(y.toArray(), x.grad().toArray(), dw);
+        });
     }
 
     /**
@@ -203,54 +200,43 @@ class Conv2dProperties {
         int span = dilation * (k - 1) + 1;
         Assume.that(h + 2 * padding >= span && w + 2 * padding >= span);
         Conv2dTest.Config cfg = new Conv2dTest.Config(c, o, k, stride, padding, dilation, 1, bias, h, w);
-        float[][] results = new float[2][];
-        for (int threads = 1; threads <= 2; threads++) {
-            int before = dev.pare.tensor.parallel.Parallel.threads();
-            dev.pare.tensor.parallel.Parallel.setThreads(threads);
-            try {
-                Rng rng = new Rng(seed);
-                Conv2d conv = new Conv2d(c, o, k, stride, padding, dilation, 1, bias, rng);
-                Tensor x = Tensor.randn(rng, n, c, h, w).requiresGrad(inputGrad);
-                Tensor y = conv.forward(x);
-                float[] wv = conv.weight().toArray();
-                float[] bv = bias ? conv.bias().toArray() : null;
-                Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
-                        y.toArray());
-                Tensor g = Tensor.randn(rng, y.shape());
-                y.backward(g);
-                double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
-                // dW sums n·OH·OW products per element, up to two thousand here: its float error
-                // grows with the square root of that, beyond assertClose's fixed 1e-5.
-                assertCloseForSums(cfg + " dW", expected[1], conv.weight().grad().toArray(),
-                        n * y.size(2) * y.size(3));
-                if (inputGrad) {
-                    Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
-                }
-                float[] dw = conv.weight().grad().toArray();
-                float[] all = java.util.Arrays.copyOf(y.toArray(), y.numel() + dw.length + o);
-                System.arraycopy(dw, 0, all, y.numel(), dw.length);
-                if (bias) {
-                    float[] db = conv.bias().grad().toArray();
-                    float[] gv = g.toArray();
-                    int pix = y.size(2) * y.size(3);
-                    for (int oc = 0; oc < o; oc++) {
-                        double sum = 0;
-                        for (int s = 0; s < n; s++) {
-                            for (int q = 0; q < pix; q++) {
-                                sum += gv[(s * o + oc) * pix + q];
-                            }
-                        }
-                        org.junit.jupiter.api.Assertions.assertEquals(sum, db[oc], 1e-4 * (1 + Math.abs(sum)),
-                                cfg + " db[" + oc + "]");
-                    }
-                    System.arraycopy(db, 0, all, y.numel() + dw.length, o);
-                }
-                results[threads - 1] = all;
-            } finally {
-                dev.pare.tensor.parallel.Parallel.setThreads(before);
+        assertSameOnOneAndTwoThreads(cfg + " n=" + n, () -> {
+            Rng rng = new Rng(seed);
+            Conv2d conv = new Conv2d(c, o, k, stride, padding, dilation, 1, bias, rng);
+            Tensor x = Tensor.randn(rng, n, c, h, w).requiresGrad(inputGrad);
+            Tensor y = conv.forward(x);
+            float[] wv = conv.weight().toArray();
+            float[] bv = bias ? conv.bias().toArray() : null;
+            Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
+                    y.toArray());
+            Tensor g = Tensor.randn(rng, y.shape());
+            y.backward(g);
+            double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
+            // dW sums n·OH·OW products per element, up to two thousand here: its float error
+            // grows with the square root of that, beyond assertClose's fixed 1e-5.
+            assertCloseForSums(cfg + " dW", expected[1], conv.weight().grad().toArray(),
+                    n * y.size(2) * y.size(3));
+            if (inputGrad) {
+                Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
             }
-        }
-        assertArrayEquals(results[0], results[1], cfg + " n=" + n + ": 1 and 2 threads differ");
+            float[] db = new float[0];
+            if (bias) {
+                db = conv.bias().grad().toArray();
+                float[] gv = g.toArray();
+                int pix = y.size(2) * y.size(3);
+                for (int oc = 0; oc < o; oc++) {
+                    double sum = 0;
+                    for (int s = 0; s < n; s++) {
+                        for (int q = 0; q < pix; q++) {
+                            sum += gv[(s * o + oc) * pix + q];
+                        }
+                    }
+                    org.junit.jupiter.api.Assertions.assertEquals(sum, db[oc], 1e-4 * (1 + Math.abs(sum)),
+                            cfg + " db[" + oc + "]");
+                }
+            }
+            return concat(y.toArray(), conv.weight().grad().toArray(), db);
+        });
     }
 
     /** Like {@link Conv2dTest#assertClose}, with the tolerance grown by √terms / 8 for sums of many terms. */
