@@ -1,7 +1,7 @@
 package dev.pare.nn;
 
 import dev.pare.tensor.Tensor;
-import dev.pare.tensor.kernels.BatchNormKernels;
+import dev.pare.tensor.kernels.PoolKernels;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
 
@@ -16,8 +16,8 @@ import java.util.Arrays;
  * each channel is summarised by one number, at no cost in parameters.
  *
  * <p>Computed as one op, forward beside backward: each plane's sum on vector lanes (float lanes,
- * added in lane order in double), and the backward pass spreads {@code g[n, c] / (H·W)} over the
- * plane. The generic {@code mean} over two axes walks the tensor through strided index
+ * added in lane order in double, {@code PoolKernels.planeMeans}), and the backward pass spreads
+ * {@code g[n, c] / (H·W)} over the plane. The generic {@code mean} over two axes walks the tensor through strided index
  * arithmetic, which for a 7 × 7 plane cost more than the sum itself.
  *
  * <p><b>Shape:</b> input {@code [N, C, H, W]}, output {@code [N, C, 1, 1]} (as PyTorch; follow it
@@ -35,6 +35,10 @@ public final class GlobalAvgPool2d extends Module {
             throw new IllegalArgumentException("GlobalAvgPool2d: input of shape " + Arrays.toString(x.shape())
                     + ": expected 4 dimensions [N, C, H, W]");
         }
+        if (x.shape()[2] == 0 || x.shape()[3] == 0) {
+            throw new IllegalArgumentException("GlobalAvgPool2d: input of shape " + Arrays.toString(x.shape())
+                    + " has no pixels to average");
+        }
         return mean(x);
     }
 
@@ -47,12 +51,8 @@ public final class GlobalAvgPool2d extends Module {
         float[] xd = x.storage();
         int xo = x.offset();
         float[] out = new float[planes];
-        Parallel.forRange(planes, Parallel.grainFor(inner), (lo, hi) -> {
-            double[] lanes = new double[BatchNormKernels.scratchLength()];
-            for (int p = lo; p < hi; p++) {
-                out[p] = (float) (BatchNormKernels.sum(xd, xo + p * inner, inner, 1, inner, lanes) / inner);
-            }
-        });
+        Parallel.forRange(planes, Parallel.grainFor(inner),
+                (lo, hi) -> PoolKernels.planeMeans(xd, xo, lo, hi, inner, out));
         Tensor y = Tensor.wrap(out, 0, s[0], s[1], 1, 1);
         return Tensor.recordOp("globalAvgPool2d", y, gradOut -> {
             float[] g = Conv2dOp.contiguous(gradOut).toArray();

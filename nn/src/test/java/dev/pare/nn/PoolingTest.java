@@ -88,5 +88,7 @@ class PoolingTest {
         assertEquals("Flatten(start_dim=2, end_dim=5): input of shape [2, 3]: dimensions 2 to 5 do not exist in a 2-D "
                 + "tensor", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new MaxPool2d(2, 2, 2));
+        e = assertThrows(IllegalArgumentException.class, () -> new GlobalAvgPool2d().forward(Tensor.zeros(2, 3, 0, 4)));
+        assertEquals("GlobalAvgPool2d: input of shape [2, 3, 0, 4] has no pixels to average", e.getMessage());
     }
 }

@@ -20,10 +20,12 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Why whole channels: the MobileNet-style CNN's planes are 7×7 to 28×28 floats, and a call per
  * plane paid a horizontal reduction (a lane-by-lane sum, to keep the order fixed) and a scalar
- * tail for every 49 floats. Here a sum keeps one vector accumulator per plane, spills it into
- * double lanes ({@code lanes}, one double per vector lane) after each plane, and adds those
- * lanes in lane order once per channel: fixed order, so the same bits on any thread count, and
- * double precision across the planes of a channel of millions of values.
+ * tail for every 49 floats. Here a sum keeps float vector lanes over a few planes (a 7 × 7
+ * plane is only three vectors, so moving the lanes into doubles after each one cost more than the
+ * plane itself), then adds them into double lanes ({@code lanes}, one double per vector lane),
+ * and adds those in lane order once per channel: a fixed order, set by the plane size and the
+ * vector width, so the same bits on any thread count, and double precision across the planes of
+ * a channel of millions of values.
  *
  * <p>Fusing the activation (ReLU): the forward writes {@code y < 0 ? 0 : y} in the same pass, and
  * the backward masks g where the saved output is not positive, inside its two passes, so neither
@@ -51,12 +53,37 @@ public final class BatchNormKernels {
         }
     }
 
-    /** Adds the spilled vector accumulator into the double lanes. */
-    private static void spill(FloatVector acc, float[] tmp, double[] lanes) {
-        acc.intoArray(tmp, 0);
-        for (int l = 0; l < tmp.length; l++) {
-            lanes[l] += tmp[l];
+    /**
+     * How many vector additions a float lane takes, at most, before it is added into its double
+     * (unless a single plane has more vectors than this): enough to share the cost of moving the
+     * lanes into doubles, one scalar conversion and addition per lane, over several planes of a
+     * 7 × 7 map, and few enough that each float partial sum stays within a handful of roundings.
+     */
+    private static final int LANE_ADDS_PER_SPILL = 16;
+
+    /**
+     * Planes whose float lanes are summed before they are added into the double lanes: as many
+     * as keep each lane at most {@link #LANE_ADDS_PER_SPILL} additions, at least one. Depends on
+     * the plane's size and the vector width only, so the order of the additions is fixed.
+     */
+    private static int planesPerSpill(int inner) {
+        int vectors = inner / FLOAT.length();
+        return vectors == 0 ? Integer.MAX_VALUE : Math.max(1, LANE_ADDS_PER_SPILL / vectors);
+    }
+
+    /**
+     * Adds the float lanes {@code part[at + l]} into the double lanes {@code lanes[at + l]} and
+     * clears them, for l below one vector's lanes.
+     *
+     * <p>Trap: clearing them one float at a time made the next plane's vector load of
+     * {@code part} wait for those stores to reach the cache (a load can take its data from one
+     * pending store, not from several), which cost more than the spill saved on 14 × 14 planes.
+     */
+    private static void spill(float[] part, double[] lanes, int at) {
+        for (int l = at; l < at + FLOAT.length(); l++) {
+            lanes[l] += part[l];
         }
+        FloatVector.zero(FLOAT).intoArray(part, at);
     }
 
     private static double sumLanes(double[] lanes) {
@@ -87,21 +114,30 @@ public final class BatchNormKernels {
     public static double sum(float[] x, int off, int stride, int planes, int inner, double[] lanes) {
         checkChannel("sum", x, off, stride, planes, inner);
         Arrays.fill(lanes, 0, FLOAT.length(), 0);
-        float[] tmp = new float[FLOAT.length()];
+        float[] part = new float[FLOAT.length()];
+        int group = planesPerSpill(inner);
+        int untilSpill = group;
         int bound = FLOAT.loopBound(inner);
         double tail = 0;
         for (int p = 0; p < planes; p++) {
             int base = off + p * stride;
-            FloatVector acc = FloatVector.zero(FLOAT);
+            // The partial sums go through part between planes: a vector carried across the
+            // nested loops would be boxed by C2 (docs/kernels.md, rule 4).
+            FloatVector acc = FloatVector.fromArray(FLOAT, part, 0);
             int i = 0;
             for (; i < bound; i += FLOAT.length()) {
                 acc = acc.add(FloatVector.fromArray(FLOAT, x, base + i));
             }
+            acc.intoArray(part, 0);
             for (; i < inner; i++) {
                 tail += x[base + i];
             }
-            spill(acc, tmp, lanes);
+            if (--untilSpill == 0) {
+                untilSpill = group;
+                spill(part, lanes, 0);
+            }
         }
+        spill(part, lanes, 0);
         return sumLanes(lanes) + tail;
     }
 
@@ -126,24 +162,31 @@ public final class BatchNormKernels {
                                            double[] lanes) {
         checkChannel("squaredDeviations", x, off, stride, planes, inner);
         Arrays.fill(lanes, 0, FLOAT.length(), 0);
-        float[] tmp = new float[FLOAT.length()];
+        float[] part = new float[FLOAT.length()];
+        int group = planesPerSpill(inner);
+        int untilSpill = group;
         FloatVector mu = FloatVector.broadcast(FLOAT, mean);
         int bound = FLOAT.loopBound(inner);
         double tail = 0;
         for (int p = 0; p < planes; p++) {
             int base = off + p * stride;
-            FloatVector acc = FloatVector.zero(FLOAT);
+            FloatVector acc = FloatVector.fromArray(FLOAT, part, 0);
             int i = 0;
             for (; i < bound; i += FLOAT.length()) {
                 FloatVector d = FloatVector.fromArray(FLOAT, x, base + i).sub(mu);
                 acc = acc.add(d.mul(d));
             }
+            acc.intoArray(part, 0);
             for (; i < inner; i++) {
                 float d = x[base + i] - mean;
                 tail += d * d;
             }
-            spill(acc, tmp, lanes);
+            if (--untilSpill == 0) {
+                untilSpill = group;
+                spill(part, lanes, 0);
+            }
         }
+        spill(part, lanes, 0);
         return sumLanes(lanes) + tail;
     }
 
@@ -303,7 +346,9 @@ public final class BatchNormKernels {
         checkChannel("gradSums", x, xOff, stride, planes, inner);
         int l = FLOAT.length();
         Arrays.fill(lanes, 0, 2 * l, 0);
-        float[] tmp = new float[2 * l];
+        float[] part = new float[2 * l];
+        int group = planesPerSpill(inner);
+        int untilSpill = group;
         FloatVector mu = FloatVector.broadcast(FLOAT, mean);
         FloatVector is = FloatVector.broadcast(FLOAT, invStd);
         FloatVector gm = FloatVector.broadcast(FLOAT, gamma);
@@ -315,8 +360,8 @@ public final class BatchNormKernels {
         for (int p = 0; p < planes; p++) {
             int gb = gOff + p * stride;
             int xb = xOff + p * stride;
-            FloatVector ag = zero;
-            FloatVector agx = zero;
+            FloatVector ag = FloatVector.fromArray(FLOAT, part, 0);
+            FloatVector agx = FloatVector.fromArray(FLOAT, part, l);
             int i = 0;
             for (; i < bound; i += l) {
                 FloatVector gv = FloatVector.fromArray(FLOAT, g, gb + i);
@@ -336,12 +381,16 @@ public final class BatchNormKernels {
                 tg += gv;
                 tgx += gv * xhat;
             }
-            ag.intoArray(tmp, 0);
-            agx.intoArray(tmp, l);
-            for (int k = 0; k < 2 * l; k++) {
-                lanes[k] += tmp[k];
+            ag.intoArray(part, 0);
+            agx.intoArray(part, l);
+            if (--untilSpill == 0) {
+                untilSpill = group;
+                spill(part, lanes, 0);
+                spill(part, lanes, l);
             }
         }
+        spill(part, lanes, 0);
+        spill(part, lanes, l);
         double sg = tg;
         double sgx = tgx;
         for (int k = 0; k < l; k++) {

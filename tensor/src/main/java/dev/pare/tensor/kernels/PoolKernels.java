@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Max pooling over non-overlapping 2×2 windows without padding, the CNN's common case, on
- * vector lanes, with {@link #maxPool2x2Scalar} as its scalar twin and oracle.
+ * vector lanes, with {@link #maxPool2x2Scalar} as its scalar twin and oracle; and global average
+ * pooling's plane means ({@link #planeMeans}).
  *
  * <p>The rule, per window scanned in row-major order (top-left, top-right, bottom-left,
  * bottom-right): a value replaces the best so far if it is strictly greater (so the first of
@@ -141,6 +142,58 @@ public final class PoolKernels {
             if (argmax != null) {
                 argmax[o0 + o] = bestAt;
             }
+        }
+    }
+
+    /**
+     * Planes [lo, hi) of an {@code [planes, inner]} input at {@code x[xo]}:
+     * {@code out[plane] = (1/inner) Σ_i x[xo + plane·inner + i]}, the sum on vector lanes, the
+     * lanes then added in lane order in double, then the scalar tail.
+     *
+     * <p>A global average pooling's planes are short (7 × 7 = 49 floats in the samples' CNN: three
+     * vectors and a tail), so what matters is the cost per plane: one scratch array per call, not
+     * per plane, and no work beyond the lane sum.
+     */
+    public static void planeMeans(float[] x, int xo, int lo, int hi, int inner, float[] out) {
+        checkPlanes("planeMeans", x, xo, lo, hi, inner, out);
+        int lanes = FLOAT.length();
+        int bound = FLOAT.loopBound(inner);
+        float[] tmp = new float[lanes];
+        for (int plane = lo; plane < hi; plane++) {
+            int base = xo + plane * inner;
+            FloatVector acc = FloatVector.zero(FLOAT);
+            int i = 0;
+            for (; i < bound; i += lanes) {
+                acc = acc.add(FloatVector.fromArray(FLOAT, x, base + i));
+            }
+            acc.intoArray(tmp, 0);
+            double s = 0;
+            for (int l = 0; l < lanes; l++) {
+                s += tmp[l];
+            }
+            for (; i < inner; i++) {
+                s += x[base + i];
+            }
+            out[plane] = (float) (s / inner);
+        }
+    }
+
+    /** The scalar twin of {@link #planeMeans}: each plane summed in double, in order. */
+    public static void planeMeansScalar(float[] x, int xo, int lo, int hi, int inner, float[] out) {
+        checkPlanes("planeMeansScalar", x, xo, lo, hi, inner, out);
+        for (int plane = lo; plane < hi; plane++) {
+            double s = 0;
+            for (int i = 0; i < inner; i++) {
+                s += x[xo + plane * inner + i];
+            }
+            out[plane] = (float) (s / inner);
+        }
+    }
+
+    private static void checkPlanes(String op, float[] x, int xo, int lo, int hi, int inner, float[] out) {
+        if (lo < 0 || hi < lo || inner < 1 || xo < 0 || (long) xo + (long) hi * inner > x.length || hi > out.length) {
+            throw new IllegalArgumentException(op + ": planes [" + lo + ", " + hi + ") of " + inner + " floats from "
+                    + xo + " do not fit an input of " + x.length + " floats and an output of " + out.length);
         }
     }
 
