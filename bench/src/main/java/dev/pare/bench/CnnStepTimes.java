@@ -61,10 +61,11 @@ public final class CnnStepTimes {
             step(model, sgd, loss, x, labels);
             t[i] = System.nanoTime() - t0;
         }
+        double mean = Arrays.stream(t).average().orElse(0);
         Arrays.sort(t);
         System.out.printf("%s, batch 128, %d thread(s), %d steps after %.0f s of warm-up: fastest %.2f, "
-                + "first quartile %.2f, median %.2f ms%n", arch, threads, steps, warmUp, t[0] / 1e6,
-                t[steps / 4] / 1e6, t[steps / 2] / 1e6);
+                + "first quartile %.2f, median %.2f, mean %.2f ms%n", arch, threads, steps, warmUp, t[0] / 1e6,
+                t[steps / 4] / 1e6, t[steps / 2] / 1e6, mean / 1e6);
     }
 
     private static void step(Module model, SGD sgd, CrossEntropyLoss loss, Tensor x, Tensor labels) {
