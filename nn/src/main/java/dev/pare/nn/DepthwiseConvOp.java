@@ -4,6 +4,7 @@ import dev.pare.tensor.ForwardArrays;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.DepthwiseChannelsLast;
 import dev.pare.tensor.kernels.DepthwiseKernels;
+import dev.pare.tensor.kernels.Interleave;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
 
@@ -397,6 +398,11 @@ final class DepthwiseConvOp {
         int[] colAt = ph.colAt();
         int evenCol = s == 2 ? colAt[ph.evenPhase()] : 0;
         int oddCol = s == 2 ? colAt[1 - ph.evenPhase()] : 0;
+        int pairs = w / 2;
+        // Stride 2: after each run of a phase row come the row's right border and the next row
+        // of the same phase plane, which is padding, the spare row, or the image row two further
+        // down, written later; all of that may be set to +0 by the vector kernel's last step.
+        int room = s == 2 ? 2 * ph.ws() - pairs - Math.max(colOffset(ph, 0), colOffset(ph, 1)) : 0;
         for (int r = 0; r < h; r++) {
             int src = base + r * sh;
             if (s == 1 && sw == 1) {
@@ -404,14 +410,9 @@ final class DepthwiseConvOp {
                 continue;
             }
             if (s == 2 && sw == 1) {
-                // Stride 2, the common case: one loop deals the row's columns out in pairs.
+                // Stride 2, the common case: the row's columns dealt out in pairs.
                 int even = at + rowAt[r] + evenCol;
-                int odd = at + rowAt[r] + oddCol;
-                int pairs = w / 2;
-                for (int k = 0; k < pairs; k++) {
-                    planes[even + k] = x[src + 2 * k];
-                    planes[odd + k] = x[src + 2 * k + 1];
-                }
+                Interleave.deinterleave(x, src, pairs, planes, even, at + rowAt[r] + oddCol, room);
                 if ((w & 1) != 0) {
                     planes[even + pairs] = x[src + w - 1];
                 }
@@ -435,20 +436,19 @@ final class DepthwiseConvOp {
         int[] colAt = ph.colAt();
         int evenCol = s == 2 ? colAt[ph.evenPhase()] : 0;
         int oddCol = s == 2 ? colAt[1 - ph.evenPhase()] : 0;
+        int pairs = w / 2;
         for (int r = 0; r < h; r++) {
             int dstRow = d0 + r * w;
             if (s == 1) {
                 copyRow(planes, rowAt[r] + colAt[0], dx, dstRow, w);
                 continue;
             }
-            if (s == 2) {   // the inverse of split's pair loop
+            if (s == 2) {   // the inverse of split's pairs
                 int even = rowAt[r] + evenCol;
-                int odd = rowAt[r] + oddCol;
-                int pairs = w / 2;
-                for (int k = 0; k < pairs; k++) {
-                    dx[dstRow + 2 * k] = planes[even + k];
-                    dx[dstRow + 2 * k + 1] = planes[odd + k];
-                }
+                // What follows the row in this plane of dx is written after it: the vector kernel
+                // may run on into it (but never into the next plane, another thread's perhaps).
+                int room = (h - 1 - r) * w + (w - 2 * pairs);
+                Interleave.interleave(planes, even, rowAt[r] + oddCol, pairs, dx, dstRow, room);
                 if ((w & 1) != 0) {
                     dx[dstRow + w - 1] = planes[even + pairs];
                 }
@@ -461,6 +461,11 @@ final class DepthwiseConvOp {
                 }
             }
         }
+    }
+
+    /** Where column phase b's first image column sits in its phase row (0 or 1 for stride 2). */
+    private static int colOffset(Phases ph, int b) {
+        return ph.colAt()[b] - b * ph.hs() * ph.ws();
     }
 
     /** The {@code oh × ow} gradient plane at {@code g[g0]} on the {@code oh × ws} grid at {@code grid[at]} (its junk columns untouched). */

@@ -37,8 +37,16 @@ class DepthwisePhasePlanesProperties {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) rng.nextDouble(-1, 1);
         }
-        float[] planes = new float[ph.size()];
+        // Guards after the phase planes and after the merged plane (where the next plane of a
+        // batch would be, another thread's perhaps): the vector copies may run past a row, never
+        // past the plane.
+        float guard = -777f;
+        float[] planes = new float[ph.size() + 64];
+        java.util.Arrays.fill(planes, ph.size(), planes.length, guard);
         DepthwiseConvOp.split(x, base, sh, sw, h, w, p, ph, planes);
+        for (int i = ph.size(); i < planes.length; i++) {
+            assertEquals(guard, planes[i], 0f, "float " + i + " after the phase planes");
+        }
 
         float[] expected = new float[ph.size()];
         int planeSize = ph.hs() * ph.ws();
@@ -54,8 +62,12 @@ class DepthwisePhasePlanesProperties {
                     + " p=" + p);
         }
 
-        float[] back = new float[h * w];
+        float[] back = new float[h * w + 64];
+        java.util.Arrays.fill(back, h * w, back.length, guard);
         DepthwiseConvOp.merge(planes, ph, h, w, p, back, 0);
+        for (int i = h * w; i < back.length; i++) {
+            assertEquals(guard, back[i], 0f, "float " + i + " after the merged plane");
+        }
         for (int r = 0; r < h; r++) {
             for (int c = 0; c < w; c++) {
                 assertEquals(x[base + r * sh + c * sw], back[r * w + c], 0f, "merged (" + r + ", " + c + ")");
