@@ -96,24 +96,47 @@ final class BatchNormOp {
             Parallel.forRange(c, Parallel.grainFor(2L * n * inner), (lo, hi) -> {
                 // x̂ is recomputed from the saved input inside both sweeps, with the forward
                 // pass's float operations (so the same bits), instead of being kept: one
-                // full-size array less written per step.
-                double[] lanes = new double[2 * BatchNormKernels.scratchLength()];
+                // full-size array less written per step. The fused ReLU's mask is recomputed
+                // from x̂ with the forward pass's γ and β (copied then), rather than read back
+                // from its output.
+                //
+                // Both sweeps go a block of samples at a time, through this thread's channels
+                // within each block: the planes then come in the order they lie in memory, which
+                // the hardware prefetchers follow (BatchNormKernels.gradSumsBlock); each
+                // channel's sums keep the order of a whole-channel sweep.
+                int state = BatchNormKernels.gradStateLength();
+                double[] running = new double[(hi - lo) * state];
+                float[] part = new float[2 * BatchNormKernels.scratchLength()];
+                int block = Math.min(BatchNormKernels.planesPerBlock(inner), Math.max(1, n));
+                for (int s0 = 0; s0 < n; s0 += block) {
+                    int planes = Math.min(block, n - s0);
+                    for (int ch = lo; ch < hi; ch++) {
+                        BatchNormKernels.gradSumsBlock(gd, go + s0 * stride + ch * inner, xd, xo + s0 * stride + ch * inner,
+                                relu, gamma == null ? 1f : gamma[ch], beta == null ? 0f : beta[ch], stride, planes,
+                                inner, mean[ch], invStd[ch], part, running, (ch - lo) * state);
+                    }
+                }
                 double[] sums = new double[2];
+                float[] sumG = new float[hi - lo];
+                float[] sumGx = new float[hi - lo];
                 for (int ch = lo; ch < hi; ch++) {
-                    float mu = mean[ch];
-                    float is = invStd[ch];
-                    int xOff = xo + ch * inner;
-                    int gOff = go + ch * inner;
-                    // The fused ReLU's mask is recomputed from x̂ with the forward pass's γ and β
-                    // (copied then), rather than read back from its output.
-                    float gm = gamma == null ? 1f : gamma[ch];
-                    float bt = beta == null ? 0f : beta[ch];
-                    BatchNormKernels.gradSums(gd, gOff, xd, xOff, relu, gm, bt, stride, n, inner, mu, is, lanes, sums);
+                    BatchNormKernels.finishGradSums(running, (ch - lo) * state, sums);
                     dBeta[ch] = (float) sums[0];
                     dGamma[ch] = (float) sums[1];
-                    if (dx != null) {
-                        BatchNormKernels.inputGrad(gd, gOff, xd, xOff, relu, gm, bt, dx, ch * inner, stride, n, inner,
-                                mu, is, gm * is / m, m, (float) sums[0], (float) sums[1]);
+                    sumG[ch - lo] = (float) sums[0];
+                    sumGx[ch - lo] = (float) sums[1];
+                }
+                if (dx == null) {
+                    return;
+                }
+                for (int s0 = 0; s0 < n; s0 += block) {
+                    int planes = Math.min(block, n - s0);
+                    for (int ch = lo; ch < hi; ch++) {
+                        float gm = gamma == null ? 1f : gamma[ch];
+                        float bt = beta == null ? 0f : beta[ch];
+                        int at = s0 * stride + ch * inner;
+                        BatchNormKernels.inputGrad(gd, go + at, xd, xo + at, relu, gm, bt, dx, at, stride, planes, inner,
+                                mean[ch], invStd[ch], gm * invStd[ch] / m, m, sumG[ch - lo], sumGx[ch - lo]);
                     }
                 }
             });

@@ -105,21 +105,29 @@ class BatchNormTest {
 
     @Test
     void trainingStepIsBitIdenticalForOneAndTwoThreads() {
+        // Large enough that two threads take a share of the channels each (a task is at least
+        // Parallel.MIN_FLOATS_PER_TASK floats): 7 × 7 planes summed in blocks of several
+        // samples, and 28 × 28 planes one sample at a time.
+        trainingStepIsBitIdenticalForOneAndTwoThreads(256, 12, 7);
+        trainingStepIsBitIdenticalForOneAndTwoThreads(16, 6, 28);
+    }
+
+    private static void trainingStepIsBitIdenticalForOneAndTwoThreads(int n, int c, int side) {
         int before = dev.pare.tensor.parallel.Parallel.threads();
         float[][] results = new float[2][];
         try {
             for (int t = 1; t <= 2; t++) {
                 dev.pare.tensor.parallel.Parallel.setThreads(t);
-                BatchNorm2d bn = new BatchNorm2d(5);
-                Tensor x = Tensor.randn(new Rng(4), 6, 5, 7, 7).requiresGrad(true);
+                BatchNorm2d bn = new BatchNorm2d(c);
+                Tensor x = Tensor.randn(new Rng(4), n, c, side, side).requiresGrad(true);
                 Tensor y = bn.forward(x);
                 y.mul(y).mul(x).sum().backward();
                 float[] a = y.toArray();
                 float[] g = x.grad().toArray();
-                float[] r = java.util.Arrays.copyOf(a, a.length + g.length + 10);
+                float[] r = java.util.Arrays.copyOf(a, a.length + g.length + 2 * c);
                 System.arraycopy(g, 0, r, a.length, g.length);
-                System.arraycopy(bn.runningVar().toArray(), 0, r, a.length + g.length, 5);
-                System.arraycopy(bn.weight().grad().toArray(), 0, r, a.length + g.length + 5, 5);
+                System.arraycopy(bn.runningVar().toArray(), 0, r, a.length + g.length, c);
+                System.arraycopy(bn.weight().grad().toArray(), 0, r, a.length + g.length + c, c);
                 results[t - 1] = r;
             }
         } finally {

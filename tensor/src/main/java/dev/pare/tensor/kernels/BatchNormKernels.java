@@ -80,10 +80,15 @@ public final class BatchNormKernels {
      * pending store, not from several), which cost more than the spill saved on 14 × 14 planes.
      */
     private static void spill(float[] part, double[] lanes, int at) {
-        for (int l = at; l < at + FLOAT.length(); l++) {
-            lanes[l] += part[l];
+        spillInto(part, at, lanes, at);
+    }
+
+    /** {@link #spill} from {@code part[from…]} into {@code lanes[to…]}. */
+    private static void spillInto(float[] part, int from, double[] lanes, int to) {
+        for (int l = 0; l < FLOAT.length(); l++) {
+            lanes[to + l] += part[from + l];
         }
-        FloatVector.zero(FLOAT).intoArray(part, at);
+        FloatVector.zero(FLOAT).intoArray(part, from);
     }
 
     private static double sumLanes(double[] lanes) {
@@ -335,28 +340,70 @@ public final class BatchNormKernels {
      * float operations. When {@code relu}, g is masked where the fused ReLU's output was not
      * positive, and that output, {@code x̂·γ + β}, is recomputed too, with {@link #normalize}'s
      * operations, so the mask is the same bits as reading it back: one array less to read, in a
-     * sweep that only streams memory.
-     *
-     * @param lanes scratch of 2·{@link #scratchLength()} doubles
+     * sweep that only streams memory. (The whole channel in {@link #gradSumsBlock}'s blocks; a
+     * layer sums its channels block by block instead, in the same order per channel.)
      */
     public static void gradSums(float[] g, int gOff, float[] x, int xOff, boolean relu, float gamma, float beta,
-                                int stride, int planes, int inner, float mean, float invStd, double[] lanes,
-                                double[] sums) {
+                                int stride, int planes, int inner, float mean, float invStd, double[] sums) {
         checkChannel("gradSums", g, gOff, stride, planes, inner);
         checkChannel("gradSums", x, xOff, stride, planes, inner);
+        double[] state = new double[gradStateLength()];
+        float[] part = new float[2 * FLOAT.length()];
+        int group = Math.min(planesPerBlock(inner), Math.max(1, planes));
+        for (int p = 0; p < planes; p += group) {
+            gradSumsBlock(g, gOff + p * stride, x, xOff + p * stride, relu, gamma, beta, stride,
+                    Math.min(group, planes - p), inner, mean, invStd, part, state, 0);
+        }
+        finishGradSums(state, 0, sums);
+    }
+
+    /**
+     * Planes per call of {@link #gradSumsBlock}: the planes whose float lanes are summed before
+     * they move into doubles (16 additions a lane at most), so that a channel summed block after
+     * block, whatever the caller does between its blocks, is summed in {@link #gradSums}' order.
+     */
+    public static int planesPerBlock(int inner) {
+        return planesPerSpill(inner);
+    }
+
+    /** Doubles of one channel's running state for {@link #gradSumsBlock}: its double lanes for both sums, and their scalar tails. */
+    public static int gradStateLength() {
+        return 2 * FLOAT.length() + 2;
+    }
+
+    /**
+     * {@link #gradSums} for {@code planes} (at most {@link #planesPerBlock}) of a channel's
+     * planes, added into the channel's running state {@code state[at, at + }{@link #gradStateLength}{@code )}
+     * (zeros before its first block), then {@link #finishGradSums}. {@code part} is scratch of
+     * 2·lanes floats, zero on entry and left zero.
+     *
+     * <p>Why in blocks: a channel's planes lie one sample apart, a few cache lines each, and read
+     * channel after channel they arrive one cache miss at a time, with nothing for the hardware
+     * prefetchers to follow. Called for a block of samples, channel after channel, and then for
+     * the next block, the sweep reads each sample's channels in the order they lie in memory. The
+     * sums keep their order, hence their bits: each block is exactly one group of planes between
+     * two moves of the float lanes into doubles.
+     */
+    public static void gradSumsBlock(float[] g, int gOff, float[] x, int xOff, boolean relu, float gamma, float beta,
+                                     int stride, int planes, int inner, float mean, float invStd, float[] part,
+                                     double[] state, int at) {
+        checkChannel("gradSumsBlock", g, gOff, stride, planes, inner);
+        checkChannel("gradSumsBlock", x, xOff, stride, planes, inner);
         int l = FLOAT.length();
-        Arrays.fill(lanes, 0, 2 * l, 0);
-        float[] part = new float[2 * l];
-        int group = planesPerSpill(inner);
-        int untilSpill = group;
+        if (planes > planesPerSpill(inner) || part.length < 2 * l || at < 0 || at + gradStateLength() > state.length) {
+            throw new IllegalArgumentException("batchNorm.gradSumsBlock: " + planes + " planes of " + inner
+                    + " floats (at most " + planesPerSpill(inner) + " per block), scratch of " + part.length
+                    + " floats (needs " + 2 * l + "), state at " + at + " in " + state.length + " doubles (needs "
+                    + gradStateLength() + ")");
+        }
         FloatVector mu = FloatVector.broadcast(FLOAT, mean);
         FloatVector is = FloatVector.broadcast(FLOAT, invStd);
         FloatVector gm = FloatVector.broadcast(FLOAT, gamma);
         FloatVector bt = FloatVector.broadcast(FLOAT, beta);
         FloatVector zero = FloatVector.zero(FLOAT);
         int bound = FLOAT.loopBound(inner);
-        double tg = 0;
-        double tgx = 0;
+        double tg = state[at + 2 * l];
+        double tgx = state[at + 2 * l + 1];
         for (int p = 0; p < planes; p++) {
             int gb = gOff + p * stride;
             int xb = xOff + p * stride;
@@ -383,19 +430,21 @@ public final class BatchNormKernels {
             }
             ag.intoArray(part, 0);
             agx.intoArray(part, l);
-            if (--untilSpill == 0) {
-                untilSpill = group;
-                spill(part, lanes, 0);
-                spill(part, lanes, l);
-            }
         }
-        spill(part, lanes, 0);
-        spill(part, lanes, l);
-        double sg = tg;
-        double sgx = tgx;
+        spillInto(part, 0, state, at);
+        spillInto(part, l, state, at + l);
+        state[at + 2 * l] = tg;
+        state[at + 2 * l + 1] = tgx;
+    }
+
+    /** {@code sums[0] = Σ g'}, {@code sums[1] = Σ g'·x̂} from a channel's state after its last {@link #gradSumsBlock}. */
+    public static void finishGradSums(double[] state, int at, double[] sums) {
+        int l = FLOAT.length();
+        double sg = state[at + 2 * l];
+        double sgx = state[at + 2 * l + 1];
         for (int k = 0; k < l; k++) {
-            sg += lanes[k];
-            sgx += lanes[l + k];
+            sg += state[at + k];
+            sgx += state[at + l + k];
         }
         sums[0] = sg;
         sums[1] = sgx;

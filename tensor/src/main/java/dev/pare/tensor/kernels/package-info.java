@@ -27,7 +27,10 @@
  * <ul>
  *   <li>The species is a {@code static final} field, so C2 can keep vectors in registers.</li>
  *   <li>The vector loop runs to {@code loopBound(n)}; a scalar tail (usually the twin itself)
- *       finishes the run. No masks in hot loops.</li>
+ *       finishes the run, unless the caller leaves room after it for one more whole vector
+ *       ({@link dev.pare.tensor.kernels.DepthwiseKernels#SLACK},
+ *       {@link dev.pare.tensor.kernels.Interleave}'s {@code room}). No masked loads or stores in
+ *       hot loops.</li>
  *   <li>Nothing is allocated, boxed or streamed inside a loop.</li>
  * </ul>
  */

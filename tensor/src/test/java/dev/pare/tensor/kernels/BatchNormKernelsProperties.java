@@ -77,7 +77,7 @@ class BatchNormKernelsProperties {
         double[] sums = new double[2];
         double[] sumsRef = new double[2];
         BatchNormKernels.gradSums(g.data(), off, x.data(), off, relu, 1.5f, -0.25f, x.stride(), planes, inner, mean,
-                invStd, lanes, sums);
+                invStd, sums);
         BatchNormKernels.gradSumsScalar(g.data(), off, x.data(), off, relu, 1.5f, -0.25f, x.stride(), planes, inner,
                 mean, invStd, sumsRef);
         assertEquals(sumsRef[0], sums[0], tol * 4, "Σg");
@@ -103,6 +103,42 @@ class BatchNormKernelsProperties {
             }
         }
         assertBits(dxMasked, dxRef, "inputGradScalar against the mask of the forward output, relu=" + relu);
+    }
+
+    @Property(tries = 200)
+    void channelsSummedBlockByBlockInTurnKeepEachChannelsBits(@ForAll("inner") int inner,
+                                                              @ForAll @IntRange(min = 1, max = 40) int samples,
+                                                              @ForAll @IntRange(min = 1, max = 4) int channels,
+                                                              @ForAll boolean relu, @ForAll long seed) {
+        // The layout of a batch [N, C, inner]: channel ch of sample s at (s·C + ch)·inner.
+        SplittableRandom rng = new SplittableRandom(seed);
+        int stride = channels * inner;
+        float[] x = new float[samples * stride];
+        float[] g = new float[samples * stride];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rng.nextGaussian() + 1f;
+            g[i] = (float) rng.nextGaussian();
+        }
+        int state = BatchNormKernels.gradStateLength();
+        double[] running = new double[channels * state];
+        float[] part = new float[2 * BatchNormKernels.scratchLength()];
+        int block = BatchNormKernels.planesPerBlock(inner);
+        for (int s0 = 0; s0 < samples; s0 += Math.min(block, samples)) {
+            int planes = Math.min(Math.min(block, samples), samples - s0);
+            for (int ch = 0; ch < channels; ch++) {
+                BatchNormKernels.gradSumsBlock(g, s0 * stride + ch * inner, x, s0 * stride + ch * inner, relu,
+                        0.5f + ch, 0.1f * ch, stride, planes, inner, 0.9f, 1.1f, part, running, ch * state);
+            }
+        }
+        for (int ch = 0; ch < channels; ch++) {
+            double[] interleaved = new double[2];
+            double[] alone = new double[2];
+            BatchNormKernels.finishGradSums(running, ch * state, interleaved);
+            BatchNormKernels.gradSums(g, ch * inner, x, ch * inner, relu, 0.5f + ch, 0.1f * ch, stride, samples, inner,
+                    0.9f, 1.1f, alone);
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(interleaved[0]), "Σg of " + ch);
+            assertEquals(Double.doubleToRawLongBits(alone[1]), Double.doubleToRawLongBits(interleaved[1]), "Σg·x̂ of " + ch);
+        }
     }
 
     @net.jqwik.api.Provide
