@@ -3,9 +3,9 @@
 dev.pare.bench.CnnLayerProfile.
 
 Run:  /usr/bin/python3 bench/peers/torch_cnn_layers.py [--arch mobilenet|small] [--steps N] [threads]
-Prints the machine line, then one line per convolution and batch norm call of one step (forward
-and backward, in the order of the network), with its input shape and the mean milliseconds per
-call over N profiled steps (default 20) after warm-up, then the profiled step's total.
+Prints the machine line, then one line per convolution and batch norm of one step (forward and
+backward, in the order the step runs them), with its operands' shapes and the mean milliseconds
+per call over N profiled steps (default 20) after warm-up, then the profiled step's total.
 
 It uses torch.autograd.profiler (record_shapes): each ATen operator is timed where it runs,
 inside the real step, so a layer's figure includes the caches as the step leaves them; the
@@ -49,21 +49,29 @@ def main(argv):
     with torch.autograd.profiler.profile(record_shapes=True) as prof:
         for _ in range(steps):
             step()
-    # One row per (operator, input shapes), in the order the step first ran them.
-    order, rows = [], {}
+    # One row per (operator, operand shapes), in the order the step first ran them. Two layers
+    # with the same shapes (MobileNet has two batch norms of [128, 64, 7, 7]) share a row: its
+    # calls per step say so.
+    order, rows, calls = [], {}, {}
     for e in prof.function_events:
         if e.name not in LAYER_OPS or (e.name == "aten::_convolution" and e.cpu_children):
             continue
-        key = (e.name, str(e.input_shapes[0]) if e.input_shapes else "")
+        shapes = [sh for sh in (e.input_shapes or []) if sh][:3]
+        key = (e.name, " ".join(str(sh).replace(" ", "") for sh in shapes))
         if key not in rows:
             order.append(key)
-            rows[key] = 0.0
+            rows[key], calls[key] = 0.0, 0
         rows[key] += e.self_cpu_time_total
+        calls[key] += 1
     total = sum(e.cpu_time_total for e in prof.function_events if e.cpu_parent is None) / steps / 1000
-    print(f"{arch}, batch 128, {threads} thread(s), mean of {steps} profiled steps (ms per call)")
-    for name, shape in order:
-        print(f"{SHORT[name]:9s} input {shape:22s} {rows[(name, shape)] / steps / 1000:7.2f}")
-    print(f"whole step under the profiler: {total:.2f} ms")
+    print(f"{arch}, batch 128, {threads} thread(s), {steps} profiled steps: ms per call (calls per step), "
+          "operands (conv: input, weight; conv bwd: output gradient, input, weight; bn: input)")
+    for key in order:
+        if calls[key] < steps:
+            continue   # an operator the profiler caught outside the steps' pattern (once in a while)
+        name, shapes = key
+        print(f"{SHORT[name]:9s} {rows[key] / calls[key] / 1000:7.2f} ({calls[key] // steps})  {shapes}")
+    print(f"whole step under the profiler: {total:.2f} ms (the profiler's bookkeeping included)")
 
 
 if __name__ == "__main__":
