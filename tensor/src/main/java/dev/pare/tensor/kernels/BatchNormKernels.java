@@ -127,8 +127,10 @@ public final class BatchNormKernels {
         for (int p = 0; p < planes; p++) {
             int base = off + p * stride;
             // The partial sums go through part between planes: a vector carried across the
-            // nested loops would be boxed by C2 (docs/kernels.md, rule 4).
-            FloatVector acc = FloatVector.fromArray(FLOAT, part, 0);
+            // nested loops would be boxed by C2 (docs/kernels.md, rule 4). The first plane of a
+            // group starts from zero rather than from part (zero then too), so that its sum does
+            // not wait for the store that cleared part.
+            FloatVector acc = untilSpill == group ? FloatVector.zero(FLOAT) : FloatVector.fromArray(FLOAT, part, 0);
             int i = 0;
             for (; i < bound; i += FLOAT.length()) {
                 acc = acc.add(FloatVector.fromArray(FLOAT, x, base + i));
@@ -175,7 +177,7 @@ public final class BatchNormKernels {
         double tail = 0;
         for (int p = 0; p < planes; p++) {
             int base = off + p * stride;
-            FloatVector acc = FloatVector.fromArray(FLOAT, part, 0);
+            FloatVector acc = untilSpill == group ? FloatVector.zero(FLOAT) : FloatVector.fromArray(FLOAT, part, 0);
             int i = 0;
             for (; i < bound; i += FLOAT.length()) {
                 FloatVector d = FloatVector.fromArray(FLOAT, x, base + i).sub(mu);
@@ -407,8 +409,9 @@ public final class BatchNormKernels {
         for (int p = 0; p < planes; p++) {
             int gb = gOff + p * stride;
             int xb = xOff + p * stride;
-            FloatVector ag = FloatVector.fromArray(FLOAT, part, 0);
-            FloatVector agx = FloatVector.fromArray(FLOAT, part, l);
+            // The block's first plane starts from zero (part is zero then): see sum.
+            FloatVector ag = p == 0 ? zero : FloatVector.fromArray(FLOAT, part, 0);
+            FloatVector agx = p == 0 ? zero : FloatVector.fromArray(FLOAT, part, l);
             int i = 0;
             for (; i < bound; i += l) {
                 FloatVector gv = FloatVector.fromArray(FLOAT, g, gb + i);
