@@ -138,8 +138,9 @@ final class Conv2dFewChannelsOp {
     /** The phase planes of sample {@code base}'s C channels, one after the other. */
     private static void splitSample(float[] x, int base, int[] xs, int c, int h, int w, int p,
                                     DepthwiseConvOp.Phases ph, float[] planes) {
-        // split writes only the image's positions into a zeroed region; with several channels the
-        // regions are distinct, so the borders stay zero here too.
+        // split puts the image's values only at the image's positions, within each channel's own
+        // phase planes, into a zeroed region; with several channels the regions are distinct, so
+        // the borders stay zero here too.
         for (int ch = 0; ch < c; ch++) {
             DepthwiseConvOp.split(x, base + ch * xs[1], xs[2], xs[3], h, w, p, ph, planes, ch * ph.size());
         }

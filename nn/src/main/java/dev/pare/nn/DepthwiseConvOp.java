@@ -384,7 +384,9 @@ final class DepthwiseConvOp {
     /**
      * Copies the {@code h × w} plane at {@code x[base]} (row stride {@code sh}, column stride
      * {@code sw}), shifted by the padding {@code p}, into its phase planes. Only the image's own
-     * positions are written: the padding and the spare row keep the zeros they were created with.
+     * positions receive its values: the padding and the spare row keep the zeros they were
+     * created with (the stride-2 copy may write +0 over some of them), and nothing outside the
+     * plane's phase planes is written.
      */
     static void split(float[] x, int base, int sh, int sw, int h, int w, int p, Phases ph, float[] planes) {
         split(x, base, sh, sw, h, w, p, ph, planes, 0);
