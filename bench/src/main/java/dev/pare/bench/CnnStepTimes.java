@@ -18,7 +18,8 @@ import java.util.Arrays;
  * <p>It warms the step for a fixed time (C2 compiles a whole model's step in seconds, not in a
  * few calls), then times each of {@code steps} steps and prints the fastest, the first quartile
  * and the median: a disturbance makes some steps slower and none faster, so the low quantiles of
- * two builds run one after the other compare their code more than their luck.
+ * two builds run one after the other compare their code more than their luck. It prints the
+ * mean too, which like JMH's average includes the garbage collector's pauses.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.pare.bench.CnnStepTimes [threads] [mobilenet|small] [steps] [warm-up seconds]
