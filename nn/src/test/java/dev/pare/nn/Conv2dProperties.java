@@ -35,14 +35,9 @@ class Conv2dProperties {
         Rng rng = new Rng(seed);
         Conv2d conv = new Conv2d(cfg.c(), cfg.o(), k, stride, padding, dilation, groups, bias, rng);
         Tensor x = Tensor.randn(rng, 2, cfg.c(), h, w).requiresGrad(true);
-        Tensor y = conv.forward(x);
-        assertArrayEquals(new int[] {2, cfg.o(), cfg.oh(), cfg.ow()}, y.shape());
-        float[] wv = conv.weight().toArray();
-        float[] bv = bias ? conv.bias().toArray() : null;
-        Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, 2, x.toArray(), wv, bv), y.toArray());
-        Tensor g = Tensor.randn(rng, y.shape());
-        y.backward(g);
-        double[][] expected = Conv2dTest.directBackward(cfg, 2, x.toArray(), wv, g.toArray());
+        Pass pass = checkedPass(cfg, 2, conv, x, rng);
+        assertArrayEquals(new int[] {2, cfg.o(), cfg.oh(), cfg.ow()}, pass.y().shape());
+        double[][] expected = pass.expected();
         Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
         Conv2dTest.assertClose(cfg + " dW", expected[1], conv.weight().grad().toArray());
     }
@@ -113,6 +108,24 @@ class Conv2dProperties {
     }
 
     /** Runs {@code body} on 1 thread, then on 2, and asserts the two results are the same bits. */
+    /** A forward pass checked against the direct loops, then a backward pass from {@code g}: what the checks of the backward pass need. */
+    private record Pass(Tensor y, Tensor g, double[][] expected) {}
+
+    /**
+     * {@code conv} on {@code x}, its output compared with the direct loops; then its backward pass
+     * from a random output gradient drawn from {@code rng}, with the direct loops' gradients for
+     * that output gradient ({@link Conv2dTest#directBackward}'s dx and dW) in {@code expected}.
+     */
+    private static Pass checkedPass(Conv2dTest.Config cfg, int n, Conv2d conv, Tensor x, Rng rng) {
+        Tensor y = conv.forward(x);
+        float[] wv = conv.weight().toArray();
+        float[] bv = cfg.bias() ? conv.bias().toArray() : null;
+        Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv), y.toArray());
+        Tensor g = Tensor.randn(rng, y.shape());
+        y.backward(g);
+        return new Pass(y, g, Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray()));
+    }
+
     private static void assertSameOnOneAndTwoThreads(String what, java.util.function.Supplier<float[]> body) {
         float[][] results = new float[2][];
         int before = dev.pare.tensor.parallel.Parallel.threads();
@@ -164,14 +177,9 @@ class Conv2dProperties {
             Conv2d conv = new Conv2d(c, o, 1, 1, 0, 1, 1, bias, rng);
             Tensor full = Tensor.randn(rng, n, c + (sliced ? 2 : 0), h, w);
             Tensor x = (sliced ? full.narrow(1, 1, c) : full).detach().requiresGrad(true);
-            Tensor y = conv.forward(x);
-            float[] wv = conv.weight().toArray();
-            float[] bv = bias ? conv.bias().toArray() : null;
-            Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
-                    y.toArray());
-            Tensor g = Tensor.randn(rng, y.shape());
-            y.backward(g);
-            double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
+            Pass pass = checkedPass(cfg, n, conv, x, rng);
+            Tensor y = pass.y();
+            double[][] expected = pass.expected();
             Conv2dTest.assertClose(cfg + " dx", expected[0], x.grad().toArray());
             // Each dW element sums n·h·w products in float: the tolerance grows with that count.
             assertCloseForSums(cfg + " dW", expected[1], conv.weight().grad().toArray(), n * h * w);
@@ -204,14 +212,10 @@ class Conv2dProperties {
             Rng rng = new Rng(seed);
             Conv2d conv = new Conv2d(c, o, k, stride, padding, dilation, 1, bias, rng);
             Tensor x = Tensor.randn(rng, n, c, h, w).requiresGrad(inputGrad);
-            Tensor y = conv.forward(x);
-            float[] wv = conv.weight().toArray();
-            float[] bv = bias ? conv.bias().toArray() : null;
-            Conv2dTest.assertClose(cfg + " forward", Conv2dTest.directForward(cfg, n, x.toArray(), wv, bv),
-                    y.toArray());
-            Tensor g = Tensor.randn(rng, y.shape());
-            y.backward(g);
-            double[][] expected = Conv2dTest.directBackward(cfg, n, x.toArray(), wv, g.toArray());
+            Pass pass = checkedPass(cfg, n, conv, x, rng);
+            Tensor y = pass.y();
+            Tensor g = pass.g();
+            double[][] expected = pass.expected();
             // dW sums n·OH·OW products per element, up to two thousand here: its float error
             // grows with the square root of that, beyond assertClose's fixed 1e-5.
             assertCloseForSums(cfg + " dW", expected[1], conv.weight().grad().toArray(),
