@@ -125,6 +125,8 @@ class Plan:
         for s in sections:
             kind, children = self.peer_children(s)
             per_round += self.jmh_time(s) + children * SECONDS_PER_PEER_CHILD[kind]
+        # Each section starts with its core-to-core probe: a JVM and half a second.
+        per_round += len(sections) * (JVM_START_SECONDS + 0.5)
         # A second OpenBLAS kernel doubles the peers' first round; later rounds keep the winners.
         return rounds * per_round + (kernels - 1) * sum(
             self.peer_children(s)[1] * SECONDS_PER_PEER_CHILD[self.peer_children(s)[0]] for s in sections)
@@ -210,10 +212,15 @@ def pare_int8(plan, avx2):
     """Pare's int8 cells with their fp32 twins from the same JMH run; the twins are the peers."""
     out = []
     for t in THREADS:
-        # QuantizedLinearBenchmark has no thread parameter: Parallel reads pare.threads at start-up.
-        res = jmh(r"bench\.QuantizedLinearBenchmark\.(fp32Linear|int8Static|int8Dynamic)$", {"shape": plan.int8_shapes},
-                  plan, "kernel", avx2, [f"-Dpare.threads={t}"])
-        us = {(method(r), r["params"]["shape"]): median_of_iterations(r["primaryMetric"]) for r in res}
+        us = {}
+        for shape in plan.int8_shapes:
+            # One JMH run per shape, so that a row's int8 and fp32 cells are neighbouring forks,
+            # seconds apart: the host moves the virtual CPUs now and then (see core_to_core), and
+            # cells of one shape a minute apart could be timed on different placements.
+            # QuantizedLinearBenchmark has no thread parameter: Parallel reads pare.threads at start-up.
+            res = jmh(r"bench\.QuantizedLinearBenchmark\.(fp32Linear|int8Static|int8Dynamic)$", {"shape": [shape]},
+                      plan, "kernel", avx2, [f"-Dpare.threads={t}"])
+            us.update({(method(r), r["params"]["shape"]): median_of_iterations(r["primaryMetric"]) for r in res})
         for shape in plan.int8_shapes:
             for m, mode in (("int8Static", "static"), ("int8Dynamic", "dynamic")):
                 out.append((int8_row(mode, shape), t, us[(m, shape)], "µs", None))
@@ -229,6 +236,18 @@ def pare_int8(plan, avx2):
         row = f"small CNN int8 static forward b{batch}"
         out.append((row, t, v, "µs", "peer:Pare fp32" if variant == "cnn" else None))
     return out
+
+
+def core_to_core():
+    """The round trip of a cache line between two busy threads, in ns (dev.pare.bench.CoreToCore).
+
+    On a virtual machine the host decides where the two virtual CPUs run, and moves them: two
+    hyperthreads or two cores of one core complex pass a line in tens of nanoseconds, two cores on
+    different chiplets in hundreds. A 2-thread cell of a few microseconds pays that price at every
+    hand-off, so the table shows it for every section of every round, beside the ratios."""
+    out = subprocess.run([machine.JAVA, "-cp", machine.JAR, "dev.pare.bench.CoreToCore", "500"],
+                         capture_output=True, text=True, check=True).stdout
+    return float(out.split("round trip:", 1)[1].split("ns", 1)[0])
 
 
 def gemm_row(kind, arg):
@@ -298,8 +317,11 @@ PEER = {"gemm": peer_gemm, "mlp": peer_mlp, "cnn": peer_cnn, "int8": peer_int8}
 
 def table(records, machine_lines):
     """The Markdown table over all rounds in `records` (the log's measurement lines)."""
-    rows, pare, peer, kernel = {}, {}, {}, {}
+    rows, pare, peer, kernel, probes = {}, {}, {}, {}, {}
     for r in records:
+        if "probe" in r:
+            probes.setdefault(r["section"], []).append(r["ns"])
+            continue
         key = (r["row"], r["threads"])
         rows.setdefault(r["row"], r["unit"])
         if r["side"] == "pare":
@@ -307,7 +329,9 @@ def table(records, machine_lines):
         else:
             peer.setdefault(key, []).append(r["value"])
             kernel.setdefault(key, set()).add(r["kernel"])
-    lines = [*sorted(set(machine_lines)), "",
+    placement = ("core-to-core round trip at each section's start, ns (dev.pare.bench.CoreToCore): "
+                 + "; ".join(f"{s} {', '.join(f'{v:.0f}' for v in vs)}" for s, vs in probes.items())) if probes else None
+    lines = [*sorted(set(machine_lines)), *([placement] if placement else []), "",
              "| what | threads | rounds | Pare median (min–max) | peer median (min–max) | ratio | peer (kernel) |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for row, unit in rows.items():
@@ -409,6 +433,7 @@ def main(argv):
             for s in sections:
                 print(f"round {rnd}/{rounds}: {s} ({(time.time() - started) / 60:.1f} min so far)",
                       file=sys.stderr, flush=True)
+                f.write(json.dumps({"round": rnd, "section": s, "probe": "core-to-core", "ns": core_to_core()}) + "\n")
                 # Pare first, then its peer, within the same minute or two: both see the same load.
                 for side, fn in (("pare", PARE[s]), ("peer", PEER[s])):
                     for row, t, value, unit, kernel in fn(plan, args.avx2):
