@@ -125,8 +125,10 @@ class Plan:
         for s in sections:
             kind, children = self.peer_children(s)
             per_round += self.jmh_time(s) + children * SECONDS_PER_PEER_CHILD[kind]
-        # Each section starts with its core-to-core probe: a JVM and half a second.
-        per_round += len(sections) * (JVM_START_SECONDS + 0.5)
+        # Each core-to-core probe is a JVM and half a second: one per section, and one per int8
+        # shape at each thread count above one.
+        probes = len(sections) + ("int8" in sections) * len(self.int8_shapes) * sum(t > 1 for t in THREADS)
+        per_round += probes * (JVM_START_SECONDS + 0.5)
         # A second OpenBLAS kernel doubles the peers' first round; later rounds keep the winners.
         return rounds * per_round + (kernels - 1) * sum(
             self.peer_children(s)[1] * SECONDS_PER_PEER_CHILD[self.peer_children(s)[0]] for s in sections)
@@ -214,6 +216,9 @@ def pare_int8(plan, avx2):
     for t in THREADS:
         us = {}
         for shape in plan.int8_shapes:
+            if t > 1:
+                # The placement these cells are most likely timed on (a whole section takes minutes).
+                probe(f"{shape} at {t} threads")
             # One JMH run per shape, so that a row's int8 and fp32 cells are neighbouring forks,
             # seconds apart: the host moves the virtual CPUs now and then (see core_to_core), and
             # cells of one shape a minute apart could be timed on different placements.
@@ -248,6 +253,13 @@ def core_to_core():
     out = subprocess.run([machine.JAVA, "-cp", machine.JAR, "dev.pare.bench.CoreToCore", "500"],
                          capture_output=True, text=True, check=True).stdout
     return float(out.split("round trip:", 1)[1].split("ns", 1)[0])
+
+
+PROBES = []   # (where, ns) measured since main last wrote them to the log
+
+
+def probe(where):
+    PROBES.append((where, core_to_core()))
 
 
 def gemm_row(kind, arg):
@@ -320,7 +332,7 @@ def table(records, machine_lines):
     rows, pare, peer, kernel, probes = {}, {}, {}, {}, {}
     for r in records:
         if "probe" in r:
-            probes.setdefault(r["section"], []).append(r["ns"])
+            probes.setdefault(r.get("at", r["section"]), []).append(r["ns"])
             continue
         key = (r["row"], r["threads"])
         rows.setdefault(r["row"], r["unit"])
@@ -329,7 +341,8 @@ def table(records, machine_lines):
         else:
             peer.setdefault(key, []).append(r["value"])
             kernel.setdefault(key, set()).add(r["kernel"])
-    placement = ("core-to-core round trip at each section's start, ns (dev.pare.bench.CoreToCore): "
+    placement = ("core-to-core round trip per round, ns (dev.pare.bench.CoreToCore), at each section's start "
+                 "and before each int8 shape's 2-thread cells: "
                  + "; ".join(f"{s} {', '.join(f'{v:.0f}' for v in vs)}" for s, vs in probes.items())) if probes else None
     lines = [*sorted(set(machine_lines)), *([placement] if placement else []), "",
              "| what | threads | rounds | Pare median (min–max) | peer median (min–max) | ratio | peer (kernel) |",
@@ -433,10 +446,15 @@ def main(argv):
             for s in sections:
                 print(f"round {rnd}/{rounds}: {s} ({(time.time() - started) / 60:.1f} min so far)",
                       file=sys.stderr, flush=True)
-                f.write(json.dumps({"round": rnd, "section": s, "probe": "core-to-core", "ns": core_to_core()}) + "\n")
+                probe(s)
                 # Pare first, then its peer, within the same minute or two: both see the same load.
                 for side, fn in (("pare", PARE[s]), ("peer", PEER[s])):
-                    for row, t, value, unit, kernel in fn(plan, args.avx2):
+                    rows = fn(plan, args.avx2)
+                    for where, ns in PROBES:
+                        f.write(json.dumps({"round": rnd, "section": s, "probe": "core-to-core", "at": where,
+                                            "ns": ns}) + "\n")
+                    PROBES.clear()
+                    for row, t, value, unit, kernel in rows:
                         # pare_int8 returns Pare's fp32 twins as peers: kernel says so.
                         is_peer = side == "peer" or (kernel or "").startswith("peer:")
                         rec = {"round": rnd, "section": s, "row": row, "threads": t,
