@@ -23,6 +23,11 @@ threads than with one on a 2-vCPU machine (its OpenMP threads spin against each 
 with 2 cores would run it at 1 thread, so that is the fair 2-thread opponent; the table says
 which one it was.
 
+Why a core-to-core line: the host of a virtual machine moves its virtual CPUs, and the round
+trip of a cache line between the two threads (dev.pare.bench.CoreToCore) moves with them, from
+tens to hundreds of nanoseconds; 2-thread cells of a few microseconds move with it. The table
+prints the probes so that a 2-thread ratio can be read with the placement it was timed on.
+
 --avx2 is how an AVX2-only machine would see the same code: Pare with -Dpare.vector.bits=256,
 OpenBLAS forced to Haswell, torch's oneDNN capped at AVX2 (machine.py lists the variables).
 --quick is for smoke tests: 1 round, a few cells per section, short JMH iterations.
@@ -249,7 +254,8 @@ def core_to_core():
     On a virtual machine the host decides where the two virtual CPUs run, and moves them: two
     hyperthreads or two cores of one core complex pass a line in tens of nanoseconds, two cores on
     different chiplets in hundreds. A 2-thread cell of a few microseconds pays that price at every
-    hand-off, so the table shows it for every section of every round, beside the ratios."""
+    hand-off, so the table shows it, per round, at each section's start and right before each
+    int8 shape's 2-thread cells (the rows it moves most), under the machine line."""
     out = subprocess.run([machine.JAVA, "-cp", machine.JAR, "dev.pare.bench.CoreToCore", "500"],
                          capture_output=True, text=True, check=True).stdout
     return float(out.split("round trip:", 1)[1].split("ns", 1)[0])

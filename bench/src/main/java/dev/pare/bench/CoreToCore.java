@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * one core's execution units, so two compute-bound halves run at about one core's speed); two
  * cores on different chiplets (AMD's CCDs) pass it through the I/O die, several times slower. A
  * kernel that takes a few microseconds on two threads then spends a large part of them waiting
- * for lines. {@code bench/peers/compare.py} prints this
- * figure for every round beside the 2-thread rows, so that a 2-thread ratio can be read with
- * the placement it was measured on.
+ * for lines. {@code bench/peers/compare.py} prints this figure, per round, at each section's
+ * start and right before each int8 shape's 2-thread cells, so that a 2-thread ratio can be read
+ * with the placement it was measured on.
  *
  * <p>It bounces a counter between the calling thread and a spinning helper thread for
  * {@code millis} milliseconds, in samples of 10,000 round trips, and prints the median round
