@@ -221,7 +221,9 @@ public final class Conv2dOp {
      * dx is one product over the batch instead ({@link #batchedInputGradient}). The weight
      * gradient {@code dW = Σ_n dOut[n] · x[n]ᵀ} is one product with the batch as its K sum: dOut
      * and x are first copied channel-major ({@code [O, N·HW]}, {@code [C, N·HW]}, a plane at a
-     * time), so that the multiply sees two plain row-major operands.
+     * time), so that the multiply sees two plain row-major operands; it is computed as
+     * {@code dWᵀ = x · dOutᵀ} when that fills the GEMM's tiles better
+     * ({@link Gemm#transposeFillsTilesBetter}), with the same bits.
      *
      * <p>Why not the implicit route: for a 1×1 kernel its padded copy of the image is the image,
      * its product has to be copied to {@code [N, O, OH, OW]} again, and its weight gradient
@@ -290,7 +292,19 @@ public final class Conv2dOp {
                 channelMajor(gd, go, n, o, hw, gt);
                 channelMajor(xd, xo, n, c, hw, xt);
                 float[] dwData = new float[o * c];
-                Gemm.gemm(false, true, o, c, k, gt, 0, k, xt, 0, k, dwData, 0, c, false);
+                if (Gemm.transposeFillsTilesBetter(o, c)) {
+                    // E.g. 16 input channels at 512 bits: dW's 16 columns would fill half of each
+                    // 32-wide tile, dWᵀ's 32 fill them all. Same bits either way.
+                    float[] dwT = new float[c * o];
+                    Gemm.gemm(false, true, c, o, k, xt, 0, k, gt, 0, k, dwT, 0, o, false);
+                    for (int ic = 0; ic < c; ic++) {
+                        for (int oc = 0; oc < o; oc++) {
+                            dwData[oc * c + ic] = dwT[ic * o + oc];
+                        }
+                    }
+                } else {
+                    Gemm.gemm(false, true, o, c, k, gt, 0, k, xt, 0, k, dwData, 0, c, false);
+                }
                 dw = Tensor.wrap(dwData, 0, weight.shape());
                 if (batchedDx) {
                     float[] dxt = xt;   // the input's copy is read: its buffer takes dx channel-major

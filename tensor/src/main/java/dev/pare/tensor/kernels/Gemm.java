@@ -215,6 +215,30 @@ public final class Gemm {
         });
     }
 
+    /**
+     * Whether an m × n product C = op(A)·op(B) keeps more of the micro-kernel's lanes busy when
+     * computed as its transpose, Cᵀ = op(B)ᵀ·op(A)ᵀ (n × m): the kernel fills tiles of MR rows by
+     * NR = 2·LANES columns, so a C a few columns narrower than NR wastes most of each tile, and
+     * its transpose may fill them. True when the transpose's tiles, padded to whole tiles, cover
+     * strictly fewer elements; never for both (m, n) and (n, m).
+     *
+     * <p>The two forms give the same bits: each element of C is the same products, summed in the
+     * same order, in either (the K sum's blocks depend on K alone). So a caller whose C is small,
+     * a weight gradient say, may compute Cᵀ into a scratch array and transpose it.
+     *
+     * @throws IllegalArgumentException if m or n is negative
+     */
+    public static boolean transposeFillsTilesBetter(int m, int n) {
+        if (m < 0 || n < 0) {
+            throw new IllegalArgumentException("transposeFillsTilesBetter: negative size " + m + " × " + n);
+        }
+        return padded(n, MR) * padded(m, NR) < padded(m, MR) * padded(n, NR);
+    }
+
+    private static long padded(int size, int tile) {
+        return (long) (size + tile - 1) / tile * tile;
+    }
+
     private static boolean parallel(long work) {
         return work >= GemmBlocking.PARALLEL_MIN_WORK && Parallel.threads() > 1;
     }

@@ -431,6 +431,53 @@ class GemmProperties {
         }
     }
 
+    /**
+     * The law {@link Gemm#transposeFillsTilesBetter} relies on: A·Bᵀ and the transpose of B·Aᵀ
+     * are the same bits (each element the same products in the same order), for awkward sizes,
+     * K across blocks, and 1 and 2 threads.
+     */
+    @Property(tries = 60)
+    void aProductAndItsTransposedProductHaveTheSameBits(@ForAll("awkward") int m, @ForAll("awkward") int n,
+                                                        @ForAll @IntRange(min = 1, max = 2600) int k,
+                                                        @ForAll @IntRange(min = 1, max = 2) int threads,
+                                                        @ForAll long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] a = random(rnd, m * k);
+        float[] b = random(rnd, n * k);
+        float[] c = new float[m * n];
+        float[] ct = new float[n * m];
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(threads);
+            Gemm.gemm(false, true, m, n, k, a, 0, k, b, 0, k, c, 0, n, false);
+            Gemm.gemm(false, true, n, m, k, b, 0, k, a, 0, k, ct, 0, m, false);
+        } finally {
+            Parallel.setThreads(before);
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                assertEquals(Float.floatToRawIntBits(c[i * n + j]), Float.floatToRawIntBits(ct[j * m + i]),
+                        "C[" + i + "][" + j + "] of " + m + "×" + k + " · (" + n + "×" + k + ")ᵀ");
+            }
+        }
+    }
+
+    @Property(tries = 200)
+    void theTransposeIsNeverPreferredBothWaysNorForASquare(@ForAll @IntRange(max = 300) int m,
+                                                          @ForAll @IntRange(max = 300) int n) {
+        assertFalse(Gemm.transposeFillsTilesBetter(m, n) && Gemm.transposeFillsTilesBetter(n, m), m + " × " + n);
+        assertFalse(Gemm.transposeFillsTilesBetter(m, m), m + " × " + m);
+    }
+
+    @Example
+    void aCFarNarrowerThanATileIsPreferredTransposed() {
+        // One column uses 1 of a tile's 2·LANES columns; as a row it uses 1 of MR rows, and MR < 2·LANES.
+        assertTrue(Gemm.transposeFillsTilesBetter(64, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.transposeFillsTilesBetter(-1, 4));
+        assertTrue(e.getMessage().contains("transposeFillsTilesBetter") && e.getMessage().contains("-1"), e.getMessage());
+    }
+
     private static float[] random(SplittableRandom rnd, int size) {
         float[] x = new float[size];
         for (int i = 0; i < size; i++) {
