@@ -223,8 +223,9 @@ public final class Gemm {
      * strictly fewer elements; never for both (m, n) and (n, m).
      *
      * <p>The two forms give the same bits: each element of C is the same products, summed in the
-     * same order, in either (the K sum's blocks depend on K alone). So a caller whose C is small,
-     * a weight gradient say, may compute Cᵀ into a scratch array and transpose it.
+     * same order, in either (where the K sum is cut into blocks depends on K and this machine's
+     * blocking, not on which operand is which). So a caller whose C is small, a weight gradient
+     * say, may compute Cᵀ into a scratch array and transpose it.
      *
      * @throws IllegalArgumentException if m or n is negative
      */
