@@ -7,6 +7,7 @@ import dev.pare.tensor.kernels.ConvGemm;
 import dev.pare.tensor.kernels.Gemm;
 import dev.pare.tensor.kernels.GemmBatch;
 import dev.pare.tensor.kernels.ReduceKernels;
+import dev.pare.tensor.kernels.SparseLayout;
 import dev.pare.tensor.parallel.Parallel;
 import java.util.Arrays;
 
@@ -297,11 +298,7 @@ public final class Conv2dOp {
                     // 32-wide tile, dWᵀ's 32 fill them all. Same bits either way.
                     float[] dwT = new float[c * o];
                     Gemm.gemm(false, true, c, o, k, xt, 0, k, gt, 0, k, dwT, 0, o, false);
-                    for (int ic = 0; ic < c; ic++) {
-                        for (int oc = 0; oc < o; oc++) {
-                            dwData[oc * c + ic] = dwT[ic * o + oc];
-                        }
-                    }
+                    SparseLayout.transpose(dwT, 0, c, o, dwData, 0);
                 } else {
                     Gemm.gemm(false, true, o, c, k, gt, 0, k, xt, 0, k, dwData, 0, c, false);
                 }
