@@ -3,6 +3,8 @@ package dev.pare.bench;
 import dev.pare.tensor.Rng;
 import dev.pare.tensor.kernels.Gemm;
 import dev.pare.tensor.kernels.Int8Gemv;
+import dev.pare.tensor.kernels.Int8GemvWeights;
+import dev.pare.tensor.kernels.Int8Species;
 import dev.pare.tensor.kernels.Int8WeightGemm;
 import dev.pare.tensor.kernels.Int8WeightGemv;
 import dev.pare.tensor.kernels.QuantizeKernels;
@@ -39,8 +41,12 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <ul>
  *   <li>{@code fp32Gemm}: {@code Gemm.gemm} with m = 1 and W transposed, what {@code x.matmul(wᵀ)}
  *       runs: one {@link ReduceKernels#dot} per output;</li>
- *   <li>{@code int8Int8}: quantize x (n elements), then {@link Int8Gemv#gemv}, int32 accumulation,
- *       back to float with the zero-point correction: a dynamically quantized layer;</li>
+ *   <li>{@code int8Int8}: quantize x (n elements), then {@link Int8Gemv#gemv} on the codes packed
+ *       by {@link Int8GemvWeights}, int32 accumulation, back to float with the zero-point
+ *       correction: a dynamically quantized layer;</li>
+ *   <li>{@code int8Int8Widening} and {@code int8Int8ShortPairs}: not Pare kernels, two other
+ *       formulations of the int32 product on row-major codes (quantizing x, without the step back
+ *       to float), kept to compare against {@code int8Int8} on any machine;</li>
  *   <li>{@code int8WeightFp32}: {@link Int8WeightGemv#gemv}, weights widened in the loop.</li>
  * </ul>
  * Batch 256 on 1024×1024: {@code fp32Gemm256} against {@code int8WeightGemm256}
@@ -79,6 +85,7 @@ public class Int8Benchmark {
         byte[] wq;
         float[] wScales;
         int[] rowSums;
+        Int8GemvWeights packed;
         float[] x;
         byte[] xq;
         float xScale;
@@ -103,6 +110,7 @@ public class Int8Benchmark {
             QuantizeKernels.quantizeRowsSymmetric(wf, 0, wq, 0, out, in, wScales);
             rowSums = new int[out];
             Int8Gemv.rowSums(wq, 0, out, in, rowSums, 0);
+            packed = Int8GemvWeights.pack(wq, 0, out, in);
             x = new float[in];
             for (int j = 0; j < in; j++) {
                 x[j] = rng.nextFloat() * 2f;   // ReLU-like: non-negative, an asymmetric range
@@ -126,7 +134,9 @@ public class Int8Benchmark {
             if (name.endsWith(".int8Int8")) {
                 checkInt8Int8();
             } else if (name.endsWith(".int8Int8ShortPairs")) {
-                checkShortPairs();
+                checkInt32(Int8Benchmark::shortPairsGemv, "short-pair");
+            } else if (name.endsWith(".int8Int8Widening")) {
+                checkInt32(Int8Benchmark::wideningGemv, "widening");
             } else if (name.endsWith(".int8WeightFp32")) {
                 checkInt8WeightFp32();
             }
@@ -134,7 +144,7 @@ public class Int8Benchmark {
 
         private void checkInt8Int8() {
             QuantizeKernels.quantize(x, 0, xq, 0, in, xScale, xZero);
-            Int8Gemv.gemv(wq, 0, out, in, wScales, rowSums, xq, 0, xScale, xZero, y, 0, acc);
+            Int8Gemv.gemv(packed, wScales, xq, 0, xScale, xZero, y, 0, acc);
             Int8Gemv.gemvScalar(wq, 0, out, in, wScales, rowSums, xq, 0, xScale, xZero, expected, 0);
             for (int r = 0; r < out; r++) {
                 if (Float.compare(expected[r], y[r]) != 0) {
@@ -143,12 +153,12 @@ public class Int8Benchmark {
             }
         }
 
-        private void checkShortPairs() {
+        private void checkInt32(RowMajorGemv kernel, String what) {
             QuantizeKernels.quantize(x, 0, xq, 0, in, xScale, xZero);
             Int8Gemv.gemvInt32Scalar(wq, 0, out, in, xq, 0, twin, 0);
-            shortPairsGemv(wq, out, in, xq, acc);
+            kernel.run(wq, out, in, xq, acc);
             if (!java.util.Arrays.equals(twin, acc)) {
-                throw new AssertionError("short-pair gemv differs from the scalar twin");
+                throw new AssertionError(what + " gemv differs from the scalar twin");
             }
         }
 
@@ -352,10 +362,72 @@ public class Int8Benchmark {
         return raw.reduceLanes(VectorOperators.ADD) - 65535 * hi.reduceLanes(VectorOperators.ADD) - 32768 * pairs;
     }
 
+    /** A reference int8×int8 matrix-vector product on row-major codes: acc[r] = Σj w[r·cols + j]·x[j]. */
+    @FunctionalInterface
+    interface RowMajorGemv {
+        void run(byte[] w, int rows, int cols, byte[] x, int[] acc);
+    }
+
+    /**
+     * Not a Pare kernel: the int8×int8 product on row-major codes, each weight sign-extended to an
+     * int ({@code convertShape(B2I)}), multiplied by x (widened once per call) and added, four rows
+     * at a time. {@link Int8Gemv} ran this until its packed layout ({@link Int8GemvWeights}) replaced
+     * it; kept here so that the two can be compared on any machine.
+     */
+    @Benchmark
+    public int[] int8Int8Widening(Layer s) {
+        QuantizeKernels.quantize(s.x, 0, s.xq, 0, s.in, s.xScale, s.xZero);
+        wideningGemv(s.wq, s.out, s.in, s.xq, s.acc);
+        return s.acc;
+    }
+
+    private static final VectorSpecies<Integer> INTS = Int8Species.INT_FOR_BYTE;
+    private static int[] wideX = new int[0];   // JMH runs one benchmark thread per fork here
+
+    private static IntVector widen(byte[] q, int off) {
+        return (IntVector) ByteVector.fromArray(Int8Species.BYTE, q, off).convertShape(VectorOperators.B2I, INTS, 0);
+    }
+
+    static void wideningGemv(byte[] w, int rows, int cols, byte[] x, int[] acc) {
+        int lanes = INTS.length();
+        int bound = INTS.loopBound(cols);
+        if (wideX.length < bound) {
+            wideX = new int[bound];
+        }
+        int[] xi = wideX;
+        for (int j = 0; j < bound; j += lanes) {
+            widen(x, j).intoArray(xi, j);
+        }
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int w0 = r * cols;
+            IntVector a0 = IntVector.zero(INTS);
+            IntVector a1 = IntVector.zero(INTS);
+            IntVector a2 = IntVector.zero(INTS);
+            IntVector a3 = IntVector.zero(INTS);
+            int j = 0;
+            for (; j < bound; j += lanes) {
+                IntVector vx = IntVector.fromArray(INTS, xi, j);
+                a0 = a0.add(widen(w, w0 + j).mul(vx));
+                a1 = a1.add(widen(w, w0 + cols + j).mul(vx));
+                a2 = a2.add(widen(w, w0 + 2 * cols + j).mul(vx));
+                a3 = a3.add(widen(w, w0 + 3 * cols + j).mul(vx));
+            }
+            int tail = cols - j;
+            acc[r] = a0.reduceLanes(VectorOperators.ADD) + Int8Gemv.dotScalar(w, w0 + j, x, j, tail);
+            acc[r + 1] = a1.reduceLanes(VectorOperators.ADD) + Int8Gemv.dotScalar(w, w0 + cols + j, x, j, tail);
+            acc[r + 2] = a2.reduceLanes(VectorOperators.ADD) + Int8Gemv.dotScalar(w, w0 + 2 * cols + j, x, j, tail);
+            acc[r + 3] = a3.reduceLanes(VectorOperators.ADD) + Int8Gemv.dotScalar(w, w0 + 3 * cols + j, x, j, tail);
+        }
+        for (; r < rows; r++) {
+            acc[r] = Int8Gemv.dot(w, r * cols, x, 0, cols);
+        }
+    }
+
     @Benchmark
     public float[] int8Int8(Layer s) {
         QuantizeKernels.quantize(s.x, 0, s.xq, 0, s.in, s.xScale, s.xZero);
-        Int8Gemv.gemv(s.wq, 0, s.out, s.in, s.wScales, s.rowSums, s.xq, 0, s.xScale, s.xZero, s.y, 0, s.acc);
+        Int8Gemv.gemv(s.packed, s.wScales, s.xq, 0, s.xScale, s.xZero, s.y, 0, s.acc);
         return s.y;
     }
 

@@ -5,6 +5,7 @@ import dev.pare.nn.Module;
 import dev.pare.tensor.Tensor;
 import dev.pare.tensor.kernels.GemmEpilogue;
 import dev.pare.tensor.kernels.Int8Gemv;
+import dev.pare.tensor.kernels.Int8GemvWeights;
 import dev.pare.tensor.kernels.Int8WeightGemm;
 import dev.pare.tensor.kernels.Int8WeightGemv;
 import dev.pare.tensor.kernels.QuantizeKernels;
@@ -25,7 +26,8 @@ import java.util.Arrays;
  * <p>The kernels: at batch 1, {@link Int8WeightGemv} (weight-only) or the int8×int8
  * {@link Int8Gemv} with the zero-point correction {@code y = sw·sx·(Σ wq·xq − zx·Σ wq)}
  * (dynamic, static): both read a quarter of the bytes of the fp32 product, which is what makes
- * them faster. For a batch of several rows the product is compute-bound, so it runs on the fp32
+ * them faster. The int8×int8 kernel reads the codes in a layout of its own
+ * ({@link Int8GemvWeights}), packed by the first batch-1 call and then kept. For a batch of several rows the product is compute-bound, so it runs on the fp32
  * packed GEMM through {@link Int8WeightGemm}, which turns the int8 weights into floats while it
  * packs them (no float copy of W); in the dynamic and static modes it also rounds x to its int8
  * grid (x̂, kept in float) while packing x, so that the result is the int8 result up to float
@@ -44,7 +46,12 @@ public final class QuantizedLinear extends Module {
     private final int outFeatures;
     private final byte[] weight;
     private final float[] weightScales;
-    private final int[] rowSums;
+    /**
+     * The codes packed for the batch-1 int8×int8 kernel ({@link Int8GemvWeights}: as many bytes
+     * again as the weight), made by the first such call, so that a layer only ever run on batches
+     * never holds the second copy. A race between two first calls packs twice, harmlessly.
+     */
+    private volatile Int8GemvWeights packed;
     private final float[] bias;
     /** The bias as the batched product's epilogue ({@link GemmEpilogue}: C + bias, as a separate pass would give). */
     private final GemmEpilogue epilogue;
@@ -85,8 +92,6 @@ public final class QuantizedLinear extends Module {
         this.epilogue = bias == null ? GemmEpilogue.NONE : new GemmEpilogue(bias, 0, false);
         this.granularity = granularity;
         this.input = new InputQuantizer(mode, inputParams, "QuantizedLinear");
-        this.rowSums = new int[outFeatures];
-        Int8Gemv.rowSums(weight, 0, outFeatures, inFeatures, rowSums, 0);
     }
 
     /** Quantizes a trained {@link Linear}'s weight (symmetric, per {@code granularity}). */
@@ -134,8 +139,7 @@ public final class QuantizedLinear extends Module {
             QuantParams p = input.paramsFor(xd, xo, inFeatures, this);
             byte[] xq = new byte[inFeatures];
             QuantizeKernels.quantize(xd, xo, xq, 0, inFeatures, p.scale(), p.zeroPoint());
-            Int8Gemv.gemv(weight, 0, outFeatures, inFeatures, weightScales, rowSums, xq, 0, p.scale(), p.zeroPoint(),
-                    bias, y, 0, new int[outFeatures]);
+            Int8Gemv.gemv(packed(), weightScales, xq, 0, p.scale(), p.zeroPoint(), bias, y, 0, new int[outFeatures]);
         } else if (batch > 1 && !input.quantizes()) {
             Int8WeightGemm.gemm(batch, outFeatures, inFeatures, xd, xo, inFeatures, weight, 0, weightScales,
                     y, 0, outFeatures, false, epilogue);
@@ -147,6 +151,15 @@ public final class QuantizedLinear extends Module {
         int[] shape = x.shape().clone();
         shape[shape.length - 1] = outFeatures;
         return Tensor.wrap(y, 0, shape);
+    }
+
+    private Int8GemvWeights packed() {
+        Int8GemvWeights w = packed;
+        if (w == null) {
+            w = Int8GemvWeights.pack(weight, 0, outFeatures, inFeatures);
+            packed = w;
+        }
+        return w;
     }
 
     /** {@code QuantizedLinear(in -> out, mode)}. */

@@ -83,8 +83,8 @@ record GemmBlocking(int kc, int mc, int nc) {
      * it to a worker that is still polling for work costs (a cache-line transfer); and when the
      * worker is asleep the caller takes its half back rather than wait ({@code WorkerPool}), so a
      * split costs little even then. The int8 kernels ({@link Int8Gemv}, {@link Int8WeightGemv})
-     * split at the same count: they read a quarter of the bytes, but widening each weight costs
-     * them more instructions than a float multiply-add, so that with 256-bit vectors one of their
+     * split at the same count: they read a quarter of the bytes, but their integer arithmetic costs
+     * them more instructions per weight than a float multiply-add, so that with 256-bit vectors one of their
      * multiply-adds takes about as long as a float one read from cache. Each output is still one
      * thread's whole sum, so the bits do not depend on the thread count.
      */

@@ -31,17 +31,27 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <h2>The vector formulation</h2>
  * The Vector API of JDK 17 has no "multiply bytes and add adjacent pairs into ints" (x86's
- * vpmaddubsw/vpmaddwd, or VNNI's vpdpbusd). With W the vector width in bits (512 here, so
- * W/32 = 16 lanes), the kernel therefore sign-extends W/32 bytes of w
- * and of x straight to ints ({@code convertShape(B2I)}, one vpmovsxbd each), multiplies in
- * ints and adds: three instructions per W/32 multiply-adds once x is widened, and x is widened
- * once per call ({@link #rowsInt32}). Where a 32-bit vector multiply is a single fast micro-operation (AMD Zen 4 and 5) that
- * beats widening to shorts, multiplying in shorts and adding pairs of products into ints, which
- * does twice the products per instruction but needs extra instructions to add the pairs; where
- * the 32-bit multiply is two micro-operations (Intel) the balance may tip the other way
- * (docs/int8-kernels.md compares the formulations and measures them).
- * fp32 needs one FMA per W/32 multiply-adds; the same chapter explains why int8 is nevertheless
- * faster whenever the weights come from further away than the L1 cache.
+ * vpmaddubsw/vpmaddwd, or VNNI's vpdpbusd), so the products are made in 32-bit lanes. The
+ * matrix-vector product reads W packed by {@link Int8GemvWeights}: each int holds the codes of
+ * four rows at one column, offset to u = w + 128 ∈ [0, 255]; the activations are offset the same
+ * way, x' = x + 128, once per call. A mask and a shift split a vector of such ints into two,
+ * each lane holding two codes 16 bits apart, and one 32-bit multiply then makes two products:
+ * <pre>
+ *   (u0 + 2^16·u2) · x'  =  u0·x' + 2^16·(u2·x')        both products in [0, 65025] &lt; 2^16
+ * </pre>
+ * The low product never carries into the high half, so p &gt;&gt;&gt; 16 is exactly u2·x'. The
+ * kernel accumulates the raw p (R) and p &gt;&gt;&gt; 16 (H), in int, which may wrap: then
+ * Σ u2·x' = H and Σ u0·x' = R − 2^16·H, modulo 2^32. Undoing the offsets,
+ * <pre>
+ *   Σj w·x  =  Σj u·x'  −  128·Σj w  −  128·Σj x  −  128²·K          (mod 2^32)
+ * </pre>
+ * with Σj w the row sums of the packing and Σj x summed once per call. Every step is exact modulo
+ * 2^32 and the true result fits an int32 (K ≤ {@link #MAX_K}), so it equals the scalar twin's.
+ * Per 4·L multiply-adds (L int lanes, 16 at 512 bits) that is 13 vector instructions, two loads
+ * among them, and no sign extension; reading row-major bytes needed one sign extension per L
+ * multiply-adds, which all went through one execution port (docs/int8-kernels.md measures both).
+ * {@link #dot}, a single dot product of two byte arrays, keeps the simple form: each byte
+ * sign-extended to an int ({@code convertShape(B2I)}), a 32-bit multiply and an add.
  */
 public final class Int8Gemv {
     private Int8Gemv() {}
@@ -49,7 +59,7 @@ public final class Int8Gemv {
     /** The longest dot product whose int32 result is exact for every int8 input: 2^17 − 1. */
     public static final int MAX_K = (1 << 17) - 1;
 
-    /** Rows of W handled together: each widened x vector is reused by this many rows. */
+    /** Rows of W handled together: the four of one int of {@link Int8GemvWeights}. */
     private static final int ROW_BLOCK = 4;
 
     // ------------------------------------------------------------------ scalar twins
@@ -63,14 +73,14 @@ public final class Int8Gemv {
         return acc;
     }
 
-    /** Scalar twin of {@link #gemvInt32}. */
+    /** Scalar twin of {@link #gemvInt32}, on the row-major codes w[wo + r·cols + j] that were packed. */
     public static void gemvInt32Scalar(byte[] w, int wo, int rows, int cols, byte[] x, int xo, int[] acc, int ao) {
         for (int r = 0; r < rows; r++) {
             acc[ao + r] = dotScalar(w, wo + r * cols, x, xo, cols);
         }
     }
 
-    /** Scalar twin of {@link #gemv}. */
+    /** Scalar twin of {@link #gemv}, on the row-major codes, with their {@link #rowSums}. */
     public static void gemvScalar(byte[] w, int wo, int rows, int cols, float[] wScales, int[] rowSums,
                                   byte[] x, int xo, float xScale, int xZero, float[] y, int yo) {
         for (int r = 0; r < rows; r++) {
@@ -112,14 +122,14 @@ public final class Int8Gemv {
     }
 
     /**
-     * acc[ao + r] = Σj w[wo + r·cols + j]·x[xo + j] for r &lt; rows, j &lt; cols: the int32 rows
-     * of W·x with W a row-major int8 [rows, cols] matrix. Exact for cols ≤ {@link #MAX_K}. Large
-     * products are split by rows over {@link Parallel}'s threads.
+     * acc[ao + r] = Σj w[r, j]·x[xo + j] for r &lt; w.rows(), j &lt; w.cols(): the int32 rows of W·x.
+     * Large products are split by rows over {@link Parallel}'s threads; the result is exact, so it
+     * never depends on the thread count.
      */
-    public static void gemvInt32(byte[] w, int wo, int rows, int cols, byte[] x, int xo, int[] acc, int ao) {
-        checkGemv("gemvInt32", w, wo, rows, cols, x, xo);
-        QuantizeKernels.checkRun("gemvInt32", "acc", acc.length, ao, rows);
-        overRows(rows, cols, ROW_BLOCK, (r0, r1) -> rowsInt32(w, wo, r0, r1, cols, x, xo, acc, ao));
+    public static void gemvInt32(Int8GemvWeights w, byte[] x, int xo, int[] acc, int ao) {
+        QuantizeKernels.checkRun("gemvInt32", "x", x.length, xo, w.cols());
+        QuantizeKernels.checkRun("gemvInt32", "acc", acc.length, ao, w.rows());
+        overRows(w.rows(), w.cols(), ROW_BLOCK, (r0, r1) -> rowsInt32(w, r0, r1, x, xo, acc, ao));
     }
 
     /**
@@ -139,57 +149,92 @@ public final class Int8Gemv {
     }
 
     /**
-     * Each thread's copy of x sign-extended to ints, for {@link #rowsInt32}: grows to the longest
-     * x seen, then is reused, so a product allocates nothing.
+     * Each thread's x' = x + 128 as ints, for {@link #rowsInt32}: grows to the longest x seen, then
+     * is reused, so a product allocates nothing.
      */
-    private static final ThreadLocal<int[]> WIDE_X = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<int[]> SHIFTED_X = ThreadLocal.withInitial(() -> new int[0]);
+
+    /** The two codes of each 16-bit half of an int: bytes 0 and 2. */
+    private static final int LOW_BYTES = 0x00FF00FF;
 
     /**
-     * {@link #gemvInt32} for rows [r0, r1), unchecked.
-     *
-     * <p>The widening of bytes to ints is the kernel's bottleneck (one sign extension per W/32
-     * multiply-adds, and they go through a single port on the cores measured), so x is widened
-     * once per call into an int array and then only loaded: widened again for every block of
-     * four rows, it added a quarter to the sign extensions of W.
+     * {@link #gemvInt32} for rows [r0, r1), r0 a multiple of 4, unchecked: one quad of rows
+     * ({@link Int8GemvWeights}) at a time, with the arithmetic of the class comment.
      */
-    private static void rowsInt32(byte[] w, int wo, int r0, int r1, int cols, byte[] x, int xo, int[] acc, int ao) {
+    private static void rowsInt32(Int8GemvWeights w, int r0, int r1, byte[] x, int xo, int[] acc, int ao) {
+        int cols = w.cols();
+        int[] xs = SHIFTED_X.get();
+        if (xs.length < cols) {
+            xs = new int[cols];
+            SHIFTED_X.set(xs);
+        }
+        // The offsets' share of every row: 128·Σx + 128²·K, modulo 2^32 like everything here.
+        int common = 128 * shiftX(x, xo, cols, xs) + 16384 * cols;
+        int[] quads = w.quads();
+        int[] sums = w.rowSums();
         int lanes = INT_FOR_BYTE.length();
         int bound = INT_FOR_BYTE.loopBound(cols);
-        int[] xi = WIDE_X.get();
-        if (xi.length < bound) {
-            xi = new int[bound];
-            WIDE_X.set(xi);
-        }
-        for (int j = 0; j < bound; j += lanes) {
-            widen(x, xo + j).intoArray(xi, j);
-        }
-        int r = r0;
-        for (; r + ROW_BLOCK <= r1; r += ROW_BLOCK) {
-            int w0 = wo + r * cols;
-            int w1 = w0 + cols;
-            int w2 = w1 + cols;
-            int w3 = w2 + cols;
-            IntVector a0 = IntVector.zero(INT_FOR_BYTE);
-            IntVector a1 = IntVector.zero(INT_FOR_BYTE);
-            IntVector a2 = IntVector.zero(INT_FOR_BYTE);
-            IntVector a3 = IntVector.zero(INT_FOR_BYTE);
+        for (int r = r0; r < r1; r += ROW_BLOCK) {
+            int base = r / ROW_BLOCK * cols;
+            IntVector raw02 = IntVector.zero(INT_FOR_BYTE);   // rows r and r+2
+            IntVector raw13 = IntVector.zero(INT_FOR_BYTE);   // rows r+1 and r+3
+            IntVector high2 = IntVector.zero(INT_FOR_BYTE);
+            IntVector high3 = IntVector.zero(INT_FOR_BYTE);
             int j = 0;
             for (; j < bound; j += lanes) {
-                IntVector vx = IntVector.fromArray(INT_FOR_BYTE, xi, j);
-                a0 = a0.add(widen(w, w0 + j).mul(vx));
-                a1 = a1.add(widen(w, w1 + j).mul(vx));
-                a2 = a2.add(widen(w, w2 + j).mul(vx));
-                a3 = a3.add(widen(w, w3 + j).mul(vx));
+                IntVector vx = IntVector.fromArray(INT_FOR_BYTE, xs, j);
+                IntVector q = IntVector.fromArray(INT_FOR_BYTE, quads, base + j);
+                IntVector p02 = q.and(LOW_BYTES).mul(vx);
+                IntVector p13 = q.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).mul(vx);
+                raw02 = raw02.add(p02);
+                raw13 = raw13.add(p13);
+                high2 = high2.add(p02.lanewise(VectorOperators.LSHR, 16));
+                high3 = high3.add(p13.lanewise(VectorOperators.LSHR, 16));
             }
-            int tail = cols - j;
-            acc[ao + r] = a0.reduceLanes(VectorOperators.ADD) + dotScalar(w, w0 + j, x, xo + j, tail);
-            acc[ao + r + 1] = a1.reduceLanes(VectorOperators.ADD) + dotScalar(w, w1 + j, x, xo + j, tail);
-            acc[ao + r + 2] = a2.reduceLanes(VectorOperators.ADD) + dotScalar(w, w2 + j, x, xo + j, tail);
-            acc[ao + r + 3] = a3.reduceLanes(VectorOperators.ADD) + dotScalar(w, w3 + j, x, xo + j, tail);
+            // Integer addition is associative (modulo 2^32), so reduceLanes' unspecified order
+            // is harmless here, unlike for floats.
+            int s2 = high2.reduceLanes(VectorOperators.ADD);
+            int s3 = high3.reduceLanes(VectorOperators.ADD);
+            int s0 = raw02.reduceLanes(VectorOperators.ADD) - (s2 << 16);
+            int s1 = raw13.reduceLanes(VectorOperators.ADD) - (s3 << 16);
+            for (; j < cols; j++) {
+                int v = quads[base + j];
+                int xj = xs[j];
+                s0 += (v & 0xFF) * xj;
+                s1 += ((v >>> 8) & 0xFF) * xj;
+                s2 += ((v >>> 16) & 0xFF) * xj;
+                s3 += (v >>> 24) * xj;
+            }
+            acc[ao + r] = s0 - 128 * sums[r] - common;
+            if (r + 1 < r1) {
+                acc[ao + r + 1] = s1 - 128 * sums[r + 1] - common;
+            }
+            if (r + 2 < r1) {
+                acc[ao + r + 2] = s2 - 128 * sums[r + 2] - common;
+            }
+            if (r + 3 < r1) {
+                acc[ao + r + 3] = s3 - 128 * sums[r + 3] - common;
+            }
         }
-        for (; r < r1; r++) {
-            acc[ao + r] = dotUnchecked(w, wo + r * cols, x, xo, cols);
+    }
+
+    /** xs[j] = x[xo + j] + 128 for j &lt; n; returns Σ x[xo + j] (modulo 2^32). */
+    private static int shiftX(byte[] x, int xo, int n, int[] xs) {
+        IntVector sum = IntVector.zero(INT_FOR_BYTE);
+        int lanes = INT_FOR_BYTE.length();
+        int bound = INT_FOR_BYTE.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += lanes) {
+            IntVector v = widen(x, xo + j);
+            sum = sum.add(v);
+            v.add(128).intoArray(xs, j);
         }
+        int s = sum.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            s += x[xo + j];
+            xs[j] = x[xo + j] + 128;
+        }
+        return s;
     }
 
     /**
@@ -212,34 +257,36 @@ public final class Int8Gemv {
 
     /**
      * The quantized linear layer at batch 1: y = W·x in float from int8 W (symmetric, per-row
-     * scales {@code wScales}) and int8 x (scale {@code xScale}, zero point {@code xZero}).
-     * {@code rowSums} comes from {@link #rowSums}; {@code acc} is int32 scratch of ≥ rows.
+     * scales {@code wScales}), packed by {@link Int8GemvWeights}, and int8 x (scale
+     * {@code xScale}, zero point {@code xZero}). {@code acc} is int32 scratch of ≥ rows.
      */
-    public static void gemv(byte[] w, int wo, int rows, int cols, float[] wScales, int[] rowSums,
-                            byte[] x, int xo, float xScale, int xZero, float[] y, int yo, int[] acc) {
-        gemv(w, wo, rows, cols, wScales, rowSums, x, xo, xScale, xZero, null, y, yo, acc);
+    public static void gemv(Int8GemvWeights w, float[] wScales, byte[] x, int xo, float xScale, int xZero,
+                            float[] y, int yo, int[] acc) {
+        gemv(w, wScales, x, xo, xScale, xZero, null, y, yo, acc);
     }
 
     /**
-     * {@link #gemv(byte[], int, int, int, float[], int[], byte[], int, float, int, float[], int, int[])}
-     * plus {@code bias[r]} on each row when {@code bias} is not null: y[r] = sw[r]·sx·(Σj wq·xq −
-     * zx·rowSums[r]) + bias[r], the same floats as adding the bias afterwards.
+     * {@link #gemv(Int8GemvWeights, float[], byte[], int, float, int, float[], int, int[])} plus
+     * {@code bias[r]} on each row when {@code bias} is not null: y[r] = sw[r]·sx·(Σj wq·xq −
+     * zx·Σj wq) + bias[r], the same floats as {@link #gemvScalar} followed by adding the bias.
      *
      * <p>Each thread turns its own rows back into floats right after their dot products, while
      * they are still in its cache: done afterwards, on the calling thread, that pass over the rows
      * is a serial step, and at batch 1 a small layer's dot products take only a few microseconds.
      */
-    public static void gemv(byte[] w, int wo, int rows, int cols, float[] wScales, int[] rowSums,
-                            byte[] x, int xo, float xScale, int xZero, float[] bias, float[] y, int yo, int[] acc) {
-        if (wScales.length < rows || rowSums.length < rows || (bias != null && bias.length < rows)) {
-            throw new IllegalArgumentException("gemv: " + rows + " rows but " + wScales.length + " scales, "
-                    + rowSums.length + " row sums" + (bias == null ? "" : " and " + bias.length + " biases"));
+    public static void gemv(Int8GemvWeights w, float[] wScales, byte[] x, int xo, float xScale, int xZero,
+                            float[] bias, float[] y, int yo, int[] acc) {
+        int rows = w.rows();
+        if (wScales.length < rows || (bias != null && bias.length < rows)) {
+            throw new IllegalArgumentException("gemv: " + rows + " rows but " + wScales.length + " scales"
+                    + (bias == null ? "" : " and " + bias.length + " biases"));
         }
-        checkGemv("gemv", w, wo, rows, cols, x, xo);
+        QuantizeKernels.checkRun("gemv", "x", x.length, xo, w.cols());
         QuantizeKernels.checkRun("gemv", "y", y.length, yo, rows);
         QuantizeKernels.checkRun("gemv", "acc", acc.length, 0, rows);
-        overRows(rows, cols, ROW_BLOCK, (r0, r1) -> {
-            rowsInt32(w, wo, r0, r1, cols, x, xo, acc, 0);
+        int[] rowSums = w.rowSums();
+        overRows(rows, w.cols(), ROW_BLOCK, (r0, r1) -> {
+            rowsInt32(w, r0, r1, x, xo, acc, 0);
             dequantizeRows(acc, 0, r0, r1, wScales, rowSums, xScale, xZero, bias, y, yo);
         });
     }
@@ -269,15 +316,4 @@ public final class Int8Gemv {
         }
     }
 
-    private static void checkGemv(String op, byte[] w, int wo, int rows, int cols, byte[] x, int xo) {
-        if (rows < 0 || cols < 0) {
-            throw new IllegalArgumentException(op + ": negative shape [" + rows + ", " + cols + "]");
-        }
-        checkK(op, cols);
-        if ((long) rows * cols > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + ": [" + rows + ", " + cols + "] has more than 2^31 elements");
-        }
-        QuantizeKernels.checkRun(op, "w", w.length, wo, rows * cols);
-        QuantizeKernels.checkRun(op, "x", x.length, xo, cols);
-    }
 }

@@ -20,7 +20,8 @@
  * {@link dev.pare.tensor.kernels.CsrKernels} and
  * {@link dev.pare.tensor.kernels.BlockCsrKernels}; then the int8 kernels:
  * {@link dev.pare.tensor.kernels.Int8Species} (their widths),
- * {@link dev.pare.tensor.kernels.QuantizeKernels}, {@link dev.pare.tensor.kernels.Int8Gemv},
+ * {@link dev.pare.tensor.kernels.QuantizeKernels}, {@link dev.pare.tensor.kernels.Int8GemvWeights} (the
+ * layout {@link dev.pare.tensor.kernels.Int8Gemv} reads), {@link dev.pare.tensor.kernels.Int8Gemv},
  * {@link dev.pare.tensor.kernels.Int8WeightGemv} and {@link dev.pare.tensor.kernels.Int8WeightGemm}.
  *
  * <h2>Rules every kernel here follows</h2>

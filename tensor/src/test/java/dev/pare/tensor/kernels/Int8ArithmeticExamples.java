@@ -28,7 +28,7 @@ class Int8ArithmeticExamples {
         Int8Gemv.rowSums(wq, 0, 1, 4, rowSum, 0);
         assertEquals(8, rowSum[0]);                             // 40 − 127 + 5 + 90
         float[] y = new float[1];
-        Int8Gemv.gemv(wq, 0, 1, 4, new float[] {sw}, rowSum, xq, 0, sx, zx, y, 0, new int[1]);
+        Int8Gemv.gemv(Int8GemvWeights.pack(wq, 0, 1, 4), new float[] {sw}, xq, 0, sx, zx, y, 0, new int[1]);
         // sw·sx·(−14474 − (−128)·8) = 0.0001·(−13450); the float product is −1.3448.
         assertEquals(-1.345f, y[0], 1e-6f);
     }

@@ -72,7 +72,7 @@ class Int8GemvProperties {
             int i = rng.nextInt(w.length);
             w[i] = (byte) (call % 3 == 0 ? -128 : rng.nextInt(256) - 128);
             Int8Gemv.gemvInt32Scalar(w, 0, rows, cols, x, 0, expected, 0);
-            Int8Gemv.gemvInt32(w, 0, rows, cols, x, 0, actual, 0);
+            Int8Gemv.gemvInt32(Int8GemvWeights.pack(w, 0, rows, cols), x, 0, actual, 0);
             assertEquals(expected[0], Int8Gemv.dot(w, 0, x, 0, cols), "dot, call " + call);
             for (int r = 0; r < rows; r++) {
                 assertEquals(expected[r], actual[r], "gemvInt32 row " + r + ", call " + call);
@@ -89,10 +89,11 @@ class Int8GemvProperties {
         byte[] x = Int8Inputs.bytes(rng, Fill.EXTREMES, 2, cols);
         int[] expected = new int[rows + 1];
         Int8Gemv.gemvInt32Scalar(w, 1, rows, cols, x, 2, expected, 1);
+        Int8GemvWeights packed = Int8GemvWeights.pack(w, 1, rows, cols);
         for (int t : new int[] {1, 2, 3}) {
             int[] actual = Int8Inputs.onThreads(t, () -> {
                 int[] acc = new int[rows + 1];
-                Int8Gemv.gemvInt32(w, 1, rows, cols, x, 2, acc, 1);
+                Int8Gemv.gemvInt32(packed, x, 2, acc, 1);
                 return acc;
             });
             assertArrayEquals(expected, actual, "gemvInt32 [" + rows + ", " + cols + "] on " + t + " threads");
@@ -118,7 +119,7 @@ class Int8GemvProperties {
         int[] expected = new int[rows + 2];
         int[] actual = new int[rows + 2];
         Int8Gemv.gemvInt32Scalar(w, wo, rows, cols, x, xo, expected, 1);
-        Int8Gemv.gemvInt32(w, wo, rows, cols, x, xo, actual, 1);
+        Int8Gemv.gemvInt32(Int8GemvWeights.pack(w, wo, rows, cols), x, xo, actual, 1);
         for (int r = 0; r < expected.length; r++) {
             assertEquals(expected[r], actual[r], "gemvInt32 [" + rows + ", " + cols + "] " + fw + "·" + fx
                     + " row " + (r - 1) + Int8Inputs.species());
@@ -141,7 +142,7 @@ class Int8GemvProperties {
         float[] expected = new float[rows + 1];
         float[] actual = new float[rows + 1];
         Int8Gemv.gemvScalar(w, 0, rows, cols, wScales, rowSums, x, 3, xScale, xZero, expected, 1);
-        Int8Gemv.gemv(w, 0, rows, cols, wScales, rowSums, x, 3, xScale, xZero, actual, 1, new int[rows]);
+        Int8Gemv.gemv(Int8GemvWeights.pack(w, 0, rows, cols), wScales, x, 3, xScale, xZero, actual, 1, new int[rows]);
         for (int r = 0; r < expected.length; r++) {
             assertEquals(Float.floatToRawIntBits(expected[r]), Float.floatToRawIntBits(actual[r]),
                     "gemv [" + rows + ", " + cols + "] zx=" + xZero + " row " + (r - 1) + ": scalar twin "
@@ -160,7 +161,7 @@ class Int8GemvProperties {
         byte[] x = Int8Inputs.bytes(rng, Fill.RANDOM, 0, cols);
         int[] acc = new int[rows];
         int[] sums = new int[rows];
-        Int8Gemv.gemvInt32(w, 0, rows, cols, x, 0, acc, 0);
+        Int8Gemv.gemvInt32(Int8GemvWeights.pack(w, 0, rows, cols), x, 0, acc, 0);
         Int8Gemv.rowSums(w, 0, rows, cols, sums, 0);
         for (int r = 0; r < rows; r++) {
             long direct = 0;
@@ -203,7 +204,7 @@ class Int8GemvProperties {
         int[] sums = new int[rows];
         Int8Gemv.rowSums(wq, 0, rows, cols, sums, 0);
         float[] y = new float[rows];
-        Int8Gemv.gemv(wq, 0, rows, cols, sw, sums, xq, 0, sx, zx, y, 0, new int[rows]);
+        Int8Gemv.gemv(Int8GemvWeights.pack(wq, 0, rows, cols), sw, xq, 0, sx, zx, y, 0, new int[rows]);
         for (int r = 0; r < rows; r++) {
             double exact = 0;
             double bound = 0;
@@ -236,10 +237,11 @@ class Int8GemvProperties {
         for (int r = 0; r < rows; r++) {
             expected[r] += bias[r];
         }
+        Int8GemvWeights packed = Int8GemvWeights.pack(w, 0, rows, cols);
         for (int t = 1; t <= 3; t++) {
             float[] actual = Int8Inputs.onThreads(t, () -> {
                 float[] y = new float[rows + 1];
-                Int8Gemv.gemv(w, 0, rows, cols, wScales, rowSums, x, 0, 0.05f, -7, bias, y, 1, new int[rows]);
+                Int8Gemv.gemv(packed, wScales, x, 0, 0.05f, -7, bias, y, 1, new int[rows]);
                 return y;
             });
             assertEquals(0f, actual[0], "wrote before y");
@@ -256,13 +258,63 @@ class Int8GemvProperties {
         byte[] w = new byte[10];
         byte[] x = new byte[4];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Int8Gemv.gemvInt32(w, 0, 3, 4, x, 0, new int[3], 0));
-        assertTrue(e.getMessage().startsWith("gemvInt32: w needs 12"), e.getMessage());
+                () -> Int8GemvWeights.pack(w, 0, 3, 4));
+        assertTrue(e.getMessage().startsWith("Int8GemvWeights.pack: w needs 12"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Int8GemvWeights.pack(w, 0, -1, 4));
+        assertTrue(e.getMessage().contains("negative shape [-1, 4]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Int8GemvWeights.pack(w, 0, 0, Int8Gemv.MAX_K + 1));
+        assertTrue(e.getMessage().contains("131072 columns"), e.getMessage());
+        Int8GemvWeights packed = Int8GemvWeights.pack(w, 0, 2, 4);
         e = assertThrows(IllegalArgumentException.class,
-                () -> Int8Gemv.gemv(w, 0, 2, 4, new float[1], new int[2], x, 0, 1f, 0, new float[2], 0, new int[2]));
+                () -> Int8Gemv.gemvInt32(packed, new byte[3], 0, new int[2], 0));
+        assertTrue(e.getMessage().startsWith("gemvInt32: x needs 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Int8Gemv.gemvInt32(packed, x, 0, new int[2], 1));
+        assertTrue(e.getMessage().startsWith("gemvInt32: acc needs 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Int8Gemv.gemv(packed, new float[1], x, 0, 1f, 0, new float[2], 0, new int[2]));
         assertTrue(e.getMessage().contains("1 scales"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Int8Gemv.gemv(w, 0, 2, 4, new float[2], new int[2], x, 0,
-                1f, 0, new float[1], new float[2], 0, new int[2]));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Int8Gemv.gemv(packed, new float[2], x, 0, 1f, 0, new float[1], new float[2], 0, new int[2]));
         assertTrue(e.getMessage().contains("1 biases"), e.getMessage());
+        IndexOutOfBoundsException o = assertThrows(IndexOutOfBoundsException.class, () -> packed.code(2, 0));
+        assertTrue(o.getMessage().contains("(2, 0) outside [2, 4]"), o.getMessage());
+    }
+
+    @Property(tries = 100)
+    void packingKeepsEveryCodeAndRowSum(@ForAll("rowCounts") int rows, @ForAll("sizes") int cols, @ForAll Fill fill,
+                                        @ForAll @IntRange(min = 0, max = 5) int wo, @ForAll long seed) {
+        byte[] w = Int8Inputs.bytes(new Rng(seed), fill, wo, rows * cols);
+        Int8GemvWeights packed = Int8GemvWeights.pack(w, wo, rows, cols);
+        int[] sums = new int[rows];
+        Int8Gemv.rowSums(w, wo, rows, cols, sums, 0);
+        assertEquals(rows, packed.rows());
+        assertEquals(cols, packed.cols());
+        for (int r = 0; r < rows; r++) {
+            assertEquals(sums[r], packed.rowSum(r), "row sum " + r);
+            for (int j = 0; j < cols; j++) {
+                assertEquals(w[wo + r * cols + j], packed.code(r, j), "code (" + r + ", " + j + ")");
+            }
+        }
+    }
+
+    @Test
+    void gemvOfLongestExactLengthAtTheWorstCaseIsExact() {
+        // The extremes of the packed arithmetic, over the longest row allowed: codes 127 make
+        // both products of every lane 255·255, the most a 16-bit half can hold; codes −128 make
+        // them 0 and leave the whole answer to the offsets' corrections.
+        int n = Int8Gemv.MAX_K;
+        byte[] min = Int8Inputs.bytes(new Rng(1), Fill.ALL_MIN, 0, 5 * n);
+        byte[] max = Int8Inputs.bytes(new Rng(2), Fill.ALL_MAX, 0, 5 * n);
+        long[][] cases = {{-128, -128, 2147467264L}, {-128, 127, -128L * 127 * n}, {127, 127, 127L * 127 * n}};
+        int[] acc = new int[5];
+        for (long[] c : cases) {
+            byte[] w = c[0] < 0 ? min : max;
+            byte[] x = c[1] < 0 ? min : max;
+            Int8Gemv.gemvInt32(Int8GemvWeights.pack(w, 0, 5, n), x, 0, acc, 0);
+            for (int r = 0; r < 5; r++) {
+                assertEquals(c[2], acc[r], c[0] + "·" + c[1] + " summed " + n + " times, row " + r);
+            }
+        }
     }
 }
