@@ -20,7 +20,8 @@ import jdk.incubator.vector.VectorOperators;
  *                                        └ int32 dot ┘        └ row sum, precomputed ┘
  * </pre>
  * so the inner loop is a pure integer dot product, and the zero point costs one multiply per
- * row ({@link #rowSums} computes Σj wq[r,j] once, when the weights are quantized).
+ * row (Σj wq[r,j] is computed once, when the weights are packed by {@link Int8GemvWeights};
+ * {@link #rowSums} computes it for the scalar twin).
  *
  * <h2>Exactness: the bound on K</h2>
  * Every product of two int8 values lies in [−128·127, 128·128] = [−16256, 16384], so a dot of
