@@ -27,9 +27,10 @@ import java.util.Arrays;
  * {@link Int8Gemv} with the zero-point correction {@code y = sw·sx·(Σ wq·xq − zx·Σ wq)}
  * (dynamic, static): both read a quarter of the bytes of the fp32 product, which is what makes
  * them faster. The int8×int8 kernel reads the codes in a layout of its own
- * ({@link Int8GemvWeights}), packed by the first batch-1 call and then kept. For a batch of several rows the product is compute-bound, so it runs on the fp32
- * packed GEMM through {@link Int8WeightGemm}, which turns the int8 weights into floats while it
- * packs them (no float copy of W); in the dynamic and static modes it also rounds x to its int8
+ * ({@link Int8GemvWeights}), packed by the first batch-1 call and then kept. For a batch of
+ * several rows the product is compute-bound, so it runs on the fp32 packed GEMM through
+ * {@link Int8WeightGemm}, which turns the int8 weights into floats while it packs them (no float
+ * copy of W); in the dynamic and static modes it also rounds x to its int8
  * grid (x̂, kept in float) while packing x, so that the result is the int8 result up to float
  * rounding, whatever the batch size, and nothing but the output is allocated.
  *
