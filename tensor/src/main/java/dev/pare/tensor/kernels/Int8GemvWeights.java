@@ -96,6 +96,9 @@ public final class Int8GemvWeights {
 
     /** Σj w[r, j]. */
     public int rowSum(int r) {
+        if (r < 0 || r >= rows) {
+            throw new IndexOutOfBoundsException("Int8GemvWeights.rowSum(" + r + ") outside [0, " + rows + ")");
+        }
         return rowSums[r];
     }
 

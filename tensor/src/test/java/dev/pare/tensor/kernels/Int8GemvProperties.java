@@ -279,6 +279,8 @@ class Int8GemvProperties {
         assertTrue(e.getMessage().contains("1 biases"), e.getMessage());
         IndexOutOfBoundsException o = assertThrows(IndexOutOfBoundsException.class, () -> packed.code(2, 0));
         assertTrue(o.getMessage().contains("(2, 0) outside [2, 4]"), o.getMessage());
+        o = assertThrows(IndexOutOfBoundsException.class, () -> packed.rowSum(-1));
+        assertTrue(o.getMessage().contains("rowSum(-1) outside [0, 2)"), o.getMessage());
     }
 
     @Property(tries = 100)
