@@ -393,7 +393,7 @@ final class GemmPacking {
      * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; len, q &lt; depth, and 0 for
      * len ≤ r &lt; width, as {@link #transposeScalar}: blocks of LANES × LANES floats through
      * registers, the element-by-element loop at the edges. With 16 lanes a block is
-     * {@link #transposeBlock}; with 8 lanes it is
+     * {@link #transposeBlock}; with 8 lanes a strip of blocks is
      * {@link #eightRows}, whose three rounds of permutes are then the whole transpose. (The
      * shifted loads do not pay with 8 lanes: there they save only a third of the permutes, and
      * the blocks ran slower.)
@@ -407,12 +407,11 @@ final class GemmPacking {
         int lenBlocks = len / LANES * LANES;
         int depthBlocks = depth / LANES * LANES;
         for (int r = 0; r < lenBlocks; r += LANES) {
-            for (int q = 0; q < depthBlocks; q += LANES) {
-                int from = s + r * ld + q;
-                if (LANES == 8) {
-                    eightRows(src, from, ld, dst, d + q * width + r, width);
-                } else {
-                    transposeBlock(src, from, ld, dst, d + q * width + r, width);
+            if (LANES == 8) {
+                eightRows(src, s + r * ld, ld, depthBlocks, dst, d + r, width);
+            } else {
+                for (int q = 0; q < depthBlocks; q += LANES) {
+                    transposeBlock(src, s + r * ld + q, ld, dst, d + q * width + r, width);
                 }
             }
             transposeScalar(src, s + r * ld + depthBlocks, ld, LANES, depth - depthBlocks,
@@ -495,56 +494,66 @@ final class GemmPacking {
     }
 
     /**
-     * Rows 0..7 of a block, LANES columns each, exchanged in three steps (rows 1 apart, then 2,
-     * then 4; each a permute and a blend per row), and register r written whole at
-     * dst[d + r·width].
+     * A strip of 8 rows and {@code depth} columns (8-lane vectors only, depth a multiple of 8):
+     * dst[d + q·width + r] = src[s + r·ld + q] for r &lt; 8 and q &lt; depth, one 8 × 8 block at
+     * a time. A block's rows are exchanged in three steps (rows 1 apart, then 2, then 4; each a
+     * permute and a blend per row), after which register r is column r of the block, written
+     * whole at dst[d + (q + r)·width].
      *
-     * <p>Used with 8 lanes only: register r is then column r of the 8 × 8 block, and the transpose
-     * is done ({@link #packTransposed}).
+     * <p>The loop over the blocks is inside this method, not around a method per block, for the
+     * bounds checks: every load index is the loop counter plus a constant of the strip, so C2
+     * checks the loop's whole range once before it runs. A method per 8 × 8 block was too large
+     * for C2 to inline ("hot method too big" under {@code -XX:+PrintInlining}), so every block
+     * paid for a call and for the checks of its eight loads and eight stores, which cost more than
+     * its permutes ({@code TransposedBCost} at 256 bits measures the difference).
      */
-    private static void eightRows(float[] src, int s, int ld, float[] dst, int d, int width) {
-        FloatVector a0 = FloatVector.fromArray(FLOAT, src, s);
-        FloatVector a1 = FloatVector.fromArray(FLOAT, src, s + ld);
-        FloatVector a2 = FloatVector.fromArray(FLOAT, src, s + 2 * ld);
-        FloatVector a3 = FloatVector.fromArray(FLOAT, src, s + 3 * ld);
-        FloatVector a4 = FloatVector.fromArray(FLOAT, src, s + 4 * ld);
-        FloatVector a5 = FloatVector.fromArray(FLOAT, src, s + 5 * ld);
-        FloatVector a6 = FloatVector.fromArray(FLOAT, src, s + 6 * ld);
-        FloatVector a7 = FloatVector.fromArray(FLOAT, src, s + 7 * ld);
-        FloatVector b0 = a0.blend(a1.rearrange(SWAP_1), UPPER_1);
-        FloatVector b1 = a0.rearrange(SWAP_1).blend(a1, UPPER_1);
-        FloatVector b2 = a2.blend(a3.rearrange(SWAP_1), UPPER_1);
-        FloatVector b3 = a2.rearrange(SWAP_1).blend(a3, UPPER_1);
-        FloatVector b4 = a4.blend(a5.rearrange(SWAP_1), UPPER_1);
-        FloatVector b5 = a4.rearrange(SWAP_1).blend(a5, UPPER_1);
-        FloatVector b6 = a6.blend(a7.rearrange(SWAP_1), UPPER_1);
-        FloatVector b7 = a6.rearrange(SWAP_1).blend(a7, UPPER_1);
-        FloatVector c0 = b0.blend(b2.rearrange(SWAP_2), UPPER_2);
-        FloatVector c2 = b0.rearrange(SWAP_2).blend(b2, UPPER_2);
-        FloatVector c1 = b1.blend(b3.rearrange(SWAP_2), UPPER_2);
-        FloatVector c3 = b1.rearrange(SWAP_2).blend(b3, UPPER_2);
-        FloatVector c4 = b4.blend(b6.rearrange(SWAP_2), UPPER_2);
-        FloatVector c6 = b4.rearrange(SWAP_2).blend(b6, UPPER_2);
-        FloatVector c5 = b5.blend(b7.rearrange(SWAP_2), UPPER_2);
-        FloatVector c7 = b5.rearrange(SWAP_2).blend(b7, UPPER_2);
-        // All eight results before the first store: see transposeBlock on why stores between
-        // rearranges by one shuffle make JDK 17 check it again.
-        FloatVector e0 = c0.blend(c4.rearrange(SWAP_4), UPPER_4);
-        FloatVector e1 = c1.blend(c5.rearrange(SWAP_4), UPPER_4);
-        FloatVector e2 = c2.blend(c6.rearrange(SWAP_4), UPPER_4);
-        FloatVector e3 = c3.blend(c7.rearrange(SWAP_4), UPPER_4);
-        FloatVector e4 = c0.rearrange(SWAP_4).blend(c4, UPPER_4);
-        FloatVector e5 = c1.rearrange(SWAP_4).blend(c5, UPPER_4);
-        FloatVector e6 = c2.rearrange(SWAP_4).blend(c6, UPPER_4);
-        FloatVector e7 = c3.rearrange(SWAP_4).blend(c7, UPPER_4);
-        e0.intoArray(dst, d);
-        e1.intoArray(dst, d + width);
-        e2.intoArray(dst, d + 2 * width);
-        e3.intoArray(dst, d + 3 * width);
-        e4.intoArray(dst, d + 4 * width);
-        e5.intoArray(dst, d + 5 * width);
-        e6.intoArray(dst, d + 6 * width);
-        e7.intoArray(dst, d + 7 * width);
+    private static void eightRows(float[] src, int s, int ld, int depth, float[] dst, int d, int width) {
+        for (int q = 0; q < depth; q += 8) {
+            int f = s + q;
+            int to = d + q * width;
+            FloatVector a0 = FloatVector.fromArray(FLOAT, src, f);
+            FloatVector a1 = FloatVector.fromArray(FLOAT, src, f + ld);
+            FloatVector a2 = FloatVector.fromArray(FLOAT, src, f + 2 * ld);
+            FloatVector a3 = FloatVector.fromArray(FLOAT, src, f + 3 * ld);
+            FloatVector a4 = FloatVector.fromArray(FLOAT, src, f + 4 * ld);
+            FloatVector a5 = FloatVector.fromArray(FLOAT, src, f + 5 * ld);
+            FloatVector a6 = FloatVector.fromArray(FLOAT, src, f + 6 * ld);
+            FloatVector a7 = FloatVector.fromArray(FLOAT, src, f + 7 * ld);
+            FloatVector b0 = a0.blend(a1.rearrange(SWAP_1), UPPER_1);
+            FloatVector b1 = a0.rearrange(SWAP_1).blend(a1, UPPER_1);
+            FloatVector b2 = a2.blend(a3.rearrange(SWAP_1), UPPER_1);
+            FloatVector b3 = a2.rearrange(SWAP_1).blend(a3, UPPER_1);
+            FloatVector b4 = a4.blend(a5.rearrange(SWAP_1), UPPER_1);
+            FloatVector b5 = a4.rearrange(SWAP_1).blend(a5, UPPER_1);
+            FloatVector b6 = a6.blend(a7.rearrange(SWAP_1), UPPER_1);
+            FloatVector b7 = a6.rearrange(SWAP_1).blend(a7, UPPER_1);
+            FloatVector c0 = b0.blend(b2.rearrange(SWAP_2), UPPER_2);
+            FloatVector c2 = b0.rearrange(SWAP_2).blend(b2, UPPER_2);
+            FloatVector c1 = b1.blend(b3.rearrange(SWAP_2), UPPER_2);
+            FloatVector c3 = b1.rearrange(SWAP_2).blend(b3, UPPER_2);
+            FloatVector c4 = b4.blend(b6.rearrange(SWAP_2), UPPER_2);
+            FloatVector c6 = b4.rearrange(SWAP_2).blend(b6, UPPER_2);
+            FloatVector c5 = b5.blend(b7.rearrange(SWAP_2), UPPER_2);
+            FloatVector c7 = b5.rearrange(SWAP_2).blend(b7, UPPER_2);
+            // All eight results before the first store: see transposeBlock on why stores between
+            // rearranges by one shuffle make JDK 17 check it again.
+            FloatVector e0 = c0.blend(c4.rearrange(SWAP_4), UPPER_4);
+            FloatVector e1 = c1.blend(c5.rearrange(SWAP_4), UPPER_4);
+            FloatVector e2 = c2.blend(c6.rearrange(SWAP_4), UPPER_4);
+            FloatVector e3 = c3.blend(c7.rearrange(SWAP_4), UPPER_4);
+            FloatVector e4 = c0.rearrange(SWAP_4).blend(c4, UPPER_4);
+            FloatVector e5 = c1.rearrange(SWAP_4).blend(c5, UPPER_4);
+            FloatVector e6 = c2.rearrange(SWAP_4).blend(c6, UPPER_4);
+            FloatVector e7 = c3.rearrange(SWAP_4).blend(c7, UPPER_4);
+            e0.intoArray(dst, to);
+            e1.intoArray(dst, to + width);
+            e2.intoArray(dst, to + 2 * width);
+            e3.intoArray(dst, to + 3 * width);
+            e4.intoArray(dst, to + 4 * width);
+            e5.intoArray(dst, to + 5 * width);
+            e6.intoArray(dst, to + 6 * width);
+            e7.intoArray(dst, to + 7 * width);
+        }
     }
 
     /**
