@@ -165,23 +165,55 @@ final class GemmPacking {
     static void packB(boolean transB, float[] b, int bo, int ldb,
                       int p0, int kc, int j0, int nc, float[] dst, int dstOffset) {
         int panels = (nc + NR - 1) / NR;
-        for (int u = 0; u < panels; u++) {
-            int base = dstOffset + u * NR * kc;
-            int cols = Math.min(NR, nc - u * NR);
-            int j = j0 + u * NR;
-            if (transB) {
+        if (transB) {
+            for (int u = 0; u < panels; u++) {
                 // op(B)[p][j] = b[bo + j·ldb + p]: rows of the stored B become columns of the panel.
-                packTransposed(b, bo + j * ldb + p0, ldb, cols, kc, dst, base, NR);
-            } else if (cols == NR) {
-                // op(B)[p][j] = b[bo + p·ldb + j]: a row of a micro-panel is a contiguous run of b.
-                for (int p = 0; p < kc; p++) {
-                    int src = bo + (p0 + p) * ldb + j;
-                    int d = base + p * NR;
-                    FloatVector.fromArray(FLOAT, b, src).intoArray(dst, d);
-                    FloatVector.fromArray(FLOAT, b, src + LANES).intoArray(dst, d + LANES);
+                int j = j0 + u * NR;
+                packTransposed(b, bo + j * ldb + p0, ldb, Math.min(NR, nc - u * NR), kc, dst, dstOffset + u * NR * kc, NR);
+            }
+            return;
+        }
+        // op(B)[p][j] = b[bo + p·ldb + j]: a row of a micro-panel is a contiguous run of b.
+        int whole = nc / NR;
+        copyWholePanels(b, bo + p0 * ldb + j0, ldb, kc, whole, dst, dstOffset);
+        if (whole < panels) {
+            copyRuns(b, bo + p0 * ldb + j0 + whole * NR, ldb, nc - whole * NR, kc, dst, dstOffset + whole * NR * kc, NR);
+        }
+    }
+
+    /** Rows of B copied together into every micro-panel before the next rows (see {@link #copyWholePanels}). */
+    private static final int ROW_BLOCK = 8;
+
+    /**
+     * {@code panels} whole micro-panels of an untransposed B: dst[d + u·NR·kc + p·NR + j] =
+     * src[s + p·ld + u·NR + j] for u &lt; panels, p &lt; kc, j &lt; NR.
+     *
+     * <p>The copy walks B {@link #ROW_BLOCK} rows at a time across all the panels, rather than one
+     * panel at a time down all the rows: a panel's column is one short piece of each of kc rows,
+     * so a panel at a time strides through the whole of B for every panel, touching a new row
+     * (and often a new page) at every step. Row blocks read each row of B from left to right, and
+     * write each panel {@code ROW_BLOCK} rows at a time, contiguous runs of ROW_BLOCK · NR floats.
+     * (One row across all the panels is worse: its writes, NR·kc floats apart, are often a
+     * multiple of 4 KiB apart and evict one another from L1.)
+     */
+    private static void copyWholePanels(float[] src, int s, int ld, int kc, int panels, float[] dst, int d) {
+        int p = 0;
+        for (; p + ROW_BLOCK <= kc; p += ROW_BLOCK) {
+            int from = s + p * ld;
+            int to = d + p * NR;
+            for (int u = 0; u < panels; u++, from += NR, to += NR * kc) {
+                for (int r = 0; r < ROW_BLOCK; r++) {
+                    FloatVector.fromArray(FLOAT, src, from + r * ld).intoArray(dst, to + r * NR);
+                    FloatVector.fromArray(FLOAT, src, from + r * ld + LANES).intoArray(dst, to + r * NR + LANES);
                 }
-            } else {
-                copyRuns(b, bo + p0 * ldb + j, ldb, cols, kc, dst, base, NR);
+            }
+        }
+        for (; p < kc; p++) {
+            int from = s + p * ld;
+            int to = d + p * NR;
+            for (int u = 0; u < panels; u++, from += NR, to += NR * kc) {
+                FloatVector.fromArray(FLOAT, src, from).intoArray(dst, to);
+                FloatVector.fromArray(FLOAT, src, from + LANES).intoArray(dst, to + LANES);
             }
         }
     }
