@@ -532,12 +532,14 @@ final class GemmPacking {
      * permute and a blend per row), after which register r is column r of the block, written
      * whole at dst[d + (q + r)·width].
      *
-     * <p>The loop over the blocks is inside this method, not around a method per block, for the
-     * bounds checks: every load index is the loop counter plus a constant of the strip, so C2
-     * checks the loop's whole range once before it runs. A method per 8 × 8 block was too large
-     * for C2 to inline ("hot method too big" under {@code -XX:+PrintInlining}), so every block
-     * paid for a call and for the checks of its eight loads and eight stores, which cost more than
-     * its permutes ({@code TransposedBCost} at 256 bits measures the difference).
+     * <p>The loop over the blocks is inside this method, not around a method per block. A method
+     * per 8 × 8 block was too large for C2 to inline into its caller ("hot method too big" under
+     * {@code -XX:+PrintInlining}), and compiled on its own it allocated: under JMH's
+     * {@code -prof gc} the MLP's dY·Wᵀ at 256 bits allocated hundreds of kilobytes per product
+     * with it, so some of its vectors were heap objects (the trap {@link GemmMicroKernel}
+     * describes), and the transpose cost several times what it does as one loop, which allocates
+     * nothing. In the loop, every load index is also the loop counter plus a constant of the
+     * strip, so C2 checks the loop's whole range once before it runs.
      */
     private static void eightRows(float[] src, int s, int ld, int depth, float[] dst, int d, int width) {
         for (int q = 0; q < depth; q += 8) {
