@@ -189,7 +189,7 @@ final class GemmPacking {
      * src[s + p·ld + u·NR + j] for u &lt; panels, p &lt; kc, j &lt; NR.
      *
      * <p>The copy walks B {@link #ROW_BLOCK} rows at a time across all the panels, rather than one
-     * panel at a time down all the rows: a panel's column is one short piece of each of kc rows,
+     * panel at a time down all the rows: a panel is a short piece (NR floats) of each of kc rows,
      * so a panel at a time strides through the whole of B for every panel, touching a new row
      * (and often a new page) at every step. Row blocks read each row of B from left to right, and
      * write each panel {@code ROW_BLOCK} rows at a time, contiguous runs of ROW_BLOCK · NR floats.
