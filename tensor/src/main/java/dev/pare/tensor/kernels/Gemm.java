@@ -173,7 +173,11 @@ public final class Gemm {
         int tilesM = (m + MR - 1) / MR;
         int tilesN = (n + NR - 1) / NR;
         if (!parallel(work)) {
-            packed(operands, blocking, 0, m, 0, n, k, c, co, ldc, accumulate, last);
+            if (operands instanceof GemmOperands.Floats f && transposedFormPays(f, m, n, k, accumulate, last, blocking)) {
+                packed(f.transposed(), blocking, 0, n, 0, m, k, c, co, ldc, false, null, true);
+            } else {
+                packed(operands, blocking, 0, m, 0, n, k, c, co, ldc, accumulate, last, false);
+            }
             return;
         }
         // Splitting the columns of C makes every piece pack all of A (M·K floats); splitting the
@@ -207,9 +211,9 @@ public final class Gemm {
                 int from = (int) ((long) tiles * piece / pieces);
                 int to = (int) ((long) tiles * (piece + 1) / pieces);
                 if (split) {
-                    packed(operands, blocking, 0, m, from * NR, Math.min(n, to * NR), k, c, co, ldc, accumulate, last);
+                    packed(operands, blocking, 0, m, from * NR, Math.min(n, to * NR), k, c, co, ldc, accumulate, last, false);
                 } else {
-                    packed(operands, blocking, from * MR, Math.min(m, to * MR), 0, n, k, c, co, ldc, accumulate, last);
+                    packed(operands, blocking, from * MR, Math.min(m, to * MR), 0, n, k, c, co, ldc, accumulate, last, false);
                 }
             }
         });
@@ -236,6 +240,34 @@ public final class Gemm {
         return padded(n, MR) * padded(m, NR) < padded(m, MR) * padded(n, NR);
     }
 
+    /**
+     * Whether a product on one thread with a transposed B, C = op(A)·Bᵀ, costs less computed as
+     * its transpose, Cᵀ = B·op(A)ᵀ, each column panel of Cᵀ then transposed into C while it is
+     * still in L1 ({@link #macroKernelTransposed}). The gradient of a Linear layer's input,
+     * dY·Wᵀ with a batch smaller than the layer, is the case in point.
+     *
+     * <p>Directly, packing Bᵀ transposes all N·K floats of B, and a register transpose costs
+     * several instructions per float (docs/matmul.md, the section on packing). As its transpose,
+     * the product packs B by plain copies, and transposes op(A)ᵀ instead (M·K floats, none when
+     * A is stored transposed) and then C (M·N): fewer floats whenever M is small next to N and K.
+     * Only when the form fills the tiles as well (see {@link #transposeFillsTilesBetter}), C is
+     * not accumulated into, K is one block (so each tile of Cᵀ is final when the micro-kernel
+     * has made it) and there is no epilogue.
+     *
+     * <p>The two forms give the same bits: each element is the same products (a·b = b·a exactly)
+     * summed in the same order, so the choice, which depends on the thread count, never shows in
+     * the result.
+     */
+    static boolean transposedFormPays(GemmOperands.Floats f, int m, int n, int k, boolean accumulate,
+                                      GemmEpilogue last, GemmBlocking blocking) {
+        if (!f.transB() || accumulate || last != null || blocking.kBlock(k) < k) {
+            return false;
+        }
+        long direct = (long) n * k;
+        long transposed = (f.transA() ? 0 : (long) m * k) + (long) m * n;
+        return transposed < direct && padded(n, MR) * padded(m, NR) <= padded(m, MR) * padded(n, NR);
+    }
+
     private static long padded(int size, int tile) {
         return (long) (size + tile - 1) / tile * tile;
     }
@@ -249,9 +281,14 @@ public final class Gemm {
         return work >= GemmBlocking.GEMV_PARALLEL_MIN_WORK && Parallel.threads() > 1;
     }
 
-    /** The blocked loops of the class comment, over rows [i0, i1) and columns [j0, j1) of C. */
+    /**
+     * The blocked loops of the class comment, over rows [i0, i1) and columns [j0, j1) of C; or,
+     * when {@code transposedC}, of the product C' = Cᵀ that the operands define, each element
+     * C'[i][j] stored at c[co + j·ldc + i] ({@link #transposedFormPays} decides when).
+     */
     private static void packed(GemmOperands operands, GemmBlocking blocking, int i0, int i1, int j0, int j1,
-                               int k, float[] c, int co, int ldc, boolean accumulate, GemmEpilogue last) {
+                               int k, float[] c, int co, int ldc, boolean accumulate, GemmEpilogue last,
+                               boolean transposedC) {
         // A prepacked B brings its own K blocks (the same as blocking's when it was packed with it).
         GemmPackedB pre = operands instanceof GemmOperands.Prepacked p ? p.b() : null;
         int kb = pre != null ? pre.kBlock() : blocking.kBlock(k);
@@ -279,7 +316,11 @@ public final class Gemm {
                 for (int ic = i0; ic < i1; ic += mb) {
                     int mc = Math.min(mb, i1 - ic);
                     operands.packA(ic, mc, pc, kc, ap);
-                    macroKernel(mc, nc, kc, rowChunks, ap, bp, bOff, ws.tile, c, co + ic * ldc + jc, ldc, add, finish, jc);
+                    if (transposedC) {
+                        macroKernelTransposed(mc, nc, kc, rowChunks, ap, bp, bOff, ws, c, co + jc * ldc + ic, ldc);
+                    } else {
+                        macroKernel(mc, nc, kc, rowChunks, ap, bp, bOff, ws.tile, c, co + ic * ldc + jc, ldc, add, finish, jc);
+                    }
                 }
             }
         }
@@ -319,6 +360,23 @@ public final class Gemm {
     }
 
     /** C[rows × NR] at c[ci] += the top rows of the tile. */
+    /**
+     * {@link #macroKernel} for a product computed as its transpose: the mc × nc block of C' is
+     * stored transposed, C'[r][q] at c[ci + q·ldc + r]. Each column panel of C' (NR columns) is
+     * made in a small buffer, mc × NR floats that stay in L1, and transposed from there into C,
+     * so the transpose reads nothing from memory. Its tiles are stored, never added: the caller
+     * computes K in one block.
+     */
+    private static void macroKernelTransposed(int mc, int nc, int kc, boolean rowChunks, float[] ap, float[] bp,
+                                              int bOff, Workspace ws, float[] c, int ci, int ldc) {
+        float[] panel = ws.transposedPanel(mc * NR);
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            macroKernel(mc, cols, kc, rowChunks, ap, bp, bOff + jr * kc, ws.tile, panel, 0, NR, false, null, 0);
+            GemmPacking.transpose(panel, 0, NR, mc, cols, c, ci + jr * ldc, ldc);
+        }
+    }
+
     private static void addTile(float[] tile, int rows, float[] c, int ci, int ldc) {
         for (int r = 0; r < rows; r++) {
             int cr = ci + r * ldc;
@@ -432,6 +490,7 @@ public final class Gemm {
         private float[] a = new float[0];
         private float[] b = new float[0];
         private float[] shared = new float[0];
+        private float[] panel = new float[0];
         /** The micro-kernel's MR×NR result, before it is added to C. */
         final float[] tile = new float[MR * NR];
 
@@ -440,6 +499,14 @@ public final class Gemm {
                 a = new float[size + GemmPacking.A_SLACK];
             }
             return a;
+        }
+
+        /** A column panel of a product computed as its transpose ({@link #macroKernelTransposed}). */
+        float[] transposedPanel(int size) {
+            if (panel.length < size) {
+                panel = new float[size];
+            }
+            return panel;
         }
 
         float[] packedB(int size) {

@@ -50,6 +50,11 @@ sealed interface GemmOperands permits GemmOperands.Floats, GemmOperands.Int8Weig
         public void packB(int p0, int kc, int j0, int nc, float[] dst) {
             GemmPacking.packB(transB, b, bo, ldb, p0, kc, j0, nc, dst);
         }
+
+        /** The operands of the transposed product, Cᵀ = op(B)ᵀ·op(A)ᵀ. */
+        Floats transposed() {
+            return new Floats(!transB, !transA, b, bo, ldb, a, ao, lda);
+        }
     }
 
     /**

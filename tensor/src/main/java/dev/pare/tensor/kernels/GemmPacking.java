@@ -432,8 +432,23 @@ final class GemmPacking {
      */
     static void packTransposed(float[] src, int s, int ld, int len, int depth,
                                float[] dst, int d, int width) {
+        transpose(src, s, ld, len, depth, dst, d, width, width);
+    }
+
+    /**
+     * dst[d + q·ldd + r] = src[s + r·ld + q] for r &lt; rows, q &lt; cols, and nothing else
+     * written: {@link #packTransposed} without the padding, for a destination that is a view of
+     * a larger matrix (C, when {@link Gemm} computes a product as its transpose).
+     */
+    static void transpose(float[] src, int s, int ld, int rows, int cols, float[] dst, int d, int ldd) {
+        transpose(src, s, ld, rows, cols, dst, d, rows, ldd);
+    }
+
+    /** {@link #packTransposed}, each destination row written up to {@code pad} (≤ width) floats. */
+    private static void transpose(float[] src, int s, int ld, int len, int depth,
+                                  float[] dst, int d, int pad, int width) {
         if (!REGISTER_BLOCKS || len < LANES || depth < LANES) {
-            transposeScalar(src, s, ld, len, depth, dst, d, width);
+            transposeScalar(src, s, ld, len, depth, dst, d, pad, width);
             return;
         }
         int lenBlocks = len / LANES * LANES;
@@ -449,7 +464,7 @@ final class GemmPacking {
             transposeScalar(src, s + r * ld + depthBlocks, ld, LANES, depth - depthBlocks,
                     dst, d + depthBlocks * width + r, LANES, width);
         }
-        transposeScalar(src, s + lenBlocks * ld, ld, len - lenBlocks, depth, dst, d + lenBlocks, width - lenBlocks, width);
+        transposeScalar(src, s + lenBlocks * ld, ld, len - lenBlocks, depth, dst, d + lenBlocks, pad - lenBlocks, width);
     }
 
     /** {@code QUARTER_c} marks lanes 4c..4c+3, the lanes {@link #quarters} takes from its load c. */

@@ -115,6 +115,35 @@ class GemmPackingProperties {
     }
 
     /**
+     * The unpadded transpose (into a view of C, {@link Gemm} computing a product as its
+     * transpose) writes its rows × cols block and not one float beside it: the destination's
+     * other columns keep their values.
+     */
+    @Property(tries = 60)
+    void unpaddedTransposeWritesOnlyItsBlock(@ForAll("awkward") int rows, @ForAll("awkward") int cols,
+                                             @ForAll @IntRange(min = 0, max = 7) int extraLdd,
+                                             @ForAll @IntRange(min = 0, max = 5) int extraLd) {
+        int ld = cols + extraLd;
+        int ldd = rows + extraLdd;
+        float[] src = values(rows * ld + 1, 5);
+        float[] expected = new float[cols * ldd + 2];
+        Arrays.fill(expected, -7f);
+        for (int r = 0; r < rows; r++) {
+            for (int q = 0; q < cols; q++) {
+                expected[1 + q * ldd + r] = src[1 + r * ld + q];
+            }
+        }
+        float[] actual = new float[expected.length];
+        Arrays.fill(actual, -7f);
+        GemmPacking.transpose(src, 1, ld, rows, cols, actual, 1, ldd);
+        for (int i = 0; i < expected.length; i++) {
+            int at = i;
+            assertEquals(expected[i], actual[i], 0f, () -> "transpose rows=" + rows + " cols=" + cols + " ld=" + ld
+                    + " ldd=" + ldd + ": index " + at);
+        }
+    }
+
+    /**
      * The register blocks read floats outside their own columns (shifted loads), but only between
      * a block's first float and its last. With the source placed anywhere from the array's first
      * float to its last, no block may read outside the array or write outside its destination.

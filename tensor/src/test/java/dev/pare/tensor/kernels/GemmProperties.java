@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -222,6 +223,65 @@ class GemmProperties {
         new Case(true, false, 784, 256, 128, 0, true, 3).check();
     }
 
+    /**
+     * A product with a transposed B and few rows, the shape of a Linear layer's input gradient,
+     * which one thread computes as its transpose ({@link Gemm#transposedFormPays}): it matches the
+     * scalar twin, leaves C's padding alone, and has the bits of the direct form, which a B packed
+     * beforehand always takes. Tiny blocks put every edge of the transposed panels in reach.
+     */
+    @Property(tries = 60, edgeCases = EdgeCasesMode.MIXIN)
+    void aProductComputedAsItsTransposeHasTheDirectFormsBits(@ForAll @IntRange(min = 1, max = 2) int columnTiles,
+                                                             @ForAll @IntRange(min = 100, max = 400) int n,
+                                                             @ForAll @IntRange(min = 100, max = 200) int k,
+                                                             @ForAll @IntRange(min = 1, max = 3) int mcPanels,
+                                                             @ForAll boolean transA, @ForAll long seed) {
+        // M a whole number of the transposed form's tile columns, or its tiles would be too empty.
+        int m = columnTiles * GemmBlocking.NR;
+        GemmBlocking blocks = new GemmBlocking(200, mcPanels * GemmBlocking.MR, 2 * GemmBlocking.NR);
+        Case c = new Case(transA, true, m, n, k, 1, false, seed).withBlocking(blocks);
+        Assume.that(Gemm.transposedFormPays(c.operands(), m, n, k, false, null, blocks));
+        c.check();
+        float[] direct = c.c0.clone();
+        Gemm.packedProduct(m, n, k, new GemmOperands.Prepacked(transA, c.a, c.ao, c.lda,
+                GemmPackedB.pack(true, k, n, c.b, c.bo, c.ldb, blocks)), direct, c.co, c.ldc, false, blocks);
+        assertArrayEquals(direct, c.runFast(), c + ": the transposed form changed the bits");
+    }
+
+    @Example
+    void takesTheTransposedFormOnlyWhereItTransposesFewerFloats() {
+        GemmBlocking blocks = GemmBlocking.DEFAULT;
+        // The MLP's dY·Wᵀ at batch 128 (784 → 256): 32 768 + 100 352 floats transposed instead of 200 704.
+        assertTrue(Gemm.transposedFormPays(floats(false, true), 128, 784, 256, false, null, blocks));
+        // A stored transposed as well: only C is transposed.
+        assertTrue(Gemm.transposedFormPays(floats(true, true), 128, 784, 256, false, null, blocks));
+        // No transposed B, or a square: nothing to gain.
+        assertFalse(Gemm.transposedFormPays(floats(false, false), 128, 784, 256, false, null, blocks));
+        assertFalse(Gemm.transposedFormPays(floats(false, true), 512, 512, 512, false, null, blocks));
+        // A batch too small to fill the transposed form's tiles (4 rows against NR columns).
+        assertFalse(Gemm.transposedFormPays(floats(false, true), 4, 784, 256, false, null, blocks));
+        // Accumulating, an epilogue, or K in several blocks: a tile of Cᵀ is not final when made.
+        assertFalse(Gemm.transposedFormPays(floats(false, true), 128, 784, 256, true, null, blocks));
+        assertFalse(Gemm.transposedFormPays(floats(false, true), 128, 784, 256, false,
+                new GemmEpilogue(null, 0, true), blocks));
+        int k = blocks.kc() + 1;
+        assertTrue(blocks.kBlock(k) < k);
+        assertFalse(Gemm.transposedFormPays(floats(false, true), 128, 20 * k, k, false, null, blocks));
+    }
+
+    private static GemmOperands.Floats floats(boolean transA, boolean transB) {
+        return new GemmOperands.Floats(transA, transB, new float[0], 0, 1, new float[0], 0, 1);
+    }
+
+    @Example
+    void aTransposedFormProductOnOneThreadHasTheBitsOfTwoAndThree() {
+        // Large enough to split over threads, which take the direct form.
+        Case c = new Case(false, true, 64, 600, 200, 1, false, 9);
+        assertTrue(Gemm.transposedFormPays(c.operands(), 64, 600, 200, false, null, GemmBlocking.DEFAULT));
+        assertTrue(64L * 600 * 200 >= GemmBlocking.PARALLEL_MIN_WORK);
+        c.check();
+        assertSameBitsOnOneTwoAndThreeThreads(c);
+    }
+
     @Example
     void matchesScalarTwinWhenNSpansSeveralColumnPanels() {
         new Case(false, false, 7, GemmBlocking.DEFAULT.nc() + 2 * GemmBlocking.NR + 3, 13, 0, false, 4).check();
@@ -355,6 +415,10 @@ class GemmProperties {
         Case withBlocking(GemmBlocking b) {
             blocking = b;
             return this;
+        }
+
+        GemmOperands.Floats operands() {
+            return new GemmOperands.Floats(transA, transB, a, ao, lda, b, bo, ldb);
         }
 
         float[] runFast() {
