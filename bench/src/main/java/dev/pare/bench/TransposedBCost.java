@@ -7,9 +7,11 @@ import java.util.SplittableRandom;
 /**
  * What a transposed B costs: the MLP's input-gradient product dY·Wᵀ (128 × 256 by 256 × 784,
  * {@code GemmBenchmark.mlp} with {@code shape=inputGrad}), timed against the same product with
- * B stored untransposed, so that the two differ only in how B̃ is packed (docs/matmul.md, the
- * section on packing). The two are timed in turns within one JVM, and each keeps its best turn:
- * on a shared machine the best of many short turns compares the code rather than the neighbours.
+ * B stored untransposed, so that the two differ only in the transposes (docs/matmul.md, the
+ * section on packing): on one thread Gemm computes this product as its transpose, which
+ * transposes dY and C rather than W, and on more it transposes W as it packs it. The two are
+ * timed in turns within one JVM, and each keeps its best turn: on a shared machine the best of
+ * many short turns compares the code rather than the neighbours.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.pare.bench.TransposedBCost [threads] [turns]

@@ -26,7 +26,10 @@ import jdk.incubator.vector.FloatVector;
  *           for ir in MC by MR:              ... while the Ã micro-panels stream past it
  *             C[ic+ir.., jc+jr..] (+)= Ã micro-panel · B̃ micro-panel   {@link GemmMicroKernel}
  * </pre>
- * Small products and matrix-vector products skip all of this and take {@link GemmDirect}.
+ * Small products and matrix-vector products skip all of this and take {@link GemmDirect}. On one
+ * thread, a product whose B is transposed and whose C has few rows (a layer's dY·Wᵀ) may instead
+ * run these loops on its transpose, which moves fewer floats through transposes
+ * ({@link #transposedFormPays}); the result is the same bits.
  * The loops reach the operands only through the two packing calls ({@link GemmOperands}), which
  * is how {@link Int8WeightGemm} multiplies by int8 weights with this same code.
  *
