@@ -101,17 +101,12 @@ class GemmPackingProperties {
         int width = len + extraWidth;
         int ld = depth + extraLd;
         float[] src = values(len * ld + 1, 3);
-        float[] expected = new float[depth * width + 1];
-        float[] actual = new float[depth * width + 1];
-        Arrays.fill(expected, -7f);
-        Arrays.fill(actual, -7f);
+        float[] expected = sentinels(depth * width + 1);
+        float[] actual = sentinels(expected.length);
         GemmPacking.transposeScalar(src, 1, ld, len, depth, expected, 1, width);
         GemmPacking.packTransposed(src, 1, ld, len, depth, actual, 1, width);
-        for (int i = 0; i < expected.length; i++) {
-            int at = i;
-            assertEquals(expected[i], actual[i], 0f, () -> "transpose len=" + len + " depth=" + depth + " width=" + width
-                    + " ld=" + ld + ": index " + at + " (register blocks " + GemmPacking.REGISTER_BLOCKS + ")");
-        }
+        assertSameFloats(expected, actual, "transpose len=" + len + " depth=" + depth + " width=" + width
+                + " ld=" + ld + " (register blocks " + GemmPacking.REGISTER_BLOCKS + ")");
     }
 
     /**
@@ -126,21 +121,15 @@ class GemmPackingProperties {
         int ld = cols + extraLd;
         int ldd = rows + extraLdd;
         float[] src = values(rows * ld + 1, 5);
-        float[] expected = new float[cols * ldd + 2];
-        Arrays.fill(expected, -7f);
+        float[] expected = sentinels(cols * ldd + 2);
         for (int r = 0; r < rows; r++) {
             for (int q = 0; q < cols; q++) {
                 expected[1 + q * ldd + r] = src[1 + r * ld + q];
             }
         }
-        float[] actual = new float[expected.length];
-        Arrays.fill(actual, -7f);
+        float[] actual = sentinels(expected.length);
         GemmPacking.transpose(src, 1, ld, rows, cols, actual, 1, ldd);
-        for (int i = 0; i < expected.length; i++) {
-            int at = i;
-            assertEquals(expected[i], actual[i], 0f, () -> "transpose rows=" + rows + " cols=" + cols + " ld=" + ld
-                    + " ldd=" + ldd + ": index " + at);
-        }
+        assertSameFloats(expected, actual, "transpose rows=" + rows + " cols=" + cols + " ld=" + ld + " ldd=" + ldd);
     }
 
     /**
@@ -157,16 +146,25 @@ class GemmPackingProperties {
         int ld = depth + extraLd;
         float[] src = values(before + (len - 1) * ld + depth + after, 4);
         int width = len + 1;
-        float[] expected = new float[depth * width + 2];
-        float[] actual = new float[depth * width + 2];
-        Arrays.fill(expected, -7f);
-        Arrays.fill(actual, -7f);
+        float[] expected = sentinels(depth * width + 2);
+        float[] actual = sentinels(expected.length);
         GemmPacking.transposeScalar(src, before, ld, len, depth, expected, 1, width);
         GemmPacking.packTransposed(src, before, ld, len, depth, actual, 1, width);
+        assertSameFloats(expected, actual, "transpose len=" + len + " depth=" + depth + " ld=" + ld
+                + " at " + before + " of " + src.length);
+    }
+
+    /** An array of n floats that no transpose writes (-7): a float it still holds was left alone. */
+    private static float[] sentinels(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, -7f);
+        return a;
+    }
+
+    private static void assertSameFloats(float[] expected, float[] actual, String what) {
         for (int i = 0; i < expected.length; i++) {
             int at = i;
-            assertEquals(expected[i], actual[i], 0f, () -> "transpose len=" + len + " depth=" + depth + " ld=" + ld
-                    + " at " + before + " of " + src.length + ": index " + at);
+            assertEquals(expected[i], actual[i], 0f, () -> what + ": index " + at);
         }
     }
 
