@@ -362,7 +362,6 @@ public final class Gemm {
         }
     }
 
-    /** C[rows × NR] at c[ci] += the top rows of the tile. */
     /**
      * {@link #macroKernel} for a product computed as its transpose: the mc × nc block of C' is
      * stored transposed, C'[r][q] at c[ci + q·ldc + r]. Each column panel of C' (NR columns) is
@@ -380,6 +379,7 @@ public final class Gemm {
         }
     }
 
+    /** C[rows × NR] at c[ci] += the top rows of the tile. */
     private static void addTile(float[] tile, int rows, float[] c, int ci, int ldc) {
         for (int r = 0; r < rows; r++) {
             int cr = ci + r * ldc;
