@@ -35,8 +35,10 @@ import jdk.incubator.vector.VectorOperators;
  * vpmaddubsw/vpmaddwd, or VNNI's vpdpbusd), so the products are made in 32-bit lanes. The
  * matrix-vector product reads W packed by {@link Int8GemvWeights}: each int holds the codes of
  * four rows at one column, offset to u = w + 128 ∈ [0, 255]; the activations are offset the same
- * way, x' = x + 128, once per call. A mask and a shift split a vector of such ints into two,
- * each lane holding two codes 16 bits apart, and one 32-bit multiply then makes two products:
+ * way, x' = x + 128, once per call. Two steps split a vector of such ints into two, each lane
+ * holding two codes 16 bits apart: a mask keeps codes 0 and 2, and a shift of each 16-bit half
+ * by one byte (one instruction on shorts, where a 32-bit shift would need a mask after it)
+ * brings down codes 1 and 3. One 32-bit multiply then makes two products:
  * <pre>
  *   (u0 + 2^16·u2) · x'  =  u0·x' + 2^16·(u2·x')        both products in [0, 65025] &lt; 2^16
  * </pre>
@@ -48,7 +50,7 @@ import jdk.incubator.vector.VectorOperators;
  * </pre>
  * with Σj w the row sums of the packing and Σj x summed once per call. Every step is exact modulo
  * 2^32 and the true result fits an int32 (K ≤ {@link #MAX_K}), so it equals the scalar twin's.
- * Per 4·L multiply-adds (L int lanes, 16 at 512 bits) that is 13 vector instructions, two loads
+ * Per 4·L multiply-adds (L int lanes, 16 at 512 bits) that is 12 vector instructions, two loads
  * among them, and no sign extension; reading row-major bytes needed one sign extension per L
  * multiply-adds, which all went through one execution port (docs/int8-kernels.md measures both).
  * {@link #dot}, a single dot product of two byte arrays, keeps the simple form: each byte
@@ -186,7 +188,8 @@ public final class Int8Gemv {
                 IntVector vx = IntVector.fromArray(INT_FOR_BYTE, xs, j);
                 IntVector q = IntVector.fromArray(INT_FOR_BYTE, quads, base + j);
                 IntVector p02 = q.and(LOW_BYTES).mul(vx);
-                IntVector p13 = q.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).mul(vx);
+                IntVector p13 = ((IntVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 8)
+                        .reinterpretAsInts()).mul(vx);
                 raw02 = raw02.add(p02);
                 raw13 = raw13.add(p13);
                 high2 = high2.add(p02.lanewise(VectorOperators.LSHR, 16));
