@@ -40,6 +40,8 @@ final class GemmSharedB {
     private final int k;
     private final int kb;
     private final int mb;
+    private final int rowTiles;
+    private final int rowBlocks;
     private final int nb;
     private final int panelsPerItem;
     private final float[] bp;
@@ -60,10 +62,16 @@ final class GemmSharedB {
         this.k = k;
         this.kb = blocking.kBlock(k);
         // Row blocks of at most the blocking's MC, but small enough that there are a few per thread:
-        // the compute phase is shared out only as finely as its items. (Which rows share a block
-        // changes no value.)
+        // the compute phase is shared out only as finely as its items. Their number is a multiple
+        // of the thread count and they are equal to within one tile, so that threads taking them
+        // in turn finish together: blocks of MC rows and one short remainder (1024 rows as 17
+        // blocks of 60 and one of 4) would leave one thread a whole block more to do than the
+        // other. (Which rows share a block changes no value.)
         int few = (m + 4 * threads - 1) / (4 * threads);
-        this.mb = Math.max(GemmBlocking.MR, Math.min(blocking.mBlock(m, kb), (few + GemmBlocking.MR - 1) / GemmBlocking.MR * GemmBlocking.MR));
+        int most = Math.max(GemmBlocking.MR, Math.min(blocking.mBlock(m, kb), (few + GemmBlocking.MR - 1) / GemmBlocking.MR * GemmBlocking.MR));
+        this.rowTiles = (m + GemmBlocking.MR - 1) / GemmBlocking.MR;
+        this.rowBlocks = rowBlocks(rowTiles, most / GemmBlocking.MR, threads);
+        this.mb = (rowTiles + rowBlocks - 1) / rowBlocks * GemmBlocking.MR;
         this.nb = blocking.nc();
         // A few pack items per thread, so that the packing is shared out evenly too.
         int panels = (Math.min(nb, n) + NR - 1) / NR;
@@ -115,10 +123,10 @@ final class GemmSharedB {
                     base = end;
                     boolean add = accumulate || pc > 0;
                     GemmEpilogue finish = pc + kc == k ? last : null;
-                    end = base + (m + mb - 1) / mb;
+                    end = base + rowBlocks;
                     for (int i = claim(end); i >= 0; i = claim(end)) {
-                        int ic = (i - base) * mb;
-                        int mc = Math.min(mb, m - ic);
+                        int ic = firstTile(i - base, rowTiles, rowBlocks) * GemmBlocking.MR;
+                        int mc = Math.min(m, firstTile(i - base + 1, rowTiles, rowBlocks) * GemmBlocking.MR) - ic;
                         operands.packA(ic, mc, pc, kc, ap);
                         Gemm.macroKernel(mc, nc, kc, rowChunks, ap, bp, 0, ws.tile, c, co + ic * ldc + jc, ldc, add, finish, jc);
                         done.incrementAndGet();
@@ -134,6 +142,21 @@ final class GemmSharedB {
             failed = true;
             throw e;
         }
+    }
+
+    /**
+     * How many row blocks a compute phase has for {@code tiles} row tiles, blocks of at most
+     * {@code most} tiles: the fewest that keep to that size, rounded up to a multiple of the
+     * thread count (but never more than one per tile).
+     */
+    static int rowBlocks(int tiles, int most, int threads) {
+        int blocks = (tiles + most - 1) / most;
+        return Math.min(tiles, (blocks + threads - 1) / threads * threads);
+    }
+
+    /** The first row tile of block {@code b} of {@code blocks}: block b covers [b·T/B, (b+1)·T/B). */
+    static int firstTile(int b, int tiles, int blocks) {
+        return (int) ((long) b * tiles / blocks);
     }
 
     /** The next item below {@code end}, or −1 when the phase has none left. */

@@ -1,6 +1,8 @@
 package dev.pare.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pare.tensor.parallel.Parallel;
 import java.util.SplittableRandom;
@@ -61,6 +63,27 @@ class GemmSharedBProperties {
         } finally {
             Parallel.setThreads(before);
         }
+    }
+
+    @Property(tries = 300)
+    void rowBlocksAreEqualToWithinOneTileAndShareOutEvenly(@ForAll @IntRange(min = 1, max = 5000) int tiles,
+                                                           @ForAll @IntRange(min = 1, max = 200) int most,
+                                                           @ForAll @IntRange(min = 1, max = 8) int threads) {
+        int blocks = GemmSharedB.rowBlocks(tiles, most, threads);
+        String what = tiles + " tiles, blocks of at most " + most + ", " + threads + " threads: " + blocks + " blocks";
+        assertTrue(blocks >= 1 && blocks <= tiles, what);
+        assertTrue(blocks % threads == 0 || blocks == tiles, what + ": not a multiple of the threads");
+        assertEquals(0, GemmSharedB.firstTile(0, tiles, blocks), what);
+        assertEquals(tiles, GemmSharedB.firstTile(blocks, tiles, blocks), what);
+        int smallest = Integer.MAX_VALUE;
+        int largest = 0;
+        for (int b = 0; b < blocks; b++) {
+            int size = GemmSharedB.firstTile(b + 1, tiles, blocks) - GemmSharedB.firstTile(b, tiles, blocks);
+            smallest = Math.min(smallest, size);
+            largest = Math.max(largest, size);
+        }
+        assertTrue(smallest >= 1 && largest - smallest <= 1, what + ": sizes " + smallest + ".." + largest);
+        assertTrue(largest <= most, what + ": a block of " + largest + " tiles");
     }
 
     private static float[] random(SplittableRandom rnd, int size) {
